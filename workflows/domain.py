@@ -1,0 +1,219 @@
+"""Business records as the core sees them, whatever system they came from.
+
+Connectors translate each system's own shapes into these models; the workflow library reads
+only these. Amounts are in the record's currency, datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Record(BaseModel):
+    """Base of every record: immutable, and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---------------------------------------------------------------- identity
+
+
+class AccountRef(Record):
+    """A customer account as the unified data layer knows it, linked across systems.
+
+    ``links`` maps a system id (``"support"``) to the account's own id in that system; a system
+    missing from it has no record of this customer.
+    """
+
+    account_id: str
+    name: str
+    domain: str
+    links: dict[str, str] = Field(default_factory=dict)
+
+
+class AccountResolution(Record):
+    """The answer to "which customer did they mean?"."""
+
+    query: str
+    status: Literal["found", "ambiguous", "not_found"]
+    account: AccountRef | None = None
+    candidates: list[str] = Field(default_factory=list)
+
+
+class Employee(Record):
+    """A person at the seller (Northwind Labs): a possible requester or approver."""
+
+    email: str
+    name: str
+    title: str
+    roles: list[str] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- CRM
+
+
+class Deal(Record):
+    id: str
+    name: str
+    amount: float
+    currency: str = "USD"
+    stage: str
+    close_date: date
+
+
+class Activity(Record):
+    at: datetime
+    kind: Literal["call", "email", "meeting", "note"]
+    summary: str
+    by: str
+
+
+class CrmAccount(Record):
+    """The CRM's view of an account: who owns it, where it stands, what is in flight."""
+
+    account_id: str
+    name: str
+    industry: str
+    owner_name: str
+    owner_email: str
+    lifecycle_stage: Literal["prospect", "customer", "churned"]
+    open_deals: list[Deal] = Field(default_factory=list)
+    last_activity: Activity | None = None
+
+
+class CrmLookup(Record):
+    account: CrmAccount | None = None
+
+
+class Contact(Record):
+    id: str
+    name: str
+    email: str
+    title: str
+    account_id: str
+
+
+# ---------------------------------------------------------------- email
+
+
+class EmailThread(Record):
+    id: str
+    subject: str
+    participants: list[str]
+    message_count: int
+    last_from: str
+    last_at: datetime
+    snippet: str
+
+
+class EmailThreads(Record):
+    threads: list[EmailThread] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- support
+
+
+class Ticket(Record):
+    id: str
+    subject: str
+    priority: Literal["P1", "P2", "P3", "P4"]
+    status: Literal["open", "pending", "solved"]
+    opened_at: datetime
+    requester_email: str
+
+
+class Tickets(Record):
+    tickets: list[Ticket] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- contracts
+
+
+class Contract(Record):
+    id: str
+    tier: str
+    start_date: date
+    renewal_date: date
+    annual_value: float
+    currency: str = "USD"
+    auto_renew: bool
+    terms: list[str] = Field(default_factory=list)
+
+
+class ContractLookup(Record):
+    contract: Contract | None = None
+
+
+# ---------------------------------------------------------------- product usage
+
+
+class UsageTrend(Record):
+    """Daily active users, averaged over the last 30 and the last 90 days."""
+
+    tenant: str
+    avg_daily_users_30d: float
+    avg_daily_users_90d: float
+    change_pct: float
+    last_active: date | None = None
+
+
+class UsageLookup(Record):
+    usage: UsageTrend | None = None
+
+
+# ---------------------------------------------------------------- billing
+
+
+class Invoice(Record):
+    number: str
+    amount: float
+    currency: str = "USD"
+    issued_on: date
+    due_on: date
+    status: Literal["paid", "open", "overdue"]
+
+
+class Invoices(Record):
+    invoices: list[Invoice] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- calendar
+
+
+class Meeting(Record):
+    id: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    organizer_email: str
+    attendees: list[str]
+
+
+class Meetings(Record):
+    meetings: list[Meeting] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- marketing & scheduling
+
+
+class WebinarAttendance(Record):
+    webinar: str
+    email: str
+    attended_at: datetime
+
+
+class WebinarAttendees(Record):
+    attendees: list[WebinarAttendance] = Field(default_factory=list)
+
+
+class DemoBooking(Record):
+    email: str
+    booked_at: datetime
+    slot: datetime
+
+
+class DemoBookings(Record):
+    bookings: list[DemoBooking] = Field(default_factory=list)
