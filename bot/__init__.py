@@ -1,0 +1,1 @@
+"""The Slack edge, the CLI and the composition root."""

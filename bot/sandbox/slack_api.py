@@ -1,0 +1,207 @@
+"""A local Slack Web API server that slack_sdk's `AsyncWebClient` can talk to.
+
+`SlackWebApiStandIn` binds an aiohttp server to 127.0.0.1 on a free port and answers
+`POST|GET {base_url}{method}` the way Slack does: form-encoded, JSON or query-string arguments;
+the token as `Authorization: Bearer` or a `token` field; errors as HTTP 200
+`{"ok": false, "error": ...}` (unknown methods included) and injected rate limits as HTTP 429
+with `Retry-After: 0`. The state lives in a `SandboxWorkspace`; every call is recorded, and
+waiters and observers are told about it. It serves the event loop that started it and is not
+thread-safe.
+
+    async with SlackWebApiStandIn() as slack:
+        client = AsyncWebClient(base_url=slack.base_url, token="xoxb-sandbox")
+        await client.chat_postMessage(channel="C1", text="hi")
+        await slack.wait_for(lambda s: len(s.messages("C1")) == 1)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+from bot.sandbox.payloads import SANDBOX_BOT_ID, SANDBOX_BOT_USER_ID, SANDBOX_TEAM_ID
+from bot.sandbox.slack_workspace import Args, PostedMessage, SandboxWorkspace, SlackError
+
+__all__ = ["CallObserver", "PostedMessage", "RecordedCall", "SlackWebApiStandIn"]
+
+_JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One Web API call as received: method, parsed arguments, token, and the error answered."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    error: str | None = None
+
+
+CallObserver = Callable[[RecordedCall], Awaitable[None]]
+
+
+class SlackWebApiStandIn:
+    """A Slack Web API server on 127.0.0.1 for one event loop; see the module docstring.
+
+    `token`, when given, is the only token accepted (others get `invalid_auth`); otherwise any
+    non-empty token is. A call without a token gets `not_authed`.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        team_id: str = SANDBOX_TEAM_ID,
+        bot_user_id: str = SANDBOX_BOT_USER_ID,
+        bot_id: str = SANDBOX_BOT_ID,
+    ) -> None:
+        self.token = token
+        self.workspace = SandboxWorkspace(team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id)
+        self.calls: list[RecordedCall] = []
+        self._failures: dict[str, list[str]] = {}
+        self._observers: list[CallObserver] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    async def start(self) -> None:
+        """Start serving on 127.0.0.1 with a free port; `base_url` is valid afterwards."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self._port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop serving. State and recorded calls stay readable."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """The `base_url` for `AsyncWebClient`, ending in `/api/` (the trailing slash matters)."""
+        if self._port is None:
+            raise RuntimeError("SlackWebApiStandIn is not started")
+        return f"http://127.0.0.1:{self._port}/api/"
+
+    def add_user(
+        self, user_id: str, email: str, real_name: str, *, name: str | None = None, tz: str = "UTC"
+    ) -> None:
+        """Make `users.info` know `user_id` (`name` defaults to the email's local part)."""
+        handle = name or email.split("@", 1)[0]
+        self.workspace.add_user(user_id, email, real_name, name=handle, tz=tz)
+
+    def fail_next(self, method: str, error: str = "ratelimited", *, times: int = 1) -> None:
+        """Make the next `times` calls of `method` fail with `error`.
+
+        `"ratelimited"` is answered as HTTP 429 with `Retry-After: 0`; any other error as HTTP 200
+        `{"ok": false, "error": error}`. Injected failures are recorded in `calls` with `error`
+        set and change no state.
+        """
+        self._failures.setdefault(method, []).extend([error] * times)
+
+    def subscribe(self, observer: CallObserver) -> Callable[[], None]:
+        """Await `observer(call)` after each call is handled and before it is answered.
+
+        Returns a function that unsubscribes the observer. An observer's exception fails the
+        HTTP request, so observers should not raise.
+        """
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer)
+
+    def messages(self, channel: str | None = None) -> list[PostedMessage]:
+        """Copies of the posted messages, edits applied, in posting order; `channel` filters."""
+        found = self.workspace.messages.values()
+        return [copy.deepcopy(m) for m in found if channel is None or m.channel == channel]
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        """The recorded calls of one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(
+        self,
+        predicate: Callable[[SlackWebApiStandIn], bool],
+        # `timeout` is part of the requested API; it bounds the wait like asyncio.wait_for.
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> None:
+        """Wait until `predicate(self)` holds, re-checked after each call; TimeoutError if not."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), timeout)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args, token = await _parse_args(request)
+        injected = self._take_failure(method)
+        error = injected or self._auth_error(token)
+        result: Args = {}
+        if error is None:
+            try:
+                result = self.workspace.call(method, args)
+            except SlackError as exc:
+                error = exc.error
+        await self._record(RecordedCall(method, args, token, error))
+        if injected == "ratelimited":
+            body = {"ok": False, "error": "ratelimited"}
+            return web.json_response(body, status=429, headers={"Retry-After": "0"})
+        if error is not None:
+            return web.json_response({"ok": False, "error": error})
+        return web.json_response({"ok": True, **result})
+
+    def _take_failure(self, method: str) -> str | None:
+        pending = self._failures.get(method)
+        return pending.pop(0) if pending else None
+
+    def _auth_error(self, token: str | None) -> str | None:
+        if not token:
+            return "not_authed"
+        if self.token is not None and token != self.token:
+            return "invalid_auth"
+        return None
+
+    async def _record(self, call: RecordedCall) -> None:
+        self.calls.append(call)
+        for observer in list(self._observers):
+            await observer(call)
+        async with self._changed:
+            self._changed.notify_all()
+
+
+async def _parse_args(request: web.Request) -> tuple[Args, str | None]:
+    """Merge query, JSON or form arguments; decode JSON-string fields; pull out the token."""
+    args: Args = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        else:
+            form = await request.post()
+            args.update({k: v for k, v in form.items() if isinstance(v, str)})
+    for key in _JSON_FIELDS:
+        if isinstance(args.get(key), str):
+            args[key] = json.loads(args[key])
+    field_token = args.pop("token", None)
+    auth = request.headers.get("Authorization", "")
+    header_token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+    if header_token:
+        return args, header_token
+    return args, field_token if isinstance(field_token, str) and field_token else None

@@ -1,0 +1,208 @@
+"""The in-memory workspace behind the Slack Web API stand-in: state and method semantics.
+
+`SandboxWorkspace.call(method, args)` applies one Web API method to the state and returns the
+fields of Slack's success answer (without `"ok"`), or raises `SlackError` with Slack's error code.
+It knows nothing of HTTP; `bot.sandbox.slack_api` serves it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.sandbox.payloads import SANDBOX_BOT_ID, SANDBOX_BOT_USER_ID, SANDBOX_TEAM_ID
+
+Args = dict[str, Any]
+_BASE_MICROS = 1_700_000_000 * 1_000_000
+
+
+class SlackError(Exception):
+    """A Slack error code, answered as `{"ok": false, "error": error}`."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class MessageVersion:
+    """The content of a message at one point in its life."""
+
+    text: str
+    blocks: list[Any] | None
+
+
+@dataclass
+class PostedMessage:
+    """A message posted by the bot, with edits applied; `history` holds the replaced versions."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[Any] | None
+    thread_ts: str | None
+    user: str
+    history: list[MessageVersion] = field(default_factory=list)
+    reactions: list[str] = field(default_factory=list)
+
+    @property
+    def edits(self) -> int:
+        """How many times `chat.update` changed this message."""
+        return len(self.history)
+
+
+class SandboxWorkspace:
+    """One Slack workspace in memory: the bot identity, users, messages, ephemerals, home views.
+
+    Message timestamps are unique and increase monotonically (`"1700000000.000100"`, then
+    `"1700000000.000200"`, ...), so they sort like Slack's.
+    """
+
+    def __init__(self, *, team_id: str, bot_user_id: str, bot_id: str) -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.users: dict[str, Args] = {}
+        self.messages: dict[tuple[str, str], PostedMessage] = {}
+        self.ephemerals: list[Args] = []
+        self.home_views: dict[str, Args] = {}
+        self._seq = 0
+        self._methods: dict[str, Callable[[Args], Args]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "users.info": self._users_info,
+            "views.publish": self._views_publish,
+            "conversations.open": self._conversations_open,
+            "reactions.add": self._reactions_add,
+        }
+
+    @classmethod
+    def default(cls) -> SandboxWorkspace:
+        """A workspace with the sandbox team and bot ids used by `bot.sandbox.payloads`."""
+        return cls(team_id=SANDBOX_TEAM_ID, bot_user_id=SANDBOX_BOT_USER_ID, bot_id=SANDBOX_BOT_ID)
+
+    def call(self, method: str, args: Args) -> Args:
+        """Apply `method`; `SlackError("unknown_method")` for a method the stand-in lacks."""
+        handler = self._methods.get(method)
+        if handler is None:
+            raise SlackError("unknown_method")
+        return handler(args)
+
+    def add_user(self, user_id: str, email: str, real_name: str, *, name: str, tz: str) -> None:
+        """Store a user in the shape of Slack's `users.info` user object."""
+        profile = {"email": email, "real_name": real_name, "display_name": name}
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": real_name,
+            "deleted": False,
+            "is_bot": False,
+            "tz": tz,
+            "profile": profile,
+        }
+
+    def _next_ts(self) -> str:
+        self._seq += 1
+        micros = _BASE_MICROS + 100 * self._seq
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _find(self, args: Args, ts_key: str) -> PostedMessage:
+        key = (_required(args, "channel", "channel_not_found"), str(args.get(ts_key, "")))
+        if key not in self.messages:
+            raise SlackError("message_not_found")
+        return self.messages[key]
+
+    def _auth_test(self, args: Args) -> Args:
+        return {
+            "url": "https://crosswire-sandbox.slack.com/",
+            "team": "Crosswire Sandbox",
+            "user": "crosswire",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _post_message(self, args: Args) -> Args:
+        channel = _required(args, "channel", "channel_not_found")
+        text, blocks = _content(args)
+        ts, thread_ts = self._next_ts(), args.get("thread_ts")
+        msg = PostedMessage(channel, ts, text, blocks, thread_ts, self.bot_user_id)
+        self.messages[(channel, ts)] = msg
+        return {"channel": channel, "ts": ts, "message": self._wire(msg)}
+
+    def _update(self, args: Args) -> Args:
+        msg = self._find(args, "ts")
+        text, blocks = _content(args)
+        msg.history.append(MessageVersion(msg.text, msg.blocks))
+        msg.text, msg.blocks = text, blocks
+        return {"channel": msg.channel, "ts": msg.ts, "text": text, "message": self._wire(msg)}
+
+    def _post_ephemeral(self, args: Args) -> Args:
+        channel = _required(args, "channel", "channel_not_found")
+        user = _required(args, "user", "user_not_in_channel")
+        text, blocks = _content(args)
+        ts = self._next_ts()
+        thread_ts = args.get("thread_ts")
+        self.ephemerals.append(
+            {"channel": channel, "user": user, "text": text, "blocks": blocks, "ts": ts,
+             "thread_ts": thread_ts}
+        )  # fmt: skip
+        return {"message_ts": ts}
+
+    def _users_info(self, args: Args) -> Args:
+        user = self.users.get(str(args.get("user", "")))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": copy.deepcopy(user)}
+
+    def _views_publish(self, args: Args) -> Args:
+        user_id = _required(args, "user_id", "invalid_arguments")
+        view = args.get("view")
+        if not isinstance(view, dict):
+            raise SlackError("invalid_arguments")
+        stored = {**view, "id": f"V{len(self.home_views) + 1:08d}", "team_id": self.team_id}
+        self.home_views[user_id] = stored
+        return {"view": stored}
+
+    def _conversations_open(self, args: Args) -> Args:
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        return {"channel": {"id": "D" + "".join(u.lstrip("UW") for u in sorted(users))}}
+
+    def _reactions_add(self, args: Args) -> Args:
+        msg = self._find(args, "timestamp")
+        name = _required(args, "name", "invalid_name")
+        if name in msg.reactions:
+            raise SlackError("already_reacted")
+        msg.reactions.append(name)
+        return {}
+
+    def _wire(self, msg: PostedMessage) -> Args:
+        wire: Args = {"type": "message", "user": msg.user, "bot_id": self.bot_id}
+        wire.update(text=msg.text, ts=msg.ts, team=self.team_id)
+        if msg.blocks is not None:
+            wire["blocks"] = msg.blocks
+        if msg.thread_ts is not None:
+            wire["thread_ts"] = msg.thread_ts
+        return wire
+
+
+def _required(args: Mapping[str, Any], key: str, error: str) -> str:
+    value = args.get(key)
+    if not isinstance(value, str) or not value:
+        raise SlackError(error)
+    return value
+
+
+def _content(args: Mapping[str, Any]) -> tuple[str, list[Any] | None]:
+    text, blocks = args.get("text"), args.get("blocks")
+    if not text and not blocks:
+        raise SlackError("no_text")
+    return str(text or ""), list(blocks) if blocks else None

@@ -1,0 +1,112 @@
+"""CRM rows: users (Northwind staff), accounts, contacts, deals and activities."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from random import Random
+from typing import Final
+
+from connectors.demo.companies import Company, Rows, at, employees
+from connectors.demo.names import EMPLOYEES
+
+_OPEN_STAGES: Final = ("Discovery", "Proposal", "Negotiation", "Commit")
+_STAGE: Final = {
+    "story": "customer",
+    "healthy": "customer",
+    "at_risk": "customer",
+    "prospect": "prospect",
+    "churned": "churned",
+}
+_ACTIVITIES: Final = (
+    ("call", "Check-in call with {who}: roadmap questions, happy with onboarding"),
+    ("email", "Sent {who} the updated pricing sheet"),
+    ("meeting", "Quarterly business review with {who}"),
+    ("note", "{who} mentioned budget planning starts next quarter"),
+    ("call", "Discovery call with {who} about reporting needs"),
+    ("email", "Followed up with {who} on open support questions"),
+)
+# Days since the last touch, by profile: at-risk accounts have gone quiet.
+_LAST_TOUCH: Final = {"healthy": (1, 20), "at_risk": (18, 45), "prospect": (1, 10)}
+
+
+def crm_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
+    """All CRM tables except the story account's deals and activities (see ``story``)."""
+    rows: Rows = {"crm_users": _users(), "crm_accounts": [], "crm_contacts": []}
+    rows |= {"crm_deals": [], "crm_activities": []}
+    for c in companies:
+        rows["crm_accounts"].append(_account(c))
+        rows["crm_contacts"] += [
+            {"id": f"{c.id}-c{i + 1:02d}", "account_id": c.id, "name": p.name}
+            | {"email": p.email, "title": p.title}
+            for i, p in enumerate(c.contacts)
+        ]
+        if c.profile != "story":
+            rows["crm_deals"] += _deals(c, rng, today)
+            rows["crm_activities"] += _activities(c, rng, today)
+    return rows
+
+
+def _users() -> list[dict[str, object]]:
+    roles = {name: list(r) for name, _, r in EMPLOYEES}
+    return [
+        {"email": p.email, "name": p.name, "title": p.title, "roles": roles[p.name]}
+        for p in employees()
+    ]
+
+
+def _account(c: Company) -> dict[str, object]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "domain": c.domain,
+        "industry": c.industry,
+        "owner_email": c.owner.email,
+        "lifecycle_stage": _STAGE[c.profile],
+    }
+
+
+def _deal(c: Company, n: int, name: str, amount: float, stage: str, close: date) -> dict[str, object]:
+    short = c.name.split(" ")[0]
+    return {
+        "id": f"{c.id}-d{n}",
+        "account_id": c.id,
+        "name": f"{short} — {name}",
+        "amount": round(amount, -2),
+        "stage": stage,
+        "close_date": close,
+    }
+
+
+def _deals(c: Company, rng: Random, today: date) -> list[dict[str, object]]:
+    days = timedelta(days=1)
+    if c.profile == "prospect":
+        stage = rng.choice(_OPEN_STAGES[:2])
+        close = today + rng.randint(20, 75) * days
+        return [_deal(c, 1, "New platform subscription", c.annual_value, stage, close)]
+    signed = today + (c.renewal_in_days - 365 * rng.randint(1, 3)) * days
+    deals = [_deal(c, 1, "Initial platform license", c.annual_value, "Closed Won", signed)]
+    if c.profile == "churned":
+        lost = today - rng.randint(60, 150) * days
+        return [*deals, _deal(c, 2, "Renewal", c.annual_value, "Closed Lost", lost)]
+    if c.renewal_in_days <= 120:
+        stage = "Negotiation" if c.profile == "at_risk" else rng.choice(_OPEN_STAGES[1:])
+        renew_on = today + c.renewal_in_days * days
+        deals.append(_deal(c, 2, "Annual renewal", c.annual_value, stage, renew_on))
+    if c.profile == "healthy" and rng.random() < 0.5:
+        amount = c.annual_value * rng.uniform(0.2, 0.5)
+        close = today + rng.randint(10, 90) * days
+        deals.append(_deal(c, 3, "Expansion", amount, rng.choice(_OPEN_STAGES), close))
+    return deals
+
+
+def _activities(c: Company, rng: Random, today: date) -> list[dict[str, object]]:
+    low, high = _LAST_TOUCH.get(c.profile, (60, 200))
+    newest = rng.randint(low, high)
+    out: list[dict[str, object]] = []
+    for n in range(rng.randint(3, 7)):
+        kind, text = rng.choice(_ACTIVITIES)
+        when = at(today, -(newest + n * rng.randint(4, 12)), rng.randint(13, 21), rng.choice((0, 30)))
+        who = rng.choice(c.contacts).name
+        row = {"id": f"{c.id}-a{n + 1:02d}", "account_id": c.id, "at": when, "kind": kind}
+        out.append(row | {"summary": text.format(who=who), "by_email": c.owner.email})
+    return out

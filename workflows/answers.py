@@ -1,0 +1,77 @@
+"""What a run answers with: a briefing, or a notice (help, an unknown customer, a refusal).
+
+Answers are plain data; the edge renders them as Block Kit, terminal text or JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflows.domain import AccountRef
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Fact(Model):
+    """One statement in a briefing, with the system (and record) it came from."""
+
+    text: str
+    source: str
+    record: str | None = None
+
+
+SectionStatus = Literal["ok", "empty", "unavailable", "skipped"]
+
+
+class Section(Model):
+    """One system's part of a briefing. ``note`` says plainly why it is empty or missing."""
+
+    key: str
+    title: str
+    source: str
+    status: SectionStatus
+    facts: tuple[Fact, ...] = ()
+    note: str = ""
+
+
+class Concern(Model):
+    """A "watch out for" item, derived from facts in one or more systems."""
+
+    text: str
+    severity: Literal["high", "medium"]
+    sources: tuple[str, ...]
+
+
+class Briefing(Model):
+    kind: Literal["briefing"] = "briefing"
+    run_id: str
+    account: AccountRef
+    generated_at: datetime
+    sections: tuple[Section, ...]
+    concerns: tuple[Concern, ...] = ()
+
+    @property
+    def unavailable(self) -> list[Section]:
+        return [s for s in self.sections if s.status == "unavailable"]
+
+
+NoticeReason = Literal["help", "unknown_customer", "ambiguous", "not_allowed", "failed"]
+
+
+class Notice(Model):
+    """A short answer instead of a result: what went wrong or what the bot can do."""
+
+    kind: Literal["notice"] = "notice"
+    run_id: str = ""
+    reason: NoticeReason
+    title: str
+    text: str
+    suggestions: tuple[str, ...] = ()
+
+
+Answer = Annotated[Briefing | Notice, Field(discriminator="kind")]

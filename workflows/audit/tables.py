@@ -1,0 +1,54 @@
+"""The audit schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(200), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("trigger", String(40), nullable=False),
+    Column("trigger_id", String(200), nullable=False),
+    Column("requester_email", String(320), nullable=False),
+    Column("requester_slack_id", String(40)),
+    Column("channel", String(80)),
+    Column("objective", Text, nullable=False),
+    Column("planner", String(40)),
+    Column("workflow", String(80)),
+    Column("subject", String(200)),
+    Column("status", String(20), nullable=False),
+    Column("answer_kind", String(20)),
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_runs_created_at", "created_at"),
+)
+
+events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_key", String(300), nullable=False, unique=True),
+    Column("run_id", String(200), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("step_id", String(80)),
+    Column("operation", String(120)),
+    Column("system", String(60)),
+    Column("status", String(20)),
+    Column("duration_ms", Float),
+    Column("detail", JSON, nullable=False),
+)

@@ -1,0 +1,7 @@
+"""The durable engine: plans run as DBOS workflows, steps in parallel where the DAG allows."""
+
+from workflows.engine.breaker import CircuitBreakers
+from workflows.engine.calls import OperationCaller, StepPolicy
+from workflows.engine.runner import Engine, RunHandle, bind
+
+__all__ = ["CircuitBreakers", "Engine", "OperationCaller", "RunHandle", "StepPolicy", "bind"]

@@ -1,0 +1,231 @@
+"""The engine: runs a plan as a durable DBOS workflow.
+
+The workflow decides what runs next and does no I/O itself; every side effect (planning,
+each operation, announcing, delivering) is a DBOS step, checkpointed, so a replay after a
+crash repeats none that finished. Steps start in topological waves, each wave in step-id
+order, and each DBOS step is named after its plan node: a replay that diverged fails loudly
+instead of reading another step's output.
+
+DBOS is a process-wide singleton, so the workflow function reaches the engine through
+:func:`bind`: one engine per process, bound before ``DBOS.launch()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from dbos import DBOS, SetWorkflowID
+from pydantic import TypeAdapter
+
+from workflows.answers import Answer, Briefing, Notice
+from workflows.audit import AuditStore
+from workflows.catalog import Catalog, CallContext
+from workflows.engine.arguments import MissingInput, calls_for, should_run
+from workflows.engine.calls import OperationCaller
+from workflows.engine.progress import ProgressTracker
+from workflows.errors import PlanError
+from workflows.library import COMPOSERS, ComposeInput, Composer
+from workflows.models import RunRequest
+from workflows.plan import Plan, Step, validate_plan, waves
+from workflows.planning import Planner
+from workflows.ports import RunReporter
+from workflows.results import StepResult
+
+log = structlog.get_logger(__name__)
+ANSWER: TypeAdapter[Briefing | Notice] = TypeAdapter(Answer)
+HIDDEN_SYSTEMS = frozenset({"directory"})
+RESULT_POLL_S = 0.02
+
+_bound: Engine | None = None
+
+
+def bind(engine: Engine) -> None:
+    """Make ``engine`` the one the durable workflow uses in this process."""
+    global _bound
+    _bound = engine
+
+
+def bound_engine() -> Engine:
+    if _bound is None:
+        raise RuntimeError("no engine is bound: build the services before starting runs")
+    return _bound
+
+
+@DBOS.workflow(name="crosswire.run")
+async def run_workflow(request: dict[str, Any]) -> dict[str, Any]:
+    answer = await bound_engine().execute(RunRequest.model_validate(request))
+    return answer.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class RunHandle:
+    """A started run. ``duplicate`` is true when the run id had already been started."""
+
+    run_id: str
+    duplicate: bool
+
+
+@dataclass
+class Engine:
+    catalog: Catalog
+    planner: Planner
+    audit: AuditStore
+    reporters: Mapping[str, RunReporter]
+    caller: OperationCaller
+    composers: Mapping[str, Composer] = field(default_factory=lambda: dict(COMPOSERS))
+
+    # ------------------------------------------------------------ outside the workflow
+
+    async def submit(self, request: RunRequest) -> RunHandle:
+        """Start the run; starting the same run id again starts nothing new."""
+        existing = await DBOS.get_workflow_status_async(request.run_id)
+        if existing is not None:
+            await self.audit.record(
+                request.run_id, "duplicate", key=f"{request.run_id}:duplicate:"
+                f"{request.objective.trigger_id}:{existing.status}",
+                detail={"trigger_id": request.objective.trigger_id, "status": existing.status},
+            )
+            return RunHandle(request.run_id, duplicate=True)
+        with SetWorkflowID(request.run_id):
+            await DBOS.start_workflow_async(run_workflow, request.model_dump(mode="json"))
+        return RunHandle(request.run_id, duplicate=False)
+
+    async def result(self, request: RunRequest) -> Briefing | Notice:
+        """Wait for the run's answer. A run that crashed is audited and answered politely."""
+        handle = await DBOS.retrieve_workflow_async(request.run_id)
+        try:
+            return ANSWER.validate_python(await handle.get_result(polling_interval_sec=RESULT_POLL_S))
+        except Exception as exc:  # the run boundary: whatever broke, the requester hears
+            log.exception("run.crashed", run_id=request.run_id)
+            return await self._fail(request, exc)
+
+    async def run(self, request: RunRequest) -> Briefing | Notice:
+        await self.submit(request)
+        return await self.result(request)
+
+    async def _fail(self, request: RunRequest, exc: Exception) -> Notice:
+        notice = Notice(
+            run_id=request.run_id, reason="failed", title="Something went wrong",
+            text=f"I could not finish this ({type(exc).__name__}). It is recorded as run "
+                 f"`{request.run_id}`; please try again.",
+        )
+        await self.audit.record(request.run_id, "error", detail={"error": repr(exc)})
+        await self.audit.run_finished(request.run_id, status="failed",
+                                      answer=notice.model_dump(mode="json"))
+        await self._reporter(request).finished(request, None, notice)
+        return notice
+
+    def _reporter(self, request: RunRequest) -> RunReporter:
+        return self.reporters[request.objective.reply.kind]
+
+    # ------------------------------------------------------------ inside the workflow
+
+    async def execute(self, request: RunRequest) -> Briefing | Notice:
+        planned = await DBOS.run_step_async({"name": "plan"}, self._plan_step, request)
+        if planned["kind"] == "notice":
+            notice = Notice.model_validate({**planned["notice"], "run_id": request.run_id})
+            await self._deliver(request, None, notice)
+            return notice
+        plan = Plan.model_validate(planned["plan"])
+        tracker = ProgressTracker(plan, self.catalog, hidden=HIDDEN_SYSTEMS)
+        handle: str | None = await DBOS.run_step_async(
+            {"name": "announce"}, self._reporter(request).started, request, tracker.snapshot()
+        )
+        results: dict[str, StepResult] = {}
+        for wave in waves(plan):
+            await self._run_wave(request, plan, wave, results, tracker, handle)
+        answer = self._compose(request, plan, results)
+        await self._deliver(request, handle, answer)
+        return answer
+
+    async def _plan_step(self, request: RunRequest) -> dict[str, Any]:
+        await self.audit.run_started(request, planner=self.planner.name)
+        result = await self.planner.plan(request.objective, self.catalog)
+        if isinstance(result, Plan):
+            try:
+                validate_plan(result, self.catalog)
+            except PlanError as exc:
+                result = Notice(reason="failed", title="I could not plan that",
+                                text=f"The plan did not fit the catalog: {exc}")
+        if isinstance(result, Notice):
+            await self.audit.plan_recorded(request.run_id, workflow=None, subject=None,
+                                           detail={"notice": result.model_dump(mode="json")})
+            return {"kind": "notice", "notice": result.model_dump(mode="json")}
+        plan_json = result.model_dump(mode="json")
+        await self.audit.plan_recorded(request.run_id, workflow=result.workflow,
+                                       subject=result.subject, detail={"plan": plan_json})
+        return {"kind": "plan", "plan": plan_json}
+
+    async def _run_wave(
+        self, request: RunRequest, plan: Plan, wave: list[str], results: dict[str, StepResult],
+        tracker: ProgressTracker, handle: str | None,
+    ) -> None:
+        pending = []
+        for step in (plan.step(i) for i in wave):
+            skipped = self._skip_reason(step, results)
+            if skipped is not None:
+                results[step.id] = self._skipped(request, step, skipped)
+                tracker.mark(step.id, "skipped")
+                continue
+            tracker.mark(step.id, "running")
+            reservation = DBOS.reserve_step()
+            pending.append(reservation.run_async(
+                {"name": f"step:{step.id}"}, self._step, request, step,
+                calls_for(step, results), tracker, handle,
+            ))
+        for done in await asyncio.gather(*pending):
+            results[done["step_id"]] = StepResult.model_validate(done)
+
+    def _skip_reason(self, step: Step, results: Mapping[str, StepResult]) -> str | None:
+        try:
+            return None if should_run(step, results) else f"condition {step.when} is false"
+        except MissingInput as missing:
+            return f"needs the output of {missing.step_id!r}, which has none"
+
+    def _skipped(self, request: RunRequest, step: Step, reason: str) -> StepResult:
+        operation = self.catalog.get(step.operation)
+        return StepResult(step_id=step.id, operation=step.operation, system=operation.system,
+                          status="skipped", error=reason,
+                          started_at=request.objective.received_at)
+
+    async def _step(
+        self, request: RunRequest, step: Step, calls: list[dict[str, Any]],
+        tracker: ProgressTracker, handle: str | None,
+    ) -> dict[str, Any]:
+        ctx = CallContext(run_id=request.run_id, step_id=step.id,
+                          requester_email=request.principal.email)
+        operation = self.catalog.get(step.operation)
+        with structlog.contextvars.bound_contextvars(run_id=request.run_id, step_id=step.id):
+            result = await self.caller.call(operation, calls, ctx, fan_out=bool(step.for_each))
+            log.info("step.finished", operation=step.operation, status=result.status,
+                     duration_ms=round(result.duration_ms, 1), error=result.error)
+        await self.audit.step_recorded(request.run_id, result)
+        tracker.mark(step.id, "ok" if result.ok else "failed")
+        await self._reporter(request).progress(request, handle, tracker.snapshot())
+        return result.model_dump(mode="json")
+
+    def _compose(
+        self, request: RunRequest, plan: Plan, results: Mapping[str, StepResult]
+    ) -> Briefing | Notice:
+        composer = self.composers.get(plan.workflow)
+        if composer is None:
+            return Notice(run_id=request.run_id, reason="failed", title="Nothing to show",
+                          text=f"No composer is registered for workflow {plan.workflow!r}.")
+        return composer(ComposeInput(
+            run_id=request.run_id, plan=plan, results=results,
+            system_labels=self.catalog.system_labels, now=request.objective.received_at,
+        ))
+
+    async def _deliver(
+        self, request: RunRequest, handle: str | None, answer: Briefing | Notice
+    ) -> None:
+        async def deliver() -> None:
+            await self._reporter(request).finished(request, handle, answer)
+            await self.audit.run_finished(request.run_id, status="completed",
+                                          answer=answer.model_dump(mode="json"))
+
+        await DBOS.run_step_async({"name": "deliver"}, deliver)

@@ -1,0 +1,54 @@
+"""The vocabulary of a run: who asked, what for, from where, and how to answer them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Principal(Model):
+    """Who asked: a person at the seller, resolved from their chat identity.
+
+    Roles decide what they may see and approve (the access layer reads them).
+    """
+
+    email: str
+    name: str
+    roles: tuple[str, ...] = ()
+    slack_user_id: str | None = None
+
+
+TriggerKind = Literal["slack_mention", "slack_dm", "slack_command", "cli", "schedule"]
+
+
+class ReplyTarget(Model):
+    """Where progress and the answer go. ``channel`` is empty for the CLI."""
+
+    kind: Literal["slack", "cli"]
+    channel: str = ""
+    thread_ts: str | None = None
+    user_id: str | None = None
+
+
+class Objective(Model):
+    """What someone asked for, in their words, with where it came from."""
+
+    text: str
+    trigger: TriggerKind
+    trigger_id: str = Field(description="Stable id of the trigger: Slack event id, schedule fire id")
+    reply: ReplyTarget
+    received_at: datetime
+
+
+class RunRequest(Model):
+    """Everything a run needs to start: the objective and the requester."""
+
+    run_id: str
+    objective: Objective
+    principal: Principal

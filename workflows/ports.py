@@ -1,0 +1,51 @@
+"""Ports the core calls out through; the edge implements them.
+
+A :class:`RunReporter` shows a run to the person who asked (a Slack thread, a terminal). Its
+calls are made from inside durable steps: ``started`` and ``finished`` are checkpointed (a
+replay does not repeat them once they returned), ``progress`` is best effort.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from workflows.answers import Briefing, Notice
+from workflows.models import RunRequest
+
+StepState = Literal["waiting", "running", "ok", "empty", "failed", "skipped"]
+
+
+class SystemProgress(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    system: str
+    label: str
+    state: StepState
+
+
+class Progress(BaseModel):
+    """Where a run stands: its subject and the state of each system it reads."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str
+    systems: tuple[SystemProgress, ...]
+
+    @property
+    def finished(self) -> int:
+        return sum(1 for s in self.systems if s.state not in ("waiting", "running"))
+
+
+class RunReporter(Protocol):
+    async def started(self, request: RunRequest, progress: Progress) -> str | None:
+        """Tell the requester work has begun; return a handle to edit later (a message ts)."""
+
+    async def progress(self, request: RunRequest, handle: str | None, progress: Progress) -> None:
+        """Show progress; may coalesce or drop updates, never raises for a display problem."""
+
+    async def finished(
+        self, request: RunRequest, handle: str | None, answer: Briefing | Notice
+    ) -> None:
+        """Deliver the answer."""

@@ -1,0 +1,32 @@
+"""What running one step produced: its output as JSON, or why it has none."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+StepStatus = Literal["ok", "failed", "skipped"]
+FailureKind = Literal["transient", "permanent", "timeout", "circuit_open", "internal"]
+
+
+class StepResult(BaseModel):
+    """The checkpointed outcome of one plan step (JSON-safe, so replays read it back as is)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    step_id: str
+    operation: str
+    system: str
+    status: StepStatus
+    output: Any = None
+    error: str | None = None
+    failure: FailureKind | None = None
+    attempts: int = 0
+    started_at: datetime
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
