@@ -83,9 +83,7 @@ def build_companies(seed: int) -> tuple[Company, ...]:
     """All customer accounts, deterministic for a seed; Acme Corporation comes first."""
     rng = Random(f"{seed}:companies")
     reps = {p.name: p for p in employees()}
-    return tuple(
-        _company(i, row, rng, _owner(i, row[3], reps)) for i, row in enumerate(COMPANIES)
-    )
+    return tuple(_company(i, row, rng, _owner(i, row[3], reps)) for i, row in enumerate(COMPANIES))
 
 
 def _owner(index: int, profile: Profile, reps: dict[str, Person]) -> Person:
@@ -94,11 +92,11 @@ def _owner(index: int, profile: Profile, reps: dict[str, Person]) -> Person:
     return reps[SALES_REPS[index % len(SALES_REPS)][0]]
 
 
-def _company(
-    index: int, row: tuple[str, str, str, Profile], rng: Random, owner: Person
-) -> Company:
+def _company(index: int, row: tuple[str, str, str, Profile], rng: Random, owner: Person) -> Company:
     name, domain, industry, profile = row
-    tier, low, high = _ENTERPRISE if profile == "story" or rng.random() < 0.3 else rng.choice(_TIERS)
+    tier, low, high = (
+        _ENTERPRISE if profile == "story" or rng.random() < 0.3 else rng.choice(_TIERS)
+    )
     value = 240_000.0 if profile == "story" else float(rng.randrange(low, high, 500))
     renewal = {"story": 14, "at_risk": rng.randint(25, 120)}.get(profile, rng.randint(20, 330))
     return Company(
@@ -115,9 +113,7 @@ def _company(
     )
 
 
-def _contacts(
-    domain: str, rng: Random, fixed: tuple[tuple[str, str], ...]
-) -> tuple[Person, ...]:
+def _contacts(domain: str, rng: Random, fixed: tuple[tuple[str, str], ...]) -> tuple[Person, ...]:
     people = [Person(n, email_of(n, domain), t) for n, t in fixed]
     wanted = rng.randint(7, 9)
     while len(people) < wanted:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from random import Random
 from typing import Final
 
-from connectors.demo.companies import Company, Rows, at, employees
+from connectors.demo.companies import Company, Person, Row, Rows, at, employees
 from connectors.demo.names import EMPLOYEES
 
 _OPEN_STAGES: Final = ("Discovery", "Proposal", "Negotiation", "Commit")
@@ -35,18 +35,19 @@ def crm_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
     rows |= {"crm_deals": [], "crm_activities": []}
     for c in companies:
         rows["crm_accounts"].append(_account(c))
-        rows["crm_contacts"] += [
-            {"id": f"{c.id}-c{i + 1:02d}", "account_id": c.id, "name": p.name}
-            | {"email": p.email, "title": p.title}
-            for i, p in enumerate(c.contacts)
-        ]
+        rows["crm_contacts"] += [_contact(c, i, p) for i, p in enumerate(c.contacts)]
         if c.profile != "story":
             rows["crm_deals"] += _deals(c, rng, today)
             rows["crm_activities"] += _activities(c, rng, today)
     return rows
 
 
-def _users() -> list[dict[str, object]]:
+def _contact(c: Company, i: int, p: Person) -> Row:
+    return {"id": f"{c.id}-c{i + 1:02d}", "account_id": c.id, "name": p.name, "email": p.email,
+            "title": p.title}  # fmt: skip
+
+
+def _users() -> list[Row]:
     roles = {name: list(r) for name, _, r in EMPLOYEES}
     return [
         {"email": p.email, "name": p.name, "title": p.title, "roles": roles[p.name]}
@@ -54,7 +55,7 @@ def _users() -> list[dict[str, object]]:
     ]
 
 
-def _account(c: Company) -> dict[str, object]:
+def _account(c: Company) -> Row:
     return {
         "id": c.id,
         "name": c.name,
@@ -65,7 +66,7 @@ def _account(c: Company) -> dict[str, object]:
     }
 
 
-def _deal(c: Company, n: int, name: str, amount: float, stage: str, close: date) -> dict[str, object]:
+def _deal(c: Company, n: int, name: str, amount: float, stage: str, close: date) -> Row:
     short = c.name.split(" ")[0]
     return {
         "id": f"{c.id}-d{n}",
@@ -77,7 +78,7 @@ def _deal(c: Company, n: int, name: str, amount: float, stage: str, close: date)
     }
 
 
-def _deals(c: Company, rng: Random, today: date) -> list[dict[str, object]]:
+def _deals(c: Company, rng: Random, today: date) -> list[Row]:
     days = timedelta(days=1)
     if c.profile == "prospect":
         stage = rng.choice(_OPEN_STAGES[:2])
@@ -99,13 +100,15 @@ def _deals(c: Company, rng: Random, today: date) -> list[dict[str, object]]:
     return deals
 
 
-def _activities(c: Company, rng: Random, today: date) -> list[dict[str, object]]:
+def _activities(c: Company, rng: Random, today: date) -> list[Row]:
     low, high = _LAST_TOUCH.get(c.profile, (60, 200))
     newest = rng.randint(low, high)
-    out: list[dict[str, object]] = []
+    out: list[Row] = []
     for n in range(rng.randint(3, 7)):
         kind, text = rng.choice(_ACTIVITIES)
-        when = at(today, -(newest + n * rng.randint(4, 12)), rng.randint(13, 21), rng.choice((0, 30)))
+        when = at(
+            today, -(newest + n * rng.randint(4, 12)), rng.randint(13, 21), rng.choice((0, 30))
+        )
         who = rng.choice(c.contacts).name
         row = {"id": f"{c.id}-a{n + 1:02d}", "account_id": c.id, "at": when, "kind": kind}
         out.append(row | {"summary": text.format(who=who), "by_email": c.owner.email})

@@ -82,7 +82,7 @@ def usage_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows
         if c.profile in ("prospect", "story"):
             continue
         base = c.annual_value / rng.uniform(250, 400)
-        trend = {"at_risk": rng.uniform(-0.25, -0.1)}.get(c.profile, rng.uniform(-0.03, 0.12))
+        trend = {"at_risk": rng.uniform(-0.5, -0.3)}.get(c.profile, rng.uniform(-0.03, 0.12))
         last = 45 if c.profile == "churned" else 1
         rows += daily_users(tenant_slug(c.domain), base, _linear(trend), rng, today, last)
     return {"usage_daily": rows}
@@ -95,7 +95,7 @@ def _linear(trend: float) -> Shape:
 def daily_users(
     tenant: str, base: float, shape: Shape, rng: Random, today: date, last: int = 1
 ) -> list[Row]:
-    """Rows for days 90..``last`` ago: ``base`` × ``shape(days_ago)``, noisy, quiet weekends."""
+    """Rows for days 90..``last`` ago: ``base`` times ``shape(days_ago)``, noisy, quiet weekends."""
     rows: list[Row] = []
     for ago in range(90, last - 1, -1):
         day = today - timedelta(days=ago)

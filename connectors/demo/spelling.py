@@ -11,7 +11,19 @@ from collections.abc import Callable
 from random import Random
 from typing import Final
 
-_SUFFIXES: Final = ("Corporation", "Corp", "Inc.", "Inc", "Co.", "Ltd", "LLC", "LLP", "GmbH", "AG", "SA")
+_SUFFIXES: Final = (
+    "Corporation",
+    "Corp",
+    "Inc.",
+    "Inc",
+    "Co.",
+    "Ltd",
+    "LLC",
+    "LLP",
+    "GmbH",
+    "AG",
+    "SA",
+)
 _SHORT: Final = {"Corporation": "Corp.", "Corp": "Corp.", "Inc.": "Inc.", "Co.": "Co."}
 _LEGAL: Final = (", Inc.", " LLC", ", Inc.", " Ltd.")
 

@@ -56,9 +56,7 @@ class DemoWorld:
         await self.engine.dispose()
 
 
-async def open_demo_world(
-    path: Path, *, today: date, now: datetime, seed: int = 7
-) -> DemoWorld:
+async def open_demo_world(path: Path, *, today: date, now: datetime, seed: int = 7) -> DemoWorld:
     """Open the demo world in ``path``, generating it unless it is current for (seed, today)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -74,7 +72,7 @@ async def _meta(conn: AsyncConnection) -> dict[str, str]:
     if not await conn.run_sync(_has_meta):
         return {}
     result = await conn.execute(select(schema.meta.c.key, schema.meta.c.value))
-    return {key: value for key, value in result.tuples()}
+    return {str(row.key): str(row.value) for row in result}
 
 
 def _has_meta(conn: Connection) -> bool:

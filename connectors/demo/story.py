@@ -157,6 +157,5 @@ def _contract(today: date) -> Row:
 def _invoices(today: date) -> list[Row]:
     """Monthly invoices of $20,000; last month's (INV-000101) is 16 days past due."""
     return [
-        invoice(ACME_BILLING_ID, f"0001{m:02d}", 20_000.0, today, m, late=m == 1)
-        for m in range(13)
+        invoice(ACME_BILLING_ID, f"0001{m:02d}", 20_000.0, today, m, late=m == 1) for m in range(13)
     ]

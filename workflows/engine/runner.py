@@ -23,7 +23,7 @@ from pydantic import TypeAdapter
 
 from workflows.answers import Answer, Briefing, Notice
 from workflows.audit import AuditStore
-from workflows.catalog import Catalog, CallContext
+from workflows.catalog import CallContext, Catalog
 from workflows.engine.arguments import MissingInput, calls_for, should_run
 from workflows.engine.calls import OperationCaller
 from workflows.engine.progress import ProgressTracker

@@ -81,8 +81,8 @@ def email_section(output: Any, data: ComposeInput) -> Section:
 def support_section(output: Any, data: ComposeInput) -> Section:
     tickets = Tickets.model_validate(output).tickets
     facts = [
-        Fact(text=f"{t.priority} {t.id} “{t.subject}”: {t.status}, open "
-                  f"{plural(days_between(t.opened_at, data.now), 'day')}",
+        Fact(text=f"{t.priority} {t.id} “{t.subject}”: {t.status}, opened "
+                  f"{relative(t.opened_at, data.now)}",
              source="support", record=t.id)
         for t in tickets
     ]

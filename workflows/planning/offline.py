@@ -7,9 +7,9 @@ from workflows.catalog import Catalog
 from workflows.errors import PlanError
 from workflows.library.briefing import briefing_plan
 from workflows.models import Objective
+from workflows.plan import validate_plan
 from workflows.planning.phrasing import briefing_subject, clean_text, is_briefing, is_help
 from workflows.planning.protocol import PlanningResult
-from workflows.plan import validate_plan
 
 HELP_TEXT = (
     "I build customer briefings from every system: CRM, mailbox, support desk, contracts, "

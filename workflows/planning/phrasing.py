@@ -22,15 +22,7 @@ BRIEFING_INTENT = re.compile(
 HELP_INTENT = re.compile(r"^\s*(help|\?|what can you do\??|commands|usage)\s*$", re.IGNORECASE)
 
 _FILLER = frozenset(
-    """
-    a an the me my our us i we you your please pls can could would will hey hi hello crosswire
-    brief briefing briefed prep prepare preparing ready get give quick short full send
-    catch up what what's whats going on new happening status update overview rundown run-down
-    summary summarize summarise tell about background lowdown context info everything 360 with
-    for of on to about is are re regarding around customer account
-    call meeting meetings sync demo qbr check-in checkin chat visit renewal kickoff review
-    today today's tomorrow tomorrow's tonight morning afternoon evening this next upcoming
-    """.split()
+    ["a", "an", "the", "me", "my", "our", "us", "i", "we", "you", "your", "please", "pls", "can", "could", "would", "will", "hey", "hi", "hello", "crosswire", "brief", "briefing", "briefed", "prep", "prepare", "preparing", "ready", "get", "give", "quick", "short", "full", "send", "catch", "up", "what", "what's", "whats", "going", "on", "new", "happening", "status", "update", "overview", "rundown", "run-down", "summary", "summarize", "summarise", "tell", "about", "background", "lowdown", "context", "info", "everything", "360", "with", "for", "of", "on", "to", "about", "is", "are", "re", "regarding", "around", "customer", "account", "call", "meeting", "meetings", "sync", "demo", "qbr", "check-in", "checkin", "chat", "visit", "renewal", "kickoff", "review", "today", "today's", "tomorrow", "tomorrow's", "tonight", "morning", "afternoon", "evening", "this", "next", "upcoming"]
 )
 _CUT_AFTER = frozenset({"before", "ahead", "prior", "at", "by", "in"})
 

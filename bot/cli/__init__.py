@@ -1,0 +1,75 @@
+"""The ``crosswire`` command line: ``serve``, ``ask`` and ``audit``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.logging import configure_logging
+from bot.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crosswire", description="Cross-system AI workflows from Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the bot (Socket Mode, HTTP, or a local sandbox)")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP interface (default 0.0.0.0)")
+    chat = serve.add_mutually_exclusive_group()
+    chat.add_argument("--chat", dest="chat", action="store_true", default=None,
+                      help="sandbox: read chat lines from stdin even if it is not a terminal")
+    chat.add_argument("--no-chat", dest="chat", action="store_false",
+                      help="sandbox: serve HTTP only")
+
+    ask = sub.add_parser("ask", help="run one objective without Slack and print the answer")
+    ask.add_argument("objective", help='what you want, e.g. "brief me on Acme"')
+    ask.add_argument("--as", dest="email", required=True, metavar="EMAIL",
+                     help="who is asking (a person in the company directory)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    audit = sub.add_parser("audit", help="read the audit record")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    listing = audit_sub.add_parser("list", help="recent runs, newest first")
+    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument("--json", action="store_true")
+    show = audit_sub.add_parser("show", help="one run: trigger, plan, every step, the answer")
+    show.add_argument("run_id", help="a run id, or its unambiguous beginning")
+    show.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    quiet = args.command in ("ask", "audit")
+    configure_logging("WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
+                      settings.log_format)
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        from bot.serve import serve
+
+        await serve(settings, host=args.host, port=args.port, chat=args.chat)
+        return 0
+    if args.command == "ask":
+        from bot.cli.ask import ask
+
+        return await ask(settings, args.objective, email=args.email, as_json=args.json)
+    from bot.cli.audit import audit_list, audit_show
+
+    if args.audit_command == "list":
+        return await audit_list(settings, limit=args.limit, as_json=args.json)
+    return await audit_show(settings, args.run_id, as_json=args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

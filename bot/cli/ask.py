@@ -1,0 +1,39 @@
+"""``crosswire ask``: one objective through the same planner, engine and audit, no Slack."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from bot.render.text import answer_text
+from bot.reporters import TerminalReporter
+from bot.settings import Settings
+from bot.wiring import running
+from workflows.answers import Briefing
+from workflows.models import Objective, Principal, ReplyTarget, RunRequest
+
+EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE = 0, 1, 2
+
+
+async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) -> int:
+    """Print the answer; exit 0 for a briefing or help, 1 when there was none, 2 for usage."""
+    reporter = TerminalReporter(show_progress=not as_json)
+    async with running(settings, {"cli": reporter}) as services:
+        employee = services.directory.find_employee(email)
+        if employee is None:
+            print(f"crosswire: nobody with the email {email!r} is in the company directory "
+                  "(try dana.reyes@northwind.example)", file=sys.stderr)
+            return EXIT_USAGE
+        principal = Principal(email=employee.email, name=employee.name, roles=tuple(employee.roles))
+        answer = await services.engine.run(_request(objective, principal))
+    print(answer.model_dump_json(indent=2) if as_json else answer_text(answer), end="\n" if as_json else "")
+    ok = isinstance(answer, Briefing) or answer.reason == "help"
+    return EXIT_OK if ok else EXIT_NO_ANSWER
+
+
+def _request(text: str, principal: Principal) -> RunRequest:
+    run_id = f"cli-{uuid4().hex[:12]}"
+    objective = Objective(text=text, trigger="cli", trigger_id=run_id,
+                          reply=ReplyTarget(kind="cli"), received_at=datetime.now(UTC))
+    return RunRequest(run_id=run_id, objective=objective, principal=principal)

@@ -1,0 +1,63 @@
+"""Who is asking: a Slack user, through their profile email, to a person in the directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import structlog
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from connectors.identity import IdentityDirectory
+from workflows.models import Principal
+
+log = structlog.get_logger(__name__)
+
+
+class UnknownRequester(Exception):
+    """The Slack user could not be matched to a person at the company; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class SlackPeople:
+    """Resolves Slack users to principals (``users.info`` → email → directory), cached."""
+
+    client: AsyncWebClient
+    directory: IdentityDirectory
+    _cache: dict[str, Principal] = field(default_factory=dict)
+
+    async def principal(self, user_id: str) -> Principal:
+        if user_id in self._cache:
+            return self._cache[user_id]
+        email = await self._email(user_id)
+        employee = self.directory.find_employee(email)
+        if employee is None:
+            raise UnknownRequester(
+                f"your Slack email ({email}) does not match anyone in the company directory"
+            )
+        principal = Principal(
+            email=employee.email,
+            name=employee.name,
+            roles=tuple(employee.roles),
+            slack_user_id=user_id,
+        )
+        self._cache[user_id] = principal
+        return principal
+
+    async def _email(self, user_id: str) -> str:
+        try:
+            response = await self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("slack.users_info_failed", user=user_id, error=exc.response.get("error"))
+            raise UnknownRequester("Slack would not tell me who you are") from None
+        profile = (response.get("user") or {}).get("profile") or {}
+        email = profile.get("email")
+        if not email:
+            raise UnknownRequester(
+                "your Slack profile has no email I can read (the app needs users:read.email)"
+            )
+        return str(email)

@@ -1,0 +1,1 @@
+"""Answers and progress, rendered for Slack (Block Kit) and for a terminal."""

@@ -1,0 +1,108 @@
+"""Runs shown in Slack: one progress message edited as systems answer, the answer in its thread.
+
+Progress edits are coalesced per message (one ``chat.update`` in flight, the newest state
+wins) so six systems finishing at once cost one or two edits, not six, and stay well inside
+Slack's rate limits. A failed edit is logged and dropped: progress is best effort.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import structlog
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.render.blocks import (
+    briefing_blocks,
+    briefing_fallback,
+    notice_blocks,
+    progress_blocks,
+    progress_text,
+)
+from workflows.answers import Briefing, Notice
+from workflows.models import RunRequest
+from workflows.ports import Progress
+
+log = structlog.get_logger(__name__)
+
+
+ANSWER_EVENT = "crosswire_answer"
+
+
+def answer_metadata(run_id: str) -> dict[str, object]:
+    """Message metadata that marks a message as a run's answer (for other apps and tests)."""
+    return {"event_type": ANSWER_EVENT, "event_payload": {"run_id": run_id}}
+
+
+def _dicts(blocks: list[Block]) -> list[dict[str, object]]:
+    return [b.to_dict() for b in blocks]
+
+
+@dataclass
+class _Edits:
+    latest: Progress | None = None
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass
+class SlackReporter:
+    client: AsyncWebClient
+    _edits: dict[str, _Edits] = field(default_factory=dict)
+
+    async def started(self, request: RunRequest, progress: Progress) -> str | None:
+        reply = request.objective.reply
+        response = await self.client.chat_postMessage(
+            channel=reply.channel,
+            thread_ts=reply.thread_ts,
+            text=progress_text(progress),
+            blocks=_dicts(progress_blocks(progress)),
+        )
+        return str(response["ts"])
+
+    async def progress(self, request: RunRequest, handle: str | None, progress: Progress) -> None:
+        if handle is None:
+            return
+        edits = self._edits.setdefault(handle, _Edits())
+        edits.latest = progress
+        if edits.task is None or edits.task.done():
+            edits.task = asyncio.create_task(self._flush(request.objective.reply.channel, handle))
+
+    async def _flush(self, channel: str, handle: str) -> None:
+        edits = self._edits[handle]
+        while edits.latest is not None:
+            progress, edits.latest = edits.latest, None
+            try:
+                await self.client.chat_update(
+                    channel=channel,
+                    ts=handle,
+                    text=progress_text(progress),
+                    blocks=_dicts(progress_blocks(progress)),
+                )
+            except SlackApiError as exc:
+                log.warning("slack.progress_edit_failed", error=exc.response.get("error"))
+
+    async def finished(
+        self, request: RunRequest, handle: str | None, answer: Briefing | Notice
+    ) -> None:
+        reply = request.objective.reply
+        await self._settle(handle)
+        if isinstance(answer, Briefing):
+            text, blocks = briefing_fallback(answer), briefing_blocks(answer)
+        else:
+            text, blocks = f"{answer.title}. {answer.text}", notice_blocks(answer)
+        await self.client.chat_postMessage(
+            channel=reply.channel,
+            thread_ts=reply.thread_ts or handle,
+            text=text,
+            blocks=_dicts(blocks),
+            unfurl_links=False,
+        )
+
+    async def _settle(self, handle: str | None) -> None:
+        """Let the last progress edit land before the answer, so the message ends final."""
+        edits = self._edits.pop(handle, None) if handle else None
+        if edits and edits.task:
+            await edits.task

@@ -1,0 +1,104 @@
+"""``crosswire serve``: the bot in Socket Mode, over HTTP, or in the local sandbox.
+
+Socket Mode when ``SLACK_APP_TOKEN`` is set; HTTP on ``--port`` (path ``/slack/events``)
+when ``SLACK_SIGNING_SECRET`` is set; otherwise a sandbox workspace: a local Slack Web API
+stand-in, the HTTP endpoint, and a terminal chat that drives the app with signed requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+
+import structlog
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import build_app
+from bot.http import EVENTS_PATH, bound_port, start_http
+from bot.intake import Intake
+from bot.people import SlackPeople
+from bot.reporters import SlackReporter, TerminalReporter
+from bot.sandbox.chat import SandboxChat
+from bot.sandbox.slack_api import SlackWebApiStandIn
+from bot.settings import Settings
+from bot.wiring import Services, running
+
+log = structlog.get_logger(__name__)
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+def _app(services: Services, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
+    intake = Intake(engine=services.engine, audit=services.audit,
+                    people=SlackPeople(client, services.directory), client=client)
+    return build_app(client=client, signing_secret=signing_secret, intake=intake)
+
+
+def _reporters(client: AsyncWebClient) -> dict[str, SlackReporter | TerminalReporter]:
+    return {"slack": SlackReporter(client), "cli": TerminalReporter()}
+
+
+async def serve(settings: Settings, *, host: str, port: int, chat: bool | None = None) -> None:
+    """Run until stopped. ``chat`` (sandbox only) forces the terminal chat on or off; by
+    default it is on when stdin is a terminal."""
+    match settings.slack_mode:
+        case "socket":
+            await _serve_socket(settings)
+        case "http":
+            await _serve_http(settings, host=host, port=port)
+        case "sandbox":
+            repl = sys.stdin.isatty() if chat is None else chat
+            await _serve_sandbox(settings, host=host, port=port, chat_repl=repl)
+
+
+def _client(settings: Settings) -> AsyncWebClient:
+    if settings.slack_bot_token is None:
+        raise SystemExit("SLACK_BOT_TOKEN is required with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET")
+    return AsyncWebClient(token=settings.slack_bot_token.get_secret_value(),
+                          base_url=settings.slack_api_url or SLACK_API_DEFAULT)
+
+
+async def _serve_socket(settings: Settings) -> None:
+    client = _client(settings)
+    assert settings.slack_app_token is not None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    async with running(settings, _reporters(client)) as services:
+        app = _app(services, client, secret)
+        log.info("serve.socket_mode")
+        await AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value()).start_async()
+
+
+async def _serve_http(settings: Settings, *, host: str, port: int) -> None:
+    client = _client(settings)
+    assert settings.slack_signing_secret is not None
+    async with running(settings, _reporters(client)) as services:
+        app = _app(services, client, settings.slack_signing_secret.get_secret_value())
+        runner = await start_http(app, host=host, port=port)
+        log.info("serve.http", url=f"http://{host}:{bound_port(runner)}{EVENTS_PATH}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+
+async def _serve_sandbox(settings: Settings, *, host: str, port: int, chat_repl: bool) -> None:
+    secret = secrets.token_hex(16)
+    async with SlackWebApiStandIn() as standin:
+        client = AsyncWebClient(token="xoxb-sandbox", base_url=standin.base_url)
+        async with running(settings, _reporters(client)) as services:
+            app = _app(services, client, secret)
+            chat = SandboxChat(app=app, standin=standin, signing_secret=secret)
+            chat.attach()
+            runner = await start_http(app, host=host, port=port)
+            print(f"No Slack settings: sandbox workspace. Events endpoint "
+                  f"http://{host}:{bound_port(runner)}{EVENTS_PATH} (signing secret {secret}).",
+                  file=sys.stderr)
+            try:
+                if chat_repl:
+                    await chat.repl()
+                else:
+                    await asyncio.Event().wait()
+            finally:
+                await runner.cleanup()

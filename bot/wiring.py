@@ -1,0 +1,99 @@
+"""The composition root: every service built from typed settings, in one place.
+
+Nothing here runs at import time. :func:`running` builds the services, binds the engine,
+launches DBOS inside the running event loop, and tears it all down again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.settings import Settings
+from connectors.demo import (
+    DEMO_SYSTEM_LABELS,
+    DemoBehaviour,
+    DemoWorld,
+    demo_operations,
+    open_demo_world,
+)
+from connectors.identity import IdentityDirectory, build_directory
+from workflows.audit import AuditStore
+from workflows.catalog import Catalog
+from workflows.engine import CircuitBreakers, Engine, OperationCaller, StepPolicy, bind
+from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
+from workflows.planning import OfflinePlanner, Planner
+from workflows.ports import RunReporter
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    audit: AuditStore
+    world: DemoWorld
+    directory: IdentityDirectory
+    catalog: Catalog
+    planner: Planner
+    engine: Engine
+
+    async def aclose(self) -> None:
+        await self.audit.close()
+        await self.world.close()
+
+
+def select_planner(settings: Settings) -> Planner:
+    """The offline planner; the Claude planner plugs in here when it lands."""
+    return OfflinePlanner()
+
+
+def step_policy(settings: Settings) -> StepPolicy:
+    return StepPolicy(timeout_s=settings.step_timeout_s, attempts=settings.step_attempts)
+
+
+async def build_services(
+    settings: Settings, reporters: Mapping[str, RunReporter], *, now: datetime | None = None
+) -> Services:
+    now = now or datetime.now(UTC)
+    behaviour = DemoBehaviour.parse(settings.demo_latency, settings.demo_faults)
+    audit = await AuditStore.open(settings.audit_database_url)
+    world = await open_demo_world(
+        settings.demo_database, today=now.date(), now=now, seed=settings.demo_seed
+    )
+    directory = await build_directory(world)
+    catalog = Catalog.of(demo_operations(world, directory, behaviour), DEMO_SYSTEM_LABELS)
+    planner = select_planner(settings)
+    engine = Engine(
+        catalog=catalog,
+        planner=planner,
+        audit=audit,
+        reporters=reporters,
+        caller=OperationCaller(policy=step_policy(settings), breakers=CircuitBreakers()),
+    )
+    return Services(settings, audit, world, directory, catalog, planner, engine)
+
+
+def durable_settings(settings: Settings) -> DurableSettings:
+    return DurableSettings(
+        system_database_url=system_database_url(
+            settings.audit_database_url, str(settings.dbos_sqlite_file)
+        ),
+        executor_id=settings.executor_id,
+    )
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, reporters: Mapping[str, RunReporter], *, now: datetime | None = None
+) -> AsyncIterator[Services]:
+    """Services with the durable engine launched; call inside the event loop that serves."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    services = await build_services(settings, reporters, now=now)
+    bind(services.engine)
+    launch(durable_settings(settings))
+    try:
+        yield services
+    finally:
+        shutdown()
+        await services.aclose()

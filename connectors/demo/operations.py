@@ -1,0 +1,47 @@
+"""The demo systems' catalog entries: every operation, in a stable order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from connectors.demo.behaviour import DemoBehaviour
+from connectors.demo.ops_base import Input, read_operation
+from connectors.demo.ops_comms import comms_operations
+from connectors.demo.ops_crm import crm_operations
+from connectors.demo.ops_growth import growth_operations
+from connectors.demo.ops_service import service_operations
+from connectors.demo.store import DemoWorld
+from workflows.catalog import AnyOperation
+from workflows.domain import AccountResolution
+
+if TYPE_CHECKING:  # connectors.identity imports this package; only the type is needed here
+    from connectors.identity import IdentityDirectory
+
+
+class ResolveAccountInput(Input):
+    query: str
+
+
+def demo_operations(
+    world: DemoWorld, directory: IdentityDirectory, behaviour: DemoBehaviour
+) -> list[AnyOperation]:
+    """All demo operations; ``behaviour`` applies to every system but the directory."""
+
+    async def resolve(inp: ResolveAccountInput) -> AccountResolution:
+        return directory.resolve_account(inp.query)
+
+    directory_op = read_operation(
+        "directory.resolve_account",
+        "Find which customer account a name, domain or email address means; returns the "
+        "account with its ids in every system, or candidates when unsure. Use it first.",
+        (ResolveAccountInput, AccountResolution),
+        resolve,
+        None,
+    )
+    return [
+        directory_op,
+        *crm_operations(world, behaviour),
+        *comms_operations(world, behaviour),
+        *service_operations(world, behaviour),
+        *growth_operations(world, behaviour),
+    ]

@@ -1,0 +1,88 @@
+"""Mailbox and calendar operations: recent threads with a customer, upcoming meetings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+from sqlalchemy import RowMapping, select
+
+from connectors.demo.behaviour import DemoBehaviour
+from connectors.demo.ops_base import AccountInput, Input, read_operation
+from connectors.demo.schema import calendar_events, mail_threads
+from connectors.demo.store import DemoWorld
+from workflows.catalog import AnyOperation
+from workflows.domain import EmailThread, EmailThreads, Meeting, Meetings
+
+
+class RecentThreadsInput(AccountInput):
+    limit: int = Field(default=5, ge=1, le=50)
+
+
+class UpcomingMeetingsInput(Input):
+    owner_email: str
+    within_hours: int = Field(default=24, ge=1, le=24 * 14)
+
+
+def comms_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOperation]:
+    """``email.recent_threads`` and ``calendar.upcoming_meetings``."""
+
+    async def recent_threads(inp: RecentThreadsInput) -> EmailThreads:
+        domain = inp.account.links.get("email")
+        if domain is None:
+            return EmailThreads()
+        query = select(mail_threads).order_by(mail_threads.c.last_at.desc(), mail_threads.c.id)
+        async with world.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        wanted = f"@{domain.lower()}"
+        threads = [
+            EmailThread.model_validate(dict(r))
+            for r in rows
+            if any(p.lower().endswith(wanted) for p in r["participants"])
+        ]
+        return EmailThreads(threads=threads[: inp.limit])
+
+    async def upcoming_meetings(inp: UpcomingMeetingsInput) -> Meetings:
+        async with world.engine.connect() as conn:
+            rows = (await conn.execute(select(calendar_events))).mappings().all()
+        meetings = [_meeting(world, r) for r in rows]
+        until = world.now + timedelta(hours=inp.within_hours)
+        who = inp.owner_email.strip().lower()
+        mine = [
+            m
+            for m in meetings
+            if world.now <= m.starts_at < until
+            and who in {m.organizer_email.lower(), *(a.lower() for a in m.attendees)}
+        ]
+        return Meetings(meetings=sorted(mine, key=lambda m: (m.starts_at, m.id)))
+
+    return [
+        read_operation(
+            "email.recent_threads",
+            "Most recent mailbox threads with anyone at the customer's email domain, "
+            "newest first: subject, participants, who wrote last and when, a snippet.",
+            (RecentThreadsInput, EmailThreads),
+            recent_threads,
+            behaviour,
+        ),
+        read_operation(
+            "calendar.upcoming_meetings",
+            "Meetings a person (by email) organises or attends that start within the next "
+            "`within_hours` hours, soonest first, with attendee email addresses.",
+            (UpcomingMeetingsInput, Meetings),
+            upcoming_meetings,
+            behaviour,
+        ),
+    ]
+
+
+def _meeting(world: DemoWorld, row: RowMapping) -> Meeting:
+    starts = world.resolve(row["anchor"], row["offset_minutes"])
+    return Meeting(
+        id=row["id"],
+        title=row["title"],
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=row["duration_minutes"]),
+        organizer_email=row["organizer_email"],
+        attendees=row["attendees"],
+    )

@@ -1,0 +1,70 @@
+"""Marketing and scheduling operations: who attended webinars, who booked a demo."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+from sqlalchemy import select
+
+from connectors.demo.behaviour import DemoBehaviour
+from connectors.demo.ops_base import Input, read_operation
+from connectors.demo.schema import demo_bookings, webinar_attendance
+from connectors.demo.store import DemoWorld
+from workflows.catalog import AnyOperation
+from workflows.domain import DemoBooking, DemoBookings, WebinarAttendance, WebinarAttendees
+
+
+class WebinarAttendeesInput(Input):
+    since_days: int = Field(default=7, ge=1, le=365)
+
+
+class DemoBookingsInput(Input):
+    since_days: int = Field(default=30, ge=1, le=365)
+
+
+def growth_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOperation]:
+    """``marketing.webinar_attendees`` and ``scheduling.demo_bookings``."""
+
+    async def attendees(inp: WebinarAttendeesInput) -> WebinarAttendees:
+        w = webinar_attendance
+        since = world.now - timedelta(days=inp.since_days)
+        query = (
+            select(w.c.webinar, w.c.email, w.c.attended_at)
+            .where(w.c.attended_at >= since)
+            .order_by(w.c.attended_at, w.c.email)
+        )
+        async with world.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return WebinarAttendees(attendees=[WebinarAttendance.model_validate(dict(r)) for r in rows])
+
+    async def bookings(inp: DemoBookingsInput) -> DemoBookings:
+        d = demo_bookings
+        since = world.now - timedelta(days=inp.since_days)
+        query = (
+            select(d.c.email, d.c.booked_at, d.c.slot)
+            .where(d.c.booked_at >= since)
+            .order_by(d.c.booked_at, d.c.email)
+        )
+        async with world.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return DemoBookings(bookings=[DemoBooking.model_validate(dict(r)) for r in rows])
+
+    return [
+        read_operation(
+            "marketing.webinar_attendees",
+            "People (by email) who attended a webinar in the last `since_days` days, "
+            "with the webinar title and when they joined.",
+            (WebinarAttendeesInput, WebinarAttendees),
+            attendees,
+            behaviour,
+        ),
+        read_operation(
+            "scheduling.demo_bookings",
+            "Product demos booked in the last `since_days` days: who booked (email), "
+            "when they booked and the slot.",
+            (DemoBookingsInput, DemoBookings),
+            bookings,
+            behaviour,
+        ),
+    ]
