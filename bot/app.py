@@ -23,7 +23,9 @@ def build_app(*, client: AsyncWebClient, signing_secret: str, intake: Intake) ->
     """The one Bolt app, for HTTP, Socket Mode and the sandbox alike."""
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False)
 
-    async def provide_services(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+    async def provide_services(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> None:
         context["intake"] = intake
         await next()
 

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.inbound import SlackAsk
 from bot.people import SlackPeople, UnknownRequester
 from bot.render.blocks import notice_blocks
+from bot.reporters.slack import answer_metadata
 from workflows.answers import Notice
 from workflows.audit import AuditStore
 from workflows.engine import Engine
@@ -95,4 +96,5 @@ class Intake:
             thread_ts=ask.thread_ts,
             text=notice.text,
             blocks=[b.to_dict() for b in notice_blocks(notice)],
+            metadata=answer_metadata(run_id),
         )

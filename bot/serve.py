@@ -31,8 +31,12 @@ SLACK_API_DEFAULT = "https://slack.com/api/"
 
 
 def _app(services: Services, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
-    intake = Intake(engine=services.engine, audit=services.audit,
-                    people=SlackPeople(client, services.directory), client=client)
+    intake = Intake(
+        engine=services.engine,
+        audit=services.audit,
+        people=SlackPeople(client, services.directory),
+        client=client,
+    )
     return build_app(client=client, signing_secret=signing_secret, intake=intake)
 
 
@@ -56,14 +60,18 @@ async def serve(settings: Settings, *, host: str, port: int, chat: bool | None =
 def _client(settings: Settings) -> AsyncWebClient:
     if settings.slack_bot_token is None:
         raise SystemExit("SLACK_BOT_TOKEN is required with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET")
-    return AsyncWebClient(token=settings.slack_bot_token.get_secret_value(),
-                          base_url=settings.slack_api_url or SLACK_API_DEFAULT)
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url or SLACK_API_DEFAULT,
+    )
 
 
 async def _serve_socket(settings: Settings) -> None:
     client = _client(settings)
     assert settings.slack_app_token is not None
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
     async with running(settings, _reporters(client)) as services:
         app = _app(services, client, secret)
         log.info("serve.socket_mode")
@@ -92,9 +100,11 @@ async def _serve_sandbox(settings: Settings, *, host: str, port: int, chat_repl:
             chat = SandboxChat(app=app, standin=standin, signing_secret=secret)
             chat.attach()
             runner = await start_http(app, host=host, port=port)
-            print(f"No Slack settings: sandbox workspace. Events endpoint "
-                  f"http://{host}:{bound_port(runner)}{EVENTS_PATH} (signing secret {secret}).",
-                  file=sys.stderr)
+            print(
+                f"No Slack settings: sandbox workspace. Events endpoint "
+                f"http://{host}:{bound_port(runner)}{EVENTS_PATH} (signing secret {secret}).",
+                file=sys.stderr,
+            )
             try:
                 if chat_repl:
                     await chat.repl()

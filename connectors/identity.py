@@ -13,7 +13,7 @@ exact normalised name; then fuzzy matching, which answers "found" only for one c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -31,6 +31,9 @@ LEGAL_SUFFIXES: Final = frozenset(
 FOUND_SCORE: Final = 85.0
 AMBIGUITY_MARGIN: Final = 5.0
 LINK_SCORE: Final = 92.0
+WORD_SCORE: Final = 80.0
+MAX_CANDIDATES: Final = 5
+Scorer = Callable[[str, str], float]
 _STOPWORDS: Final = frozenset({"and", "the", "of", "co", "op"})
 
 
@@ -103,32 +106,44 @@ class IdentityDirectory:
         exact = _unique(a for alias, a in self._aliases if alias == wanted)
         if len(exact) == 1:
             return AccountResolution(query=query, status="found", account=exact[0])
-        ranked = self._ranked(wanted)
+        ranked = self._ranked(wanted, _score)
         best = ranked[0][0] if ranked else 0.0
         close = [a for score, a in ranked if score >= max(FOUND_SCORE, best - AMBIGUITY_MARGIN)]
         if len(close) == 1:
             return AccountResolution(query=query, status="found", account=close[0])
         if close:
-            names = [a.name for a in close]
+            names = [a.name for a in close[:MAX_CANDIDATES]]
             return AccountResolution(query=query, status="ambiguous", candidates=names)
-        suggestions = [a.name for _, a in ranked[:3]]
+        suggestions = [a.name for _, a in self._ranked(wanted, _loose_score)[:3]]
         return AccountResolution(query=query, status="not_found", candidates=suggestions)
 
-    def _ranked(self, wanted: str) -> list[tuple[float, AccountRef]]:
+    def _ranked(self, wanted: str, scorer: Scorer) -> list[tuple[float, AccountRef]]:
+        """Accounts by their best alias's score, highest first, ties by name."""
         best: dict[str, tuple[float, AccountRef]] = {}
         for alias, account in self._aliases:
-            score = _score(wanted, alias)
+            score = scorer(wanted, alias)
             if score > best.get(account.account_id, (-1.0, account))[0]:
                 best[account.account_id] = (score, account)
         return sorted(best.values(), key=lambda item: (-item[0], item[1].name))
 
 
 def _score(wanted: str, alias: str) -> float:
-    """Similarity 0-100; a whole-word subset only counts for meaningful words."""
+    """Similarity 0-100 of whole strings, or of words when each query word is (nearly) one
+    of the alias's words: "summit helth" scores high against "summit health systems", while
+    "acme health" does not match "acme"."""
     score = fuzz.ratio(wanted, alias)
-    if len(wanted) >= 3 and wanted not in _STOPWORDS:
-        score = max(score, fuzz.token_set_ratio(wanted, alias))
-    return float(score)
+    if len(wanted) < 3 or wanted in _STOPWORDS:
+        return score
+    alias_words = alias.split()
+    best = [max(fuzz.ratio(word, a) for a in alias_words) for word in wanted.split()]
+    if min(best) >= WORD_SCORE:
+        score = max(score, sum(best) / len(best))
+    return score
+
+
+def _loose_score(wanted: str, alias: str) -> float:
+    """A forgiving similarity, for suggestions only: partial and out-of-order matches count."""
+    return float(fuzz.WRatio(wanted, alias))
 
 
 def _unique(accounts: Iterable[AccountRef]) -> list[AccountRef]:

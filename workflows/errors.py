@@ -1,13 +1,13 @@
 """Errors of the core, drawn as one tree.
 
-    CrosswireError
-    ├── PlanError                  a plan does not fit the catalog (unknown operation, bad
-    │                              argument, cycle); permanent, nothing has run
-    └── OperationError             an operation failed
-        ├── TransientOperationError    worth retrying: a system is down, slow or rate-limited
-        │   └── OperationTimeout       no answer within the step's time limit
-        └── PermanentOperationError    retrying will not help: bad input, no such record,
-                                       access denied
+CrosswireError
+├── PlanError                  a plan does not fit the catalog (unknown operation, bad
+│                              argument, cycle); permanent, nothing has run
+└── OperationError             an operation failed
+    ├── TransientOperationError    worth retrying: a system is down, slow or rate-limited
+    │   └── OperationTimeout       no answer within the step's time limit
+    └── PermanentOperationError    retrying will not help: bad input, no such record,
+                                   access denied
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ class Objective(Model):
 
     text: str
     trigger: TriggerKind
-    trigger_id: str = Field(description="Stable id of the trigger: Slack event id, schedule fire id")
+    trigger_id: str = Field(
+        description="Stable id of the trigger: Slack event id, schedule fire id"
+    )
     reply: ReplyTarget
     received_at: datetime
 

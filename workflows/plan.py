@@ -152,7 +152,9 @@ def _validate_literals(step: Step, model: type[BaseModel]) -> None:
         if any(True for _ in _refs_in(value)) or _has_item_ref(value):
             continue
         field = model.model_fields[name]
-        annotation = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        annotation = (
+            Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        )
         try:
             TypeAdapter(annotation).validate_python(value)
         except ValidationError as exc:

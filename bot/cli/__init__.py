@@ -13,22 +13,34 @@ from bot.settings import Settings
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="crosswire", description="Cross-system AI workflows from Slack.")
+        prog="crosswire", description="Cross-system AI workflows from Slack."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the bot (Socket Mode, HTTP, or a local sandbox)")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP interface (default 0.0.0.0)")
     chat = serve.add_mutually_exclusive_group()
-    chat.add_argument("--chat", dest="chat", action="store_true", default=None,
-                      help="sandbox: read chat lines from stdin even if it is not a terminal")
-    chat.add_argument("--no-chat", dest="chat", action="store_false",
-                      help="sandbox: serve HTTP only")
+    chat.add_argument(
+        "--chat",
+        dest="chat",
+        action="store_true",
+        default=None,
+        help="sandbox: read chat lines from stdin even if it is not a terminal",
+    )
+    chat.add_argument(
+        "--no-chat", dest="chat", action="store_false", help="sandbox: serve HTTP only"
+    )
 
     ask = sub.add_parser("ask", help="run one objective without Slack and print the answer")
     ask.add_argument("objective", help='what you want, e.g. "brief me on Acme"')
-    ask.add_argument("--as", dest="email", required=True, metavar="EMAIL",
-                     help="who is asking (a person in the company directory)")
+    ask.add_argument(
+        "--as",
+        dest="email",
+        required=True,
+        metavar="EMAIL",
+        help="who is asking (a person in the company directory)",
+    )
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
 
     audit = sub.add_parser("audit", help="read the audit record")
@@ -46,8 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
     quiet = args.command in ("ask", "audit")
-    configure_logging("WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
-                      settings.log_format)
+    configure_logging(
+        "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
+        settings.log_format,
+    )
     try:
         return asyncio.run(_dispatch(args, settings))
     except KeyboardInterrupt:

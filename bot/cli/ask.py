@@ -22,18 +22,29 @@ async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) 
     async with running(settings, {"cli": reporter}) as services:
         employee = services.directory.find_employee(email)
         if employee is None:
-            print(f"crosswire: nobody with the email {email!r} is in the company directory "
-                  "(try dana.reyes@northwind.example)", file=sys.stderr)
+            print(
+                f"crosswire: nobody with the email {email!r} is in the company directory "
+                "(try dana.reyes@northwind.example)",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         principal = Principal(email=employee.email, name=employee.name, roles=tuple(employee.roles))
         answer = await services.engine.run(_request(objective, principal))
-    print(answer.model_dump_json(indent=2) if as_json else answer_text(answer), end="\n" if as_json else "")
+    print(
+        answer.model_dump_json(indent=2) if as_json else answer_text(answer),
+        end="\n" if as_json else "",
+    )
     ok = isinstance(answer, Briefing) or answer.reason == "help"
     return EXIT_OK if ok else EXIT_NO_ANSWER
 
 
 def _request(text: str, principal: Principal) -> RunRequest:
     run_id = f"cli-{uuid4().hex[:12]}"
-    objective = Objective(text=text, trigger="cli", trigger_id=run_id,
-                          reply=ReplyTarget(kind="cli"), received_at=datetime.now(UTC))
+    objective = Objective(
+        text=text,
+        trigger="cli",
+        trigger_id=run_id,
+        reply=ReplyTarget(kind="cli"),
+        received_at=datetime.now(UTC),
+    )
     return RunRequest(run_id=run_id, objective=objective, principal=principal)

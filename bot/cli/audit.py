@@ -19,15 +19,19 @@ async def audit_list(settings: Settings, *, limit: int, as_json: bool) -> int:
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in runs], indent=2))
     elif not runs:
-        print("No runs yet. Try: crosswire ask \"brief me on Acme\" --as dana.reyes@northwind.example")
+        print(
+            'No runs yet. Try: crosswire ask "brief me on Acme" --as dana.reyes@northwind.example'
+        )
     else:
         print("\n".join(_summary_line(r) for r in runs))
     return 0
 
 
 def _summary_line(run: RunSummary) -> str:
-    return (f"{run.run_id:<28} {run.created_at:%Y-%m-%d %H:%M:%S}  {run.status:<9} "
-            f"{run.trigger:<13} {run.requester_email:<32} {run.objective[:60]}")
+    return (
+        f"{run.run_id:<28} {run.created_at:%Y-%m-%d %H:%M:%S}  {run.status:<9} "
+        f"{run.trigger:<13} {run.requester_email:<32} {run.objective[:60]}"
+    )
 
 
 async def audit_show(settings: Settings, run_id: str, *, as_json: bool) -> int:
@@ -71,8 +75,9 @@ def _event_lines(event: AuditEvent) -> list[str]:
         ms = f"{event.duration_ms:.0f} ms" if event.duration_ms is not None else ""
         error = event.detail.get("error")
         tail = f"  ({error})" if error else ""
-        return [f"{at} step   {event.step_id:<10} {event.operation:<28} {event.status:<8} "
-                f"{ms:>8}{tail}"]
+        return [
+            f"{at} step   {event.step_id:<10} {event.operation:<28} {event.status:<8} {ms:>8}{tail}"
+        ]
     if event.kind == "answer":
         return [f"{at} answer {event.detail.get('kind')}: {_answer_gist(event.detail)}"]
     return [f"{at} {event.kind:<6} {json.dumps(event.detail)[:160]}"]
@@ -94,7 +99,9 @@ def _answer_gist(answer: dict[str, Any]) -> str:
     if answer.get("kind") == "briefing":
         sections = answer.get("sections", [])
         down = [s["source"] for s in sections if s["status"] == "unavailable"]
-        return (f"{answer['account']['name']}, {len(sections)} sections, "
-                f"{len(answer.get('concerns', []))} concerns"
-                + (f", unavailable: {', '.join(down)}" if down else ""))
+        return (
+            f"{answer['account']['name']}, {len(sections)} sections, "
+            f"{len(answer.get('concerns', []))} concerns"
+            + (f", unavailable: {', '.join(down)}" if down else "")
+        )
     return str(answer.get("title", ""))

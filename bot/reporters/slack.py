@@ -99,6 +99,7 @@ class SlackReporter:
             text=text,
             blocks=_dicts(blocks),
             unfurl_links=False,
+            metadata=answer_metadata(request.run_id),
         )
 
     async def _settle(self, handle: str | None) -> None:

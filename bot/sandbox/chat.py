@@ -56,13 +56,17 @@ class SandboxChat:
     async def say(self, line: str) -> int:
         """Send one line as the sandbox user; returns the HTTP status Bolt answered."""
         if line.startswith("/crosswire"):
-            payload = payloads.slash_command(line.removeprefix("/crosswire").strip(),
-                                             user_id=SANDBOX_USER, channel_id=SANDBOX_CHANNEL)
+            payload = payloads.slash_command(
+                line.removeprefix("/crosswire").strip(),
+                user_id=SANDBOX_USER,
+                channel_id=SANDBOX_CHANNEL,
+            )
         else:
             payload = payloads.app_mention(line, user=SANDBOX_USER, channel=SANDBOX_CHANNEL)
         body = payload.body
-        headers: dict[str, str | Sequence[str]] = dict(signed_headers(
-            body.encode(), self.signing_secret, content_type=payload.content_type))
+        headers: dict[str, str | Sequence[str]] = dict(
+            signed_headers(body.encode(), self.signing_secret, content_type=payload.content_type)
+        )
         response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
         if response.status != 200:
             print(f"[sandbox] the app answered HTTP {response.status}", file=self.out)
@@ -80,8 +84,11 @@ class SandboxChat:
 
     async def repl(self, stdin: TextIO = sys.stdin) -> None:
         """Read lines until EOF or ``quit``, each one a message to the bot."""
-        print("Sandbox workspace: you are Dana Reyes. Try `brief me on Acme`; `quit` to stop.",
-              file=self.out, flush=True)
+        print(
+            "Sandbox workspace: you are Dana Reyes. Try `brief me on Acme`; `quit` to stop.",
+            file=self.out,
+            flush=True,
+        )
         while True:
             print("you> ", end="", file=self.out, flush=True)
             line = await asyncio.to_thread(stdin.readline)
@@ -102,5 +109,8 @@ class SandboxChat:
             print("[sandbox] still working; the answer will appear here", file=self.out)
 
     def _answers(self) -> list[RecordedCall]:
-        return [c for c in self.standin.calls_to("chat.postMessage")
-                if (c.args.get("metadata") or {}).get("event_type") == ANSWER_EVENT]
+        return [
+            c
+            for c in self.standin.calls_to("chat.postMessage")
+            if (c.args.get("metadata") or {}).get("event_type") == ANSWER_EVENT
+        ]

@@ -42,8 +42,9 @@ class DemoBehaviour:
         match self.fault_for(system):
             case "error":
                 name = SPOKEN.get(system, system)
-                raise SystemUnavailable(f"{name[0].upper()}{name[1:]} is not responding (503)",
-                                        system=system)  # fmt: skip
+                raise SystemUnavailable(
+                    f"{name[0].upper()}{name[1:]} is not responding (503)", system=system
+                )
             case "timeout":
                 await asyncio.Event().wait()
             case None:

@@ -43,8 +43,13 @@ def crm_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
 
 
 def _contact(c: Company, i: int, p: Person) -> Row:
-    return {"id": f"{c.id}-c{i + 1:02d}", "account_id": c.id, "name": p.name, "email": p.email,
-            "title": p.title}  # fmt: skip
+    return {
+        "id": f"{c.id}-c{i + 1:02d}",
+        "account_id": c.id,
+        "name": p.name,
+        "email": p.email,
+        "title": p.title,
+    }
 
 
 def _users() -> list[Row]:

@@ -38,8 +38,9 @@ class DemoWorld:
     @property
     def anchor(self) -> datetime:
         """``now`` floored to a quarter hour: where "in two hours" meetings are counted from."""
-        return self.now.replace(minute=self.now.minute - self.now.minute % 15, second=0,
-                                microsecond=0)  # fmt: skip
+        return self.now.replace(
+            minute=self.now.minute - self.now.minute % 15, second=0, microsecond=0
+        )
 
     @property
     def midnight(self) -> datetime:

@@ -62,56 +62,93 @@ class AuditStore:
     async def run_started(self, request: RunRequest, *, planner: str) -> None:
         obj = request.objective
         row = {
-            "run_id": request.run_id, "created_at": obj.received_at, "trigger": obj.trigger,
-            "trigger_id": obj.trigger_id, "requester_email": request.principal.email,
-            "requester_slack_id": request.principal.slack_user_id, "channel": obj.reply.channel,
-            "objective": obj.text, "planner": planner, "status": "running",
+            "run_id": request.run_id,
+            "created_at": obj.received_at,
+            "trigger": obj.trigger,
+            "trigger_id": obj.trigger_id,
+            "requester_email": request.principal.email,
+            "requester_slack_id": request.principal.slack_user_id,
+            "channel": obj.reply.channel,
+            "objective": obj.text,
+            "planner": planner,
+            "status": "running",
         }
         await self._insert_once(runs, row, "run_id")
-        await self.record(request.run_id, "trigger", detail={
-            "trigger": obj.trigger, "trigger_id": obj.trigger_id, "objective": obj.text,
-            "requester": request.principal.email, "channel": obj.reply.channel,
-        })
+        await self.record(
+            request.run_id,
+            "trigger",
+            detail={
+                "trigger": obj.trigger,
+                "trigger_id": obj.trigger_id,
+                "objective": obj.text,
+                "requester": request.principal.email,
+                "channel": obj.reply.channel,
+            },
+        )
 
     async def plan_recorded(
         self, run_id: str, *, workflow: str | None, subject: str | None, detail: dict[str, Any]
     ) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
-                update(runs).where(runs.c.run_id == run_id)
+                update(runs)
+                .where(runs.c.run_id == run_id)
                 .values(workflow=workflow, subject=subject)
             )
         await self.record(run_id, "plan", detail=detail)
 
     async def step_recorded(self, run_id: str, result: StepResult) -> None:
         await self.record(
-            run_id, "step", step_id=result.step_id, operation=result.operation,
-            system=result.system, status=result.status, duration_ms=result.duration_ms,
-            detail={"error": result.error, "failure": result.failure,
-                    "attempts": result.attempts, "started_at": result.started_at.isoformat()},
+            run_id,
+            "step",
+            step_id=result.step_id,
+            operation=result.operation,
+            system=result.system,
+            status=result.status,
+            duration_ms=result.duration_ms,
+            detail={
+                "error": result.error,
+                "failure": result.failure,
+                "attempts": result.attempts,
+                "started_at": result.started_at.isoformat(),
+            },
         )
 
-    async def run_finished(
-        self, run_id: str, *, status: RunStatus, answer: dict[str, Any]
-    ) -> None:
+    async def run_finished(self, run_id: str, *, status: RunStatus, answer: dict[str, Any]) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
-                update(runs).where(runs.c.run_id == run_id).values(
+                update(runs)
+                .where(runs.c.run_id == run_id)
+                .values(
                     status=status, answer_kind=answer.get("kind"), finished_at=datetime.now(UTC)
                 )
             )
         await self.record(run_id, "answer", status=status, detail=answer)
 
     async def record(
-        self, run_id: str, kind: str, *, step_id: str | None = None, key: str | None = None,
-        operation: str | None = None, system: str | None = None, status: str | None = None,
-        duration_ms: float | None = None, detail: dict[str, Any] | None = None,
+        self,
+        run_id: str,
+        kind: str,
+        *,
+        step_id: str | None = None,
+        key: str | None = None,
+        operation: str | None = None,
+        system: str | None = None,
+        status: str | None = None,
+        duration_ms: float | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         """Append one event; ``key`` (default: run, kind and step) makes it idempotent."""
         row = {
-            "event_key": key or f"{run_id}:{kind}:{step_id or ''}", "run_id": run_id,
-            "at": datetime.now(UTC), "kind": kind, "step_id": step_id, "operation": operation,
-            "system": system, "status": status, "duration_ms": duration_ms,
+            "event_key": key or f"{run_id}:{kind}:{step_id or ''}",
+            "run_id": run_id,
+            "at": datetime.now(UTC),
+            "kind": kind,
+            "step_id": step_id,
+            "operation": operation,
+            "system": system,
+            "status": status,
+            "duration_ms": duration_ms,
             "detail": detail or {},
         }
         await self._insert_once(events, row, "event_key")
@@ -143,8 +180,10 @@ class AuditStore:
             query = select(events).where(events.c.run_id == run_id).order_by(events.c.id)
             rows = (await conn.execute(query)).mappings().all()
         return RunDetail(
-            run=_summary(found), channel=found["channel"],
-            requester_slack_id=found["requester_slack_id"], planner=found["planner"],
+            run=_summary(found),
+            channel=found["channel"],
+            requester_slack_id=found["requester_slack_id"],
+            planner=found["planner"],
             events=[AuditEvent.model_validate(dict(r)) for r in rows],
         )
 

@@ -61,9 +61,14 @@ class OperationCaller:
         """
         started, t0 = datetime.now(UTC), time.perf_counter()
         outcomes = await asyncio.gather(*(self._one(operation, a, ctx) for a in calls))
-        base = {"step_id": ctx.step_id, "operation": operation.name, "system": operation.system,
-                "started_at": started, "duration_ms": (time.perf_counter() - t0) * 1000,
-                "attempts": max((o[2] for o in outcomes), default=0)}
+        base = {
+            "step_id": ctx.step_id,
+            "operation": operation.name,
+            "system": operation.system,
+            "started_at": started,
+            "duration_ms": (time.perf_counter() - t0) * 1000,
+            "attempts": max((o[2] for o in outcomes), default=0),
+        }
         failures = [o for o in outcomes if o[1] is not None]
         if failures and len(failures) == len(outcomes):
             error, kind = failures[0][1] or ("", "internal")
@@ -80,8 +85,11 @@ class OperationCaller:
         except ValidationError as exc:
             return None, (f"invalid input: {exc.errors()[0]['msg']}", "permanent"), 0
         if not self.breakers.allows(operation.system):
-            return None, (f"{operation.system} is failing; not asked for a while",
-                          "circuit_open"), 0
+            return (
+                None,
+                (f"{operation.system} is failing; not asked for a while", "circuit_open"),
+                0,
+            )
         attempts = 0
         try:
             async for attempt in self._retrying():
@@ -101,7 +109,11 @@ class OperationCaller:
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(
             stop=stop_after_attempt(self.policy.attempts),
-            wait=wait_exponential_jitter(self.policy.backoff_initial_s, self.policy.backoff_max_s),
+            wait=wait_exponential_jitter(
+                multiplier=self.policy.backoff_initial_s,
+                max=self.policy.backoff_max_s,
+                jitter=self.policy.backoff_initial_s,
+            ),
             retry=retry_if_exception(_retryable),
             reraise=True,
         )
@@ -119,7 +131,9 @@ class OperationCaller:
         if not isinstance(output, operation.output_model):
             raise PermanentOperationError(
                 f"{operation.name} returned {type(output).__name__}, "
-                f"not {operation.output_model.__name__}", system=operation.system)
+                f"not {operation.output_model.__name__}",
+                system=operation.system,
+            )
         return output
 
 

@@ -27,8 +27,11 @@ class ProgressTracker:
         return Progress(subject=self._subject, systems=systems)
 
     def _system_state(self, system: str) -> StepState:
-        states = [self._states.get(step_id, "waiting")
-                  for step_id, owner in self._system_of.items() if owner == system]
+        states = [
+            self._states.get(step_id, "waiting")
+            for step_id, owner in self._system_of.items()
+            if owner == system
+        ]
         for state in ("failed", "running", "waiting"):
             if state in states:
                 return state  # type: ignore[return-value]

@@ -85,8 +85,9 @@ class Engine:
         existing = await DBOS.get_workflow_status_async(request.run_id)
         if existing is not None:
             await self.audit.record(
-                request.run_id, "duplicate", key=f"{request.run_id}:duplicate:"
-                f"{request.objective.trigger_id}:{existing.status}",
+                request.run_id,
+                "duplicate",
+                key=f"{request.run_id}:duplicate:{request.objective.trigger_id}:{existing.status}",
                 detail={"trigger_id": request.objective.trigger_id, "status": existing.status},
             )
             return RunHandle(request.run_id, duplicate=True)
@@ -98,7 +99,9 @@ class Engine:
         """Wait for the run's answer. A run that crashed is audited and answered politely."""
         handle = await DBOS.retrieve_workflow_async(request.run_id)
         try:
-            return ANSWER.validate_python(await handle.get_result(polling_interval_sec=RESULT_POLL_S))
+            return ANSWER.validate_python(
+                await handle.get_result(polling_interval_sec=RESULT_POLL_S)
+            )
         except Exception as exc:  # the run boundary: whatever broke, the requester hears
             log.exception("run.crashed", run_id=request.run_id)
             return await self._fail(request, exc)
@@ -109,13 +112,16 @@ class Engine:
 
     async def _fail(self, request: RunRequest, exc: Exception) -> Notice:
         notice = Notice(
-            run_id=request.run_id, reason="failed", title="Something went wrong",
+            run_id=request.run_id,
+            reason="failed",
+            title="Something went wrong",
             text=f"I could not finish this ({type(exc).__name__}). It is recorded as run "
-                 f"`{request.run_id}`; please try again.",
+            f"`{request.run_id}`; please try again.",
         )
         await self.audit.record(request.run_id, "error", detail={"error": repr(exc)})
-        await self.audit.run_finished(request.run_id, status="failed",
-                                      answer=notice.model_dump(mode="json"))
+        await self.audit.run_finished(
+            request.run_id, status="failed", answer=notice.model_dump(mode="json")
+        )
         await self._reporter(request).finished(request, None, notice)
         return notice
 
@@ -149,20 +155,36 @@ class Engine:
             try:
                 validate_plan(result, self.catalog)
             except PlanError as exc:
-                result = Notice(reason="failed", title="I could not plan that",
-                                text=f"The plan did not fit the catalog: {exc}")
+                result = Notice(
+                    reason="failed",
+                    title="I could not plan that",
+                    text=f"The plan did not fit the catalog: {exc}",
+                )
         if isinstance(result, Notice):
-            await self.audit.plan_recorded(request.run_id, workflow=None, subject=None,
-                                           detail={"notice": result.model_dump(mode="json")})
+            await self.audit.plan_recorded(
+                request.run_id,
+                workflow=None,
+                subject=None,
+                detail={"notice": result.model_dump(mode="json")},
+            )
             return {"kind": "notice", "notice": result.model_dump(mode="json")}
         plan_json = result.model_dump(mode="json")
-        await self.audit.plan_recorded(request.run_id, workflow=result.workflow,
-                                       subject=result.subject, detail={"plan": plan_json})
+        await self.audit.plan_recorded(
+            request.run_id,
+            workflow=result.workflow,
+            subject=result.subject,
+            detail={"plan": plan_json},
+        )
         return {"kind": "plan", "plan": plan_json}
 
     async def _run_wave(
-        self, request: RunRequest, plan: Plan, wave: list[str], results: dict[str, StepResult],
-        tracker: ProgressTracker, handle: str | None,
+        self,
+        request: RunRequest,
+        plan: Plan,
+        wave: list[str],
+        results: dict[str, StepResult],
+        tracker: ProgressTracker,
+        handle: str | None,
     ) -> None:
         pending = []
         for step in (plan.step(i) for i in wave):
@@ -173,10 +195,17 @@ class Engine:
                 continue
             tracker.mark(step.id, "running")
             reservation = DBOS.reserve_step()
-            pending.append(reservation.run_async(
-                {"name": f"step:{step.id}"}, self._step, request, step,
-                calls_for(step, results), tracker, handle,
-            ))
+            pending.append(
+                reservation.run_async(
+                    {"name": f"step:{step.id}"},
+                    self._step,
+                    request,
+                    step,
+                    calls_for(step, results),
+                    tracker,
+                    handle,
+                )
+            )
         for done in await asyncio.gather(*pending):
             results[done["step_id"]] = StepResult.model_validate(done)
 
@@ -188,21 +217,36 @@ class Engine:
 
     def _skipped(self, request: RunRequest, step: Step, reason: str) -> StepResult:
         operation = self.catalog.get(step.operation)
-        return StepResult(step_id=step.id, operation=step.operation, system=operation.system,
-                          status="skipped", error=reason,
-                          started_at=request.objective.received_at)
+        return StepResult(
+            step_id=step.id,
+            operation=step.operation,
+            system=operation.system,
+            status="skipped",
+            error=reason,
+            started_at=request.objective.received_at,
+        )
 
     async def _step(
-        self, request: RunRequest, step: Step, calls: list[dict[str, Any]],
-        tracker: ProgressTracker, handle: str | None,
+        self,
+        request: RunRequest,
+        step: Step,
+        calls: list[dict[str, Any]],
+        tracker: ProgressTracker,
+        handle: str | None,
     ) -> dict[str, Any]:
-        ctx = CallContext(run_id=request.run_id, step_id=step.id,
-                          requester_email=request.principal.email)
+        ctx = CallContext(
+            run_id=request.run_id, step_id=step.id, requester_email=request.principal.email
+        )
         operation = self.catalog.get(step.operation)
         with structlog.contextvars.bound_contextvars(run_id=request.run_id, step_id=step.id):
             result = await self.caller.call(operation, calls, ctx, fan_out=bool(step.for_each))
-            log.info("step.finished", operation=step.operation, status=result.status,
-                     duration_ms=round(result.duration_ms, 1), error=result.error)
+            log.info(
+                "step.finished",
+                operation=step.operation,
+                status=result.status,
+                duration_ms=round(result.duration_ms, 1),
+                error=result.error,
+            )
         await self.audit.step_recorded(request.run_id, result)
         tracker.mark(step.id, "ok" if result.ok else "failed")
         await self._reporter(request).progress(request, handle, tracker.snapshot())
@@ -213,19 +257,29 @@ class Engine:
     ) -> Briefing | Notice:
         composer = self.composers.get(plan.workflow)
         if composer is None:
-            return Notice(run_id=request.run_id, reason="failed", title="Nothing to show",
-                          text=f"No composer is registered for workflow {plan.workflow!r}.")
-        return composer(ComposeInput(
-            run_id=request.run_id, plan=plan, results=results,
-            system_labels=self.catalog.system_labels, now=request.objective.received_at,
-        ))
+            return Notice(
+                run_id=request.run_id,
+                reason="failed",
+                title="Nothing to show",
+                text=f"No composer is registered for workflow {plan.workflow!r}.",
+            )
+        return composer(
+            ComposeInput(
+                run_id=request.run_id,
+                plan=plan,
+                results=results,
+                system_labels=self.catalog.system_labels,
+                now=request.objective.received_at,
+            )
+        )
 
     async def _deliver(
         self, request: RunRequest, handle: str | None, answer: Briefing | Notice
     ) -> None:
         async def deliver() -> None:
             await self._reporter(request).finished(request, handle, answer)
-            await self.audit.run_finished(request.run_id, status="completed",
-                                          answer=answer.model_dump(mode="json"))
+            await self.audit.run_finished(
+                request.run_id, status="completed", answer=answer.model_dump(mode="json")
+            )
 
         await DBOS.run_step_async({"name": "deliver"}, deliver)

@@ -81,7 +81,7 @@ def renewal_soon(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
         auto = "" if contract.auto_renew else " and does not auto-renew"
         yield Concern(
             text=f"Contract ({money(contract.annual_value, contract.currency)}/year) renews "
-                 f"{day(contract.renewal_date)}, in {plural(days, 'day')}{auto}",
+            f"{day(contract.renewal_date)}, in {plural(days, 'day')}{auto}",
             severity="medium" if contract.auto_renew else "high",
             sources=("contracts",),
         )
@@ -94,7 +94,7 @@ def usage_decline(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
         return
     yield Concern(
         text=f"Usage is down {abs(usage.change_pct):.0f}%: {usage.avg_daily_users_30d:.0f} daily "
-             f"users over 30 days against {usage.avg_daily_users_90d:.0f} over 90",
+        f"users over 30 days against {usage.avg_daily_users_90d:.0f} over 90",
         severity="high" if usage.change_pct <= -STEEP_USAGE_DROP_PCT else "medium",
         sources=("usage",),
     )
@@ -109,7 +109,7 @@ def overdue_invoices(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
     oldest = max(days_between(i.due_on, data.now) for i in overdue)
     yield Concern(
         text=f"{plural(len(overdue), 'overdue invoice')} totalling "
-             f"{money(total, overdue[0].currency)}, the oldest {plural(oldest, 'day')} late",
+        f"{money(total, overdue[0].currency)}, the oldest {plural(oldest, 'day')} late",
         severity="high" if oldest > 30 else "medium",
         sources=("billing",),
     )
@@ -122,18 +122,25 @@ def quiet_account(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
         return
     idle = days_between(crm.last_activity.at, data.now)
     if idle >= NO_CONTACT_DAYS:
-        yield Concern(text=f"No CRM activity for {plural(idle, 'day')}", severity="medium",
-                      sources=("crm",))
+        yield Concern(
+            text=f"No CRM activity for {plural(idle, 'day')}", severity="medium", sources=("crm",)
+        )
 
 
 def unanswered_email(data: ComposeInput, account: AccountRef) -> Iterator[Concern]:
     threads = _output(data, "email", EmailThreads)
     for t in threads.threads if threads else []:
         waiting = days_between(t.last_at, data.now)
-        if t.last_from.lower().endswith("@" + account.domain.lower()) and waiting >= UNANSWERED_DAYS:
-            yield Concern(text=f"{t.last_from} is waiting for a reply on “{t.subject}” "
-                               f"({plural(waiting, 'day')})", severity="medium",
-                          sources=("email",))
+        if (
+            t.last_from.lower().endswith("@" + account.domain.lower())
+            and waiting >= UNANSWERED_DAYS
+        ):
+            yield Concern(
+                text=f"{t.last_from} is waiting for a reply on “{t.subject}” "
+                f"({plural(waiting, 'day')})",
+                severity="medium",
+                sources=("email",),
+            )
 
 
 def deals_closing(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
@@ -141,15 +148,23 @@ def deals_closing(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
     for deal in lookup.account.open_deals if lookup and lookup.account else []:
         days = days_between(data.now, deal.close_date)
         if 0 <= days <= DEAL_CLOSING_DAYS:
-            yield Concern(text=f"{deal.name} ({money(deal.amount, deal.currency)}) is due to "
-                               f"close in {plural(days, 'day')}", severity="medium",
-                          sources=("crm",))
+            yield Concern(
+                text=f"{deal.name} ({money(deal.amount, deal.currency)}) is due to "
+                f"close in {plural(days, 'day')}",
+                severity="medium",
+                sources=("crm",),
+            )
 
 
 Rule = Callable[[ComposeInput, AccountRef], Iterator[Concern]]
 RULES: tuple[Rule, ...] = (
-    urgent_tickets, renewal_soon, usage_decline, overdue_invoices, quiet_account,
-    unanswered_email, deals_closing,
+    urgent_tickets,
+    renewal_soon,
+    usage_decline,
+    overdue_invoices,
+    quiet_account,
+    unanswered_email,
+    deals_closing,
 )
 
 __all__ = ["RULES", "concerns"]

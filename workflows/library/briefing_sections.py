@@ -37,42 +37,76 @@ def _section(system: str, data: ComposeInput, facts: list[Fact], empty_note: str
 def unavailable_section(system: str, label: str, result: StepResult | None) -> Section:
     """The section of a system that failed, timed out or was not asked."""
     if result is not None and result.status == "skipped":
-        return Section(key=system, title=TITLES[system], source=label, status="skipped",
-                       note=f"{label} was not asked.")
-    why = {
-        "timeout": "did not answer in time",
-        "circuit_open": "has been failing, so it was not asked again",
-    }.get(result.failure or "", "could not be reached") if result else "could not be reached"
+        return Section(
+            key=system,
+            title=TITLES[system],
+            source=label,
+            status="skipped",
+            note=f"{label} was not asked.",
+        )
+    why = (
+        {
+            "timeout": "did not answer in time",
+            "circuit_open": "has been failing, so it was not asked again",
+        }.get(result.failure or "", "could not be reached")
+        if result
+        else "could not be reached"
+    )
     detail = f" ({result.error})" if result and result.error else ""
-    return Section(key=system, title=TITLES[system], source=label, status="unavailable",
-                   note=f"{label} {why}{detail}; this section is missing.")
+    return Section(
+        key=system,
+        title=TITLES[system],
+        source=label,
+        status="unavailable",
+        note=f"{label} {why}{detail}; this section is missing.",
+    )
 
 
 def crm_section(output: Any, data: ComposeInput) -> Section:
     crm = CrmLookup.model_validate(output).account
     if crm is None:
         return _section("crm", data, [], "The CRM has no record of this customer.")
-    facts = [Fact(text=f"Owner: {crm.owner_name} · Stage: {crm.lifecycle_stage} · "
-                  f"Industry: {crm.industry}", source="crm", record=crm.account_id)]
+    facts = [
+        Fact(
+            text=f"Owner: {crm.owner_name} · Stage: {crm.lifecycle_stage} · "
+            f"Industry: {crm.industry}",
+            source="crm",
+            record=crm.account_id,
+        )
+    ]
     for deal in crm.open_deals:
-        facts.append(Fact(
-            text=f"Open deal: {deal.name}, {money(deal.amount, deal.currency)}, {deal.stage}, "
-                 f"closes {day(deal.close_date)} ({relative(deal.close_date, data.now)})",
-            source="crm", record=deal.id))
+        facts.append(
+            Fact(
+                text=f"Open deal: {deal.name}, {money(deal.amount, deal.currency)}, {deal.stage}, "
+                f"closes {day(deal.close_date)} ({relative(deal.close_date, data.now)})",
+                source="crm",
+                record=deal.id,
+            )
+        )
     if not crm.open_deals:
         facts.append(Fact(text="No open deals.", source="crm", record=crm.account_id))
     if crm.last_activity:
         act = crm.last_activity
-        facts.append(Fact(text=f"Last activity: {act.kind} {relative(act.at, data.now)} by "
-                          f"{act.by}: {act.summary}", source="crm", record=crm.account_id))
+        facts.append(
+            Fact(
+                text=f"Last activity: {act.kind} {relative(act.at, data.now)} by "
+                f"{act.by}: {act.summary}",
+                source="crm",
+                record=crm.account_id,
+            )
+        )
     return _section("crm", data, facts, "")
 
 
 def email_section(output: Any, data: ComposeInput) -> Section:
     threads = EmailThreads.model_validate(output).threads
     facts = [
-        Fact(text=f"“{t.subject}”: {t.last_from} wrote last, {relative(t.last_at, data.now)} "
-                  f"({plural(t.message_count, 'message')})", source="email", record=t.id)
+        Fact(
+            text=f"“{t.subject}”: {t.last_from} wrote last, {relative(t.last_at, data.now)} "
+            f"({plural(t.message_count, 'message')})",
+            source="email",
+            record=t.id,
+        )
         for t in threads
     ]
     return _section("email", data, facts, "No email threads with this customer.")
@@ -81,9 +115,12 @@ def email_section(output: Any, data: ComposeInput) -> Section:
 def support_section(output: Any, data: ComposeInput) -> Section:
     tickets = Tickets.model_validate(output).tickets
     facts = [
-        Fact(text=f"{t.priority} {t.id} “{t.subject}”: {t.status}, opened "
-                  f"{relative(t.opened_at, data.now)}",
-             source="support", record=t.id)
+        Fact(
+            text=f"{t.priority} {t.id} “{t.subject}”: {t.status}, opened "
+            f"{relative(t.opened_at, data.now)}",
+            source="support",
+            record=t.id,
+        )
         for t in tickets
     ]
     return _section("support", data, facts, "No open tickets.")
@@ -94,12 +131,18 @@ def contracts_section(output: Any, data: ComposeInput) -> Section:
     if contract is None:
         return _section("contracts", data, [], "No contract on file.")
     renew = "auto-renews" if contract.auto_renew else "renews (no auto-renewal)"
-    facts = [Fact(
-        text=f"{contract.tier} tier, {money(contract.annual_value, contract.currency)}/year; "
-             f"{renew} {day(contract.renewal_date)} ({relative(contract.renewal_date, data.now)})",
-        source="contracts", record=contract.id)]
-    facts += [Fact(text=f"Term: {term}", source="contracts", record=contract.id)
-              for term in contract.terms]
+    facts = [
+        Fact(
+            text=f"{contract.tier} tier, {money(contract.annual_value, contract.currency)}/year; "
+            f"{renew} {day(contract.renewal_date)} ({relative(contract.renewal_date, data.now)})",
+            source="contracts",
+            record=contract.id,
+        )
+    ]
+    facts += [
+        Fact(text=f"Term: {term}", source="contracts", record=contract.id)
+        for term in contract.terms
+    ]
     return _section("contracts", data, facts, "")
 
 
@@ -108,10 +151,14 @@ def usage_section(output: Any, data: ComposeInput) -> Section:
     if usage is None:
         return _section("usage", data, [], "No product usage recorded for this customer.")
     direction = "down" if usage.change_pct < 0 else "up"
-    facts = [Fact(
-        text=f"Daily active users: {usage.avg_daily_users_30d:.0f} (30-day average) vs "
-             f"{usage.avg_daily_users_90d:.0f} (90-day), {direction} {abs(usage.change_pct):.0f}%",
-        source="usage", record=usage.tenant)]
+    facts = [
+        Fact(
+            text=f"Daily active users: {usage.avg_daily_users_30d:.0f} (30-day average) vs "
+            f"{usage.avg_daily_users_90d:.0f} (90-day), {direction} {abs(usage.change_pct):.0f}%",
+            source="usage",
+            record=usage.tenant,
+        )
+    ]
     return _section("usage", data, facts, "")
 
 
@@ -121,16 +168,23 @@ def billing_section(output: Any, data: ComposeInput) -> Section:
         return _section("billing", data, [], "No invoices in the last 12 months.")
     overdue = [i for i in invoices if i.status == "overdue"]
     facts = [
-        Fact(text=f"Overdue: {i.number}, {money(i.amount, i.currency)}, due {day(i.due_on)} "
-                  f"({plural(days_between(i.due_on, data.now), 'day')} late)",
-             source="billing", record=i.number)
+        Fact(
+            text=f"Overdue: {i.number}, {money(i.amount, i.currency)}, due {day(i.due_on)} "
+            f"({plural(days_between(i.due_on, data.now), 'day')} late)",
+            source="billing",
+            record=i.number,
+        )
         for i in overdue
     ]
     unpaid = sum(1 for i in invoices if i.status == "open")
     if not overdue:
-        facts.append(Fact(text=f"No overdue invoices; {unpaid} open, "
-                               f"{plural(len(invoices), 'invoice')} in 12 months.",
-                          source="billing"))
+        facts.append(
+            Fact(
+                text=f"No overdue invoices; {unpaid} open, "
+                f"{plural(len(invoices), 'invoice')} in 12 months.",
+                source="billing",
+            )
+        )
     return _section("billing", data, facts, "")
 
 

@@ -28,8 +28,9 @@ class OfflinePlanner:
     async def plan(self, objective: Objective, catalog: Catalog) -> PlanningResult:
         text = clean_text(objective.text)
         if is_help(text):
-            return Notice(reason="help", title="What I can do", text=HELP_TEXT,
-                          suggestions=EXAMPLES)
+            return Notice(
+                reason="help", title="What I can do", text=HELP_TEXT, suggestions=EXAMPLES
+            )
         if not is_briefing(text):
             return Notice(
                 reason="help",
@@ -54,6 +55,9 @@ def _checked(plan: PlanningResult, catalog: Catalog) -> PlanningResult:
     try:
         validate_plan(plan, catalog)
     except PlanError as exc:
-        return Notice(reason="failed", title="This workspace cannot run a briefing",
-                      text=f"The briefing needs systems that are not connected here: {exc}")
+        return Notice(
+            reason="failed",
+            title="This workspace cannot run a briefing",
+            text=f"The briefing needs systems that are not connected here: {exc}",
+        )
     return plan

@@ -1,0 +1,100 @@
+"""A Slack workspace in a test: the Web API stand-in, the real app, signed requests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import build_app
+from bot.intake import Intake
+from bot.people import SlackPeople
+from bot.reporters import SlackReporter, TerminalReporter
+from bot.reporters.slack import ANSWER_EVENT
+from bot.sandbox import payloads
+from bot.sandbox.signing import signed_headers
+from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandIn
+from bot.settings import Settings
+from bot.wiring import Services, running
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test"
+DANA = "U0DANA"
+STRANGER = "U0STRANGER"
+CHANNEL = "C0SALES"
+
+
+@dataclass
+class SlackHarness:
+    app: AsyncApp
+    standin: SlackWebApiStandIn
+    services: Services
+
+    async def send(
+        self,
+        payload: payloads.Payload,
+        *,
+        secret: str = SECRET,
+        retry_num: int | None = None,
+        body_override: str | None = None,
+    ) -> BoltResponse:
+        """Sign ``payload`` and dispatch it through the app, as Slack would deliver it."""
+        headers: dict[str, str | Sequence[str]] = dict(
+            signed_headers(
+                payload.body.encode(),
+                secret,
+                content_type=payload.content_type,
+                retry_num=retry_num,
+                retry_reason="http_timeout" if retry_num else None,
+            )
+        )
+        body = payload.body if body_override is None else body_override
+        return await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+
+    def answers(self) -> list[RecordedCall]:
+        return [
+            c
+            for c in self.standin.calls_to("chat.postMessage")
+            if (c.args.get("metadata") or {}).get("event_type") == ANSWER_EVENT
+        ]
+
+    async def wait_for_answers(self, count: int = 1, timeout: float = 15.0) -> list[RecordedCall]:
+        await self.standin.wait_for(lambda _: len(self.answers()) >= count, timeout)
+        return self.answers()
+
+    def thread(self, channel: str, thread_ts: str) -> list[PostedMessage]:
+        return [
+            m
+            for m in self.standin.messages(channel)
+            if m.thread_ts == thread_ts or m.ts == thread_ts
+        ]
+
+
+def block_texts(blocks: Any) -> str:
+    """Every text in a message's blocks, for assertions."""
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+@asynccontextmanager
+async def start_harness(settings: Settings) -> AsyncIterator[SlackHarness]:
+    async with SlackWebApiStandIn(token=TOKEN) as standin:
+        standin.add_user(DANA, "dana.reyes@northwind.example", "Dana Reyes")
+        standin.add_user(STRANGER, "someone@elsewhere.example", "Some One")
+        client = AsyncWebClient(token=TOKEN, base_url=standin.base_url)
+        reporters = {"slack": SlackReporter(client), "cli": TerminalReporter(show_progress=False)}
+        async with running(settings, reporters) as services:
+            intake = Intake(
+                engine=services.engine,
+                audit=services.audit,
+                people=SlackPeople(client, services.directory),
+                client=client,
+            )
+            app = build_app(client=client, signing_secret=SECRET, intake=intake)
+            yield SlackHarness(app=app, standin=standin, services=services)
