@@ -26,13 +26,37 @@ class UpcomingMeetingsInput(Input):
 
 def comms_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOperation]:
     """``email.recent_threads`` and ``calendar.upcoming_meetings``."""
+    queries = _Queries(world)
+    return [
+        read_operation(
+            "email.recent_threads",
+            "Most recent mailbox threads with anyone at the customer's email domain, "
+            "newest first: subject, participants, who wrote last and when, a snippet.",
+            (RecentThreadsInput, EmailThreads),
+            queries.recent_threads,
+            behaviour,
+        ),
+        read_operation(
+            "calendar.upcoming_meetings",
+            "Meetings a person (by email) organises or attends that start within the next "
+            "`within_hours` hours, soonest first, with attendee email addresses.",
+            (UpcomingMeetingsInput, Meetings),
+            queries.upcoming_meetings,
+            behaviour,
+        ),
+    ]
 
-    async def recent_threads(inp: RecentThreadsInput) -> EmailThreads:
+
+class _Queries:
+    def __init__(self, world: DemoWorld) -> None:
+        self.world = world
+
+    async def recent_threads(self, inp: RecentThreadsInput) -> EmailThreads:
         domain = inp.account.links.get("email")
         if domain is None:
             return EmailThreads()
         query = select(mail_threads).order_by(mail_threads.c.last_at.desc(), mail_threads.c.id)
-        async with world.engine.connect() as conn:
+        async with self.world.engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         wanted = f"@{domain.lower()}"
         threads = [
@@ -42,38 +66,19 @@ def comms_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOper
         ]
         return EmailThreads(threads=threads[: inp.limit])
 
-    async def upcoming_meetings(inp: UpcomingMeetingsInput) -> Meetings:
-        async with world.engine.connect() as conn:
+    async def upcoming_meetings(self, inp: UpcomingMeetingsInput) -> Meetings:
+        async with self.world.engine.connect() as conn:
             rows = (await conn.execute(select(calendar_events))).mappings().all()
-        meetings = [_meeting(world, r) for r in rows]
-        until = world.now + timedelta(hours=inp.within_hours)
+        now = self.world.now
+        until = now + timedelta(hours=inp.within_hours)
         who = inp.owner_email.strip().lower()
-        mine = [
-            m
-            for m in meetings
-            if world.now <= m.starts_at < until
-            and who in {m.organizer_email.lower(), *(a.lower() for a in m.attendees)}
-        ]
+        meetings = [_meeting(self.world, r) for r in rows]
+        mine = [m for m in meetings if now <= m.starts_at < until and _involves(m, who)]
         return Meetings(meetings=sorted(mine, key=lambda m: (m.starts_at, m.id)))
 
-    return [
-        read_operation(
-            "email.recent_threads",
-            "Most recent mailbox threads with anyone at the customer's email domain, "
-            "newest first: subject, participants, who wrote last and when, a snippet.",
-            (RecentThreadsInput, EmailThreads),
-            recent_threads,
-            behaviour,
-        ),
-        read_operation(
-            "calendar.upcoming_meetings",
-            "Meetings a person (by email) organises or attends that start within the next "
-            "`within_hours` hours, soonest first, with attendee email addresses.",
-            (UpcomingMeetingsInput, Meetings),
-            upcoming_meetings,
-            behaviour,
-        ),
-    ]
+
+def _involves(meeting: Meeting, email: str) -> bool:
+    return email in {meeting.organizer_email.lower(), *(a.lower() for a in meeting.attendees)}
 
 
 def _meeting(world: DemoWorld, row: RowMapping) -> Meeting:

@@ -25,38 +25,14 @@ class DemoBookingsInput(Input):
 
 def growth_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOperation]:
     """``marketing.webinar_attendees`` and ``scheduling.demo_bookings``."""
-
-    async def attendees(inp: WebinarAttendeesInput) -> WebinarAttendees:
-        w = webinar_attendance
-        since = world.now - timedelta(days=inp.since_days)
-        query = (
-            select(w.c.webinar, w.c.email, w.c.attended_at)
-            .where(w.c.attended_at >= since)
-            .order_by(w.c.attended_at, w.c.email)
-        )
-        async with world.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        return WebinarAttendees(attendees=[WebinarAttendance.model_validate(dict(r)) for r in rows])
-
-    async def bookings(inp: DemoBookingsInput) -> DemoBookings:
-        d = demo_bookings
-        since = world.now - timedelta(days=inp.since_days)
-        query = (
-            select(d.c.email, d.c.booked_at, d.c.slot)
-            .where(d.c.booked_at >= since)
-            .order_by(d.c.booked_at, d.c.email)
-        )
-        async with world.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        return DemoBookings(bookings=[DemoBooking.model_validate(dict(r)) for r in rows])
-
+    queries = _Queries(world)
     return [
         read_operation(
             "marketing.webinar_attendees",
             "People (by email) who attended a webinar in the last `since_days` days, "
             "with the webinar title and when they joined.",
             (WebinarAttendeesInput, WebinarAttendees),
-            attendees,
+            queries.attendees,
             behaviour,
         ),
         read_operation(
@@ -64,7 +40,36 @@ def growth_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOpe
             "Product demos booked in the last `since_days` days: who booked (email), "
             "when they booked and the slot.",
             (DemoBookingsInput, DemoBookings),
-            bookings,
+            queries.bookings,
             behaviour,
         ),
     ]
+
+
+class _Queries:
+    """Both windows are counted back from the world's ``now``."""
+
+    def __init__(self, world: DemoWorld) -> None:
+        self.world = world
+
+    async def attendees(self, inp: WebinarAttendeesInput) -> WebinarAttendees:
+        w = webinar_attendance
+        query = (
+            select(w.c.webinar, w.c.email, w.c.attended_at)
+            .where(w.c.attended_at >= self.world.now - timedelta(days=inp.since_days))
+            .order_by(w.c.attended_at, w.c.email)
+        )
+        async with self.world.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return WebinarAttendees(attendees=[WebinarAttendance.model_validate(dict(r)) for r in rows])
+
+    async def bookings(self, inp: DemoBookingsInput) -> DemoBookings:
+        d = demo_bookings
+        query = (
+            select(d.c.email, d.c.booked_at, d.c.slot)
+            .where(d.c.booked_at >= self.world.now - timedelta(days=inp.since_days))
+            .order_by(d.c.booked_at, d.c.email)
+        )
+        async with self.world.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return DemoBookings(bookings=[DemoBooking.model_validate(dict(r)) for r in rows])

@@ -210,10 +210,13 @@ class Engine:
             results[done["step_id"]] = StepResult.model_validate(done)
 
     def _skip_reason(self, step: Step, results: Mapping[str, StepResult]) -> str | None:
+        missing = sorted(r for r in step.references() if not results[r].ok)
+        if missing:
+            return f"needs the output of {missing[0]!r}, which has none"
         try:
             return None if should_run(step, results) else f"condition {step.when} is false"
-        except MissingInput as missing:
-            return f"needs the output of {missing.step_id!r}, which has none"
+        except MissingInput as absent:
+            return f"needs the output of {absent.step_id!r}, which has none"
 
     def _skipped(self, request: RunRequest, step: Step, reason: str) -> StepResult:
         operation = self.catalog.get(step.operation)

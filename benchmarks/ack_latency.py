@@ -1,0 +1,235 @@
+"""Benchmark 1: how fast Slack gets its HTTP 200 while a burst of mentions arrives.
+
+Two apps are served over real HTTP (``bot.http.start_http``) in this process, each with its own
+Slack Web API stand-in: Crosswire with its full services (DBOS on SQLite in a temporary
+directory, the audit store, the demo systems), and a bare Bolt ``AsyncApp`` with the same
+signing secret whose ``app_mention`` listener does nothing. A child process
+(``benchmarks.loadgen``) sends the signed requests. Rounds alternate bare, Crosswire, bare, ...
+and after each Crosswire burst the briefing runs it started are awaited (every run posts its
+answer to the stand-in) before the next round starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from benchmarks.common import (
+    CHANNEL,
+    DANA,
+    DANA_EMAIL,
+    MENTION_TEXT,
+    SECRET,
+    TOKEN,
+    bench_settings,
+    summary_ms,
+)
+from bot.app import build_app
+from bot.http import EVENTS_PATH, bound_port, start_http
+from bot.intake import Intake
+from bot.people import SlackPeople
+from bot.reporters import SlackReporter, TerminalReporter
+from bot.reporters.slack import ANSWER_EVENT
+from bot.sandbox.slack_api import SlackWebApiStandIn
+from bot.wiring import running
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 1.5
+
+
+@dataclass
+class Served:
+    name: str
+    url: str
+    standin: SlackWebApiStandIn
+    sent: int = 0  # events this app has received (warm-up included)
+
+    def answers(self) -> int:
+        return sum(
+            1
+            for c in self.standin.calls
+            if c.method == "chat.postMessage"
+            and (c.args.get("metadata") or {}).get("event_type") == ANSWER_EVENT
+        )
+
+
+async def _noop(body: dict[str, Any]) -> None:
+    return None
+
+
+@asynccontextmanager
+async def _serve(app: AsyncApp) -> AsyncIterator[str]:
+    runner: web.AppRunner = await start_http(app, host="127.0.0.1", port=0)
+    try:
+        yield f"http://127.0.0.1:{bound_port(runner)}{EVENTS_PATH}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def bare_app() -> AsyncIterator[Served]:
+    async with SlackWebApiStandIn(token=TOKEN) as standin:
+        client = AsyncWebClient(token=TOKEN, base_url=standin.base_url)
+        app = AsyncApp(client=client, signing_secret=SECRET, process_before_response=False)
+        app.event("app_mention")(_noop)
+        async with _serve(app) as url:
+            yield Served("bare", url, standin)
+
+
+@asynccontextmanager
+async def crosswire_app(state_dir: Path) -> AsyncIterator[Served]:
+    async with SlackWebApiStandIn(token=TOKEN) as standin:
+        standin.add_user(DANA, DANA_EMAIL, "Dana Reyes")
+        client = AsyncWebClient(token=TOKEN, base_url=standin.base_url)
+        reporters = {"slack": SlackReporter(client), "cli": TerminalReporter(show_progress=False)}
+        async with running(bench_settings(state_dir), reporters) as services:
+            intake = Intake(
+                engine=services.engine,
+                audit=services.audit,
+                people=SlackPeople(client, services.directory),
+                client=client,
+            )
+            app = build_app(client=client, signing_secret=SECRET, intake=intake)
+            async with _serve(app) as url:
+                yield Served("crosswire", url, standin)
+
+
+async def _drain(target: Served, timeout_s: float) -> float:
+    """Wait until every event sent to Crosswire has its answer posted; seconds waited."""
+    t0 = time.perf_counter()
+    if target.name == "crosswire":
+        deadline = t0 + timeout_s
+        while target.answers() < target.sent:
+            if time.perf_counter() > deadline:
+                raise TimeoutError(
+                    f"{target.sent - target.answers()} of {target.sent} runs still unfinished "
+                    f"after {timeout_s:.0f} s"
+                )
+            await asyncio.sleep(0.05)
+    return time.perf_counter() - t0
+
+
+async def burst(target: Served, *, events: int, concurrency: int, warmup: int) -> dict[str, Any]:
+    """One round: warm-up requests, let their runs finish, then the burst, then drain."""
+    cfg = {
+        "url": target.url,
+        "secret": SECRET,
+        "text": MENTION_TEXT,
+        "user": DANA,
+        "channel": CHANNEL,
+        "events": events,
+        "concurrency": concurrency,
+        "warmup": warmup,
+    }
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "benchmarks.loadgen",
+        json.dumps(cfg),
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        warm = json.loads(await asyncio.wait_for(child.stdout.readline(), 30))
+        if any(s != 200 for s in warm["warm"]):
+            raise RuntimeError(f"{target.name}: warm-up answered {warm['warm']}")
+        target.sent += warm_count(warm)
+        await _drain(target, 60)
+        child.stdin.write(b"go\n")
+        await child.stdin.drain()
+        out = json.loads(await asyncio.wait_for(child.stdout.readline(), 120))
+    finally:
+        if child.returncode is None:
+            try:
+                await asyncio.wait_for(child.wait(), 10)
+            except TimeoutError:
+                child.kill()
+                await child.wait()
+    statuses = out["statuses"]
+    target.sent += sum(1 for s in statuses if s == 200)
+    drain_s = await _drain(target, 120)
+    latencies = [x for x in out["latencies_s"] if not math.isnan(x)]
+    return {
+        "app": target.name,
+        **summary_ms(latencies),
+        "non_200": sum(1 for s in statuses if s != 200),
+        "over_3s": sum(1 for x in latencies if x > 3.0),
+        "burst_wall_ms": round(out["burst_wall_s"] * 1000, 1),
+        "drain_after_burst_ms": round(drain_s * 1000, 1),
+    }
+
+
+def warm_count(warm: dict[str, Any]) -> int:
+    return sum(1 for s in warm["warm"] if s == 200)
+
+
+def _median(rounds: list[dict[str, Any]], key: str) -> float:
+    return round(statistics.median(r[key] for r in rounds), 2)
+
+
+async def run(
+    state_dir: Path, *, rounds: int = 3, events: int = 200, concurrency: int = 50, warmup: int = 5
+) -> dict[str, Any]:
+    per_round: list[dict[str, Any]] = []
+    async with bare_app() as bare, crosswire_app(state_dir) as crosswire:
+        for i in range(rounds):
+            for target in (bare, crosswire):
+                result = await burst(target, events=events, concurrency=concurrency, warmup=warmup)
+                result["round"] = i + 1
+                per_round.append(result)
+                print(
+                    f"  round {i + 1} {target.name:<9} p50 {result['p50_ms']:8.1f} ms  "
+                    f"p99 {result['p99_ms']:8.1f} ms  (drain {result['drain_after_burst_ms']:.0f} ms)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        unanswered = crosswire.sent - crosswire.answers()
+    bare_rounds = [r for r in per_round if r["app"] == "bare"]
+    cw_rounds = [r for r in per_round if r["app"] == "crosswire"]
+    summary = {
+        app: {
+            "p50_ms": _median(rs, "p50_ms"),
+            "p99_ms": _median(rs, "p99_ms"),
+            "max_ms": _median(rs, "max_ms"),
+            "burst_wall_ms": _median(rs, "burst_wall_ms"),
+            "drain_after_burst_ms": _median(rs, "drain_after_burst_ms"),
+            "non_200": sum(r["non_200"] for r in rs),
+            "over_3s": sum(r["over_3s"] for r in rs),
+        }
+        for app, rs in (("bare", bare_rounds), ("crosswire", cw_rounds))
+    }
+    ratio_p99 = summary["crosswire"]["p99_ms"] / summary["bare"]["p99_ms"]
+    ratio_p50 = summary["crosswire"]["p50_ms"] / summary["bare"]["p50_ms"]
+    return {
+        "name": "ack_latency_burst",
+        "config": {
+            "events_per_burst": events,
+            "concurrency": concurrency,
+            "warmup_requests": warmup,
+            "rounds_per_app": rounds,
+            "aggregate": "median of per-round percentiles",
+            "mention": MENTION_TEXT,
+        },
+        "summary": summary,
+        "ratio_p99": round(ratio_p99, 2),
+        "ratio_p50": round(ratio_p50, 2),
+        "target_ratio_p99": TARGET_RATIO,
+        "met": ratio_p99 <= TARGET_RATIO,
+        "crosswire_runs_unanswered": unanswered,
+        "rounds": per_round,
+    }
