@@ -75,7 +75,8 @@ async def _serve_socket(settings: Settings) -> None:
     async with running(settings, _reporters(client)) as services:
         app = _app(services, client, secret)
         log.info("serve.socket_mode")
-        await AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value()).start_async()
+        handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        await handler.start_async()  # type: ignore[no-untyped-call]
 
 
 async def _serve_http(settings: Settings, *, host: str, port: int) -> None:

@@ -17,8 +17,12 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "connectors": ("bot", *SLACK),
 }
 # connectors may use only these modules of workflows: its small model and protocol modules
-CONNECTOR_MAY_USE = {"workflows.domain", "workflows.catalog", "workflows.errors",
-                     "workflows.models"}
+CONNECTOR_MAY_USE = {
+    "workflows.domain",
+    "workflows.catalog",
+    "workflows.errors",
+    "workflows.models",
+}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -62,12 +66,24 @@ def test_connectors_use_only_the_small_core_modules() -> None:
 
 
 def test_only_the_edge_speaks_slack() -> None:
-    users = {path.parts[len(ROOT.parts)] for pkg in ("workflows", "connectors")
-             for path in modules(pkg) if any(_hits(n, SLACK) for n in imports_of(path))}
+    users = {
+        path.parts[len(ROOT.parts)]
+        for pkg in ("workflows", "connectors")
+        for path in modules(pkg)
+        if any(_hits(n, SLACK) for n in imports_of(path))
+    }
     assert users == set()
 
 
 def test_the_architecture_is_visible_from_the_tree() -> None:
-    for top in ("bot", "workflows", "connectors", "tests", "pyproject.toml", "README.md",
-                "manifest.yml", "Dockerfile"):
+    for top in (
+        "bot",
+        "workflows",
+        "connectors",
+        "tests",
+        "pyproject.toml",
+        "README.md",
+        "manifest.yml",
+        "Dockerfile",
+    ):
         assert (ROOT / top).exists(), top

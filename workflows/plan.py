@@ -152,11 +152,11 @@ def _validate_literals(step: Step, model: type[BaseModel]) -> None:
         if any(True for _ in _refs_in(value)) or _has_item_ref(value):
             continue
         field = model.model_fields[name]
-        annotation = (
-            Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
-        )
+        annotation: Any = field.annotation
+        if field.metadata:
+            annotation = Annotated[annotation, *field.metadata]
         try:
-            TypeAdapter(annotation).validate_python(value)
+            TypeAdapter[Any](annotation).validate_python(value)
         except ValidationError as exc:
             first = exc.errors()[0]["msg"]
             raise PlanError(f"step {step.id!r}: argument {name!r} is invalid: {first}") from None

@@ -57,7 +57,8 @@ def _detail_text(detail: RunDetail) -> str:
         f"  asked by   {run.requester_email} via {run.trigger}"
         + (f" in {detail.channel}" if detail.channel else ""),
         f"  objective  {run.objective}",
-        f"  planner    {detail.planner}, workflow {run.workflow or '-'}, subject {run.subject or '-'}",
+        f"  planner    {detail.planner}, workflow {run.workflow or '-'}, "
+        f"subject {run.subject or '-'}",
         f"  started    {run.created_at:%Y-%m-%d %H:%M:%S}  finished "
         + (f"{run.finished_at:%H:%M:%S}" if run.finished_at else "-"),
         "",

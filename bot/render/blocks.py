@@ -59,7 +59,8 @@ def briefing_blocks(briefing: Briefing) -> list[Block]:
         ContextBlock(
             elements=[
                 _md(
-                    f"{account.domain} · {briefing.generated_at:%a %b %d, %H:%M} UTC · run `{briefing.run_id}`"
+                    f"{account.domain} · {briefing.generated_at:%a %b %d, %H:%M} UTC"
+                    f" · run `{briefing.run_id}`"
                 )
             ]
         ),

@@ -143,7 +143,7 @@ class SlackWebApiStandIn:
         self,
         predicate: Callable[[SlackWebApiStandIn], bool],
         # `timeout` is part of the requested API; it bounds the wait like asyncio.wait_for.
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> None:
         """Wait until `predicate(self)` holds, re-checked after each call; TimeoutError if not."""
         async with self._changed:

@@ -16,6 +16,7 @@ async def demo_catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
     now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
     world = await open_demo_world(tmp_path / "demo.sqlite", today=now.date(), now=now)
     directory = await build_directory(world)
-    yield Catalog.of(demo_operations(world, directory, DemoBehaviour.parse("", "")),
-                     DEMO_SYSTEM_LABELS)
+    yield Catalog.of(
+        demo_operations(world, directory, DemoBehaviour.parse("", "")), DEMO_SYSTEM_LABELS
+    )
     await world.close()

@@ -27,9 +27,16 @@ _ids = itertools.count()
 
 def outcome_notice(data: ComposeInput) -> Notice:
     """A composer that reports each step's status and output, for assertions."""
-    summary = {k: {"status": r.status, "output": r.output, "failure": r.failure,
-                   "attempts": r.attempts, "error": r.error}
-               for k, r in data.results.items()}
+    summary = {
+        k: {
+            "status": r.status,
+            "output": r.output,
+            "failure": r.failure,
+            "attempts": r.attempts,
+            "error": r.error,
+        }
+        for k, r in data.results.items()
+    }
     return Notice(run_id=data.run_id, reason="help", title="outcome", text=json.dumps(summary))
 
 
@@ -43,10 +50,18 @@ class EngineEnv:
 
     def request(self, text: str, run_id: str | None = None) -> RunRequest:
         run_id = run_id or f"test-{next(_ids)}-{datetime.now(UTC).timestamp()}"
-        objective = Objective(text=text, trigger="cli", trigger_id=run_id,
-                              reply=ReplyTarget(kind="cli"), received_at=datetime.now(UTC))
-        return RunRequest(run_id=run_id, objective=objective,
-                          principal=Principal(email="dana.reyes@northwind.example", name="Dana"))
+        objective = Objective(
+            text=text,
+            trigger="cli",
+            trigger_id=run_id,
+            reply=ReplyTarget(kind="cli"),
+            received_at=datetime.now(UTC),
+        )
+        return RunRequest(
+            run_id=run_id,
+            objective=objective,
+            principal=Principal(email="dana.reyes@northwind.example", name="Dana"),
+        )
 
     async def run(self, plan: Plan) -> dict[str, dict[str, object]]:
         text = f"plan-{next(_ids)}"
@@ -63,22 +78,33 @@ def outcome(answer: Briefing | Notice) -> dict[str, dict[str, object]]:
 
 @asynccontextmanager
 async def engine_env(
-    state: Path, *systems: System, policy: StepPolicy | None = None,
-    breakers: CircuitBreakers | None = None, executor_id: str = "local",
+    state: Path,
+    *systems: System,
+    policy: StepPolicy | None = None,
+    breakers: CircuitBreakers | None = None,
+    executor_id: str = "local",
 ) -> AsyncIterator[EngineEnv]:
     catalog = Catalog.of([op for s in systems for op in s.operations()])
     audit = await AuditStore.open(f"sqlite+aiosqlite:///{state / 'audit.db'}")
     planner = ScriptedPlanner({})
     reporter = CollectingReporter()
     engine = Engine(
-        catalog=catalog, planner=planner, audit=audit, reporters={"cli": reporter},
-        caller=OperationCaller(policy or StepPolicy(timeout_s=1.0, backoff_initial_s=0.01),
-                               breakers or CircuitBreakers()),
+        catalog=catalog,
+        planner=planner,
+        audit=audit,
+        reporters={"cli": reporter},
+        caller=OperationCaller(
+            policy or StepPolicy(timeout_s=1.0, backoff_initial_s=0.01),
+            breakers or CircuitBreakers(),
+        ),
         composers={"test": outcome_notice},
     )
     bind(engine)
-    launch(DurableSettings(system_database_url=f"sqlite:///{state / 'dbos.sqlite'}",
-                           executor_id=executor_id))
+    launch(
+        DurableSettings(
+            system_database_url=f"sqlite:///{state / 'dbos.sqlite'}", executor_id=executor_id
+        )
+    )
     try:
         yield EngineEnv(engine, audit, planner, reporter, {s.name: s for s in systems})
     finally:

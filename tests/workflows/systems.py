@@ -34,9 +34,11 @@ class System:
     calls: list[tuple[str, str]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
+    called: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def echo(self, inp: Query, ctx: CallContext) -> Echo:
         self.calls.append((ctx.idempotency_key, inp.q))
+        self.called.set()
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -66,8 +68,20 @@ class System:
 
     def operations(self) -> list[AnyOperation]:
         return [
-            Operation(name=f"{self.name}.echo", system=self.name, description="echo",
-                      input_model=Query, output_model=Echo, handler=self.echo),
-            Operation(name=f"{self.name}.list", system=self.name, description="list",
-                      input_model=Query, output_model=Items, handler=self.list),
+            Operation(
+                name=f"{self.name}.echo",
+                system=self.name,
+                description="echo",
+                input_model=Query,
+                output_model=Echo,
+                handler=self.echo,
+            ),
+            Operation(
+                name=f"{self.name}.list",
+                system=self.name,
+                description="list",
+                input_model=Query,
+                output_model=Items,
+                handler=self.list,
+            ),
         ]

@@ -15,16 +15,20 @@ from workflows.plan import Plan, Step
 
 async def test_a_restart_resumes_the_run_without_repeating_finished_steps(tmp_path: Path) -> None:
     first, stuck = System("first"), System("stuck", mode="hang")
-    plan = Plan(workflow="test", subject="t", steps=(
-        Step(id="a", operation="first.echo", args={"q": "1"}),
-        Step(id="b", operation="stuck.echo", args={"q": {"$ref": "a.value"}}),
-    ))
+    plan = Plan(
+        workflow="test",
+        subject="t",
+        steps=(
+            Step(id="a", operation="first.echo", args={"q": "1"}),
+            Step(id="b", operation="stuck.echo", args={"q": {"$ref": "a.value"}}),
+        ),
+    )
     policy = StepPolicy(timeout_s=30, attempts=1)
     async with engine_env(tmp_path, first, stuck, policy=policy) as env:
         env.planner._script["go"] = plan
         request = env.request("go", run_id="survivor")
         await env.engine.submit(request)
-        await _until(lambda: len(stuck.calls) == 1)
+        await asyncio.wait_for(stuck.called.wait(), 5)
         # the process "dies" here: DBOS goes away with step b in flight
     interrupted = asyncio.all_tasks() - {asyncio.current_task()}
     stuck.mode = "ok"
@@ -40,9 +44,3 @@ async def test_a_restart_resumes_the_run_without_repeating_finished_steps(tmp_pa
     assert result["b"]["output"] == {"value": "stuck:first:1"}
     assert len(first.calls) == 1, "a finished step ran again after the restart"
     assert [key for key, _ in stuck.calls] == ["survivor:b", "survivor:b"]
-
-
-async def _until(condition: object, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.01)

@@ -26,8 +26,9 @@ async def test_independent_steps_run_at_the_same_time(tmp_path: Path) -> None:
 
 async def test_outputs_flow_into_later_steps(tmp_path: Path) -> None:
     async with engine_env(tmp_path, System("a"), System("b")) as env:
-        result = await env.run(plan(echo("first", "a", "hi"),
-                                    echo("second", "b", {"$ref": "first.value"})))
+        result = await env.run(
+            plan(echo("first", "a", "hi"), echo("second", "b", {"$ref": "first.value"}))
+        )
     assert result["second"]["output"] == {"value": "b:a:hi"}
 
 
@@ -74,11 +75,15 @@ async def test_steps_needing_a_failed_output_are_skipped(tmp_path: Path) -> None
 async def test_conditions_and_fan_out(tmp_path: Path) -> None:
     lister, worker = System("l"), System("w")
     async with engine_env(tmp_path, lister, worker) as env:
-        result = await env.run(plan(
-            Step(id="items", operation="l.list"),
-            Step(id="each", operation="w.echo", for_each="items.items", args={"q": {"$item": ""}}),
-            echo("never", "w", when="items.missing"),
-        ))
+        result = await env.run(
+            plan(
+                Step(id="items", operation="l.list"),
+                Step(
+                    id="each", operation="w.echo", for_each="items.items", args={"q": {"$item": ""}}
+                ),
+                echo("never", "w", when="items.missing"),
+            )
+        )
     assert result["each"]["output"] == [{"value": "w:a"}, {"value": "w:b"}, {"value": "w:c"}]
     assert result["never"]["status"] == "skipped"
     assert sorted(q for _, q in worker.calls) == ["a", "b", "c"]

@@ -38,8 +38,13 @@ def test_other_requests_are_not_briefings(text: str) -> None:
 
 
 def _objective(text: str) -> Objective:
-    return Objective(text=text, trigger="cli", trigger_id="t", reply=ReplyTarget(kind="cli"),
-                     received_at=datetime(2026, 11, 21, tzinfo=UTC))
+    return Objective(
+        text=text,
+        trigger="cli",
+        trigger_id="t",
+        reply=ReplyTarget(kind="cli"),
+        received_at=datetime(2026, 11, 21, tzinfo=UTC),
+    )
 
 
 async def test_offline_planner_plans_a_briefing(demo_catalog: Catalog) -> None:
@@ -47,12 +52,24 @@ async def test_offline_planner_plans_a_briefing(demo_catalog: Catalog) -> None:
     assert isinstance(plan, Plan)
     assert plan.workflow == "briefing" and plan.subject == "Acme"
     assert [s.id for s in plan.steps] == [
-        "account", "crm", "email", "support", "contracts", "usage", "billing"]
+        "account",
+        "crm",
+        "email",
+        "support",
+        "contracts",
+        "usage",
+        "billing",
+    ]
 
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("help", "help"), ("", "help"), ("order me a pizza", "help"), ("brief me", "unknown_customer")],
+    [
+        ("help", "help"),
+        ("", "help"),
+        ("order me a pizza", "help"),
+        ("brief me", "unknown_customer"),
+    ],
 )
 async def test_offline_planner_says_what_it_can_do(
     demo_catalog: Catalog, text: str, reason: str

@@ -38,8 +38,10 @@ def test_waves_follow_references_in_step_id_order() -> None:
         ((Step(id="x", operation="a.echo", args={"q": {"$ref": "ghost.v"}}),), "unknown steps"),
         ((Step(id="x", operation="a.echo", args={"q": {"$item": ""}}),), "no for_each"),
         (
-            (Step(id="x", operation="a.echo", after=("y",)),
-             Step(id="y", operation="a.echo", after=("x",))),
+            (
+                Step(id="x", operation="a.echo", after=("y",)),
+                Step(id="y", operation="a.echo", after=("x",)),
+            ),
             "cycle",
         ),
     ],

@@ -123,12 +123,13 @@ class OperationCaller:
     ) -> BaseModel:
         try:
             async with asyncio.timeout(self.policy.timeout_s):
-                output = await operation.handler(payload, ctx)
+                output: BaseModel = await operation.handler(payload, ctx)
         except TimeoutError:
             raise OperationTimeout(
                 f"no answer within {self.policy.timeout_s:g}s", system=operation.system
             ) from None
-        if not isinstance(output, operation.output_model):
+        expected: type[BaseModel] = operation.output_model
+        if not isinstance(output, expected):
             raise PermanentOperationError(
                 f"{operation.name} returned {type(output).__name__}, "
                 f"not {operation.output_model.__name__}",

@@ -32,7 +32,8 @@ class ProgressTracker:
             for step_id, owner in self._system_of.items()
             if owner == system
         ]
-        for state in ("failed", "running", "waiting"):
+        pending: tuple[StepState, ...] = ("failed", "running", "waiting")
+        for state in pending:
             if state in states:
-                return state  # type: ignore[return-value]
+                return state
         return "skipped" if states and all(s == "skipped" for s in states) else "ok"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS, SetWorkflowID, WorkflowHandleAsync
 from pydantic import TypeAdapter
 
 from workflows.answers import Answer, Briefing, Notice
@@ -97,7 +97,9 @@ class Engine:
 
     async def result(self, request: RunRequest) -> Briefing | Notice:
         """Wait for the run's answer. A run that crashed is audited and answered politely."""
-        handle = await DBOS.retrieve_workflow_async(request.run_id)
+        handle: WorkflowHandleAsync[dict[str, Any]] = await DBOS.retrieve_workflow_async(
+            request.run_id
+        )
         try:
             return ANSWER.validate_python(
                 await handle.get_result(polling_interval_sec=RESULT_POLL_S)
