@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from dbos import DBOS
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -45,6 +46,7 @@ from bot.reporters import SlackReporter, TerminalReporter
 from bot.reporters.slack import ANSWER_EVENT
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.wiring import running
+from workflows.engine.runner import RESULT_POLL_S
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
@@ -112,14 +114,22 @@ async def _drain(target: Served, timeout_s: float) -> float:
     t0 = time.perf_counter()
     if target.name == "crosswire":
         deadline = t0 + timeout_s
-        while target.answers() < target.sent:
+        while target.answers() < target.sent or await _pending_runs():
             if time.perf_counter() > deadline:
                 raise TimeoutError(
                     f"{target.sent - target.answers()} of {target.sent} runs still unfinished "
                     f"after {timeout_s:.0f} s"
                 )
             await asyncio.sleep(0.05)
+        await asyncio.sleep(RESULT_POLL_S * 2)  # the intake's result pollers notice and exit
     return time.perf_counter() - t0
+
+
+async def _pending_runs() -> int:
+    pending = await DBOS.list_workflows_async(
+        status=["PENDING", "ENQUEUED"], load_input=False, load_output=False
+    )
+    return len(pending)
 
 
 async def burst(target: Served, *, events: int, concurrency: int, warmup: int) -> dict[str, Any]:

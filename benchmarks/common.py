@@ -45,7 +45,7 @@ def log_to_file() -> None:
     """The product's own logging (JSON lines, INFO), written to benchmarks/results/bench.log so
     its cost stays in the measurement while the terminal stays readable."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stream = LOG_FILE.open("w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    stream = LOG_FILE.open("w", encoding="utf-8")
     saved = sys.stderr
     sys.stderr = stream
     try:

@@ -72,7 +72,7 @@ async def _serve_socket(settings: Settings) -> None:
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    async with running(settings, _reporters(client)) as services:
+    async with running(settings, _reporters(client), replica=True) as services:
         app = _app(services, client, secret)
         log.info("serve.socket_mode")
         handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
@@ -82,7 +82,7 @@ async def _serve_socket(settings: Settings) -> None:
 async def _serve_http(settings: Settings, *, host: str, port: int) -> None:
     client = _client(settings)
     assert settings.slack_signing_secret is not None
-    async with running(settings, _reporters(client)) as services:
+    async with running(settings, _reporters(client), replica=True) as services:
         app = _app(services, client, settings.slack_signing_secret.get_secret_value())
         runner = await start_http(app, host=host, port=port)
         log.info("serve.http", url=f"http://{host}:{bound_port(runner)}{EVENTS_PATH}")
@@ -96,7 +96,7 @@ async def _serve_sandbox(settings: Settings, *, host: str, port: int, chat_repl:
     secret = secrets.token_hex(16)
     async with SlackWebApiStandIn() as standin:
         client = AsyncWebClient(token="xoxb-sandbox", base_url=standin.base_url)
-        async with running(settings, _reporters(client)) as services:
+        async with running(settings, _reporters(client), replica=True) as services:
             app = _app(services, client, secret)
             chat = SandboxChat(app=app, standin=standin, signing_secret=secret)
             chat.attach()

@@ -24,6 +24,7 @@ from workflows.audit import AuditStore
 from workflows.catalog import Catalog
 from workflows.engine import CircuitBreakers, Engine, OperationCaller, StepPolicy, bind
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
+from workflows.engine.replicas import ReplicaWatch
 from workflows.planning import OfflinePlanner, Planner
 from workflows.ports import RunReporter
 
@@ -85,15 +86,27 @@ def durable_settings(settings: Settings) -> DurableSettings:
 
 @asynccontextmanager
 async def running(
-    settings: Settings, reporters: Mapping[str, RunReporter], *, now: datetime | None = None
+    settings: Settings,
+    reporters: Mapping[str, RunReporter],
+    *,
+    now: datetime | None = None,
+    replica: bool = False,
 ) -> AsyncIterator[Services]:
-    """Services with the durable engine launched; call inside the event loop that serves."""
+    """Services with the durable engine launched; call inside the event loop that serves.
+
+    ``replica`` (long-running servers) also keeps a heartbeat and resumes the runs of
+    replicas that died (see :mod:`workflows.engine.replicas`).
+    """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     services = await build_services(settings, reporters, now=now)
     bind(services.engine)
     launch(durable_settings(settings))
+    watch = ReplicaWatch(services.audit.engine, settings.executor_id)
+    if replica:
+        watch.start()
     try:
         yield services
     finally:
+        await watch.stop()
         shutdown()
         await services.aclose()

@@ -8,10 +8,22 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.listeners import commands, home, mentions, messages
 
+# What the listeners handle, and the scopes that needs; manifest.yml must say the same.
+BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
+COMMANDS = ("/crosswire",)
+BOT_SCOPES = (
+    "app_mentions:read",  # app_mention
+    "chat:write",  # progress messages and answers
+    "commands",  # /crosswire
+    "im:history",  # message.im
+    "users:read",  # users.info
+    "users:read.email",  # the requester's email, to find them in the directory
+)
+
 
 def register_all(app: AsyncApp) -> None:
     for surface in (mentions, messages, commands, home):
         surface.register(app)
 
 
-__all__ = ["register_all"]
+__all__ = ["BOT_EVENTS", "BOT_SCOPES", "COMMANDS", "register_all"]

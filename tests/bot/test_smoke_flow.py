@@ -5,8 +5,13 @@ from tests.harness import CHANNEL, DANA, SlackHarness, block_texts
 
 
 async def test_mention_gets_a_briefing_in_the_thread(slack: SlackHarness) -> None:
-    mention = payloads.app_mention("brief me on Acme before my meeting", user=DANA,
-                                   channel=CHANNEL, ts="1700000001.000100", event_id="Ev0SMOKE")
+    mention = payloads.app_mention(
+        "brief me on Acme before my meeting",
+        user=DANA,
+        channel=CHANNEL,
+        ts="1700000001.000100",
+        event_id="Ev0SMOKE",
+    )
     response = await slack.send(mention)
     assert response.status == 200
     [answer] = await slack.wait_for_answers()

@@ -15,7 +15,7 @@ from workflows.answers import Briefing, Notice
 from workflows.audit import AuditStore
 from workflows.catalog import Catalog
 from workflows.engine import CircuitBreakers, Engine, OperationCaller, StepPolicy, bind
-from workflows.engine.durable import DurableSettings, launch, shutdown
+from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.library import ComposeInput
 from workflows.models import Objective, Principal, ReplyTarget, RunRequest
 from workflows.plan import Plan
@@ -83,9 +83,11 @@ async def engine_env(
     policy: StepPolicy | None = None,
     breakers: CircuitBreakers | None = None,
     executor_id: str = "local",
+    database_url: str | None = None,
 ) -> AsyncIterator[EngineEnv]:
     catalog = Catalog.of([op for s in systems for op in s.operations()])
-    audit = await AuditStore.open(f"sqlite+aiosqlite:///{state / 'audit.db'}")
+    audit_url = database_url or f"sqlite+aiosqlite:///{state / 'audit.db'}"
+    audit = await AuditStore.open(audit_url)
     planner = ScriptedPlanner({})
     reporter = CollectingReporter()
     engine = Engine(
@@ -100,11 +102,8 @@ async def engine_env(
         composers={"test": outcome_notice},
     )
     bind(engine)
-    launch(
-        DurableSettings(
-            system_database_url=f"sqlite:///{state / 'dbos.sqlite'}", executor_id=executor_id
-        )
-    )
+    system_url = system_database_url(audit_url, str(state / "dbos.sqlite"))
+    launch(DurableSettings(system_database_url=system_url, executor_id=executor_id))
     try:
         yield EngineEnv(engine, audit, planner, reporter, {s.name: s for s in systems})
     finally:

@@ -52,3 +52,10 @@ events = Table(
     Column("duration_ms", Float),
     Column("detail", JSON, nullable=False),
 )
+
+heartbeats = Table(
+    "replica_heartbeats",
+    metadata,
+    Column("executor_id", String(120), primary_key=True),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
