@@ -57,8 +57,6 @@ class Intake:
             handle = await self.engine.submit(request)
             if handle.duplicate:
                 log.info("slack.duplicate_delivery", trigger_id=ask.trigger_id)
-                return
-            await self.engine.result(request)
 
     def _request(self, ask: SlackAsk, run_id: str, principal: Principal) -> RunRequest:
         objective = Objective(

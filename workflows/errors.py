@@ -17,6 +17,10 @@ class CrosswireError(Exception):
     """Base of every error Crosswire raises on purpose."""
 
 
+class DeliveryError(CrosswireError):
+    """A reporter could not show progress or the answer to the requester."""
+
+
 class PlanError(CrosswireError):
     """A plan that cannot run: it names something the catalog does not have, or is cyclic."""
 

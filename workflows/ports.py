@@ -40,7 +40,9 @@ class Progress(BaseModel):
 
 class RunReporter(Protocol):
     async def started(self, request: RunRequest, progress: Progress) -> str | None:
-        """Tell the requester work has begun; return a handle to edit later (a message ts)."""
+        """Tell the requester work has begun; return a handle to edit later (a message ts).
+
+        Raises :class:`~workflows.errors.DeliveryError` if the requester cannot be reached."""
 
     async def progress(self, request: RunRequest, handle: str | None, progress: Progress) -> None:
         """Show progress; may coalesce or drop updates, never raises for a display problem."""
@@ -48,4 +50,4 @@ class RunReporter(Protocol):
     async def finished(
         self, request: RunRequest, handle: str | None, answer: Briefing | Notice
     ) -> None:
-        """Deliver the answer."""
+        """Deliver the answer; raise :class:`~workflows.errors.DeliveryError` if it cannot."""

@@ -44,6 +44,19 @@ def progress_blocks(progress: Progress) -> list[Block]:
     return [SectionBlock(text=_md(progress_text(progress))), ContextBlock(elements=[_md(states)])]
 
 
+def final_progress_text(answer: Briefing | Notice) -> str:
+    """What the progress message says once the run is over."""
+    if isinstance(answer, Notice):
+        return f"*{answer.title}*"
+    down = [s.source for s in answer.sections if s.status == "unavailable"]
+    missing = f"; unavailable: {', '.join(down)}" if down else ""
+    answered = len(answer.sections) - len(down)
+    return (
+        f"Briefing on *{answer.account.name}* is in the thread: {answered} of "
+        f"{len(answer.sections)} systems answered{missing}."
+    )
+
+
 def briefing_fallback(briefing: Briefing) -> str:
     answered = sum(1 for s in briefing.sections if s.status in ("ok", "empty"))
     return (

@@ -8,21 +8,26 @@ Slack's rate limits. A failed edit is logged and dropped: progress is best effor
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
+import aiohttp
 import structlog
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.render.blocks import (
     briefing_blocks,
     briefing_fallback,
+    final_progress_text,
     notice_blocks,
     progress_blocks,
     progress_text,
 )
 from workflows.answers import Briefing, Notice
+from workflows.errors import DeliveryError
 from workflows.models import RunRequest
 from workflows.ports import Progress
 
@@ -54,11 +59,13 @@ class SlackReporter:
 
     async def started(self, request: RunRequest, progress: Progress) -> str | None:
         reply = request.objective.reply
-        response = await self.client.chat_postMessage(
-            channel=reply.channel,
-            thread_ts=reply.thread_ts,
-            text=progress_text(progress),
-            blocks=_dicts(progress_blocks(progress)),
+        response = await self._call(
+            self.client.chat_postMessage(
+                channel=reply.channel,
+                thread_ts=reply.thread_ts,
+                text=progress_text(progress),
+                blocks=_dicts(progress_blocks(progress)),
+            )
         )
         return str(response["ts"])
 
@@ -74,33 +81,44 @@ class SlackReporter:
         edits = self._edits[handle]
         while edits.latest is not None:
             progress, edits.latest = edits.latest, None
-            try:
-                await self.client.chat_update(
-                    channel=channel,
-                    ts=handle,
-                    text=progress_text(progress),
-                    blocks=_dicts(progress_blocks(progress)),
-                )
-            except SlackApiError as exc:
-                log.warning("slack.progress_edit_failed", error=exc.response.get("error"))
+            await self._edit(channel, handle, progress_text(progress), progress_blocks(progress))
+
+    async def _edit(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=_dicts(blocks))
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("slack.progress_edit_failed", error=str(exc))
 
     async def finished(
         self, request: RunRequest, handle: str | None, answer: Briefing | Notice
     ) -> None:
         reply = request.objective.reply
         await self._settle(handle)
+        if handle is not None:
+            final = final_progress_text(answer)
+            await self._edit(reply.channel, handle, final, [SectionBlock(text=final)])
         if isinstance(answer, Briefing):
             text, blocks = briefing_fallback(answer), briefing_blocks(answer)
         else:
             text, blocks = f"{answer.title}. {answer.text}", notice_blocks(answer)
-        await self.client.chat_postMessage(
-            channel=reply.channel,
-            thread_ts=reply.thread_ts or handle,
-            text=text,
-            blocks=_dicts(blocks),
-            unfurl_links=False,
-            metadata=answer_metadata(request.run_id),
+        await self._call(
+            self.client.chat_postMessage(
+                channel=reply.channel,
+                thread_ts=reply.thread_ts or handle,
+                text=text,
+                blocks=_dicts(blocks),
+                unfurl_links=False,
+                metadata=answer_metadata(request.run_id),
+            )
         )
+
+    async def _call(self, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+        try:
+            return await call
+        except SlackApiError as exc:
+            raise DeliveryError(f"Slack refused the message: {exc.response.get('error')}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"Slack could not be reached: {exc!r}") from exc
 
     async def _settle(self, handle: str | None) -> None:
         """Let the last progress edit land before the answer, so the message ends final."""

@@ -8,6 +8,7 @@ and edits arrive at the local Web API stand-in and are printed here.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,17 @@ def blocks_text(blocks: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _ack_text(body: str) -> str:
+    """A slash command's ack as a person sees it: its blocks, else its text."""
+    try:
+        ack = json.loads(body)
+    except json.JSONDecodeError:
+        return body
+    if isinstance(ack, dict) and isinstance(ack.get("blocks"), list):
+        return blocks_text(ack["blocks"])
+    return str(ack.get("text", body)) if isinstance(ack, dict) else body
+
+
 @dataclass
 class SandboxChat:
     app: AsyncApp
@@ -71,7 +83,7 @@ class SandboxChat:
         if response.status != 200:
             print(f"[sandbox] the app answered HTTP {response.status}", file=self.out)
         elif response.body and line.startswith("/crosswire"):
-            print(f"crosswire (only you)> {response.body}", file=self.out)
+            print(f"crosswire (only you)> {_ack_text(response.body)}", file=self.out)
         return response.status
 
     async def _show(self, call: RecordedCall) -> None:

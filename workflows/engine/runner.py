@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from dbos import DBOS, SetWorkflowID, WorkflowHandleAsync
+from dbos import DBOS, SetWorkflowID, StepOptions, WorkflowHandleAsync
 from pydantic import TypeAdapter
 
 from workflows.answers import Answer, Briefing, Notice
@@ -27,7 +27,7 @@ from workflows.catalog import CallContext, Catalog
 from workflows.engine.arguments import MissingInput, calls_for, should_run
 from workflows.engine.calls import OperationCaller
 from workflows.engine.progress import ProgressTracker
-from workflows.errors import PlanError
+from workflows.errors import DeliveryError, PlanError
 from workflows.library import COMPOSERS, ComposeInput, Composer
 from workflows.models import RunRequest
 from workflows.plan import Plan, Step, validate_plan, waves
@@ -39,6 +39,14 @@ log = structlog.get_logger(__name__)
 ANSWER: TypeAdapter[Briefing | Notice] = TypeAdapter(Answer)
 HIDDEN_SYSTEMS = frozenset({"directory"})
 RESULT_POLL_S = 0.02
+# Showing a run to its requester is retried by DBOS (a chat system may blink); reads have
+# their own retries in the operation caller.
+DELIVERY_RETRIES: StepOptions = {
+    "retries_allowed": True,
+    "max_attempts": 3,
+    "interval_seconds": 0.5,
+    "backoff_rate": 2.0,
+}
 
 _bound: Engine | None = None
 
@@ -57,7 +65,12 @@ def bound_engine() -> Engine:
 
 @DBOS.workflow(name="crosswire.run")
 async def run_workflow(request: dict[str, Any]) -> dict[str, Any]:
-    answer = await bound_engine().execute(RunRequest.model_validate(request))
+    engine, run = bound_engine(), RunRequest.model_validate(request)
+    try:
+        answer: Briefing | Notice = await engine.execute(run)
+    except Exception as exc:  # noqa: BLE001  (the run boundary: the requester hears of any break)
+        failed = await DBOS.run_step_async({"name": "fail"}, engine.fail, run, repr(exc))
+        answer = Notice.model_validate(failed)
     return answer.model_dump(mode="json")
 
 
@@ -96,36 +109,35 @@ class Engine:
         return RunHandle(request.run_id, duplicate=False)
 
     async def result(self, request: RunRequest) -> Briefing | Notice:
-        """Wait for the run's answer. A run that crashed is audited and answered politely."""
+        """Wait for the run's answer (a run that broke answers with a failure notice)."""
         handle: WorkflowHandleAsync[dict[str, Any]] = await DBOS.retrieve_workflow_async(
             request.run_id
         )
-        try:
-            return ANSWER.validate_python(
-                await handle.get_result(polling_interval_sec=RESULT_POLL_S)
-            )
-        except Exception as exc:  # the run boundary: whatever broke, the requester hears
-            log.exception("run.crashed", run_id=request.run_id)
-            return await self._fail(request, exc)
+        return ANSWER.validate_python(await handle.get_result(polling_interval_sec=RESULT_POLL_S))
 
     async def run(self, request: RunRequest) -> Briefing | Notice:
         await self.submit(request)
         return await self.result(request)
 
-    async def _fail(self, request: RunRequest, exc: Exception) -> Notice:
+    async def fail(self, request: RunRequest, error: str) -> dict[str, Any]:
+        """Record a broken run and tell the requester; a DBOS step of the failing workflow."""
+        log.error("run.crashed", run_id=request.run_id, error=error)
         notice = Notice(
             run_id=request.run_id,
             reason="failed",
             title="Something went wrong",
-            text=f"I could not finish this ({type(exc).__name__}). It is recorded as run "
-            f"`{request.run_id}`; please try again.",
+            text=f"I could not finish this. It is recorded as run `{request.run_id}`; "
+            "please try again.",
         )
-        await self.audit.record(request.run_id, "error", detail={"error": repr(exc)})
+        await self.audit.record(request.run_id, "error", detail={"error": error})
         await self.audit.run_finished(
             request.run_id, status="failed", answer=notice.model_dump(mode="json")
         )
-        await self._reporter(request).finished(request, None, notice)
-        return notice
+        try:
+            await self._reporter(request).finished(request, None, notice)
+        except DeliveryError as exc:
+            log.error("run.failure_undeliverable", run_id=request.run_id, error=str(exc))
+        return notice.model_dump(mode="json")
 
     def _reporter(self, request: RunRequest) -> RunReporter:
         return self.reporters[request.objective.reply.kind]
@@ -141,7 +153,10 @@ class Engine:
         plan = Plan.model_validate(planned["plan"])
         tracker = ProgressTracker(plan, self.catalog, hidden=HIDDEN_SYSTEMS)
         handle: str | None = await DBOS.run_step_async(
-            {"name": "announce"}, self._reporter(request).started, request, tracker.snapshot()
+            {"name": "announce", **DELIVERY_RETRIES},
+            self._reporter(request).started,
+            request,
+            tracker.snapshot(),
         )
         results: dict[str, StepResult] = {}
         for wave in waves(plan):
@@ -254,7 +269,8 @@ class Engine:
             )
         await self.audit.step_recorded(request.run_id, result)
         tracker.mark(step.id, "ok" if result.ok else "failed")
-        await self._reporter(request).progress(request, handle, tracker.snapshot())
+        if operation.system not in HIDDEN_SYSTEMS:
+            await self._reporter(request).progress(request, handle, tracker.snapshot())
         return result.model_dump(mode="json")
 
     def _compose(
@@ -287,4 +303,4 @@ class Engine:
                 request.run_id, status="completed", answer=answer.model_dump(mode="json")
             )
 
-        await DBOS.run_step_async({"name": "deliver"}, deliver)
+        await DBOS.run_step_async({"name": "deliver", **DELIVERY_RETRIES}, deliver)
