@@ -22,6 +22,7 @@ from workflows.answers import Notice
 from workflows.audit import AuditStore
 from workflows.engine import Engine
 from workflows.models import Objective, Principal, ReplyTarget, RunRequest
+from workflows.planning.phrasing import clean_text
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +61,7 @@ class Intake:
 
     def _request(self, ask: SlackAsk, run_id: str, principal: Principal) -> RunRequest:
         objective = Objective(
-            text=ask.text,
+            text=clean_text(ask.text),
             trigger=ask.trigger,
             trigger_id=ask.trigger_id,
             reply=ReplyTarget(
@@ -71,6 +72,11 @@ class Intake:
         return RunRequest(run_id=run_id, objective=objective, principal=principal)
 
     async def _refuse(self, ask: SlackAsk, run_id: str, reason: str) -> None:
+        """Tell them politely, and record the refusal as a run of its own."""
+        stranger = Principal(
+            email=f"slack:{ask.user_id}", name="unknown", slack_user_id=ask.user_id
+        )
+        request = self._request(ask, run_id, stranger)
         notice = Notice(
             run_id=run_id,
             reason="not_allowed",
@@ -78,16 +84,12 @@ class Intake:
             text=f"I couldn't start this because {reason}. Ask an admin to check "
             "your Slack profile email.",
         )
+        await self.audit.run_started(request, planner="-")
         await self.audit.record(
-            run_id,
-            "decision",
-            detail={
-                "decision": "refused",
-                "reason": reason,
-                "slack_user": ask.user_id,
-                "objective": ask.text,
-                "trigger_id": ask.trigger_id,
-            },
+            run_id, "decision", detail={"decision": "refused", "reason": reason}
+        )
+        await self.audit.run_finished(
+            run_id, status="refused", answer=notice.model_dump(mode="json")
         )
         await self.client.chat_postMessage(
             channel=ask.channel,

@@ -53,7 +53,12 @@ class SlackPeople:
             response = await self.client.users_info(user=user_id)
         except SlackApiError as exc:
             log.warning("slack.users_info_failed", user=user_id, error=exc.response.get("error"))
-            raise UnknownRequester("Slack would not tell me who you are") from None
+            error = exc.response.get("error")
+            if error in ("user_not_found", "users_not_found"):
+                raise UnknownRequester("Slack does not know your user id") from None
+            raise UnknownRequester(
+                f"Slack would not tell me who you are right now ({error})"
+            ) from None
         profile = (response.get("user") or {}).get("profile") or {}
         email = profile.get("email")
         if not email:

@@ -24,10 +24,10 @@ from bot.reporters import SlackReporter, TerminalReporter
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_client import web_client
 from bot.wiring import Services, running
 
 log = structlog.get_logger(__name__)
-SLACK_API_DEFAULT = "https://slack.com/api/"
 
 
 def _app(services: Services, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
@@ -60,10 +60,7 @@ async def serve(settings: Settings, *, host: str, port: int, chat: bool | None =
 def _client(settings: Settings) -> AsyncWebClient:
     if settings.slack_bot_token is None:
         raise SystemExit("SLACK_BOT_TOKEN is required with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET")
-    return AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url or SLACK_API_DEFAULT,
-    )
+    return web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
 
 
 async def _serve_socket(settings: Settings) -> None:
@@ -95,7 +92,7 @@ async def _serve_http(settings: Settings, *, host: str, port: int) -> None:
 async def _serve_sandbox(settings: Settings, *, host: str, port: int, chat_repl: bool) -> None:
     secret = secrets.token_hex(16)
     async with SlackWebApiStandIn() as standin:
-        client = AsyncWebClient(token="xoxb-sandbox", base_url=standin.base_url)
+        client = web_client("xoxb-sandbox", standin.base_url)
         async with running(settings, _reporters(client), replica=True) as services:
             app = _app(services, client, secret)
             chat = SandboxChat(app=app, standin=standin, signing_secret=secret)

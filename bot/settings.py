@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     step_timeout_s: float = Field(10.0, gt=0, validation_alias=_env("CROSSWIRE_STEP_TIMEOUT"))
     step_attempts: int = Field(3, ge=1, le=10, validation_alias=_env("CROSSWIRE_STEP_ATTEMPTS"))
 
+    max_concurrent_runs: int = Field(
+        8, ge=1, le=256, validation_alias=_env("CROSSWIRE_MAX_CONCURRENT_RUNS")
+    )
+
     log_level: str = Field("INFO", validation_alias=_env("CROSSWIRE_LOG_LEVEL"))
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", validation_alias=_env("CROSSWIRE_LOG_FORMAT")

@@ -71,6 +71,7 @@ async def build_services(
         audit=audit,
         reporters=reporters,
         caller=OperationCaller(policy=step_policy(settings), breakers=CircuitBreakers()),
+        max_concurrent_runs=settings.max_concurrent_runs,
     )
     return Services(settings, audit, world, directory, catalog, planner, engine)
 

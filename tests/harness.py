@@ -11,7 +11,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_app
 from bot.intake import Intake
@@ -22,6 +21,7 @@ from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_client import web_client
 from bot.wiring import Services, running
 
 SECRET = "test-signing-secret"
@@ -62,7 +62,7 @@ class SlackHarness:
         return [
             c
             for c in self.standin.calls_to("chat.postMessage")
-            if (c.args.get("metadata") or {}).get("event_type") == ANSWER_EVENT
+            if c.error is None and (c.args.get("metadata") or {}).get("event_type") == ANSWER_EVENT
         ]
 
     async def wait_for_answers(self, count: int = 1, timeout: float = 15.0) -> list[RecordedCall]:
@@ -87,7 +87,7 @@ async def start_harness(settings: Settings) -> AsyncIterator[SlackHarness]:
     async with SlackWebApiStandIn(token=TOKEN) as standin:
         standin.add_user(DANA, "dana.reyes@northwind.example", "Dana Reyes")
         standin.add_user(STRANGER, "someone@elsewhere.example", "Some One")
-        client = AsyncWebClient(token=TOKEN, base_url=standin.base_url)
+        client = web_client(TOKEN, standin.base_url)
         reporters = {"slack": SlackReporter(client), "cli": TerminalReporter(show_progress=False)}
         async with running(settings, reporters) as services:
             intake = Intake(

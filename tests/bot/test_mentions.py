@@ -57,11 +57,16 @@ async def test_mention_is_acked_at_once_then_progress_then_briefing_in_the_threa
     # One progress message in the mention's thread, edited as systems finished.
     [progress] = [m for m in slack.thread(CHANNEL, ts) if m.ts != answer.args.get("ts")][:1]
     assert progress.thread_ts == ts
-    assert progress.history, "the progress message was never edited"
-    assert progress.history[0].text.startswith("Gathering *Acme* from 6 systems")
-    assert progress.text == "Gathered *Acme* from 6 of 6 systems."
-    assert all(label in block_texts(progress.blocks) for label in SOURCES)
-    assert ":white_check_mark: Billing" in block_texts(progress.blocks)
+    versions = [v.text for v in progress.history] + [progress.text]
+    assert versions[0] == "Gathering *Acme* from 6 systems… (0/6)"
+    assert all(label in block_texts(progress.history[0].blocks) for label in SOURCES)
+    assert "Gathered *Acme* from 6 of 6 systems." in versions
+    assert any(v.startswith("Gathering *Acme* from 6 systems… (") for v in versions[1:]), (
+        "no edit while systems were still answering"
+    )
+    assert progress.text == (
+        "Briefing on *Acme Corporation* is in the thread: 6 of 6 systems answered."
+    )
 
     # The briefing: same thread, header, every section names its source, the risks first.
     assert answer.args["channel"] == CHANNEL
@@ -186,9 +191,9 @@ async def test_requester_missing_from_the_directory_is_refused_politely(
     assert "I don't know who you are yet" in text
     assert "someone@elsewhere.example" in text
     assert "went wrong" not in text
-    # Refused before anything ran: no progress message, no run.
+    # Refused before anything ran: no progress message, and the run is recorded as refused.
     assert len(slack.standin.calls_to("chat.postMessage")) == 1
-    assert await slack.services.audit.list_runs() == []
+    assert [r.status for r in await slack.services.audit.list_runs()] == ["refused"]
 
 
 async def test_user_unknown_to_slack_is_refused_politely(slack: SlackHarness) -> None:
@@ -203,5 +208,18 @@ async def test_user_unknown_to_slack_is_refused_politely(slack: SlackHarness) ->
     assert answer.args["thread_ts"] == ts
     text = answer_text(answer)
     assert "I don't know who you are yet" in text
-    assert "Slack would not tell me who you are" in text
+    assert "Slack does not know your user id" in text
     assert "went wrong" not in text
+
+
+async def test_a_rate_limited_user_lookup_does_not_refuse_a_known_user(
+    slack: SlackHarness,
+) -> None:
+    slack.standin.fail_next("users.info", "ratelimited")
+    mention = payloads.app_mention("brief me on Acme", user=DANA, channel=CHANNEL)
+    await slack.send(mention)
+    [answer] = await slack.wait_for_answers()
+
+    assert "I don't know who you are yet" not in answer_text(answer)
+    assert "Acme Corporation" in answer.args["blocks"][0]["text"]["text"]
+    await finished(slack, run_id_of(mention))

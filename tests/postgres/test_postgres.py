@@ -38,7 +38,7 @@ async def test_the_audit_store_records_once_per_key(postgres_url: str) -> None:
         )
         for _ in range(2):  # a step replayed after a crash records once
             await store.run_started(request, planner="offline")
-            await store.step_recorded("pg-run", result)
+            await store.steps_recorded("pg-run", [result])
         await store.run_finished("pg-run", status="completed", answer={"kind": "notice"})
         detail = await store.get_run("pg-run")
         listed = await store.list_runs()

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 EventKind = Literal["trigger", "plan", "step", "decision", "answer", "duplicate", "error"]
-RunStatus = Literal["running", "completed", "failed"]
+RunStatus = Literal["running", "completed", "failed", "refused"]
 
 
 class AuditEvent(BaseModel):

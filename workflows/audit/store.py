@@ -58,110 +58,64 @@ class AuditStore:
         await self.engine.dispose()
 
     # ------------------------------------------------------------------ writes
+    # Each method is one transaction: on SQLite writers queue for one lock, so fewer is faster.
 
     async def run_started(self, request: RunRequest, *, planner: str) -> None:
-        obj = request.objective
-        row = {
-            "run_id": request.run_id,
-            "created_at": obj.received_at,
-            "trigger": obj.trigger,
-            "trigger_id": obj.trigger_id,
-            "requester_email": request.principal.email,
-            "requester_slack_id": request.principal.slack_user_id,
-            "channel": obj.reply.channel,
-            "objective": obj.text,
-            "planner": planner,
-            "status": "running",
-        }
-        await self._insert_once(runs, row, "run_id")
-        await self.record(
-            request.run_id,
-            "trigger",
-            detail={
-                "trigger": obj.trigger,
-                "trigger_id": obj.trigger_id,
-                "objective": obj.text,
-                "requester": request.principal.email,
-                "channel": obj.reply.channel,
-            },
+        await self._write(
+            self._once(runs, [_run_row(request, planner)]),
+            self._once(events, [_trigger_row(request)]),
         )
 
-    async def plan_recorded(
-        self, run_id: str, *, workflow: str | None, subject: str | None, detail: dict[str, Any]
+    async def run_planned(
+        self,
+        request: RunRequest,
+        *,
+        planner: str,
+        workflow: str | None,
+        subject: str | None,
+        detail: dict[str, Any],
     ) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(runs)
-                .where(runs.c.run_id == run_id)
-                .values(workflow=workflow, subject=subject)
-            )
-        await self.record(run_id, "plan", detail=detail)
-
-    async def step_recorded(self, run_id: str, result: StepResult) -> None:
-        await self.record(
-            run_id,
-            "step",
-            step_id=result.step_id,
-            operation=result.operation,
-            system=result.system,
-            status=result.status,
-            duration_ms=result.duration_ms,
-            detail={
-                "error": result.error,
-                "failure": result.failure,
-                "attempts": result.attempts,
-                "started_at": result.started_at.isoformat(),
-            },
+        """The run's row, its trigger and its plan (or the notice that replaced one)."""
+        row = {**_run_row(request, planner), "workflow": workflow, "subject": subject}
+        plan = event_row(request.run_id, "plan", detail=detail)
+        await self._write(
+            self._once(runs, [row]), self._once(events, [_trigger_row(request), plan])
         )
+
+    async def steps_recorded(self, run_id: str, results: list[StepResult]) -> None:
+        if results:
+            await self._write(self._once(events, [_step_row(run_id, r) for r in results]))
 
     async def run_finished(self, run_id: str, *, status: RunStatus, answer: dict[str, Any]) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(runs)
-                .where(runs.c.run_id == run_id)
-                .values(
-                    status=status, answer_kind=answer.get("kind"), finished_at=datetime.now(UTC)
-                )
-            )
-        await self.record(run_id, "answer", status=status, detail=answer)
+        done = {"status": status, "answer_kind": answer.get("kind"), "finished_at": _now()}
+        await self._write(
+            update(runs).where(runs.c.run_id == run_id).values(**done),
+            self._once(events, [event_row(run_id, "answer", status=status, detail=answer)]),
+        )
 
     async def record(
         self,
         run_id: str,
         kind: str,
         *,
-        step_id: str | None = None,
         key: str | None = None,
-        operation: str | None = None,
-        system: str | None = None,
-        status: str | None = None,
-        duration_ms: float | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Append one event; ``key`` (default: run, kind and step) makes it idempotent."""
-        row = {
-            "event_key": key or f"{run_id}:{kind}:{step_id or ''}",
-            "run_id": run_id,
-            "at": datetime.now(UTC),
-            "kind": kind,
-            "step_id": step_id,
-            "operation": operation,
-            "system": system,
-            "status": status,
-            "duration_ms": duration_ms,
-            "detail": detail or {},
-        }
-        await self._insert_once(events, row, "event_key")
+        """Append one event; ``key`` (default: run and kind) makes it idempotent."""
+        await self._write(self._once(events, [event_row(run_id, kind, key=key, detail=detail)]))
 
-    async def _insert_once(self, table: Any, row: dict[str, Any], unique: str) -> None:
+    def _once(self, table: Any, rows: list[dict[str, Any]]) -> Any:
+        """An insert that skips rows whose unique key is already there."""
         if self._dialect == "postgresql":
-            stmt: Any = postgresql.insert(table).values(row).on_conflict_do_nothing()
-        elif self._dialect == "sqlite":
-            stmt = sqlite.insert(table).values(row).on_conflict_do_nothing()
-        else:
-            stmt = insert(table).values(row)
+            return postgresql.insert(table).values(rows).on_conflict_do_nothing()
+        if self._dialect == "sqlite":
+            return sqlite.insert(table).values(rows).on_conflict_do_nothing()
+        return insert(table).values(rows)
+
+    async def _write(self, *statements: Any) -> None:
         async with self.engine.begin() as conn:
-            await conn.execute(stmt)
+            for statement in statements:
+                await conn.execute(statement)
 
     # ------------------------------------------------------------------ reads
 
@@ -192,6 +146,86 @@ class AuditStore:
         query = select(runs.c.run_id).where(runs.c.run_id.startswith(prefix)).limit(5)
         async with self.engine.connect() as conn:
             return list((await conn.execute(query)).scalars())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def event_row(
+    run_id: str,
+    kind: str,
+    *,
+    step_id: str | None = None,
+    key: str | None = None,
+    status: str | None = None,
+    detail: dict[str, Any] | None = None,
+    **columns: Any,
+) -> dict[str, Any]:
+    """One audit event; its key (run, kind, step) makes writing it twice write it once."""
+    return {
+        "event_key": key or f"{run_id}:{kind}:{step_id or ''}",
+        "run_id": run_id,
+        "at": _now(),
+        "kind": kind,
+        "step_id": step_id,
+        "operation": columns.get("operation"),
+        "system": columns.get("system"),
+        "status": status,
+        "duration_ms": columns.get("duration_ms"),
+        "detail": detail or {},
+    }
+
+
+def _run_row(request: RunRequest, planner: str) -> dict[str, Any]:
+    obj = request.objective
+    return {
+        "run_id": request.run_id,
+        "created_at": obj.received_at,
+        "trigger": obj.trigger,
+        "trigger_id": obj.trigger_id,
+        "requester_email": request.principal.email,
+        "requester_slack_id": request.principal.slack_user_id,
+        "channel": obj.reply.channel,
+        "objective": obj.text,
+        "planner": planner,
+        "status": "running",
+        "workflow": None,
+        "subject": None,
+    }
+
+
+def _trigger_row(request: RunRequest) -> dict[str, Any]:
+    obj = request.objective
+    return event_row(
+        request.run_id,
+        "trigger",
+        detail={
+            "trigger": obj.trigger,
+            "trigger_id": obj.trigger_id,
+            "objective": obj.text,
+            "requester": request.principal.email,
+            "channel": obj.reply.channel,
+        },
+    )
+
+
+def _step_row(run_id: str, result: StepResult) -> dict[str, Any]:
+    return event_row(
+        run_id,
+        "step",
+        step_id=result.step_id,
+        status=result.status,
+        operation=result.operation,
+        system=result.system,
+        duration_ms=result.duration_ms,
+        detail={
+            "error": result.error,
+            "failure": result.failure,
+            "attempts": result.attempts,
+            "started_at": result.started_at.isoformat(),
+        },
+    )
 
 
 def _summary(row: Any) -> RunSummary:

@@ -67,11 +67,20 @@ def bound_engine() -> Engine:
 async def run_workflow(request: dict[str, Any]) -> dict[str, Any]:
     engine, run = bound_engine(), RunRequest.model_validate(request)
     try:
-        answer: Briefing | Notice = await engine.execute(run)
+        async with engine.slots:
+            answer: Briefing | Notice = await engine.execute(run)
     except Exception as exc:  # noqa: BLE001  (the run boundary: the requester hears of any break)
-        failed = await DBOS.run_step_async({"name": "fail"}, engine.fail, run, repr(exc))
+        failed = await DBOS.run_step_async({"name": "fail"}, engine.fail, run, describe(exc))
         answer = Notice.model_validate(failed)
     return answer.model_dump(mode="json")
+
+
+def describe(exc: BaseException) -> str:
+    """An error for the audit, with the cause a retry wrapper would otherwise hide."""
+    causes = getattr(exc, "errors", None)
+    if isinstance(causes, list) and causes:
+        return f"{exc}; last error: {causes[-1]!r}"
+    return repr(exc)
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,7 @@ class RunHandle:
 
     run_id: str
     duplicate: bool
+    workflow: WorkflowHandleAsync[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -90,6 +100,13 @@ class Engine:
     reporters: Mapping[str, RunReporter]
     caller: OperationCaller
     composers: Mapping[str, Composer] = field(default_factory=lambda: dict(COMPOSERS))
+    max_concurrent_runs: int = 8
+    slots: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Runs past this many wait (durably PENDING) so a burst cannot starve the event loop
+        # that acknowledges Slack.
+        self.slots = asyncio.Semaphore(self.max_concurrent_runs)
 
     # ------------------------------------------------------------ outside the workflow
 
@@ -105,19 +122,24 @@ class Engine:
             )
             return RunHandle(request.run_id, duplicate=True)
         with SetWorkflowID(request.run_id):
-            await DBOS.start_workflow_async(run_workflow, request.model_dump(mode="json"))
-        return RunHandle(request.run_id, duplicate=False)
+            workflow = await DBOS.start_workflow_async(
+                run_workflow, request.model_dump(mode="json")
+            )
+        return RunHandle(request.run_id, duplicate=False, workflow=workflow)
 
-    async def result(self, request: RunRequest) -> Briefing | Notice:
-        """Wait for the run's answer (a run that broke answers with a failure notice)."""
-        handle: WorkflowHandleAsync[dict[str, Any]] = await DBOS.retrieve_workflow_async(
-            request.run_id
-        )
-        return ANSWER.validate_python(await handle.get_result(polling_interval_sec=RESULT_POLL_S))
+    async def result(
+        self, request: RunRequest, started: RunHandle | None = None
+    ) -> Briefing | Notice:
+        """Wait for the run's answer (a run that broke answers with a failure notice).
+
+        A run started by this process is awaited directly; any other is polled."""
+        workflow = started.workflow if started else None
+        if workflow is None:
+            workflow = await DBOS.retrieve_workflow_async(request.run_id)
+        return ANSWER.validate_python(await workflow.get_result(polling_interval_sec=RESULT_POLL_S))
 
     async def run(self, request: RunRequest) -> Briefing | Notice:
-        await self.submit(request)
-        return await self.result(request)
+        return await self.result(request, await self.submit(request))
 
     async def fail(self, request: RunRequest, error: str) -> dict[str, Any]:
         """Record a broken run and tell the requester; a DBOS step of the failing workflow."""
@@ -166,7 +188,6 @@ class Engine:
         return answer
 
     async def _plan_step(self, request: RunRequest) -> dict[str, Any]:
-        await self.audit.run_started(request, planner=self.planner.name)
         result = await self.planner.plan(request.objective, self.catalog)
         if isinstance(result, Plan):
             try:
@@ -178,21 +199,19 @@ class Engine:
                     text=f"The plan did not fit the catalog: {exc}",
                 )
         if isinstance(result, Notice):
-            await self.audit.plan_recorded(
-                request.run_id,
-                workflow=None,
-                subject=None,
-                detail={"notice": result.model_dump(mode="json")},
-            )
-            return {"kind": "notice", "notice": result.model_dump(mode="json")}
-        plan_json = result.model_dump(mode="json")
-        await self.audit.plan_recorded(
-            request.run_id,
-            workflow=result.workflow,
-            subject=result.subject,
-            detail={"plan": plan_json},
+            planned = {"kind": "notice", "notice": result.model_dump(mode="json")}
+            workflow, subject = None, None
+        else:
+            planned = {"kind": "plan", "plan": result.model_dump(mode="json")}
+            workflow, subject = result.workflow, result.subject
+        await self.audit.run_planned(
+            request,
+            planner=self.planner.name,
+            workflow=workflow,
+            subject=subject,
+            detail={k: v for k, v in planned.items() if k != "kind"},
         )
-        return {"kind": "plan", "plan": plan_json}
+        return planned
 
     async def _run_wave(
         self,
@@ -225,6 +244,12 @@ class Engine:
             )
         for done in await asyncio.gather(*pending):
             results[done["step_id"]] = StepResult.model_validate(done)
+        await DBOS.run_step_async(
+            {"name": f"audit:{wave[0]}"},
+            self.audit.steps_recorded,
+            request.run_id,
+            [results[i] for i in wave],
+        )
 
     def _skip_reason(self, step: Step, results: Mapping[str, StepResult]) -> str | None:
         missing = sorted(r for r in step.references() if not results[r].ok)
@@ -267,7 +292,6 @@ class Engine:
                 duration_ms=round(result.duration_ms, 1),
                 error=result.error,
             )
-        await self.audit.step_recorded(request.run_id, result)
         tracker.mark(step.id, "ok" if result.ok else "failed")
         if operation.system not in HIDDEN_SYSTEMS:
             await self._reporter(request).progress(request, handle, tracker.snapshot())
@@ -297,10 +321,15 @@ class Engine:
     async def _deliver(
         self, request: RunRequest, handle: str | None, answer: Briefing | Notice
     ) -> None:
-        async def deliver() -> None:
-            await self._reporter(request).finished(request, handle, answer)
-            await self.audit.run_finished(
-                request.run_id, status="completed", answer=answer.model_dump(mode="json")
-            )
-
-        await DBOS.run_step_async({"name": "deliver", **DELIVERY_RETRIES}, deliver)
+        """Show the answer, then record it: two steps, so a retried record never re-posts."""
+        reporter = self._reporter(request)
+        await DBOS.run_step_async(
+            {"name": "deliver", **DELIVERY_RETRIES}, reporter.finished, request, handle, answer
+        )
+        await DBOS.run_step_async(
+            {"name": "record", "retries_allowed": True, "max_attempts": 3},
+            self.audit.run_finished,
+            request.run_id,
+            status="completed",
+            answer=answer.model_dump(mode="json"),
+        )

@@ -1,0 +1,160 @@
+"""``python -m benchmarks``: run every benchmark, print a table, write results/latest.json."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import ack_latency, briefing
+from benchmarks.common import LOG_FILE, RESULTS_DIR, log_to_file
+
+AMBIENT = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_API_URL",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "CROSSWIRE_DATABASE_URL",
+    "CROSSWIRE_DEMO_LATENCY",
+    "CROSSWIRE_DEMO_FAULTS",
+    "CROSSWIRE_STATE_DIR",
+)
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument("--only", choices=("ack", "briefing"), help="run one benchmark")
+    p.add_argument("--rounds", type=int, default=2, help="ack: rounds per app (default 2)")
+    p.add_argument("--events", type=int, default=200, help="ack: events per burst (200)")
+    p.add_argument("--concurrency", type=int, default=50, help="ack: requests in flight (50)")
+    p.add_argument("--runs", type=int, default=10, help="briefing: engine runs per case (10)")
+    p.add_argument("--out", type=Path, default=RESULTS_DIR / "latest.json")
+    return p.parse_args(argv)
+
+
+async def _main(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="crosswire-bench-") as tmp:
+        if args.only in (None, "briefing"):
+            print("Benchmark 2: briefing critical path", file=sys.stderr, flush=True)
+            results["briefing"] = await briefing.run(Path(tmp) / "briefing", runs=args.runs)
+        if args.only in (None, "ack"):
+            print("Benchmark 1: ack latency under a burst", file=sys.stderr, flush=True)
+            results["ack"] = await ack_latency.run(
+                Path(tmp) / "ack",
+                rounds=args.rounds,
+                events=args.events,
+                concurrency=args.concurrency,
+            )
+    return results
+
+
+def _table(results: dict[str, Any]) -> str:
+    rows: list[tuple[str, str, str, str]] = []
+    if "ack" in results:
+        a = results["ack"]
+        b, c = a["summary"]["bare"], a["summary"]["crosswire"]
+        cfg = a["config"]
+        rows += [
+            (
+                f"ack, {cfg['events_per_burst']} mentions, {cfg['concurrency']} in flight",
+                "",
+                "",
+                "",
+            ),
+            ("  bare Bolt p50 / p99", f"{b['p50_ms']:.1f} / {b['p99_ms']:.1f} ms", "", ""),
+            ("  Crosswire p50 / p99", f"{c['p50_ms']:.1f} / {c['p99_ms']:.1f} ms", "", ""),
+            (
+                "  ratio Crosswire p99 / bare p99",
+                f"{a['ratio_p99']:.2f}x",
+                f"<= {a['target_ratio_p99']}x",
+                "met" if a["met"] else "NOT MET",
+            ),
+            ("  ratio p50 / p50", f"{a['ratio_p50']:.2f}x", "", ""),
+            ("  ratio p99, median of rounds", f"{a['ratio_p99_median_of_rounds']:.2f}x", "", ""),
+            (
+                "  Crosswire in burst: loop lag max",
+                f"{c['loop_lag_max_ms']:.1f} ms",
+                f"GC {c['gc_pause_total_ms']:.0f} ms (full {c['gc_full_pause_max_ms']:.0f})",
+                f"{c['threads_after_burst']} threads",
+            ),
+            (
+                "  Crosswire runs drained after burst",
+                f"{c['drain_after_burst_ms'] / 1000:.1f} s",
+                f"~{a['crosswire_runs_per_s_after_burst']} runs/s",
+                f"{a['crosswire_cpu_ms_per_run_in_drain']} ms CPU/run",
+            ),
+        ]
+    if "briefing" in results:
+        r = results["briefing"]
+        e, s = r["engine_200ms"], r["sequential_200ms"]
+        rows += [
+            ("briefing, 6 systems x 200 ms", "", "", ""),
+            ("  engine.run p50 / p90", f"{e['p50_ms']:.1f} / {e['p90_ms']:.1f} ms", "", ""),
+            (
+                "  ratio p50 / critical path 200 ms",
+                f"{r['ratio_p50']:.2f}x",
+                f"<= {r['target_ratio']}x",
+                "met" if r["met"] else "NOT MET",
+            ),
+            ("  ratio p90 / 200 ms", f"{r['ratio_p90']:.2f}x", "", ""),
+            (
+                "  sequential baseline p50",
+                f"{s['p50_ms']:.1f} ms",
+                f"{r['ratio_sequential_p50']:.2f}x",
+                "",
+            ),
+            (
+                "  gathered direct calls p50",
+                f"{r['gathered_direct_200ms']['p50_ms']:.1f} ms",
+                "",
+                "",
+            ),
+            (
+                "  engine.run at 0 ms p50 / p90",
+                f"{r['engine_0ms']['p50_ms']:.1f} / {r['engine_0ms']['p90_ms']:.1f} ms",
+                f"overhead {r['engine_overhead_ms_p50']:.1f} ms",
+                f"{r['engine_cpu_ms_per_run_0ms']} ms CPU/run",
+            ),
+        ]
+    width = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "\n".join(
+        "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip() for row in rows
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    for name in AMBIENT:
+        os.environ.pop(name, None)
+    log_to_file()
+    t0 = time.perf_counter()
+    results = asyncio.run(_main(args))
+    elapsed = time.perf_counter() - t0
+    document = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "elapsed_s": round(elapsed, 1),
+        "results": results,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print()
+    print(_table(results))
+    print(f"\n{elapsed:.0f} s; JSON in {args.out}; product logs in {LOG_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,124 @@
+"""What the audit record holds after a run asked for in Slack."""
+
+from __future__ import annotations
+
+import asyncio
+
+from dbos import DBOS
+from sqlalchemy import select
+
+from bot.sandbox import payloads
+from tests.harness import CHANNEL, DANA, STRANGER, SlackHarness
+from workflows.audit.records import RunDetail
+from workflows.audit.tables import events
+
+SYSTEMS = {"directory", "crm", "email", "support", "contracts", "usage", "billing"}
+
+
+async def finished(slack: SlackHarness, run_id: str, timeout: float = 10.0) -> RunDetail:
+    """The audited run once it has finished and its durable workflow has returned."""
+    async with asyncio.timeout(timeout):
+        while True:
+            detail = await slack.services.audit.get_run(run_id)
+            status = await DBOS.get_workflow_status_async(run_id)
+            if detail and detail.run.status != "running" and status and status.status != "PENDING":
+                return detail
+            await asyncio.sleep(0.02)
+
+
+async def test_a_briefing_run_is_audited_from_trigger_to_answer(slack: SlackHarness) -> None:
+    await slack.send(
+        payloads.app_mention(
+            "brief me on Acme before my 2pm", user=DANA, channel=CHANNEL, event_id="Ev0AUDIT"
+        )
+    )
+    await slack.wait_for_answers()
+    detail = await finished(slack, "slack-Ev0AUDIT")
+    audit = slack.services.audit
+
+    kinds = [e.kind for e in detail.events]
+    assert kinds[:2] == ["trigger", "plan"]
+    assert kinds[-1] == "answer"
+    assert kinds.count("step") == 7
+    assert set(kinds) == {"trigger", "plan", "step", "answer"}
+
+    [trigger] = [e for e in detail.events if e.kind == "trigger"]
+    assert trigger.detail["trigger"] == "slack_mention"
+    assert trigger.detail["trigger_id"] == "Ev0AUDIT"
+    assert trigger.detail["requester"] == "dana.reyes@northwind.example"
+    assert trigger.detail["channel"] == CHANNEL
+    assert "brief me on Acme before my 2pm" in trigger.detail["objective"]
+
+    [plan] = [e for e in detail.events if e.kind == "plan"]
+    steps = plan.detail["plan"]["steps"]
+    assert len(steps) == 7
+    assert plan.detail["plan"]["workflow"] == "briefing"
+    assert {s["id"] for s in steps} == {e.step_id for e in detail.steps}
+
+    for step in detail.steps:
+        assert step.system in SYSTEMS
+        assert step.operation and step.operation.startswith(f"{step.system}.")
+        assert step.status == "ok"
+        assert step.duration_ms is not None and step.duration_ms >= 0
+        assert step.detail["attempts"] == 1
+    assert {e.system for e in detail.steps} == SYSTEMS
+
+    [answer] = [e for e in detail.events if e.kind == "answer"]
+    assert answer.status == "completed"
+    assert answer.detail["kind"] == "briefing"
+    assert answer.detail["account"]["name"] == "Acme Corporation"
+    assert all(trigger.at <= s.at <= answer.at for s in detail.steps)
+
+    assert detail.channel == CHANNEL
+    assert detail.requester_slack_id == DANA
+    assert detail.planner == "offline"
+    [summary] = await audit.list_runs()
+    assert summary.run_id == "slack-Ev0AUDIT"
+    assert summary.requester_email == "dana.reyes@northwind.example"
+    assert (summary.trigger, summary.workflow, summary.subject) == (
+        "slack_mention",
+        "briefing",
+        "Acme",
+    )
+    assert (summary.status, summary.answer_kind) == ("completed", "briefing")
+    assert summary.finished_at is not None and summary.finished_at >= summary.created_at
+
+
+async def test_a_notice_run_is_audited_without_steps(slack: SlackHarness) -> None:
+    await slack.send(
+        payloads.app_mention("order me a pizza", user=DANA, channel=CHANNEL, event_id="Ev0PIZZA")
+    )
+    await slack.wait_for_answers()
+    detail = await finished(slack, "slack-Ev0PIZZA")
+
+    assert [e.kind for e in detail.events] == ["trigger", "plan", "answer"]
+    assert detail.events[1].detail["notice"]["reason"] == "help"
+    assert (detail.run.status, detail.run.answer_kind, detail.run.workflow) == (
+        "completed",
+        "notice",
+        None,
+    )
+
+
+async def _raw_events(slack: SlackHarness, run_id: str) -> list[dict[str, object]]:
+    query = select(events).where(events.c.run_id == run_id).order_by(events.c.id)
+    async with slack.services.audit.engine.connect() as conn:
+        return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def test_a_refused_requester_is_audited_as_a_refused_run(slack: SlackHarness) -> None:
+    await slack.send(
+        payloads.app_mention("brief me on Acme", user=STRANGER, channel=CHANNEL, event_id="Ev0WHO")
+    )
+    await slack.wait_for_answers()
+
+    raw = await _raw_events(slack, "slack-Ev0WHO")
+    assert [e["kind"] for e in raw] == ["trigger", "decision", "answer"]
+    detail = raw[1]["detail"]
+    assert isinstance(detail, dict)
+    assert detail["decision"] == "refused"
+    assert "someone@elsewhere.example" in detail["reason"]
+    run = await slack.services.audit.get_run("slack-Ev0WHO")
+    assert run is not None
+    assert (run.run.status, run.requester_slack_id) == ("refused", STRANGER)
+    assert [r.run_id for r in await slack.services.audit.list_runs()] == ["slack-Ev0WHO"]
