@@ -29,7 +29,6 @@ from typing import Any
 from aiohttp import web
 from dbos import DBOS
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from benchmarks.common import (
     CHANNEL,
@@ -41,13 +40,14 @@ from benchmarks.common import (
     bench_settings,
     summary_ms,
 )
+from benchmarks.remote_slack import RemoteStandIn, remote_standin
 from bot.app import build_app
 from bot.http import EVENTS_PATH, bound_port, start_http
 from bot.intake import Intake
 from bot.people import SlackPeople
 from bot.reporters import SlackReporter, TerminalReporter
 from bot.reporters.slack import ANSWER_EVENT
-from bot.sandbox.slack_api import SlackWebApiStandIn
+from bot.slack_client import web_client
 from bot.wiring import running
 from workflows.ports import RunReporter
 
@@ -61,15 +61,16 @@ SETTLE_S = 0.1
 class Served:
     name: str
     url: str
-    standin: SlackWebApiStandIn
+    standin: RemoteStandIn
     sent: int = 0  # events this app has received (warm-up included)
 
-    def answers(self) -> int:
+    async def answers(self) -> int:
         return sum(
             1
-            for c in self.standin.calls
-            if c.method == "chat.postMessage"
-            and (c.args.get("metadata") or {}).get("event_type") == ANSWER_EVENT
+            for c in await self.standin.calls()
+            if c["method"] == "chat.postMessage"
+            and c["error"] is None
+            and (c["args"].get("metadata") or {}).get("event_type") == ANSWER_EVENT
         )
 
 
@@ -88,8 +89,8 @@ async def _serve(app: AsyncApp) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def bare_app() -> AsyncIterator[Served]:
-    async with SlackWebApiStandIn(token=TOKEN) as standin:
-        client = AsyncWebClient(token=TOKEN, base_url=standin.base_url)
+    async with remote_standin(TOKEN, {}) as standin:
+        client = web_client(TOKEN, standin.base_url)
         app = AsyncApp(client=client, signing_secret=SECRET, process_before_response=False)
         app.event("app_mention")(_noop)
         async with _serve(app) as url:
@@ -98,9 +99,8 @@ async def bare_app() -> AsyncIterator[Served]:
 
 @asynccontextmanager
 async def crosswire_app(state_dir: Path) -> AsyncIterator[Served]:
-    async with SlackWebApiStandIn(token=TOKEN) as standin:
-        standin.add_user(DANA, DANA_EMAIL, "Dana Reyes")
-        client = AsyncWebClient(token=TOKEN, base_url=standin.base_url)
+    async with remote_standin(TOKEN, {DANA: DANA_EMAIL}) as standin:
+        client = web_client(TOKEN, standin.base_url)
         reporters: dict[str, RunReporter] = {
             "slack": SlackReporter(client),
             "cli": TerminalReporter(show_progress=False),
@@ -122,10 +122,10 @@ async def _drain(target: Served, timeout_s: float) -> float:
     t0 = time.perf_counter()
     if target.name == "crosswire":
         deadline = t0 + timeout_s
-        while target.answers() < target.sent or await _pending_runs():
+        while await target.answers() < target.sent or await _pending_runs():
             if time.perf_counter() > deadline:
                 raise TimeoutError(
-                    f"{target.sent - target.answers()} of {target.sent} runs still unfinished "
+                    f"{target.sent - await target.answers()} of {target.sent} runs unfinished "
                     f"after {timeout_s:.0f} s"
                 )
             await asyncio.sleep(0.05)
@@ -301,7 +301,7 @@ async def run(
                     file=sys.stderr,
                     flush=True,
                 )
-        unanswered = crosswire.sent - crosswire.answers()
+        unanswered = crosswire.sent - await crosswire.answers()
     summary = {
         app: _aggregate([r for r in per_round if r["app"] == app]) for app in ("bare", "crosswire")
     }

@@ -75,6 +75,7 @@ class SlackWebApiStandIn:
         """Start serving on 127.0.0.1 with a free port; `base_url` is valid afterwards."""
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_get("/_sandbox/calls", self._list_calls)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -167,6 +168,11 @@ class SlackWebApiStandIn:
         if error is not None:
             return web.json_response({"ok": False, "error": error})
         return web.json_response({"ok": True, **result})
+
+    async def _list_calls(self, _: web.Request) -> web.Response:
+        """Every call received so far, for a stand-in running in another process."""
+        calls = [{"method": c.method, "args": c.args, "error": c.error} for c in self.calls]
+        return web.json_response(calls)
 
     def _take_failure(self, method: str) -> str | None:
         pending = self._failures.get(method)

@@ -1,6 +1,7 @@
 """Injected behaviour of the demo systems: latency and faults, for tests, drills and benchmarks.
 
-``latency_ms`` and ``faults`` are keyed by system id; the key ``"*"`` applies to every system
+``latency_ms`` is a system's response time (its own work happens within it) and, with
+``faults``, is keyed by system id; the key ``"*"`` applies to every system
 without its own entry. A fault ``"error"`` raises :class:`SystemUnavailable`; ``"timeout"``
 never answers, so only the caller's time limit ends the call.
 """

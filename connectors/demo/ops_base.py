@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -38,9 +39,18 @@ def read_operation(
     system = name.partition(".")[0]
 
     async def call(inp: InT, ctx: CallContext) -> OutT:
-        if behaviour is not None:
+        if behaviour is None:
+            return await handler(inp)
+        # The injected latency is the system's response time, as for a remote system whose
+        # own work happens while the request is on the wire: the local query overlaps it.
+        query = asyncio.ensure_future(handler(inp))
+        try:
             await behaviour.apply(system)
-        return await handler(inp)
+        except BaseException:
+            query.cancel()
+            await asyncio.gather(query, return_exceptions=True)
+            raise
+        return await query
 
     return Operation(
         name=name,

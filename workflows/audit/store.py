@@ -6,19 +6,25 @@ runs twice after a crash records once.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from workflows.audit.group_commit import GroupCommit
 from workflows.audit.records import AuditEvent, RunDetail, RunStatus, RunSummary
 from workflows.audit.tables import events, metadata, runs
 from workflows.models import RunRequest
 from workflows.results import StepResult
+
+log = structlog.get_logger(__name__)
 
 
 def create_engine_for(url: str) -> AsyncEngine:
@@ -46,6 +52,9 @@ class AuditStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._dialect = engine.dialect.name
+        self._steps = GroupCommit(self._write_events)
+        self._background: set[asyncio.Task[None]] = set()
+        self._inserts: dict[str, Any] = {}
 
     @classmethod
     async def open(cls, url: str) -> AuditStore:
@@ -55,6 +64,7 @@ class AuditStore:
         return store
 
     async def close(self) -> None:
+        await asyncio.gather(*self._background, return_exceptions=True)
         await self.engine.dispose()
 
     # ------------------------------------------------------------------ writes
@@ -83,15 +93,44 @@ class AuditStore:
         )
 
     async def steps_recorded(self, run_id: str, results: list[StepResult]) -> None:
+        """Record steps; concurrent callers share a transaction (see :mod:`.group_commit`)."""
         if results:
-            await self._write(self._once(events, [_step_row(run_id, r) for r in results]))
+            await self._steps.add([_step_row(run_id, r) for r in results])
 
-    async def run_finished(self, run_id: str, *, status: RunStatus, answer: dict[str, Any]) -> None:
+    def step_soon(self, run_id: str, result: StepResult) -> None:
+        """Record a step without waiting, so a running run shows it at once.
+
+        Best effort: the run's final record (:meth:`run_finished` with ``steps``) writes every
+        step again, idempotently, so a row lost here (a crash, a database blip) is not lost.
+        """
+        task = asyncio.create_task(self._step_quietly(run_id, result))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _step_quietly(self, run_id: str, result: StepResult) -> None:
+        try:
+            await self.steps_recorded(run_id, [result])
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("audit.step_deferred", run_id=run_id, step=result.step_id, error=repr(exc))
+
+    async def run_finished(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus,
+        answer: dict[str, Any],
+        steps: list[StepResult] | None = None,
+    ) -> None:
+        """The outcome, with the run's steps (rows already written are kept as they are)."""
         done = {"status": status, "answer_kind": answer.get("kind"), "finished_at": _now()}
+        rows = [_step_row(run_id, r) for r in steps or []]
+        rows.append(event_row(run_id, "answer", status=status, detail=answer))
         await self._write(
-            update(runs).where(runs.c.run_id == run_id).values(**done),
-            self._once(events, [event_row(run_id, "answer", status=status, detail=answer)]),
+            update(runs).where(runs.c.run_id == run_id).values(**done), self._once(events, rows)
         )
+
+    async def _write_events(self, rows: list[dict[str, Any]]) -> None:
+        await self._write(self._once(events, rows))
 
     async def record(
         self,
@@ -104,18 +143,25 @@ class AuditStore:
         """Append one event; ``key`` (default: run and kind) makes it idempotent."""
         await self._write(self._once(events, [event_row(run_id, kind, key=key, detail=detail)]))
 
-    def _once(self, table: Any, rows: list[dict[str, Any]]) -> Any:
-        """An insert that skips rows whose unique key is already there."""
-        if self._dialect == "postgresql":
-            return postgresql.insert(table).values(rows).on_conflict_do_nothing()
-        if self._dialect == "sqlite":
-            return sqlite.insert(table).values(rows).on_conflict_do_nothing()
-        return insert(table).values(rows)
+    def _once(self, table: Any, rows: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
+        """An insert that skips rows whose unique key is already there, with its rows.
+
+        The statement is built once per table and run with the rows as parameters, so
+        SQLAlchemy compiles it once (a multi-row VALUES clause would compile every time)."""
+        statement = self._inserts.get(table.name)
+        if statement is None:
+            dialect: Any = {"postgresql": postgresql, "sqlite": sqlite}.get(self._dialect)
+            statement = dialect.insert(table).on_conflict_do_nothing() if dialect else insert(table)
+            self._inserts[table.name] = statement
+        return statement, rows
 
     async def _write(self, *statements: Any) -> None:
         async with self.engine.begin() as conn:
             for statement in statements:
-                await conn.execute(statement)
+                if isinstance(statement, tuple):
+                    await conn.execute(*statement)
+                else:
+                    await conn.execute(statement)
 
     # ------------------------------------------------------------------ reads
 

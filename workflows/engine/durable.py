@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 WORKFLOW_VERSION = "crosswire-2026.11"
 SQLITE_POLL_S = 0.05
-MAX_EXECUTOR_THREADS = 16
+MAX_EXECUTOR_THREADS = 4
 
 
 @dataclass(frozen=True)

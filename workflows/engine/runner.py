@@ -184,7 +184,7 @@ class Engine:
         for wave in waves(plan):
             await self._run_wave(request, plan, wave, results, tracker, handle)
         answer = self._compose(request, plan, results)
-        await self._deliver(request, handle, answer)
+        await self._deliver(request, handle, answer, list(results.values()))
         return answer
 
     async def _plan_step(self, request: RunRequest) -> dict[str, Any]:
@@ -244,12 +244,6 @@ class Engine:
             )
         for done in await asyncio.gather(*pending):
             results[done["step_id"]] = StepResult.model_validate(done)
-        await DBOS.run_step_async(
-            {"name": f"audit:{wave[0]}"},
-            self.audit.steps_recorded,
-            request.run_id,
-            [results[i] for i in wave],
-        )
 
     def _skip_reason(self, step: Step, results: Mapping[str, StepResult]) -> str | None:
         missing = sorted(r for r in step.references() if not results[r].ok)
@@ -292,6 +286,7 @@ class Engine:
                 duration_ms=round(result.duration_ms, 1),
                 error=result.error,
             )
+        self.audit.step_soon(request.run_id, result)
         tracker.mark(step.id, "ok" if result.ok else "failed")
         if operation.system not in HIDDEN_SYSTEMS:
             await self._reporter(request).progress(request, handle, tracker.snapshot())
@@ -319,7 +314,11 @@ class Engine:
         )
 
     async def _deliver(
-        self, request: RunRequest, handle: str | None, answer: Briefing | Notice
+        self,
+        request: RunRequest,
+        handle: str | None,
+        answer: Briefing | Notice,
+        steps: list[StepResult] | None = None,
     ) -> None:
         """Show the answer, then record it: two steps, so a retried record never re-posts."""
         reporter = self._reporter(request)
@@ -332,4 +331,5 @@ class Engine:
             request.run_id,
             status="completed",
             answer=answer.model_dump(mode="json"),
+            steps=steps,
         )
