@@ -7,7 +7,8 @@ nothing: DBOS starts a workflow id once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
@@ -45,6 +46,9 @@ class Intake:
     audit: AuditStore
     people: SlackPeople
     client: AsyncWebClient
+    # Durable starts go one at a time: a burst of events then queues here, in order, instead
+    # of flooding the database threads that the event loop shares the GIL with.
+    _starts: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
     async def handle(self, ask: SlackAsk) -> None:
         run_id = run_id_for(ask)
@@ -55,7 +59,8 @@ class Intake:
                 await self._refuse(ask, run_id, exc.reason)
                 return
             request = self._request(ask, run_id, principal)
-            handle = await self.engine.submit(request)
+            async with self._starts:
+                handle = await self.engine.submit(request)
             if handle.duplicate:
                 log.info("slack.duplicate_delivery", trigger_id=ask.trigger_id)
 
