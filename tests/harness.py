@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from dbos import DBOS
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -23,6 +25,7 @@ from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandI
 from bot.settings import Settings
 from bot.slack_client import web_client
 from bot.wiring import Services, running
+from workflows.audit import RunDetail
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test"
@@ -68,6 +71,17 @@ class SlackHarness:
     async def wait_for_answers(self, count: int = 1, timeout: float = 15.0) -> list[RecordedCall]:
         await self.standin.wait_for(lambda _: len(self.answers()) >= count, timeout)
         return self.answers()
+
+    async def finished(self, run_id: str, timeout: float = 10.0) -> RunDetail:
+        """The audited run once it has finished and its durable workflow has returned."""
+        async with asyncio.timeout(timeout):
+            while True:
+                detail = await self.services.audit.get_run(run_id)
+                status = await DBOS.get_workflow_status_async(run_id)
+                done = status is None or status.status != "PENDING"
+                if detail and detail.run.status != "running" and done:
+                    return detail
+                await asyncio.sleep(0.02)
 
     def thread(self, channel: str, thread_ts: str) -> list[PostedMessage]:
         return [

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from dbos import DBOS
 from sqlalchemy import select
 
 from bot.sandbox import payloads
 from tests.harness import CHANNEL, DANA, STRANGER, SlackHarness
-from workflows.audit.records import RunDetail
 from workflows.audit.tables import events
 
 SYSTEMS = {"directory", "crm", "email", "support", "contracts", "usage", "billing"}
-
-
-async def finished(slack: SlackHarness, run_id: str, timeout: float = 10.0) -> RunDetail:
-    """The audited run once it has finished and its durable workflow has returned."""
-    async with asyncio.timeout(timeout):
-        while True:
-            detail = await slack.services.audit.get_run(run_id)
-            status = await DBOS.get_workflow_status_async(run_id)
-            if detail and detail.run.status != "running" and status and status.status != "PENDING":
-                return detail
-            await asyncio.sleep(0.02)
 
 
 async def test_a_briefing_run_is_audited_from_trigger_to_answer(slack: SlackHarness) -> None:
@@ -33,7 +18,7 @@ async def test_a_briefing_run_is_audited_from_trigger_to_answer(slack: SlackHarn
         )
     )
     await slack.wait_for_answers()
-    detail = await finished(slack, "slack-Ev0AUDIT")
+    detail = await slack.finished("slack-Ev0AUDIT")
     audit = slack.services.audit
 
     kinds = [e.kind for e in detail.events]
@@ -89,7 +74,7 @@ async def test_a_notice_run_is_audited_without_steps(slack: SlackHarness) -> Non
         payloads.app_mention("order me a pizza", user=DANA, channel=CHANNEL, event_id="Ev0PIZZA")
     )
     await slack.wait_for_answers()
-    detail = await finished(slack, "slack-Ev0PIZZA")
+    detail = await slack.finished("slack-Ev0PIZZA")
 
     assert [e.kind for e in detail.events] == ["trigger", "plan", "answer"]
     assert detail.events[1].detail["notice"]["reason"] == "help"

@@ -7,24 +7,11 @@ import json
 import time
 
 import pytest
-from dbos import DBOS
 
 from bot.sandbox import payloads
 from tests.harness import CHANNEL, DANA, SlackHarness, block_texts
-from workflows.audit.records import RunDetail
 
 DM_CHANNEL = "D0DANA"
-
-
-async def finished(slack: SlackHarness, run_id: str, timeout: float = 10.0) -> RunDetail:
-    """The audited run once it has finished and its durable workflow has returned."""
-    async with asyncio.timeout(timeout):
-        while True:
-            detail = await slack.services.audit.get_run(run_id)
-            status = await DBOS.get_workflow_status_async(run_id)
-            if detail and detail.run.status != "running" and status and status.status != "PENDING":
-                return detail
-            await asyncio.sleep(0.02)
 
 
 def ack_body(body: str) -> dict[str, object]:
@@ -47,7 +34,7 @@ async def test_slash_command_acks_at_once_and_briefs_in_the_channel(slack: Slack
     assert response.body == "On it: `brief Acme`"
 
     [answer] = await slack.wait_for_answers()
-    detail = await finished(slack, "slack-cmd-111.1.cmdbrief")
+    detail = await slack.finished("slack-cmd-111.1.cmdbrief")
     assert detail.run.trigger == "slack_command"
     assert detail.run.status == "completed"
 
@@ -83,7 +70,7 @@ async def test_slash_nonsense_gets_the_help_notice_in_the_channel(slack: SlackHa
     assert response.body == "On it: `order me a pizza`"
 
     [answer] = await slack.wait_for_answers()
-    await finished(slack, "slack-cmd-111.1.pizza")
+    await slack.finished("slack-cmd-111.1.pizza")
     assert answer.args["channel"] == CHANNEL
     assert "I did not understand that" in answer.args["text"]
 
@@ -153,7 +140,7 @@ async def test_messages_the_bot_must_not_answer_get_no_reply(slack: SlackHarness
     )
     await slack.send(control)
     [answer] = await slack.wait_for_answers()
-    await finished(slack, "slack-Ev0CONTROL")
+    await slack.finished("slack-Ev0CONTROL")
 
     assert answer.args["thread_ts"] == json.loads(control.body)["event"]["ts"]
     assert len(slack.standin.calls_to("users.info")) == 1

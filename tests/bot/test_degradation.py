@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from dbos import DBOS
 
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import PostedMessage
@@ -17,17 +15,6 @@ from workflows.audit.records import RunDetail
 
 SOURCES = ("CRM", "Mailbox", "Support desk", "Contracts", "Product usage", "Billing")
 TS = "1700000030.000100"
-
-
-async def finished(slack: SlackHarness, run_id: str, timeout: float = 10.0) -> RunDetail:
-    """The audited run once it has finished and its durable workflow has returned."""
-    async with asyncio.timeout(timeout):
-        while True:
-            detail = await slack.services.audit.get_run(run_id)
-            status = await DBOS.get_workflow_status_async(run_id)
-            if detail and detail.run.status != "running" and status and status.status != "PENDING":
-                return detail
-            await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -55,7 +42,7 @@ async def brief(slack: SlackHarness, event_id: str) -> tuple[dict[str, str], Run
         )
     )
     [answer] = await slack.wait_for_answers()
-    detail = await finished(slack, f"slack-{event_id}")
+    detail = await slack.finished(f"slack-{event_id}")
     assert answer.args["thread_ts"] == TS
     assert "Acme Corporation" in answer.args["blocks"][0]["text"]["text"]
     return sections_by_source(answer.args["blocks"]), detail

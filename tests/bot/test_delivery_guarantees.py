@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from dbos import DBOS
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import SORRY
@@ -24,17 +23,6 @@ from workflows.audit.records import RunDetail
 
 def run_id_of(payload: payloads.Payload) -> str:
     return f"slack-{json.loads(payload.body)['event_id']}"
-
-
-async def finished(slack: SlackHarness, run_id: str, timeout: float = 10.0) -> RunDetail:
-    """The audited run once it has finished and its durable workflow has returned."""
-    async with asyncio.timeout(timeout):
-        while True:
-            detail = await slack.services.audit.get_run(run_id)
-            status = await DBOS.get_workflow_status_async(run_id)
-            if detail and detail.run.status != "running" and status and status.status != "PENDING":
-                return detail
-            await asyncio.sleep(0.02)
 
 
 def progress_posts(slack: SlackHarness) -> list[RecordedCall]:
@@ -64,7 +52,7 @@ async def test_retry_of_a_finished_event_starts_nothing_and_is_audited(
     first = mention(event_id="Ev0RETRY1", ts="1700000010.000100")
     assert (await slack.send(first)).status == 200
     await slack.wait_for_answers()
-    await finished(slack, "slack-Ev0RETRY1")
+    await slack.finished("slack-Ev0RETRY1")
 
     retry = await slack.send(first, retry_num=1)
     assert retry.status == 200
@@ -108,7 +96,7 @@ async def test_retry_while_the_first_delivery_is_still_running_yields_one_answer
     assert (await slack.send(first, retry_num=1)).status == 200
     assert (await slack.send(first, retry_num=2)).status == 200
     await slack.wait_for_answers()
-    detail = await finished(slack, "slack-Ev0RETRY2")
+    detail = await slack.finished("slack-Ev0RETRY2")
 
     assert len(slack.answers()) == 1
     assert len(progress_posts(slack)) == 1
@@ -125,7 +113,7 @@ async def test_first_delivery_and_retry_arriving_together_yield_one_answer(
     assert [r.status for r in responses] == [200, 200]
 
     await slack.wait_for_answers()
-    await finished(slack, "slack-Ev0RETRY3")
+    await slack.finished("slack-Ev0RETRY3")
     # Give a second (wrong) answer the time it would need to show up.
     await asyncio.sleep(0.3)
     assert len(slack.answers()) == 1
@@ -140,7 +128,7 @@ async def _barrier(slack: SlackHarness) -> None:
     control = mention(event_id="Ev0CONTROL", ts="1700000019.000100")
     assert (await slack.send(control)).status == 200
     await slack.wait_for_answers()
-    await finished(slack, "slack-Ev0CONTROL")
+    await slack.finished("slack-Ev0CONTROL")
 
 
 @pytest.mark.parametrize("forgery", ["wrong_secret", "tampered_body"])
@@ -225,7 +213,7 @@ async def test_answer_refused_once_is_delivered_on_retry(slack: SlackHarness, er
     await slack.send(mention(event_id="Ev0RETRYPOST", ts="1700000014.000100"))
 
     [answer] = await wait_delivered(slack)
-    detail = await finished(slack, "slack-Ev0RETRYPOST")
+    detail = await slack.finished("slack-Ev0RETRYPOST")
 
     assert [c.error for c in slack.standin.calls_to("chat.postMessage")] == [None, error, None]
     assert answer.args["thread_ts"] == "1700000014.000100"
@@ -243,7 +231,7 @@ async def test_answer_refused_on_every_attempt_becomes_a_failure_notice_and_a_fa
     await slack.send(mention(event_id="Ev0NOPOST", ts="1700000015.000100"))
 
     [notice] = await wait_delivered(slack)
-    detail = await finished(slack, "slack-Ev0NOPOST")
+    detail = await slack.finished("slack-Ev0NOPOST")
 
     posts = slack.standin.calls_to("chat.postMessage")
     assert [c.error for c in posts] == [None, *["channel_not_found"] * 3, None]
@@ -268,7 +256,7 @@ async def test_when_slack_refuses_every_post_the_run_is_still_audited_as_failed(
     slack.standin.fail_next("chat.postMessage", "channel_not_found", times=20)
     await slack.send(mention(event_id="Ev0NOSLACK", ts="1700000016.000100"))
 
-    detail = await finished(slack, "slack-Ev0NOSLACK")
+    detail = await slack.finished("slack-Ev0NOSLACK")
     assert detail.run.status == "failed"
     assert any(e.kind == "error" for e in detail.events)
     assert all(c.error for c in slack.standin.calls_to("chat.postMessage"))
@@ -280,7 +268,7 @@ async def test_rate_limited_progress_edits_do_not_lose_the_briefing(slack: Slack
     await slack.send(mention(event_id="Ev0RATE", ts="1700000017.000100"))
 
     [answer] = await slack.wait_for_answers()
-    detail = await finished(slack, "slack-Ev0RATE")
+    detail = await slack.finished("slack-Ev0RATE")
 
     assert detail.run.status == "completed"
     assert answer.args["thread_ts"] == "1700000017.000100"
@@ -296,7 +284,7 @@ async def test_every_edit_rate_limited_still_delivers_the_briefing(slack: SlackH
     await slack.send(mention(event_id="Ev0RATE3", ts="1700000018.000100"))
 
     [answer] = await slack.wait_for_answers()
-    assert (await finished(slack, "slack-Ev0RATE3")).run.status == "completed"
+    assert (await slack.finished("slack-Ev0RATE3")).run.status == "completed"
     assert "Acme Corporation" in answer.args["blocks"][0]["text"]["text"]
 
 
@@ -312,7 +300,7 @@ async def test_a_rate_limited_final_progress_edit_is_retried(slack: SlackHarness
     slack.standin.subscribe(fail_final_edit)
     await slack.send(mention(event_id="Ev0RATE4", ts="1700000019.000200"))
     await slack.wait_for_answers()
-    await finished(slack, "slack-Ev0RATE4")
+    await slack.finished("slack-Ev0RATE4")
 
     assert armed
     [progress] = [m for m in slack.standin.messages(CHANNEL) if m.ts != answer_ts(slack)]

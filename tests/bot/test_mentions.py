@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
 import pytest
-from dbos import DBOS
 
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import RecordedCall
 from tests.harness import CHANNEL, DANA, STRANGER, SlackHarness, block_texts
-from workflows.audit.records import RunDetail
 
 SOURCES = ("CRM", "Mailbox", "Support desk", "Contracts", "Product usage", "Billing")
 DM_CHANNEL = "D0DANA"
@@ -24,17 +21,6 @@ def answer_text(answer: RecordedCall) -> str:
 
 def run_id_of(payload: payloads.Payload) -> str:
     return f"slack-{json.loads(payload.body)['event_id']}"
-
-
-async def finished(slack: SlackHarness, run_id: str, timeout: float = 10.0) -> RunDetail:
-    """The audited run once it has finished and its durable workflow has returned."""
-    async with asyncio.timeout(timeout):
-        while True:
-            detail = await slack.services.audit.get_run(run_id)
-            status = await DBOS.get_workflow_status_async(run_id)
-            if detail and detail.run.status != "running" and status and status.status != "PENDING":
-                return detail
-            await asyncio.sleep(0.02)
 
 
 async def test_mention_is_acked_at_once_then_progress_then_briefing_in_the_thread(
@@ -52,7 +38,7 @@ async def test_mention_is_acked_at_once_then_progress_then_briefing_in_the_threa
     assert response.status == 200
     assert elapsed < 3.0, f"ack took {elapsed:.2f}s; Slack retries after 3 s"
     [answer] = await slack.wait_for_answers()
-    assert (await finished(slack, "slack-Ev0MENT")).run.status == "completed"
+    assert (await slack.finished("slack-Ev0MENT")).run.status == "completed"
 
     # One progress message in the mention's thread, edited as systems finished.
     [progress] = [m for m in slack.thread(CHANNEL, ts) if m.ts != answer.args.get("ts")][:1]
@@ -107,7 +93,7 @@ async def test_phrasings_produce_an_acme_briefing(
 
     assert (await slack.send(payload)).status == 200
     [answer] = await slack.wait_for_answers()
-    assert (await finished(slack, run_id_of(payload))).run.answer_kind == "briefing"
+    assert (await slack.finished(run_id_of(payload))).run.answer_kind == "briefing"
 
     assert answer.args["channel"] == channel
     assert answer.args["thread_ts"] == "1700000002.000100"
@@ -122,7 +108,7 @@ async def test_a_slack_formatted_domain_link_still_finds_acme(slack: SlackHarnes
     )
     await slack.send(payload)
     [answer] = await slack.wait_for_answers()
-    await finished(slack, run_id_of(payload))
+    await slack.finished(run_id_of(payload))
     assert "Acme Corporation" in answer.args["blocks"][0]["text"]["text"]
 
 
@@ -140,7 +126,7 @@ async def test_unknown_customer_gets_a_clear_notice_in_the_thread(slack: SlackHa
     assert "Globex Industries" in text
     assert "went wrong" not in text
     assert not any(b["type"] == "header" for b in answer.args["blocks"])
-    run = (await finished(slack, run_id_of(mention))).run
+    run = (await slack.finished(run_id_of(mention))).run
     assert (run.status, run.answer_kind) == ("completed", "notice")
 
 
@@ -156,7 +142,7 @@ async def test_nonsense_objective_gets_the_help_notice_and_reads_no_system(
     text = answer_text(answer)
     assert "I did not understand that" in text
     assert "brief me on Acme" in text
-    detail = await finished(slack, run_id_of(mention))
+    detail = await slack.finished(run_id_of(mention))
     assert detail.steps == []
     # No plan, so no progress message: the notice is the only message in the thread.
     assert len(slack.standin.calls_to("chat.postMessage")) == 1
@@ -174,7 +160,7 @@ async def test_ambiguous_customer_asks_which_one(slack: SlackHarness) -> None:
     assert "matches several customers" in text
     assert "Summit Financial Group" in text
     assert "Summit Health Systems" in text
-    assert (await finished(slack, run_id_of(mention))).run.answer_kind == "notice"
+    assert (await slack.finished(run_id_of(mention))).run.answer_kind == "notice"
 
 
 async def test_requester_missing_from_the_directory_is_refused_politely(
@@ -222,4 +208,4 @@ async def test_a_rate_limited_user_lookup_does_not_refuse_a_known_user(
 
     assert "I don't know who you are yet" not in answer_text(answer)
     assert "Acme Corporation" in answer.args["blocks"][0]["text"]["text"]
-    await finished(slack, run_id_of(mention))
+    await slack.finished(run_id_of(mention))

@@ -36,16 +36,18 @@ async def test_the_audit_store_records_once_per_key(postgres_url: str) -> None:
             started_at=datetime.now(UTC),
             duration_ms=3.5,
         )
-        for _ in range(2):  # a step replayed after a crash records once
+        for _ in range(2):  # a record replayed after a crash records once
             await store.run_started(request, planner="offline")
-            await store.steps_recorded("pg-run", [result])
-        await store.run_finished("pg-run", status="completed", answer={"kind": "notice"})
+            await store.run_finished(
+                "pg-run", status="completed", answer={"kind": "notice"}, steps=[result]
+            )
         detail = await store.get_run("pg-run")
         listed = await store.list_runs()
     finally:
         await store.close()
     assert detail is not None and detail.run.status == "completed"
     assert [e.kind for e in detail.events] == ["trigger", "step", "answer"]
+    assert detail.steps[0].duration_ms == 3.5
     assert [r.run_id for r in listed] == ["pg-run"]
 
 
@@ -58,7 +60,7 @@ async def test_a_slack_briefing_runs_on_postgres(postgres_url: str, tmp_path: Pa
         assert (await slack.send(mention)).status == 200
         [answer] = await slack.wait_for_answers()
         assert (await slack.send(mention, retry_num=1)).status == 200
-        detail = await slack.services.audit.get_run("slack-Ev0POSTGRES")
+        detail = await slack.finished("slack-Ev0POSTGRES")
     assert "Acme Corporation" in block_texts(answer.args["blocks"])
     assert detail is not None
     assert len(detail.steps) == 7

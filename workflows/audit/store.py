@@ -6,25 +6,19 @@ runs twice after a crash records once.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from workflows.audit.group_commit import GroupCommit
 from workflows.audit.records import AuditEvent, RunDetail, RunStatus, RunSummary
 from workflows.audit.tables import events, metadata, runs
 from workflows.models import RunRequest
 from workflows.results import StepResult
-
-log = structlog.get_logger(__name__)
 
 
 def create_engine_for(url: str) -> AsyncEngine:
@@ -52,8 +46,6 @@ class AuditStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._dialect = engine.dialect.name
-        self._steps = GroupCommit(self._write_events)
-        self._background: set[asyncio.Task[None]] = set()
         self._inserts: dict[str, Any] = {}
 
     @classmethod
@@ -64,7 +56,6 @@ class AuditStore:
         return store
 
     async def close(self) -> None:
-        await asyncio.gather(*self._background, return_exceptions=True)
         await self.engine.dispose()
 
     # ------------------------------------------------------------------ writes
@@ -92,27 +83,6 @@ class AuditStore:
             self._once(runs, [row]), self._once(events, [_trigger_row(request), plan])
         )
 
-    async def steps_recorded(self, run_id: str, results: list[StepResult]) -> None:
-        """Record steps; concurrent callers share a transaction (see :mod:`.group_commit`)."""
-        if results:
-            await self._steps.add([_step_row(run_id, r) for r in results])
-
-    def step_soon(self, run_id: str, result: StepResult) -> None:
-        """Record a step without waiting, so a running run shows it at once.
-
-        Best effort: the run's final record (:meth:`run_finished` with ``steps``) writes every
-        step again, idempotently, so a row lost here (a crash, a database blip) is not lost.
-        """
-        task = asyncio.create_task(self._step_quietly(run_id, result))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _step_quietly(self, run_id: str, result: StepResult) -> None:
-        try:
-            await self.steps_recorded(run_id, [result])
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("audit.step_deferred", run_id=run_id, step=result.step_id, error=repr(exc))
-
     async def run_finished(
         self,
         run_id: str,
@@ -121,16 +91,17 @@ class AuditStore:
         answer: dict[str, Any],
         steps: list[StepResult] | None = None,
     ) -> None:
-        """The outcome, with the run's steps (rows already written are kept as they are)."""
+        """The outcome and every step of the run, in one transaction.
+
+        Steps are recorded with the outcome rather than one by one: a step's result is
+        durable in its checkpoint from the moment it finishes, and writing rows while the
+        run's other steps are still checkpointing slows every run down."""
         done = {"status": status, "answer_kind": answer.get("kind"), "finished_at": _now()}
         rows = [_step_row(run_id, r) for r in steps or []]
         rows.append(event_row(run_id, "answer", status=status, detail=answer))
         await self._write(
             update(runs).where(runs.c.run_id == run_id).values(**done), self._once(events, rows)
         )
-
-    async def _write_events(self, rows: list[dict[str, Any]]) -> None:
-        await self._write(self._once(events, rows))
 
     async def record(
         self,

@@ -286,7 +286,6 @@ class Engine:
                 duration_ms=round(result.duration_ms, 1),
                 error=result.error,
             )
-        self.audit.step_soon(request.run_id, result)
         tracker.mark(step.id, "ok" if result.ok else "failed")
         if operation.system not in HIDDEN_SYSTEMS:
             await self._reporter(request).progress(request, handle, tracker.snapshot())
@@ -320,10 +319,14 @@ class Engine:
         answer: Briefing | Notice,
         steps: list[StepResult] | None = None,
     ) -> None:
-        """Show the answer, then record it: two steps, so a retried record never re-posts."""
-        reporter = self._reporter(request)
+        """Show the answer, then record it: two steps, so a retried record never re-posts,
+        and a delivery that fails is recorded as the run's failure, not its success."""
         await DBOS.run_step_async(
-            {"name": "deliver", **DELIVERY_RETRIES}, reporter.finished, request, handle, answer
+            {"name": "deliver", **DELIVERY_RETRIES},
+            self._reporter(request).finished,
+            request,
+            handle,
+            answer,
         )
         await DBOS.run_step_async(
             {"name": "record", "retries_allowed": True, "max_attempts": 3},
