@@ -41,15 +41,10 @@ from benchmarks.common import (
     summary_ms,
 )
 from benchmarks.remote_slack import RemoteStandIn, remote_standin
-from bot.app import build_app
 from bot.http import EVENTS_PATH, bound_port, start_http
-from bot.intake import Intake
-from bot.people import SlackPeople
-from bot.reporters import SlackReporter, TerminalReporter
 from bot.reporters.slack import ANSWER_EVENT
 from bot.slack_client import web_client
-from bot.wiring import running
-from workflows.ports import RunReporter
+from bot.wiring import slack_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
@@ -101,20 +96,12 @@ async def bare_app() -> AsyncIterator[Served]:
 async def crosswire_app(state_dir: Path) -> AsyncIterator[Served]:
     async with remote_standin(TOKEN, {DANA: DANA_EMAIL}) as standin:
         client = web_client(TOKEN, standin.base_url)
-        reporters: dict[str, RunReporter] = {
-            "slack": SlackReporter(client),
-            "cli": TerminalReporter(show_progress=False),
-        }
-        async with running(bench_settings(state_dir), reporters) as services:
-            intake = Intake(
-                engine=services.engine,
-                audit=services.audit,
-                people=SlackPeople(client, services.directory),
-                client=client,
-            )
-            app = build_app(client=client, signing_secret=SECRET, intake=intake)
-            async with _serve(app) as url:
-                yield Served("crosswire", url, standin)
+        settings = bench_settings(state_dir)
+        async with (
+            slack_bot(settings, client, signing_secret=SECRET) as bot,
+            _serve(bot.app) as url,
+        ):
+            yield Served("crosswire", url, standin)
 
 
 async def _drain(target: Served, timeout_s: float) -> float:

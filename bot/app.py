@@ -14,18 +14,28 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.inbound import reply_channel
 from bot.intake import Intake
 from bot.listeners import register_all
+from bot.pacing import EdgeActivity
 
 log = structlog.get_logger(__name__)
 SORRY = "Sorry, something went wrong on my side. It is logged; please try again in a moment."
 
 
-def build_app(*, client: AsyncWebClient, signing_secret: str, intake: Intake) -> AsyncApp:
-    """The one Bolt app, for HTTP, Socket Mode and the sandbox alike."""
+def build_app(
+    *,
+    client: AsyncWebClient,
+    signing_secret: str,
+    intake: Intake,
+    activity: EdgeActivity | None = None,
+) -> AsyncApp:
+    """The one Bolt app, for HTTP, Socket Mode and the sandbox alike. ``activity`` hears of
+    every request, so that runs can give way to acknowledgements (see :mod:`bot.pacing`)."""
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False)
 
     async def provide_services(
         context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
     ) -> None:
+        if activity is not None:
+            activity.touch()
         context["intake"] = intake
         await next()
 

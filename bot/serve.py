@@ -13,35 +13,16 @@ import sys
 
 import structlog
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import build_app
 from bot.http import EVENTS_PATH, bound_port, start_http
-from bot.intake import Intake
-from bot.people import SlackPeople
-from bot.reporters import SlackReporter, TerminalReporter
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
 from bot.slack_client import web_client
-from bot.wiring import Services, running
+from bot.wiring import slack_bot
 
 log = structlog.get_logger(__name__)
-
-
-def _app(services: Services, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
-    intake = Intake(
-        engine=services.engine,
-        audit=services.audit,
-        people=SlackPeople(client, services.directory),
-        client=client,
-    )
-    return build_app(client=client, signing_secret=signing_secret, intake=intake)
-
-
-def _reporters(client: AsyncWebClient) -> dict[str, SlackReporter | TerminalReporter]:
-    return {"slack": SlackReporter(client), "cli": TerminalReporter()}
 
 
 async def serve(settings: Settings, *, host: str, port: int, chat: bool | None = None) -> None:
@@ -69,19 +50,18 @@ async def _serve_socket(settings: Settings) -> None:
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    async with running(settings, _reporters(client), replica=True) as services:
-        app = _app(services, client, secret)
+    async with slack_bot(settings, client, signing_secret=secret, replica=True) as bot:
         log.info("serve.socket_mode")
-        handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
         await handler.start_async()  # type: ignore[no-untyped-call]
 
 
 async def _serve_http(settings: Settings, *, host: str, port: int) -> None:
     client = _client(settings)
     assert settings.slack_signing_secret is not None
-    async with running(settings, _reporters(client), replica=True) as services:
-        app = _app(services, client, settings.slack_signing_secret.get_secret_value())
-        runner = await start_http(app, host=host, port=port)
+    secret = settings.slack_signing_secret.get_secret_value()
+    async with slack_bot(settings, client, signing_secret=secret, replica=True) as bot:
+        runner = await start_http(bot.app, host=host, port=port)
         log.info("serve.http", url=f"http://{host}:{bound_port(runner)}{EVENTS_PATH}")
         try:
             await asyncio.Event().wait()
@@ -93,11 +73,10 @@ async def _serve_sandbox(settings: Settings, *, host: str, port: int, chat_repl:
     secret = secrets.token_hex(16)
     async with SlackWebApiStandIn() as standin:
         client = web_client("xoxb-sandbox", standin.base_url)
-        async with running(settings, _reporters(client), replica=True) as services:
-            app = _app(services, client, secret)
-            chat = SandboxChat(app=app, standin=standin, signing_secret=secret)
+        async with slack_bot(settings, client, signing_secret=secret, replica=True) as bot:
+            chat = SandboxChat(app=bot.app, standin=standin, signing_secret=secret)
             chat.attach()
-            runner = await start_http(app, host=host, port=port)
+            runner = await start_http(bot.app, host=host, port=port)
             print(
                 f"No Slack settings: sandbox workspace. Events endpoint "
                 f"http://{host}:{bound_port(runner)}{EVENTS_PATH} (signing secret {secret}).",

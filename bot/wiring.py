@@ -6,11 +6,19 @@ launches DBOS inside the running event loop, and tears it all down again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import build_app
+from bot.intake import Intake
+from bot.pacing import EdgeActivity
+from bot.people import SlackPeople
+from bot.reporters import SlackReporter, TerminalReporter
 from bot.settings import Settings
 from connectors.demo import (
     DEMO_SYSTEM_LABELS,
@@ -22,7 +30,14 @@ from connectors.demo import (
 from connectors.identity import IdentityDirectory, build_directory
 from workflows.audit import AuditStore
 from workflows.catalog import Catalog
-from workflows.engine import CircuitBreakers, Engine, OperationCaller, StepPolicy, bind
+from workflows.engine import (
+    CircuitBreakers,
+    Engine,
+    OperationCaller,
+    StepPolicy,
+    bind,
+    no_pacing,
+)
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.engine.replicas import ReplicaWatch
 from workflows.planning import OfflinePlanner, Planner
@@ -54,7 +69,11 @@ def step_policy(settings: Settings) -> StepPolicy:
 
 
 async def build_services(
-    settings: Settings, reporters: Mapping[str, RunReporter], *, now: datetime | None = None
+    settings: Settings,
+    reporters: Mapping[str, RunReporter],
+    *,
+    now: datetime | None = None,
+    pacer: Callable[[], Awaitable[None]] | None = None,
 ) -> Services:
     now = now or datetime.now(UTC)
     behaviour = DemoBehaviour.parse(settings.demo_latency, settings.demo_faults)
@@ -72,6 +91,7 @@ async def build_services(
         reporters=reporters,
         caller=OperationCaller(policy=step_policy(settings), breakers=CircuitBreakers()),
         max_concurrent_runs=settings.max_concurrent_runs,
+        pacer=pacer or no_pacing,
     )
     return Services(settings, audit, world, directory, catalog, planner, engine)
 
@@ -92,6 +112,7 @@ async def running(
     *,
     now: datetime | None = None,
     replica: bool = False,
+    pacer: Callable[[], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Services]:
     """Services with the durable engine launched; call inside the event loop that serves.
 
@@ -99,7 +120,7 @@ async def running(
     replicas that died (see :mod:`workflows.engine.replicas`).
     """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    services = await build_services(settings, reporters, now=now)
+    services = await build_services(settings, reporters, now=now, pacer=pacer)
     bind(services.engine)
     launch(durable_settings(settings))
     watch = ReplicaWatch(services.audit.engine, settings.executor_id)
@@ -111,3 +132,34 @@ async def running(
         await watch.stop()
         shutdown()
         await services.aclose()
+
+
+@dataclass(frozen=True)
+class SlackBot:
+    app: AsyncApp
+    services: Services
+
+
+@asynccontextmanager
+async def slack_bot(
+    settings: Settings, client: AsyncWebClient, *, signing_secret: str, replica: bool = False
+) -> AsyncIterator[SlackBot]:
+    """The Bolt app on running services, reporting to Slack through ``client``.
+
+    Runs give way to the app's acknowledgements under load (:mod:`bot.pacing`)."""
+    activity = EdgeActivity()
+    reporters: dict[str, RunReporter] = {
+        "slack": SlackReporter(client),
+        "cli": TerminalReporter(show_progress=False),
+    }
+    async with running(settings, reporters, replica=replica, pacer=activity.wait_quiet) as services:
+        intake = Intake(
+            engine=services.engine,
+            audit=services.audit,
+            people=SlackPeople(client, services.directory),
+            client=client,
+        )
+        app = build_app(
+            client=client, signing_secret=signing_secret, intake=intake, activity=activity
+        )
+        yield SlackBot(app, services)

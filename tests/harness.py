@@ -14,17 +14,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.app import build_app
-from bot.intake import Intake
-from bot.people import SlackPeople
-from bot.reporters import SlackReporter, TerminalReporter
 from bot.reporters.slack import ANSWER_EVENT
 from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandIn
 from bot.settings import Settings
 from bot.slack_client import web_client
-from bot.wiring import Services, running
+from bot.wiring import Services, slack_bot
 from workflows.audit import RunDetail
 
 SECRET = "test-signing-secret"
@@ -102,13 +98,5 @@ async def start_harness(settings: Settings) -> AsyncIterator[SlackHarness]:
         standin.add_user(DANA, "dana.reyes@northwind.example", "Dana Reyes")
         standin.add_user(STRANGER, "someone@elsewhere.example", "Some One")
         client = web_client(TOKEN, standin.base_url)
-        reporters = {"slack": SlackReporter(client), "cli": TerminalReporter(show_progress=False)}
-        async with running(settings, reporters) as services:
-            intake = Intake(
-                engine=services.engine,
-                audit=services.audit,
-                people=SlackPeople(client, services.directory),
-                client=client,
-            )
-            app = build_app(client=client, signing_secret=SECRET, intake=intake)
-            yield SlackHarness(app=app, standin=standin, services=services)
+        async with slack_bot(settings, client, signing_secret=SECRET) as bot:
+            yield SlackHarness(app=bot.app, standin=standin, services=bot.services)

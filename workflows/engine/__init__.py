@@ -2,6 +2,14 @@
 
 from workflows.engine.breaker import CircuitBreakers
 from workflows.engine.calls import OperationCaller, StepPolicy
-from workflows.engine.runner import Engine, RunHandle, bind
+from workflows.engine.runner import Engine, RunHandle, bind, no_pacing
 
-__all__ = ["CircuitBreakers", "Engine", "OperationCaller", "RunHandle", "StepPolicy", "bind"]
+__all__ = [
+    "CircuitBreakers",
+    "Engine",
+    "OperationCaller",
+    "RunHandle",
+    "StepPolicy",
+    "bind",
+    "no_pacing",
+]

@@ -13,7 +13,7 @@ DBOS is a process-wide singleton, so the workflow function reaches the engine th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +68,7 @@ async def run_workflow(request: dict[str, Any]) -> dict[str, Any]:
     engine, run = bound_engine(), RunRequest.model_validate(request)
     try:
         async with engine.slots:
+            await engine.pacer()
             answer: Briefing | Notice = await engine.execute(run)
     except Exception as exc:  # noqa: BLE001  (the run boundary: the requester hears of any break)
         failed = await DBOS.run_step_async({"name": "fail"}, engine.fail, run, describe(exc))
@@ -81,6 +82,10 @@ def describe(exc: BaseException) -> str:
     if isinstance(causes, list) and causes:
         return f"{exc}; last error: {causes[-1]!r}"
     return repr(exc)
+
+
+async def no_pacing() -> None:
+    """The default pacer: runs start at once."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ class Engine:
     caller: OperationCaller
     composers: Mapping[str, Composer] = field(default_factory=lambda: dict(COMPOSERS))
     max_concurrent_runs: int = 8
+    # Awaited before a run starts working; the edge uses it to keep its acks fast under load.
+    pacer: Callable[[], Awaitable[None]] = field(default=no_pacing)
     slots: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
