@@ -15,10 +15,8 @@ import functools
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 from benchmarks.common import DANA_EMAIL, MENTION_TEXT, bench_settings, summary_ms
 from bot.reporters import TerminalReporter
@@ -26,7 +24,7 @@ from bot.wiring import Services, running
 from workflows.answers import Briefing
 from workflows.catalog import CallContext
 from workflows.library.briefing import SYSTEM_STEPS
-from workflows.models import Objective, Principal, ReplyTarget, RunRequest
+from workflows.models import Principal, RunRequest
 
 LATENCY_MS = 200
 TARGET_RATIO = 1.2
@@ -38,15 +36,7 @@ def _request(services: Services) -> RunRequest:
     employee = services.directory.find_employee(DANA_EMAIL)
     assert employee is not None, "the demo directory has no Dana Reyes"
     principal = Principal(email=employee.email, name=employee.name, roles=tuple(employee.roles))
-    run_id = f"cli-{uuid4().hex[:12]}"
-    objective = Objective(
-        text=MENTION_TEXT,
-        trigger="cli",
-        trigger_id=run_id,
-        reply=ReplyTarget(kind="cli"),
-        received_at=datetime.now(UTC),
-    )
-    return RunRequest(run_id=run_id, objective=objective, principal=principal)
+    return RunRequest.direct(MENTION_TEXT, principal)
 
 
 async def _engine_run(services: Services) -> float:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
+from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,3 +55,16 @@ class RunRequest(Model):
     run_id: str
     objective: Objective
     principal: Principal
+
+    @classmethod
+    def direct(cls, text: str, principal: Principal, *, run_id: str | None = None) -> RunRequest:
+        """A request typed outside chat (``crosswire ask``): the answer goes to the caller."""
+        run_id = run_id or f"cli-{uuid4().hex[:12]}"
+        objective = Objective(
+            text=text,
+            trigger="cli",
+            trigger_id=run_id,
+            reply=ReplyTarget(kind="cli"),
+            received_at=datetime.now(UTC),
+        )
+        return cls(run_id=run_id, objective=objective, principal=principal)

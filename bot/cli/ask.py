@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
-from uuid import uuid4
 
 from bot.render.text import answer_text
 from bot.reporters import TerminalReporter
 from bot.settings import Settings
 from bot.wiring import running
 from workflows.answers import Briefing
-from workflows.models import Objective, Principal, ReplyTarget, RunRequest
+from workflows.models import Principal, RunRequest
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE = 0, 1, 2
 
@@ -29,22 +27,10 @@ async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) 
             )
             return EXIT_USAGE
         principal = Principal(email=employee.email, name=employee.name, roles=tuple(employee.roles))
-        answer = await services.engine.run(_request(objective, principal))
+        answer = await services.engine.run(RunRequest.direct(objective, principal))
     print(
         answer.model_dump_json(indent=2) if as_json else answer_text(answer),
         end="\n" if as_json else "",
     )
     ok = isinstance(answer, Briefing) or answer.reason == "help"
     return EXIT_OK if ok else EXIT_NO_ANSWER
-
-
-def _request(text: str, principal: Principal) -> RunRequest:
-    run_id = f"cli-{uuid4().hex[:12]}"
-    objective = Objective(
-        text=text,
-        trigger="cli",
-        trigger_id=run_id,
-        reply=ReplyTarget(kind="cli"),
-        received_at=datetime.now(UTC),
-    )
-    return RunRequest(run_id=run_id, objective=objective, principal=principal)

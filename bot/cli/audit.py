@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from typing import Any
 
 from bot.settings import Settings
@@ -69,19 +70,33 @@ def _detail_text(detail: RunDetail) -> str:
 
 
 def _event_lines(event: AuditEvent) -> list[str]:
-    at = f"{event.at:%H:%M:%S.%f}"[:-3]
+    at = _clock(event.at)
     if event.kind == "plan":
         return [f"{at} plan", *_plan_lines(event.detail)]
     if event.kind == "step":
-        ms = f"{event.duration_ms:.0f} ms" if event.duration_ms is not None else ""
-        error = event.detail.get("error")
-        tail = f"  ({error})" if error else ""
-        return [
-            f"{at} step   {event.step_id:<10} {event.operation:<28} {event.status:<8} {ms:>8}{tail}"
-        ]
+        return [_step_line(event)]
     if event.kind == "answer":
         return [f"{at} answer {event.detail.get('kind')}: {_answer_gist(event.detail)}"]
     return [f"{at} {event.kind:<6} {json.dumps(event.detail)[:160]}"]
+
+
+def _clock(at: datetime) -> str:
+    return f"{at:%H:%M:%S.%f}"[:-3]
+
+
+def _step_line(event: AuditEvent) -> str:
+    """A step at the time it started, with its duration, attempts and error if any."""
+    started = event.detail.get("started_at")
+    at = _clock(datetime.fromisoformat(started)) if started else _clock(event.at)
+    ms = f"{event.duration_ms:.0f} ms" if event.duration_ms is not None else ""
+    attempts = event.detail.get("attempts") or 0
+    tries = f" x{attempts}" if attempts > 1 else ""
+    error = event.detail.get("error")
+    tail = f"  ({error})" if error else ""
+    return (
+        f"{at} step   {event.step_id:<10} {event.operation:<28} {event.status:<8} "
+        f"{ms:>8}{tries}{tail}"
+    )
 
 
 def _plan_lines(detail: dict[str, Any]) -> list[str]:

@@ -7,8 +7,8 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
+from uuid import uuid4
 
 from tests.workflows.systems import System
 from workflows.answers import Briefing, Notice
@@ -17,7 +17,7 @@ from workflows.catalog import Catalog
 from workflows.engine import CircuitBreakers, Engine, OperationCaller, StepPolicy, bind
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.library import ComposeInput
-from workflows.models import Objective, Principal, ReplyTarget, RunRequest
+from workflows.models import Principal, RunRequest
 from workflows.plan import Plan
 from workflows.planning import ScriptedPlanner
 from workflows.testing import CollectingReporter
@@ -49,19 +49,8 @@ class EngineEnv:
     systems: Mapping[str, System]
 
     def request(self, text: str, run_id: str | None = None) -> RunRequest:
-        run_id = run_id or f"test-{next(_ids)}-{datetime.now(UTC).timestamp()}"
-        objective = Objective(
-            text=text,
-            trigger="cli",
-            trigger_id=run_id,
-            reply=ReplyTarget(kind="cli"),
-            received_at=datetime.now(UTC),
-        )
-        return RunRequest(
-            run_id=run_id,
-            objective=objective,
-            principal=Principal(email="dana.reyes@northwind.example", name="Dana"),
-        )
+        dana = Principal(email="dana.reyes@northwind.example", name="Dana")
+        return RunRequest.direct(text, dana, run_id=run_id or f"test-{next(_ids)}-{uuid4().hex}")
 
     async def run(self, plan: Plan) -> dict[str, dict[str, object]]:
         text = f"plan-{next(_ids)}"
