@@ -117,9 +117,14 @@ class Engine:
 
     # ------------------------------------------------------------ outside the workflow
 
-    async def submit(self, request: RunRequest) -> RunHandle:
-        """Start the run; starting the same run id again starts nothing new."""
-        existing = await DBOS.get_workflow_status_async(request.run_id)
+    async def submit(self, request: RunRequest, *, audit_duplicates: bool = True) -> RunHandle:
+        """Start the run; starting the same run id again starts nothing new.
+
+        With ``audit_duplicates`` a second delivery is recorded as such (it costs a read; a
+        caller that makes a fresh run id every time can skip it)."""
+        existing = (
+            await DBOS.get_workflow_status_async(request.run_id) if audit_duplicates else None
+        )
         if existing is not None:
             await self.audit.record(
                 request.run_id,
@@ -146,7 +151,8 @@ class Engine:
         return ANSWER.validate_python(await workflow.get_result(polling_interval_sec=RESULT_POLL_S))
 
     async def run(self, request: RunRequest) -> Briefing | Notice:
-        return await self.result(request, await self.submit(request))
+        """Start a run with a fresh id and wait for its answer (``crosswire ask``)."""
+        return await self.result(request, await self.submit(request, audit_duplicates=False))
 
     async def fail(self, request: RunRequest, error: str) -> dict[str, Any]:
         """Record a broken run and tell the requester; a DBOS step of the failing workflow."""
@@ -175,24 +181,36 @@ class Engine:
 
     async def execute(self, request: RunRequest) -> Briefing | Notice:
         planned = await DBOS.run_step_async({"name": "plan"}, self._plan_step, request)
+        # Recording the plan and announcing the run need not hold up the first wave: their
+        # steps are reserved first (a fixed order for replays) and run beside it.
+        recorded = self._start_step("record-plan", self._record_plan, request, planned)
         if planned["kind"] == "notice":
             notice = Notice.model_validate({**planned["notice"], "run_id": request.run_id})
+            await recorded
             await self._deliver(request, None, notice)
             return notice
         plan = Plan.model_validate(planned["plan"])
         tracker = ProgressTracker(plan, self.catalog, hidden=HIDDEN_SYSTEMS)
-        handle: str | None = await DBOS.run_step_async(
-            {"name": "announce", **DELIVERY_RETRIES},
-            self._reporter(request).started,
-            request,
-            tracker.snapshot(),
+        announced = self._start_step(
+            "announce", self._reporter(request).started, request, tracker.snapshot()
         )
         results: dict[str, StepResult] = {}
-        for wave in waves(plan):
-            await self._run_wave(request, plan, wave, results, tracker, handle)
+        try:
+            for wave in waves(plan):
+                await self._run_wave(request, plan, wave, results, tracker, announced)
+        finally:
+            await asyncio.wait([recorded, announced])
         answer = self._compose(request, plan, results)
-        await self._deliver(request, handle, answer, list(results.values()))
+        await self._deliver(request, announced.result(), answer, list(results.values()))
+        recorded.result()
         return answer
+
+    def _start_step(
+        self, name: str, func: Callable[..., Awaitable[Any]], *args: Any
+    ) -> asyncio.Task[Any]:
+        """Reserve a step now (its place in the replay order) and run it in the background."""
+        options: StepOptions = {"name": name, **DELIVERY_RETRIES}
+        return asyncio.ensure_future(DBOS.reserve_step().run_async(options, func, *args))
 
     async def _plan_step(self, request: RunRequest) -> dict[str, Any]:
         result = await self.planner.plan(request.objective, self.catalog)
@@ -206,19 +224,18 @@ class Engine:
                     text=f"The plan did not fit the catalog: {exc}",
                 )
         if isinstance(result, Notice):
-            planned = {"kind": "notice", "notice": result.model_dump(mode="json")}
-            workflow, subject = None, None
-        else:
-            planned = {"kind": "plan", "plan": result.model_dump(mode="json")}
-            workflow, subject = result.workflow, result.subject
+            return {"kind": "notice", "notice": result.model_dump(mode="json")}
+        return {"kind": "plan", "plan": result.model_dump(mode="json")}
+
+    async def _record_plan(self, request: RunRequest, planned: dict[str, Any]) -> None:
+        plan = planned.get("plan") or {}
         await self.audit.run_planned(
             request,
             planner=self.planner.name,
-            workflow=workflow,
-            subject=subject,
+            workflow=plan.get("workflow"),
+            subject=plan.get("subject"),
             detail={k: v for k, v in planned.items() if k != "kind"},
         )
-        return planned
 
     async def _run_wave(
         self,
@@ -227,7 +244,7 @@ class Engine:
         wave: list[str],
         results: dict[str, StepResult],
         tracker: ProgressTracker,
-        handle: str | None,
+        announced: asyncio.Task[str | None],
     ) -> None:
         pending = []
         for step in (plan.step(i) for i in wave):
@@ -246,7 +263,7 @@ class Engine:
                     step,
                     calls_for(step, results),
                     tracker,
-                    handle,
+                    announced,
                 )
             )
         for done in await asyncio.gather(*pending):
@@ -278,7 +295,7 @@ class Engine:
         step: Step,
         calls: list[dict[str, Any]],
         tracker: ProgressTracker,
-        handle: str | None,
+        announced: asyncio.Task[str | None],
     ) -> dict[str, Any]:
         ctx = CallContext(
             run_id=request.run_id, step_id=step.id, requester_email=request.principal.email
@@ -295,7 +312,10 @@ class Engine:
             )
         tracker.mark(step.id, "ok" if result.ok else "failed")
         if operation.system not in HIDDEN_SYSTEMS:
-            await self._reporter(request).progress(request, handle, tracker.snapshot())
+            await asyncio.wait([announced])  # progress edits the announcement, once it exists
+            if not announced.cancelled() and announced.exception() is None:
+                progress = tracker.snapshot()
+                await self._reporter(request).progress(request, announced.result(), progress)
         return result.model_dump(mode="json")
 
     def _compose(
