@@ -1,0 +1,263 @@
+"""Inside the durable workflow: plan, announce, run the waves, compose, deliver.
+
+Every side effect is a DBOS step, checkpointed, so a replay after a crash repeats none that
+finished. Steps start in topological waves, each wave in step-id order (``DBOS.reserve_step``
+draws their ids in that order before they run concurrently), and each DBOS step is named
+after its plan node: a replay that diverged fails loudly instead of reading another step's
+output. The composer is pure, so it needs no step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from dbos import DBOS, StepOptions
+
+from workflows.answers import Briefing, Notice
+from workflows.audit import AuditStore
+from workflows.catalog import CallContext, Catalog
+from workflows.engine.arguments import MissingInput, calls_for, should_run
+from workflows.engine.calls import OperationCaller
+from workflows.engine.progress import ProgressTracker
+from workflows.errors import DeliveryError, PlanError
+from workflows.library import ComposeInput, Composer
+from workflows.models import RunRequest
+from workflows.plan import Plan, Step, validate_plan, waves
+from workflows.planning import Planner
+from workflows.ports import RunReporter
+from workflows.results import StepResult
+
+log = structlog.get_logger(__name__)
+HIDDEN_SYSTEMS = frozenset({"directory"})
+# Showing a run to its requester is retried by DBOS (a chat system may blink); reads have
+# their own retries in the operation caller.
+DELIVERY_RETRIES: StepOptions = {
+    "retries_allowed": True,
+    "max_attempts": 3,
+    "interval_seconds": 0.5,
+    "backoff_rate": 2.0,
+}
+
+
+@dataclass(frozen=True)
+class RunExecution:
+    """What one run does, step by step, with the services it needs."""
+
+    catalog: Catalog
+    planner: Planner
+    audit: AuditStore
+    reporters: Mapping[str, RunReporter]
+    caller: OperationCaller
+    composers: Mapping[str, Composer]
+
+    async def fail(self, request: RunRequest, error: str) -> dict[str, Any]:
+        """Record a broken run and tell the requester; a DBOS step of the failing workflow."""
+        log.error("run.crashed", run_id=request.run_id, error=error)
+        notice = Notice(
+            run_id=request.run_id,
+            reason="failed",
+            title="Something went wrong",
+            text=f"I could not finish this. It is recorded as run `{request.run_id}`; "
+            "please try again.",
+        )
+        await self.audit.record(request.run_id, "error", detail={"error": error})
+        await self.audit.run_finished(
+            request.run_id, status="failed", answer=notice.model_dump(mode="json")
+        )
+        try:
+            await self._reporter(request).finished(request, None, notice)
+        except DeliveryError as exc:
+            log.error("run.failure_undeliverable", run_id=request.run_id, error=str(exc))
+        return notice.model_dump(mode="json")
+
+    def _reporter(self, request: RunRequest) -> RunReporter:
+        return self.reporters[request.objective.reply.kind]
+
+    async def execute(self, request: RunRequest) -> Briefing | Notice:
+        planned = await DBOS.run_step_async({"name": "plan"}, self._plan_step, request)
+        # Recording the plan and announcing the run need not hold up the first wave: their
+        # steps are reserved first (a fixed order for replays) and run beside it.
+        recorded = self._start_step("record-plan", self._record_plan, request, planned)
+        if planned["kind"] == "notice":
+            notice = Notice.model_validate({**planned["notice"], "run_id": request.run_id})
+            await recorded
+            await self._deliver(request, None, notice)
+            return notice
+        plan = Plan.model_validate(planned["plan"])
+        tracker = ProgressTracker(plan, self.catalog, hidden=HIDDEN_SYSTEMS)
+        announced = self._start_step(
+            "announce", self._reporter(request).started, request, tracker.snapshot()
+        )
+        results: dict[str, StepResult] = {}
+        try:
+            for wave in waves(plan):
+                await self._run_wave(request, plan, wave, results, tracker, announced)
+        finally:
+            await asyncio.wait([recorded, announced])
+        answer = self._compose(request, plan, results)
+        await self._deliver(request, announced.result(), answer, list(results.values()))
+        recorded.result()
+        return answer
+
+    def _start_step(
+        self, name: str, func: Callable[..., Awaitable[Any]], *args: Any
+    ) -> asyncio.Task[Any]:
+        """Reserve a step now (its place in the replay order) and run it in the background."""
+        options: StepOptions = {"name": name, **DELIVERY_RETRIES}
+        return asyncio.ensure_future(DBOS.reserve_step().run_async(options, func, *args))
+
+    async def _plan_step(self, request: RunRequest) -> dict[str, Any]:
+        result = await self.planner.plan(request.objective, self.catalog)
+        if isinstance(result, Plan):
+            try:
+                validate_plan(result, self.catalog)
+            except PlanError as exc:
+                result = Notice(
+                    reason="failed",
+                    title="I could not plan that",
+                    text=f"The plan did not fit the catalog: {exc}",
+                )
+        if isinstance(result, Notice):
+            return {"kind": "notice", "notice": result.model_dump(mode="json")}
+        return {"kind": "plan", "plan": result.model_dump(mode="json")}
+
+    async def _record_plan(self, request: RunRequest, planned: dict[str, Any]) -> None:
+        plan = planned.get("plan") or {}
+        await self.audit.run_planned(
+            request,
+            planner=self.planner.name,
+            workflow=plan.get("workflow"),
+            subject=plan.get("subject"),
+            detail={k: v for k, v in planned.items() if k != "kind"},
+        )
+
+    async def _run_wave(
+        self,
+        request: RunRequest,
+        plan: Plan,
+        wave: list[str],
+        results: dict[str, StepResult],
+        tracker: ProgressTracker,
+        announced: asyncio.Task[str | None],
+    ) -> None:
+        pending = []
+        for step in (plan.step(i) for i in wave):
+            skipped = self._skip_reason(step, results)
+            if skipped is not None:
+                results[step.id] = self._skipped(request, step, skipped)
+                tracker.mark(step.id, "skipped")
+                continue
+            tracker.mark(step.id, "running")
+            reservation = DBOS.reserve_step()
+            pending.append(
+                reservation.run_async(
+                    {"name": f"step:{step.id}"},
+                    self._step,
+                    request,
+                    step,
+                    calls_for(step, results),
+                    tracker,
+                    announced,
+                )
+            )
+        for done in await asyncio.gather(*pending):
+            results[done["step_id"]] = StepResult.model_validate(done)
+
+    def _skip_reason(self, step: Step, results: Mapping[str, StepResult]) -> str | None:
+        missing = sorted(r for r in step.references() if not results[r].ok)
+        if missing:
+            return f"needs the output of {missing[0]!r}, which has none"
+        try:
+            return None if should_run(step, results) else f"condition {step.when} is false"
+        except MissingInput as absent:
+            return f"needs the output of {absent.step_id!r}, which has none"
+
+    def _skipped(self, request: RunRequest, step: Step, reason: str) -> StepResult:
+        operation = self.catalog.get(step.operation)
+        return StepResult(
+            step_id=step.id,
+            operation=step.operation,
+            system=operation.system,
+            status="skipped",
+            error=reason,
+            started_at=request.objective.received_at,
+        )
+
+    async def _step(
+        self,
+        request: RunRequest,
+        step: Step,
+        calls: list[dict[str, Any]],
+        tracker: ProgressTracker,
+        announced: asyncio.Task[str | None],
+    ) -> dict[str, Any]:
+        ctx = CallContext(
+            run_id=request.run_id, step_id=step.id, requester_email=request.principal.email
+        )
+        operation = self.catalog.get(step.operation)
+        with structlog.contextvars.bound_contextvars(run_id=request.run_id, step_id=step.id):
+            result = await self.caller.call(operation, calls, ctx, fan_out=bool(step.for_each))
+            log.info(
+                "step.finished",
+                operation=step.operation,
+                status=result.status,
+                duration_ms=round(result.duration_ms, 1),
+                error=result.error,
+            )
+        tracker.mark(step.id, "ok" if result.ok else "failed")
+        if operation.system not in HIDDEN_SYSTEMS:
+            await asyncio.wait([announced])  # progress edits the announcement, once it exists
+            if not announced.cancelled() and announced.exception() is None:
+                progress = tracker.snapshot()
+                await self._reporter(request).progress(request, announced.result(), progress)
+        return result.model_dump(mode="json")
+
+    def _compose(
+        self, request: RunRequest, plan: Plan, results: Mapping[str, StepResult]
+    ) -> Briefing | Notice:
+        composer = self.composers.get(plan.workflow)
+        if composer is None:
+            return Notice(
+                run_id=request.run_id,
+                reason="failed",
+                title="Nothing to show",
+                text=f"No composer is registered for workflow {plan.workflow!r}.",
+            )
+        return composer(
+            ComposeInput(
+                run_id=request.run_id,
+                plan=plan,
+                results=results,
+                system_labels=self.catalog.system_labels,
+                now=request.objective.received_at,
+            )
+        )
+
+    async def _deliver(
+        self,
+        request: RunRequest,
+        handle: str | None,
+        answer: Briefing | Notice,
+        steps: list[StepResult] | None = None,
+    ) -> None:
+        """Show the answer, then record it: two steps, so a retried record never re-posts,
+        and a delivery that fails is recorded as the run's failure, not its success."""
+        await DBOS.run_step_async(
+            {"name": "deliver", **DELIVERY_RETRIES},
+            self._reporter(request).finished,
+            request,
+            handle,
+            answer,
+        )
+        await DBOS.run_step_async(
+            {"name": "record", "retries_allowed": True, "max_attempts": 3},
+            self.audit.run_finished,
+            request.run_id,
+            status="completed",
+            answer=answer.model_dump(mode="json"),
+            steps=steps,
+        )
