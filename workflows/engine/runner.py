@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
 from dbos import DBOS, SetWorkflowID, WorkflowHandleAsync
 from pydantic import TypeAdapter
 
@@ -27,7 +26,6 @@ from workflows.models import RunRequest
 from workflows.planning import Planner
 from workflows.ports import RunReporter
 
-log = structlog.get_logger(__name__)
 ANSWER: TypeAdapter[Briefing | Notice] = TypeAdapter(Answer)
 RESULT_POLL_S = 0.02
 
