@@ -16,19 +16,7 @@ from typing import Any
 
 from benchmarks import ack_latency, briefing
 from benchmarks.common import LOG_FILE, RESULTS_DIR, log_to_file
-
-AMBIENT = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_API_URL",
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_BASE_URL",
-    "CROSSWIRE_DATABASE_URL",
-    "CROSSWIRE_DEMO_LATENCY",
-    "CROSSWIRE_DEMO_FAULTS",
-    "CROSSWIRE_STATE_DIR",
-)
+from bot.settings import environment_names
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -135,7 +123,7 @@ def _table(results: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
-    for name in AMBIENT:
+    for name in environment_names():
         os.environ.pop(name, None)
     log_to_file()
     t0 = time.perf_counter()

@@ -92,3 +92,13 @@ class Settings(BaseSettings):
         if self.slack_signing_secret is not None:
             return "http"
         return "sandbox"
+
+
+def environment_names() -> list[str]:
+    """Every environment variable Crosswire reads (tests and benchmarks clear them)."""
+    names: list[str] = []
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names += [str(choice) for choice in alias.choices]
+    return names

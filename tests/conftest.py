@@ -8,24 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from bot.settings import Settings, environment_names
 from tests.harness import SlackHarness, start_harness
 
 
 @pytest.fixture(autouse=True)
 def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tests never pick up a developer's Slack or Anthropic credentials."""
-    for name in (
-        "SLACK_BOT_TOKEN",
-        "SLACK_APP_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "SLACK_API_URL",
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_BASE_URL",
-        "CROSSWIRE_DATABASE_URL",
-        "CROSSWIRE_DEMO_LATENCY",
-        "CROSSWIRE_DEMO_FAULTS",
-    ):
+    """Tests never pick up a developer's settings or Slack and Anthropic credentials."""
+    for name in environment_names():
         monkeypatch.delenv(name, raising=False)
     yield
 
