@@ -9,13 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from connectors.demo import DemoBehaviour
 
 DEFAULT_STATE_DIR = Path(".crosswire")
 
@@ -62,6 +64,18 @@ class Settings(BaseSettings):
         "auto", validation_alias=_env("CROSSWIRE_LOG_FORMAT")
     )
 
+    @field_validator("demo_latency")
+    @classmethod
+    def _latency_parses(cls, value: str) -> str:
+        DemoBehaviour.parse(latency=value)
+        return value
+
+    @field_validator("demo_faults")
+    @classmethod
+    def _faults_parse(cls, value: str) -> str:
+        DemoBehaviour.parse(faults=value)
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -96,9 +110,20 @@ class Settings(BaseSettings):
 
 def environment_names() -> list[str]:
     """Every environment variable Crosswire reads (tests and benchmarks clear them)."""
-    names: list[str] = []
-    for field in Settings.model_fields.values():
-        alias = field.validation_alias
-        if isinstance(alias, AliasChoices):
-            names += [str(choice) for choice in alias.choices]
-    return names
+    return [name for field in Settings.model_fields for name in environment_names_of(field)]
+
+
+def explain(error: ValidationError) -> str:
+    """A settings error as a person can act on it: which variable, and what is wrong."""
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        names = environment_names_of(field) or [field]
+        lines.append(f"{' / '.join(names)}: {problem['msg'].removeprefix('Value error, ')}")
+    return "\n".join(lines)
+
+
+def environment_names_of(field: str) -> list[str]:
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    return [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else []

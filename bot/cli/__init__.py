@@ -7,8 +7,10 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from bot.logging import configure_logging
-from bot.settings import Settings
+from bot.settings import Settings, explain
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,7 +58,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"crosswire: invalid settings\n{explain(exc)}", file=sys.stderr)
+        return 2
     quiet = args.command in ("ask", "audit")
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,

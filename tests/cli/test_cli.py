@@ -1,0 +1,108 @@
+"""The ``crosswire`` command as a user runs it: a real process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DANA = "dana.reyes@northwind.example"
+
+
+def crosswire(
+    state: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CROSSWIRE_"))
+    }
+    environment.update({"CROSSWIRE_STATE_DIR": str(state), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+        cwd=state.parent,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli") / "state"
+
+
+def test_ask_prints_a_sourced_briefing(state: Path) -> None:
+    done = crosswire(state, "ask", "brief me on Acme before my 2pm", "--as", DANA)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Briefing: Acme Corporation (acme.io)")
+    for source in ("CRM", "Mailbox", "Support desk", "Contracts", "Product usage", "Billing"):
+        assert f"[from {source}]" in done.stdout
+    assert "Watch out for:" in done.stdout
+    assert "Gathering Acme from 6 systems" in done.stderr
+
+
+def test_ask_json_and_the_audit_agree(state: Path) -> None:
+    done = crosswire(state, "ask", "what's going on with ACME?", "--as", DANA, "--json")
+    assert done.returncode == 0, done.stderr
+    briefing = json.loads(done.stdout)
+    assert briefing["kind"] == "briefing" and briefing["account"]["domain"] == "acme.io"
+    listed = json.loads(crosswire(state, "audit", "list", "--json").stdout)
+    assert briefing["run_id"] in [run["run_id"] for run in listed]
+    shown = crosswire(state, "audit", "show", briefing["run_id"][:10], "--json")
+    detail = json.loads(shown.stdout)
+    steps = [e for e in detail["events"] if e["kind"] == "step"]
+    assert {s["system"] for s in steps} == {
+        "directory",
+        "crm",
+        "email",
+        "support",
+        "contracts",
+        "usage",
+        "billing",
+    }
+    assert detail["run"]["status"] == "completed"
+
+
+def test_a_system_that_is_down_costs_only_its_section(state: Path) -> None:
+    done = crosswire(
+        state,
+        "ask",
+        "brief acme.io",
+        "--as",
+        DANA,
+        env={"CROSSWIRE_DEMO_FAULTS": "billing=error", "CROSSWIRE_STEP_ATTEMPTS": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "[unavailable] Billing" in done.stdout
+    assert "Account & deals  [from CRM]" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (("ask", "brief me on Globex", "--as", DANA), 1, "couldn't find a customer"),
+        (("ask", "brief me on Acme", "--as", "nobody@example.com"), 2, "nobody with the email"),
+        (("ask", "order me a pizza", "--as", DANA), 0, "I build customer briefings"),
+        (("audit", "show", "no-such-run"), 1, "no run 'no-such-run'"),
+    ],
+)
+def test_bad_input_gets_a_clear_answer(
+    state: Path, args: tuple[str, ...], code: int, says: str
+) -> None:
+    done = crosswire(state, *args)
+    assert done.returncode == code
+    assert says in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_bad_setting_is_named(state: Path) -> None:
+    done = crosswire(
+        state, "ask", "brief me on Acme", "--as", DANA, env={"CROSSWIRE_DEMO_LATENCY": "crm=fast"}
+    )
+    assert done.returncode != 0
+    assert "crm" in done.stderr and "Traceback" not in done.stderr
