@@ -79,16 +79,14 @@ class RunExecution:
 
     async def execute(self, request: RunRequest) -> Briefing | Notice:
         planned = await DBOS.run_step_async({"name": "plan"}, self._plan_step, request)
-        # Recording the plan and announcing the run need not hold up the first wave: their
-        # steps are reserved first (a fixed order for replays) and run beside it.
-        recorded = self._start_step("record-plan", self._record_plan, request, planned)
         if planned["kind"] == "notice":
             notice = Notice.model_validate({**planned["notice"], "run_id": request.run_id})
-            await recorded
             await self._deliver(request, None, notice)
             return notice
         plan = Plan.model_validate(planned["plan"])
         tracker = ProgressTracker(plan, self.catalog, hidden=HIDDEN_SYSTEMS)
+        # Announcing the run need not hold up the first wave: its step is reserved first (a
+        # fixed place in the replay order) and runs beside the wave.
         announced = self._start_step(
             "announce", self._reporter(request).started, request, tracker.snapshot()
         )
@@ -97,10 +95,9 @@ class RunExecution:
             for wave in waves(plan):
                 await self._run_wave(request, plan, wave, results, tracker, announced)
         finally:
-            await asyncio.wait([recorded, announced])
+            await asyncio.wait([announced])
         answer = self._compose(request, plan, results)
         await self._deliver(request, announced.result(), answer, list(results.values()))
-        recorded.result()
         return answer
 
     def _start_step(
@@ -122,8 +119,11 @@ class RunExecution:
                     text=f"The plan did not fit the catalog: {exc}",
                 )
         if isinstance(result, Notice):
-            return {"kind": "notice", "notice": result.model_dump(mode="json")}
-        return {"kind": "plan", "plan": result.model_dump(mode="json")}
+            planned = {"kind": "notice", "notice": result.model_dump(mode="json")}
+        else:
+            planned = {"kind": "plan", "plan": result.model_dump(mode="json")}
+        await self._record_plan(request, planned)
+        return planned
 
     async def _record_plan(self, request: RunRequest, planned: dict[str, Any]) -> None:
         plan = planned.get("plan") or {}
