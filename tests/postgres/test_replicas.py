@@ -9,20 +9,10 @@ from pathlib import Path
 from dbos import DBOS
 
 from tests.workflows.engine_env import engine_env, outcome
-from tests.workflows.systems import System
-from workflows.engine import StepPolicy
+from tests.workflows.systems import INTERRUPTIBLE_PLAN, PATIENT, System
 from workflows.engine.replicas import ReplicaWatch
-from workflows.plan import Plan, Step
 
-PLAN = Plan(
-    workflow="test",
-    subject="t",
-    steps=(
-        Step(id="a", operation="first.echo", args={"q": "1"}),
-        Step(id="b", operation="stuck.echo", args={"q": {"$ref": "a.value"}}),
-    ),
-)
-POLICY = StepPolicy(timeout_s=30, attempts=1)
+PLAN, POLICY = INTERRUPTIBLE_PLAN, PATIENT
 
 
 async def test_a_dead_replicas_run_is_resumed_by_a_live_one(

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from workflows.catalog import AnyOperation, CallContext, Operation
+from workflows.engine import StepPolicy
 from workflows.errors import PermanentOperationError, TransientOperationError
+from workflows.plan import Plan, Step
 
 
 class Query(BaseModel):
@@ -85,3 +87,16 @@ class System:
                 handler=self.list,
             ),
         ]
+
+
+# A run that gets stuck in its second step: "first" answers, "stuck" hangs until told
+# otherwise (``stuck.mode = "ok"``). Used to interrupt a run mid-way.
+INTERRUPTIBLE_PLAN = Plan(
+    workflow="test",
+    subject="t",
+    steps=(
+        Step(id="a", operation="first.echo", args={"q": "1"}),
+        Step(id="b", operation="stuck.echo", args={"q": {"$ref": "a.value"}}),
+    ),
+)
+PATIENT = StepPolicy(timeout_s=30, attempts=1)

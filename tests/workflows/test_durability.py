@@ -8,22 +8,12 @@ from pathlib import Path
 from dbos import DBOS
 
 from tests.workflows.engine_env import engine_env, outcome
-from tests.workflows.systems import System
-from workflows.engine import StepPolicy
-from workflows.plan import Plan, Step
+from tests.workflows.systems import INTERRUPTIBLE_PLAN, PATIENT, System
 
 
 async def test_a_restart_resumes_the_run_without_repeating_finished_steps(tmp_path: Path) -> None:
     first, stuck = System("first"), System("stuck", mode="hang")
-    plan = Plan(
-        workflow="test",
-        subject="t",
-        steps=(
-            Step(id="a", operation="first.echo", args={"q": "1"}),
-            Step(id="b", operation="stuck.echo", args={"q": {"$ref": "a.value"}}),
-        ),
-    )
-    policy = StepPolicy(timeout_s=30, attempts=1)
+    plan, policy = INTERRUPTIBLE_PLAN, PATIENT
     async with engine_env(tmp_path, first, stuck, policy=policy) as env:
         env.planner._script["go"] = plan
         request = env.request("go", run_id="survivor")
