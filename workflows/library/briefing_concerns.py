@@ -144,10 +144,13 @@ def unanswered_email(data: ComposeInput, account: AccountRef) -> Iterator[Concer
 
 
 def deals_closing(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
+    """Open deals due soon, except the renewal itself (the contract concern covers it)."""
     lookup = _output(data, "crm", CrmLookup)
+    contract = _renewal(data)
+    renewal_day = contract.renewal_date if contract else None
     for deal in lookup.account.open_deals if lookup and lookup.account else []:
         days = days_between(data.now, deal.close_date)
-        if 0 <= days <= DEAL_CLOSING_DAYS:
+        if 0 <= days <= DEAL_CLOSING_DAYS and deal.close_date != renewal_day:
             yield Concern(
                 text=f"{deal.name} ({money(deal.amount, deal.currency)}) is due to "
                 f"close in {plural(days, 'day')}",
