@@ -26,8 +26,14 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.sandbox.payloads import SANDBOX_BOT_ID, SANDBOX_BOT_USER_ID, SANDBOX_TEAM_ID
+from bot.sandbox.payloads import (
+    SANDBOX_APP_ID,
+    SANDBOX_BOT_ID,
+    SANDBOX_BOT_USER_ID,
+    SANDBOX_TEAM_ID,
+)
 from bot.sandbox.slack_workspace import Args, PostedMessage, SandboxWorkspace, SlackError
+from bot.sandbox.socket_mode import SOCKET_PATH, SocketModeEnd
 
 __all__ = ["CallObserver", "PostedMessage", "RecordedCall", "SlackWebApiStandIn"]
 
@@ -69,6 +75,7 @@ class SlackWebApiStandIn:
         self._observers: list[CallObserver] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self.socket_mode = SocketModeEnd(app_id=SANDBOX_APP_ID)
         self._port: int | None = None
 
     async def start(self) -> None:
@@ -76,6 +83,7 @@ class SlackWebApiStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_get("/_sandbox/calls", self._list_calls)
+        self.socket_mode.register(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -83,6 +91,7 @@ class SlackWebApiStandIn:
 
     async def stop(self) -> None:
         """Stop serving. State and recorded calls stay readable."""
+        await self.socket_mode.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -153,6 +162,8 @@ class SlackWebApiStandIn:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args, token = await _parse_args(request)
+        if method == "apps.connections.open":
+            return await self._open_connection(args, token)
         injected = self._take_failure(method)
         error = injected or self._auth_error(token)
         result: Args = {}
@@ -168,6 +179,15 @@ class SlackWebApiStandIn:
         if error is not None:
             return web.json_response({"ok": False, "error": error})
         return web.json_response({"ok": True, **result})
+
+    async def _open_connection(self, args: Args, token: str | None) -> web.Response:
+        """Socket Mode's handshake: an app-level token gets the WebSocket URL."""
+        error = None if token and token.startswith("xapp-") else "invalid_auth"
+        await self._record(RecordedCall("apps.connections.open", args, token, error))
+        if error:
+            return web.json_response({"ok": False, "error": error})
+        url = self.base_url.replace("http://", "ws://").removesuffix("/api/") + SOCKET_PATH
+        return web.json_response({"ok": True, "url": url})
 
     async def _list_calls(self, _: web.Request) -> web.Response:
         """Every call received so far, for a stand-in running in another process."""
