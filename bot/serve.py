@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import signal
 import sys
 
 import structlog
@@ -38,6 +39,21 @@ async def serve(settings: Settings, *, host: str, port: int, chat: bool | None =
             await _serve_sandbox(settings, host=host, port=port, chat_repl=repl)
 
 
+async def until_stopped() -> None:
+    """Wait for SIGTERM or SIGINT, so that a container stop shuts down cleanly (DBOS and the
+    databases closed; runs in flight resume at the next start)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+        log.info("serve.stopping")
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
 def _client(settings: Settings) -> AsyncWebClient:
     if settings.slack_bot_token is None:
         raise SystemExit("SLACK_BOT_TOKEN is required with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET")
@@ -53,7 +69,11 @@ async def _serve_socket(settings: Settings) -> None:
     async with slack_bot(settings, client, signing_secret=secret, replica=True) as bot:
         log.info("serve.socket_mode")
         handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
-        await handler.start_async()  # type: ignore[no-untyped-call]
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            await until_stopped()
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
 
 
 async def _serve_http(settings: Settings, *, host: str, port: int) -> None:
@@ -64,7 +84,7 @@ async def _serve_http(settings: Settings, *, host: str, port: int) -> None:
         runner = await start_http(bot.app, host=host, port=port)
         log.info("serve.http", url=f"http://{host}:{bound_port(runner)}{EVENTS_PATH}")
         try:
-            await asyncio.Event().wait()
+            await until_stopped()
         finally:
             await runner.cleanup()
 
@@ -86,6 +106,6 @@ async def _serve_sandbox(settings: Settings, *, host: str, port: int, chat_repl:
                 if chat_repl:
                     await chat.repl()
                 else:
-                    await asyncio.Event().wait()
+                    await until_stopped()
             finally:
                 await runner.cleanup()

@@ -80,7 +80,8 @@ async def server(slack_api: str, tmp_path: Path) -> AsyncIterator[str]:
         yield base
     finally:
         process.terminate()
-        await process.wait()
+        exit_code = await process.wait()
+    assert exit_code == 0, "crosswire serve did not shut down cleanly on SIGTERM"
 
 
 async def _until_healthy(base: str) -> None:
