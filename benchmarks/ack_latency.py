@@ -42,7 +42,7 @@ from benchmarks.common import (
 )
 from benchmarks.remote_slack import RemoteStandIn, remote_standin
 from bot.http import EVENTS_PATH, bound_port, start_http
-from bot.reporters.slack import ANSWER_EVENT
+from bot.reporters.slack import is_answer
 from bot.slack_client import web_client
 from bot.wiring import slack_bot
 
@@ -63,9 +63,7 @@ class Served:
         return sum(
             1
             for c in await self.standin.calls()
-            if c["method"] == "chat.postMessage"
-            and c["error"] is None
-            and (c["args"].get("metadata") or {}).get("event_type") == ANSWER_EVENT
+            if c["method"] == "chat.postMessage" and c["error"] is None and is_answer(c["args"])
         )
 
 

@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.reporters.slack import ANSWER_EVENT
+from bot.reporters.slack import is_answer
 from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandIn
@@ -61,7 +61,7 @@ class SlackHarness:
         return [
             c
             for c in self.standin.calls_to("chat.postMessage")
-            if c.error is None and (c.args.get("metadata") or {}).get("event_type") == ANSWER_EVENT
+            if c.error is None and is_answer(c.args)
         ]
 
     async def wait_for_answers(self, count: int = 1, timeout: float = 15.0) -> list[RecordedCall]:

@@ -8,8 +8,9 @@ Slack's rate limits. A failed edit is logged and dropped: progress is best effor
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import structlog
@@ -40,6 +41,12 @@ ANSWER_EVENT = "crosswire_answer"
 def answer_metadata(run_id: str) -> dict[str, object]:
     """Message metadata that marks a message as a run's answer (for other apps and tests)."""
     return {"event_type": ANSWER_EVENT, "event_payload": {"run_id": run_id}}
+
+
+def is_answer(args: Mapping[str, Any]) -> bool:
+    """Whether ``chat.postMessage`` arguments are a run's answer (:func:`answer_metadata`)."""
+    metadata = args.get("metadata") or {}
+    return isinstance(metadata, Mapping) and metadata.get("event_type") == ANSWER_EVENT
 
 
 def _dicts(blocks: list[Block]) -> list[dict[str, object]]:

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.reporters.slack import ANSWER_EVENT
+from bot.reporters.slack import is_answer
 from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import RecordedCall, SlackWebApiStandIn
@@ -121,8 +121,4 @@ class SandboxChat:
             print("[sandbox] still working; the answer will appear here", file=self.out)
 
     def _answers(self) -> list[RecordedCall]:
-        return [
-            c
-            for c in self.standin.calls_to("chat.postMessage")
-            if (c.args.get("metadata") or {}).get("event_type") == ANSWER_EVENT
-        ]
+        return [c for c in self.standin.calls_to("chat.postMessage") if is_answer(c.args)]

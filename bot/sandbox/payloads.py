@@ -66,11 +66,9 @@ def app_mention(
     """An `app_mention` event callback. `text` gets a leading `<@bot_user_id>` unless it has one."""
     mention = f"<@{bot_user_id}>"
     full_text = text if mention in text else f"{mention} {text}"
-    ts = ts or new_ts()
-    event = _message_like("app_mention", full_text, user=user, channel=channel, ts=ts, team=team_id)
-    event["blocks"] = _rich_text(full_text, bot_user_id)
-    if thread_ts is not None:
-        event["thread_ts"] = thread_ts
+    event = _user_message(
+        "app_mention", full_text, user, channel, ts, thread_ts, team_id, bot_user_id
+    )
     return _event_callback(event, event_id=event_id, team_id=team_id, bot_user_id=bot_user_id)
 
 
@@ -86,13 +84,27 @@ def direct_message(
     bot_user_id: str = SANDBOX_BOT_USER_ID,
 ) -> Payload:
     """A `message` event in a DM with the bot (`channel_type` `"im"`, channel usually `D...`)."""
-    ts = ts or new_ts()
-    event = _message_like("message", text, user=user, channel=channel, ts=ts, team=team_id)
-    event["blocks"] = _rich_text(text, bot_user_id)
+    event = _user_message("message", text, user, channel, ts, thread_ts, team_id, bot_user_id)
     event["channel_type"] = "im"
+    return _event_callback(event, event_id=event_id, team_id=team_id, bot_user_id=bot_user_id)
+
+
+def _user_message(
+    kind: str,
+    text: str,
+    user: str,
+    channel: str,
+    ts: str | None,
+    thread_ts: str | None,
+    team_id: str,
+    bot_user_id: str,
+) -> dict[str, Any]:
+    """A person's message event (mention or DM) with the rich-text blocks Slack attaches."""
+    event = _message_like(kind, text, user=user, channel=channel, ts=ts or new_ts(), team=team_id)
+    event["blocks"] = _rich_text(text, bot_user_id)
     if thread_ts is not None:
         event["thread_ts"] = thread_ts
-    return _event_callback(event, event_id=event_id, team_id=team_id, bot_user_id=bot_user_id)
+    return event
 
 
 def app_home_opened(

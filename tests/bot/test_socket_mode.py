@@ -10,6 +10,7 @@ import pytest
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
+from bot.reporters.slack import is_answer
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
@@ -39,8 +40,7 @@ def _answers(standin: SlackWebApiStandIn) -> list[dict[str, object]]:
     return [
         c.args
         for c in standin.calls_to("chat.postMessage")
-        if c.error is None
-        and (c.args.get("metadata") or {}).get("event_type") == "crosswire_answer"
+        if c.error is None and is_answer(c.args)
     ]
 
 

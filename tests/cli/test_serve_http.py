@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.reporters.slack import is_answer
 from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 
@@ -102,9 +103,7 @@ async def _answers(session: aiohttp.ClientSession, slack_api: str) -> list[dict[
     return [
         c
         for c in calls
-        if c["method"] == "chat.postMessage"
-        and c["error"] is None
-        and (c["args"].get("metadata") or {}).get("event_type") == "crosswire_answer"
+        if c["method"] == "chat.postMessage" and c["error"] is None and is_answer(c["args"])
     ]
 
 
