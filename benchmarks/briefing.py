@@ -36,7 +36,7 @@ def _request(services: Services) -> RunRequest:
     employee = services.directory.find_employee(DANA_EMAIL)
     assert employee is not None, "the demo directory has no Dana Reyes"
     principal = Principal(email=employee.email, name=employee.name, roles=tuple(employee.roles))
-    return RunRequest.direct(MENTION_TEXT, principal)
+    return RunRequest.direct(MENTION_TEXT, principal, received_at=services.clock.now())
 
 
 async def _engine_run(services: Services) -> float:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import structlog
 from slack_bolt.async_app import AsyncBoltContext
@@ -21,6 +20,7 @@ from bot.render.blocks import notice_blocks
 from bot.reporters.slack import answer_metadata
 from workflows.answers import Notice
 from workflows.audit import AuditStore
+from workflows.clock import Clock
 from workflows.engine import Engine
 from workflows.models import Objective, Principal, ReplyTarget, RunRequest
 from workflows.planning.phrasing import clean_text
@@ -46,6 +46,7 @@ class Intake:
     audit: AuditStore
     people: SlackPeople
     client: AsyncWebClient
+    clock: Clock
     # Durable starts go one at a time: a burst of events then queues here, in order, instead
     # of flooding the database threads that the event loop shares the GIL with.
     _starts: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
@@ -72,7 +73,7 @@ class Intake:
             reply=ReplyTarget(
                 kind="slack", channel=ask.channel, thread_ts=ask.thread_ts, user_id=ask.user_id
             ),
-            received_at=datetime.now(UTC),
+            received_at=self.clock.now(),
         )
         return RunRequest(run_id=run_id, objective=objective, principal=principal)
 

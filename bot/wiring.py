@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,6 +29,7 @@ from connectors.demo import (
 from connectors.identity import IdentityDirectory, build_directory
 from workflows.audit import AuditStore
 from workflows.catalog import Catalog
+from workflows.clock import Clock, SystemClock
 from workflows.engine import (
     CircuitBreakers,
     Engine,
@@ -53,6 +53,7 @@ class Services:
     catalog: Catalog
     planner: Planner
     engine: Engine
+    clock: Clock
 
     async def aclose(self) -> None:
         await self.audit.close()
@@ -72,15 +73,14 @@ async def build_services(
     settings: Settings,
     reporters: Mapping[str, RunReporter],
     *,
-    now: datetime | None = None,
+    clock: Clock | None = None,
     pacer: Callable[[], Awaitable[None]] | None = None,
 ) -> Services:
-    now = now or datetime.now(UTC)
+    """Every service, all reading time from ``clock`` (the system's wall clock by default)."""
+    clock = clock or SystemClock()
     behaviour = DemoBehaviour.parse(settings.demo_latency, settings.demo_faults)
-    audit = await AuditStore.open(settings.audit_database_url)
-    world = await open_demo_world(
-        settings.demo_database, today=now.date(), now=now, seed=settings.demo_seed
-    )
+    audit = await AuditStore.open(settings.audit_database_url, clock=clock)
+    world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
     directory = await build_directory(world)
     catalog = Catalog.of(demo_operations(world, directory, behaviour), DEMO_SYSTEM_LABELS)
     planner = select_planner(settings)
@@ -89,11 +89,13 @@ async def build_services(
         planner=planner,
         audit=audit,
         reporters=reporters,
-        caller=OperationCaller(policy=step_policy(settings), breakers=CircuitBreakers()),
+        caller=OperationCaller(
+            policy=step_policy(settings), breakers=CircuitBreakers(), clock=clock
+        ),
         max_concurrent_runs=settings.max_concurrent_runs,
         pacer=pacer or no_pacing,
     )
-    return Services(settings, audit, world, directory, catalog, planner, engine)
+    return Services(settings, audit, world, directory, catalog, planner, engine, clock)
 
 
 def durable_settings(settings: Settings) -> DurableSettings:
@@ -110,20 +112,21 @@ async def running(
     settings: Settings,
     reporters: Mapping[str, RunReporter],
     *,
-    now: datetime | None = None,
+    clock: Clock | None = None,
     replica: bool = False,
     pacer: Callable[[], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Services]:
     """Services with the durable engine launched; call inside the event loop that serves.
 
     ``replica`` (long-running servers) also keeps a heartbeat and resumes the runs of
-    replicas that died (see :mod:`workflows.engine.replicas`).
+    replicas that died (see :mod:`workflows.engine.replicas`). ``clock`` is where every
+    service reads the time (the system's wall clock by default; tests pass a ManualClock).
     """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    services = await build_services(settings, reporters, now=now, pacer=pacer)
+    services = await build_services(settings, reporters, clock=clock, pacer=pacer)
     bind(services.engine)
     launch(durable_settings(settings))
-    watch = ReplicaWatch(services.audit.engine, settings.executor_id)
+    watch = ReplicaWatch(services.audit.engine, settings.executor_id, clock=services.clock.now)
     if replica:
         watch.start()
     try:
@@ -142,9 +145,15 @@ class SlackBot:
 
 @asynccontextmanager
 async def slack_bot(
-    settings: Settings, client: AsyncWebClient, *, signing_secret: str, replica: bool = False
+    settings: Settings,
+    client: AsyncWebClient,
+    *,
+    signing_secret: str,
+    replica: bool = False,
+    clock: Clock | None = None,
 ) -> AsyncIterator[SlackBot]:
-    """The Bolt app on running services, reporting to Slack through ``client``.
+    """The Bolt app on running services, reporting to Slack through ``client``; every
+    service (the intake's "received at" too) reads the time from ``clock``.
 
     Runs give way to the app's acknowledgements under load (:mod:`bot.pacing`)."""
     activity = EdgeActivity()
@@ -152,12 +161,14 @@ async def slack_bot(
         "slack": SlackReporter(client),
         "cli": TerminalReporter(show_progress=False),
     }
-    async with running(settings, reporters, replica=replica, pacer=activity.wait_quiet) as services:
+    pacer = activity.wait_quiet
+    async with running(settings, reporters, clock=clock, replica=replica, pacer=pacer) as services:
         intake = Intake(
             engine=services.engine,
             audit=services.audit,
             people=SlackPeople(client, services.directory),
             client=client,
+            clock=services.clock,
         )
         app = build_app(
             client=client, signing_secret=signing_secret, intake=intake, activity=activity

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 from uuid import uuid4
 
@@ -57,14 +57,17 @@ class RunRequest(Model):
     principal: Principal
 
     @classmethod
-    def direct(cls, text: str, principal: Principal, *, run_id: str | None = None) -> RunRequest:
-        """A request typed outside chat (``crosswire ask``): the answer goes to the caller."""
+    def direct(
+        cls, text: str, principal: Principal, *, received_at: datetime, run_id: str | None = None
+    ) -> RunRequest:
+        """A request typed outside chat (``crosswire ask``), received at ``received_at`` (the
+        composition root's clock): the answer goes to the caller."""
         run_id = run_id or f"cli-{uuid4().hex[:12]}"
         objective = Objective(
             text=text,
             trigger="cli",
             trigger_id=run_id,
             reply=ReplyTarget(kind="cli"),
-            received_at=datetime.now(UTC),
+            received_at=received_at,
         )
         return cls(run_id=run_id, objective=objective, principal=principal)

@@ -27,7 +27,8 @@ async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) 
             )
             return EXIT_USAGE
         principal = Principal(email=employee.email, name=employee.name, roles=tuple(employee.roles))
-        answer = await services.engine.run(RunRequest.direct(objective, principal))
+        request = RunRequest.direct(objective, principal, received_at=services.clock.now())
+        answer = await services.engine.run(request)
     print(
         answer.model_dump_json(indent=2) if as_json else answer_text(answer),
         end="\n" if as_json else "",

@@ -1,7 +1,7 @@
 """Northwind Labs' built-in demo systems: CRM, mailbox, calendar, support desk, contracts,
 product usage, billing, marketing and scheduling, on one SQLite file.
 
-    world = await open_demo_world(path, today=..., now=...)
+    world = await open_demo_world(path, clock=workflows.clock.SystemClock())  # follows its day
     directory = await connectors.identity.build_directory(world)
     operations = demo_operations(world, directory, DemoBehaviour.parse("*=50", ""))
 """
@@ -9,12 +9,13 @@ product usage, billing, marketing and scheduling, on one SQLite file.
 from connectors.demo.behaviour import DemoBehaviour, Fault
 from connectors.demo.labels import DEMO_SYSTEM_LABELS
 from connectors.demo.operations import demo_operations
-from connectors.demo.store import DemoWorld, open_demo_world
+from connectors.demo.store import DemoRead, DemoWorld, open_demo_world
 from connectors.demo.world import generate_world
 
 __all__ = [
     "DEMO_SYSTEM_LABELS",
     "DemoBehaviour",
+    "DemoRead",
     "DemoWorld",
     "Fault",
     "demo_operations",

@@ -62,7 +62,8 @@ def contract_rows(companies: tuple[Company, ...], rng: Random, today: date) -> R
         renewal = today + timedelta(days=c.renewal_in_days)
         rows.append(
             {
-                "id": f"CTR-{renewal.year - 1}-{n + 1:04d}",
+                # Not dated: a record keeps its id whatever day the world is generated for.
+                "id": f"CTR-{n + 1:04d}",
                 "customer_name": contract_name(c.name, rng),
                 "tier": c.tier,
                 "start_date": renewal - timedelta(days=365),

@@ -10,7 +10,7 @@ from sqlalchemy import RowMapping, select
 from connectors.demo.behaviour import DemoBehaviour
 from connectors.demo.ops_base import AccountInput, Input, read_operation
 from connectors.demo.schema import calendar_events, mail_threads
-from connectors.demo.store import DemoWorld
+from connectors.demo.store import DemoRead, DemoWorld
 from workflows.catalog import AnyOperation
 from workflows.domain import EmailThread, EmailThreads, Meeting, Meetings
 
@@ -56,8 +56,8 @@ class _Queries:
         if domain is None:
             return EmailThreads()
         query = select(mail_threads).order_by(mail_threads.c.last_at.desc(), mail_threads.c.id)
-        async with self.world.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+        async with self.world.read() as world:
+            rows = (await world.conn.execute(query)).mappings().all()
         wanted = f"@{domain.lower()}"
         threads = [
             EmailThread.model_validate(dict(r))
@@ -67,12 +67,12 @@ class _Queries:
         return EmailThreads(threads=threads[: inp.limit])
 
     async def upcoming_meetings(self, inp: UpcomingMeetingsInput) -> Meetings:
-        async with self.world.engine.connect() as conn:
-            rows = (await conn.execute(select(calendar_events))).mappings().all()
-        now = self.world.now
+        async with self.world.read() as world:
+            rows = (await world.conn.execute(select(calendar_events))).mappings().all()
+        now = world.now
         until = now + timedelta(hours=inp.within_hours)
         who = inp.owner_email.strip().lower()
-        meetings = [_meeting(self.world, r) for r in rows]
+        meetings = [_meeting(world, r) for r in rows]
         mine = [m for m in meetings if now <= m.starts_at < until and _involves(m, who)]
         return Meetings(meetings=sorted(mine, key=lambda m: (m.starts_at, m.id)))
 
@@ -81,7 +81,7 @@ def _involves(meeting: Meeting, email: str) -> bool:
     return email in {meeting.organizer_email.lower(), *(a.lower() for a in meeting.attendees)}
 
 
-def _meeting(world: DemoWorld, row: RowMapping) -> Meeting:
+def _meeting(world: DemoRead, row: RowMapping) -> Meeting:
     starts = world.resolve(row["anchor"], row["offset_minutes"])
     return Meeting(
         id=row["id"],

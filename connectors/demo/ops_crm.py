@@ -24,8 +24,8 @@ def crm_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOperat
         crm_id = inp.account.links.get("crm")
         if crm_id is None:
             return CrmLookup()
-        async with world.engine.connect() as conn:
-            return CrmLookup(account=await _account(conn, crm_id))
+        async with world.read() as snapshot:
+            return CrmLookup(account=await _account(snapshot.conn, crm_id))
 
     return [
         read_operation(

@@ -47,29 +47,29 @@ def growth_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOpe
 
 
 class _Queries:
-    """Both windows are counted back from the world's ``now``."""
+    """Both windows are counted back from the clock's ``now`` at the time of the read."""
 
     def __init__(self, world: DemoWorld) -> None:
         self.world = world
 
     async def attendees(self, inp: WebinarAttendeesInput) -> WebinarAttendees:
         w = webinar_attendance
-        query = (
-            select(w.c.webinar, w.c.email, w.c.attended_at)
-            .where(w.c.attended_at >= self.world.now - timedelta(days=inp.since_days))
-            .order_by(w.c.attended_at, w.c.email)
-        )
-        async with self.world.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+        async with self.world.read() as world:
+            query = (
+                select(w.c.webinar, w.c.email, w.c.attended_at)
+                .where(w.c.attended_at >= world.now - timedelta(days=inp.since_days))
+                .order_by(w.c.attended_at, w.c.email)
+            )
+            rows = (await world.conn.execute(query)).mappings().all()
         return WebinarAttendees(attendees=[WebinarAttendance.model_validate(dict(r)) for r in rows])
 
     async def bookings(self, inp: DemoBookingsInput) -> DemoBookings:
         d = demo_bookings
-        query = (
-            select(d.c.email, d.c.booked_at, d.c.slot)
-            .where(d.c.booked_at >= self.world.now - timedelta(days=inp.since_days))
-            .order_by(d.c.booked_at, d.c.email)
-        )
-        async with self.world.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+        async with self.world.read() as world:
+            query = (
+                select(d.c.email, d.c.booked_at, d.c.slot)
+                .where(d.c.booked_at >= world.now - timedelta(days=inp.since_days))
+                .order_by(d.c.booked_at, d.c.email)
+            )
+            rows = (await world.conn.execute(query)).mappings().all()
         return DemoBookings(bookings=[DemoBooking.model_validate(dict(r)) for r in rows])

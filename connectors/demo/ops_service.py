@@ -62,8 +62,8 @@ class _Queries:
             .where(t.c.org_id == org, t.c.status.in_(("open", "pending")))
             .order_by(t.c.priority, t.c.opened_at, t.c.id)
         )
-        async with self.world.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+        async with self.world.read() as world:
+            rows = (await world.conn.execute(query)).mappings().all()
         return Tickets(tickets=[Ticket.model_validate(dict(r)) for r in rows])
 
     async def contract(self, inp: AccountInput) -> ContractLookup:
@@ -71,8 +71,8 @@ class _Queries:
         if cid is None:
             return ContractLookup()
         query = select(contracts).where(contracts.c.id == cid)
-        async with self.world.engine.connect() as conn:
-            row = (await conn.execute(query)).mappings().first()
+        async with self.world.read() as world:
+            row = (await world.conn.execute(query)).mappings().first()
         if row is None:
             return ContractLookup()
         fields = {k: v for k, v in row.items() if k != "customer_name"}
@@ -82,12 +82,12 @@ class _Queries:
         tenant = inp.account.links.get("usage")
         if tenant is None:
             return UsageLookup()
-        since = self.world.today - timedelta(days=90)
         u = usage_daily
-        query = select(u.c.day, u.c.active_users).where(u.c.tenant == tenant, u.c.day >= since)
-        async with self.world.engine.connect() as conn:
-            rows = [(day, users) for day, users in await conn.execute(query)]
-        trend = usage_trend(tenant, rows, self.world.today) if rows else None
+        async with self.world.read() as world:
+            since = world.today - timedelta(days=90)
+            query = select(u.c.day, u.c.active_users).where(u.c.tenant == tenant, u.c.day >= since)
+            rows = [(day, users) for day, users in await world.conn.execute(query)]
+        trend = usage_trend(tenant, rows, world.today) if rows else None
         return UsageLookup(usage=trend)
 
     async def invoices(self, inp: AccountInput) -> Invoices:
@@ -95,15 +95,15 @@ class _Queries:
         if customer is None:
             return Invoices()
         b = billing_invoices
-        since = self.world.today - timedelta(days=365)
-        query = (
-            select(b.c.number, b.c.amount, b.c.issued_on, b.c.due_on, b.c.status)
-            .where(b.c.customer_id == customer, b.c.issued_on >= since)
-            .order_by(b.c.issued_on.desc(), b.c.number.desc())
-        )
-        async with self.world.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        return Invoices(invoices=[_invoice(r, self.world.today) for r in rows])
+        async with self.world.read() as world:
+            since = world.today - timedelta(days=365)
+            query = (
+                select(b.c.number, b.c.amount, b.c.issued_on, b.c.due_on, b.c.status)
+                .where(b.c.customer_id == customer, b.c.issued_on >= since)
+                .order_by(b.c.issued_on.desc(), b.c.number.desc())
+            )
+            rows = (await world.conn.execute(query)).mappings().all()
+        return Invoices(invoices=[_invoice(r, world.today) for r in rows])
 
 
 def _invoice(row: RowMapping, today: date) -> Invoice:

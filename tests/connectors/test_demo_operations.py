@@ -22,6 +22,7 @@ from connectors.demo import (
 from connectors.errors import SystemUnavailable
 from connectors.identity import IdentityDirectory, build_directory
 from workflows.catalog import CallContext, Catalog, Risk
+from workflows.clock import ManualClock
 from workflows.domain import AccountRef
 from workflows.errors import TransientOperationError
 
@@ -48,7 +49,7 @@ def world_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("operations") / "demo.db"
 
     async def generate() -> None:
-        await (await open_demo_world(path, today=TODAY, now=NOW)).close()
+        await (await open_demo_world(path, clock=ManualClock(NOW))).close()
 
     asyncio.run(generate())
     return path
@@ -56,7 +57,7 @@ def world_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def opened(world_file: Path) -> AsyncIterator[tuple[DemoWorld, IdentityDirectory]]:
-    world = await open_demo_world(world_file, today=TODAY, now=NOW)
+    world = await open_demo_world(world_file, clock=ManualClock(NOW))
     yield world, await build_directory(world)
     await world.close()
 
@@ -256,7 +257,7 @@ def test_parse_rejects_bad_settings_clearly(latency: str, faults: str, message: 
 @pytest.mark.parametrize("today", [date.today(), date(2024, 2, 29), date(2026, 12, 31)])
 async def test_the_story_holds_whatever_the_day(tmp_path: Path, today: date) -> None:
     now = datetime.combine(today, datetime.now(UTC).timetz())
-    world = await open_demo_world(tmp_path / "demo.db", today=today, now=now)
+    world = await open_demo_world(tmp_path / "demo.db", clock=ManualClock(now))
     try:
         catalog = Catalog.of(demo_operations(world, await build_directory(world), DemoBehaviour()))
         acme = (await _call(catalog, "directory.resolve_account", query="acme")).account

@@ -11,6 +11,7 @@ import pytest
 
 from connectors.demo import open_demo_world
 from connectors.identity import IdentityDirectory, build_directory, normalize_name
+from workflows.clock import ManualClock
 
 TODAY = date(2025, 6, 10)
 NOW = datetime(2025, 6, 10, 9, 7, tzinfo=UTC)
@@ -22,7 +23,7 @@ def world_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("identity") / "demo.db"
 
     async def generate() -> None:
-        await (await open_demo_world(path, today=TODAY, now=NOW)).close()
+        await (await open_demo_world(path, clock=ManualClock(NOW))).close()
 
     asyncio.run(generate())
     return path
@@ -30,7 +31,7 @@ def world_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def directory(world_file: Path) -> AsyncIterator[IdentityDirectory]:
-    world = await open_demo_world(world_file, today=TODAY, now=NOW)
+    world = await open_demo_world(world_file, clock=ManualClock(NOW))
     yield await build_directory(world)
     await world.close()
 

@@ -6,7 +6,7 @@ import itertools
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import uuid4
 
@@ -14,6 +14,7 @@ from tests.workflows.systems import System
 from workflows.answers import Briefing, Notice
 from workflows.audit import AuditStore
 from workflows.catalog import Catalog
+from workflows.clock import Clock, SystemClock
 from workflows.engine import CircuitBreakers, Engine, OperationCaller, StepPolicy, bind
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.library import ComposeInput
@@ -47,10 +48,12 @@ class EngineEnv:
     planner: ScriptedPlanner
     reporter: CollectingReporter
     systems: Mapping[str, System]
+    clock: Clock = field(default_factory=SystemClock)
 
     def request(self, text: str, run_id: str | None = None) -> RunRequest:
         dana = Principal(email="dana.reyes@northwind.example", name="Dana")
-        return RunRequest.direct(text, dana, run_id=run_id or f"test-{next(_ids)}-{uuid4().hex}")
+        run_id = run_id or f"test-{next(_ids)}-{uuid4().hex}"
+        return RunRequest.direct(text, dana, received_at=self.clock.now(), run_id=run_id)
 
     async def run(self, plan: Plan) -> dict[str, dict[str, object]]:
         text = f"plan-{next(_ids)}"

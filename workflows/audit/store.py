@@ -6,7 +6,7 @@ runs twice after a crash records once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from workflows.audit.records import AuditEvent, RunDetail, RunStatus, RunSummary
 from workflows.audit.tables import events, metadata, runs
+from workflows.clock import Clock, SystemClock
 from workflows.models import RunRequest
 from workflows.results import StepResult
 
@@ -43,14 +44,16 @@ def create_engine_for(url: str) -> AsyncEngine:
 class AuditStore:
     """The append-only audit record of runs."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
         self.engine = engine
+        self.clock = clock or SystemClock()
         self._dialect = engine.dialect.name
         self._inserts: dict[str, Any] = {}
 
     @classmethod
-    async def open(cls, url: str) -> AuditStore:
-        store = cls(create_engine_for(url))
+    async def open(cls, url: str, *, clock: Clock | None = None) -> AuditStore:
+        """The store on ``url``, its tables created; events are stamped by ``clock``."""
+        store = cls(create_engine_for(url), clock)
         async with store.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
         return store
@@ -64,7 +67,7 @@ class AuditStore:
     async def run_started(self, request: RunRequest, *, planner: str) -> None:
         await self._write(
             self._once(runs, [_run_row(request, planner)]),
-            self._once(events, [_trigger_row(request)]),
+            self._once(events, [_trigger_row(request, self.clock.now())]),
         )
 
     async def run_planned(
@@ -78,9 +81,10 @@ class AuditStore:
     ) -> None:
         """The run's row, its trigger and its plan (or the notice that replaced one)."""
         row = {**_run_row(request, planner), "workflow": workflow, "subject": subject}
-        plan = event_row(request.run_id, "plan", detail=detail)
+        now = self.clock.now()
+        plan = event_row(request.run_id, "plan", at=now, detail=detail)
         await self._write(
-            self._once(runs, [row]), self._once(events, [_trigger_row(request), plan])
+            self._once(runs, [row]), self._once(events, [_trigger_row(request, now), plan])
         )
 
     async def run_finished(
@@ -96,9 +100,10 @@ class AuditStore:
         Steps are recorded with the outcome rather than one by one: a step's result is
         durable in its checkpoint from the moment it finishes, and writing rows while the
         run's other steps are still checkpointing slows every run down."""
-        done = {"status": status, "answer_kind": answer.get("kind"), "finished_at": _now()}
-        rows = [_step_row(run_id, r) for r in steps or []]
-        rows.append(event_row(run_id, "answer", status=status, detail=answer))
+        now = self.clock.now()
+        done = {"status": status, "answer_kind": answer.get("kind"), "finished_at": now}
+        rows = [_step_row(run_id, r, now) for r in steps or []]
+        rows.append(event_row(run_id, "answer", at=now, status=status, detail=answer))
         await self._write(
             update(runs).where(runs.c.run_id == run_id).values(**done), self._once(events, rows)
         )
@@ -112,7 +117,8 @@ class AuditStore:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Append one event; ``key`` (default: run and kind) makes it idempotent."""
-        await self._write(self._once(events, [event_row(run_id, kind, key=key, detail=detail)]))
+        row = event_row(run_id, kind, at=self.clock.now(), key=key, detail=detail)
+        await self._write(self._once(events, [row]))
 
     def _once(self, table: Any, rows: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
         """An insert that skips rows whose unique key is already there, with its rows.
@@ -165,14 +171,11 @@ class AuditStore:
             return list((await conn.execute(query)).scalars())
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def event_row(
     run_id: str,
     kind: str,
     *,
+    at: datetime,
     step_id: str | None = None,
     key: str | None = None,
     status: str | None = None,
@@ -183,7 +186,7 @@ def event_row(
     return {
         "event_key": key or f"{run_id}:{kind}:{step_id or ''}",
         "run_id": run_id,
-        "at": _now(),
+        "at": at,
         "kind": kind,
         "step_id": step_id,
         "operation": columns.get("operation"),
@@ -212,11 +215,12 @@ def _run_row(request: RunRequest, planner: str) -> dict[str, Any]:
     }
 
 
-def _trigger_row(request: RunRequest) -> dict[str, Any]:
+def _trigger_row(request: RunRequest, at: datetime) -> dict[str, Any]:
     obj = request.objective
     return event_row(
         request.run_id,
         "trigger",
+        at=at,
         detail={
             "trigger": obj.trigger,
             "trigger_id": obj.trigger_id,
@@ -227,10 +231,11 @@ def _trigger_row(request: RunRequest) -> dict[str, Any]:
     )
 
 
-def _step_row(run_id: str, result: StepResult) -> dict[str, Any]:
+def _step_row(run_id: str, result: StepResult, at: datetime) -> dict[str, Any]:
     return event_row(
         run_id,
         "step",
+        at=at,
         step_id=result.step_id,
         status=result.status,
         operation=result.operation,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -20,6 +19,7 @@ from tenacity import (
 )
 
 from workflows.catalog import AnyOperation, CallContext
+from workflows.clock import Clock, SystemClock
 from workflows.engine.breaker import CircuitBreakers
 from workflows.errors import OperationError, OperationTimeout, PermanentOperationError
 from workflows.results import FailureKind, StepResult
@@ -45,6 +45,7 @@ def _retryable(exc: BaseException) -> bool:
 class OperationCaller:
     policy: StepPolicy = field(default_factory=StepPolicy)
     breakers: CircuitBreakers = field(default_factory=CircuitBreakers)
+    clock: Clock = field(default_factory=SystemClock)
 
     async def call(
         self,
@@ -59,7 +60,7 @@ class OperationCaller:
         A fan-out step's output is the list of its successful outputs; it fails only if
         every call failed.
         """
-        started, t0 = datetime.now(UTC), time.perf_counter()
+        started, t0 = self.clock.now(), time.perf_counter()
         outcomes = await asyncio.gather(*(self._one(operation, a, ctx) for a in calls))
         base = {
             "step_id": ctx.step_id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from dbos import DBOS
@@ -25,13 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from workflows.audit.tables import heartbeats
+from workflows.clock import SystemClock
 
 log = structlog.get_logger(__name__)
 RECOVERY_LOCK = 0x6372_6F73_7377  # "crossw": the advisory lock id of the recovery sweep
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -40,7 +37,7 @@ class ReplicaWatch:
     executor_id: str
     interval_s: float = 10.0
     ttl_s: float = 60.0
-    clock: Callable[[], datetime] = _now
+    clock: Callable[[], datetime] = field(default=SystemClock().now)
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def beat(self) -> None:
