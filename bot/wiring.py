@@ -41,7 +41,7 @@ from workflows.engine import (
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.engine.replicas import ReplicaWatch
 from workflows.planning import OfflinePlanner, Planner
-from workflows.ports import RunReporter
+from workflows.ports import CustomerFinder, RunReporter
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,10 @@ class Services:
         await self.world.close()
 
 
-def select_planner(settings: Settings) -> Planner:
-    """The offline planner; the Claude planner plugs in here when it lands."""
-    return OfflinePlanner()
+def select_planner(settings: Settings, finder: CustomerFinder) -> Planner:
+    """The offline planner, finding customers through ``finder`` (the identity directory);
+    the Claude planner plugs in here when it lands."""
+    return OfflinePlanner(finder)
 
 
 def step_policy(settings: Settings) -> StepPolicy:
@@ -83,7 +84,7 @@ async def build_services(
     world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
     directory = await build_directory(world)
     catalog = Catalog.of(demo_operations(world, directory, behaviour), DEMO_SYSTEM_LABELS)
-    planner = select_planner(settings)
+    planner = select_planner(settings, directory)
     engine = Engine(
         catalog=catalog,
         planner=planner,

@@ -5,9 +5,11 @@ account is linked to another system's record when their names agree after normal
 (case, punctuation, ``&``, trailing legal forms), or by domain for systems that know customers
 only by domain (mailbox, product-usage tenants). Lookups never call a system.
 
-Resolution order for a query: an exact domain (or email address, or tenant id) wins; then an
-exact normalised name; then fuzzy matching, which answers "found" only for one clear winner,
-"ambiguous" for several close ones, and otherwise "not_found" with up to three suggestions.
+Resolution order for a query: an account id, or an exact domain (or email address, or tenant
+id) wins; then an exact normalised name; then fuzzy matching, which answers "found" only for
+one clear winner, "ambiguous" for several close ones, and otherwise "not_found" with up to
+three plausible suggestions (or none). The directory also finds the customers a whole message
+names (:meth:`IdentityDirectory.find_in`, see :mod:`connectors.mentions`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from sqlalchemy import RowMapping, select
 
 from connectors.demo import schema
 from connectors.demo.store import DemoWorld
-from workflows.domain import AccountRef, AccountResolution, Employee
+from connectors.mentions import IndexSource, MentionIndex
+from workflows.domain import AccountRef, AccountResolution, CustomerMention, Employee
 
 LEGAL_SUFFIXES: Final = frozenset(
     {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited"}
@@ -59,6 +62,16 @@ class SystemRecord:
 
 
 @dataclass(frozen=True)
+class ContactRecord:
+    """A person at a customer, as the CRM knows them: ``("Alex Morgan", "alex.morgan@acme.io",
+    "acct-0001")``."""
+
+    name: str
+    email: str
+    account_id: str
+
+
+@dataclass(frozen=True)
 class DirectorySource:
     """What the directory is built from. ``accounts`` are the CRM's, without links yet;
     ``domain_systems`` maps a system that knows customers by domain to the ids it has."""
@@ -67,6 +80,7 @@ class DirectorySource:
     records: Sequence[SystemRecord]
     domain_systems: dict[str, frozenset[str]]
     employees: Sequence[Employee]
+    contacts: Sequence[ContactRecord] = ()
 
 
 class IdentityDirectory:
@@ -78,6 +92,18 @@ class IdentityDirectory:
         self._by_key = {_squash(k): a for a in self._accounts for k in _domain_keys(a)}
         self._aliases = [(alias, a) for a in self._accounts for alias in _aliases(a, source)]
         self._employees = {e.email.lower(): e for e in source.employees}
+        self._mentions = MentionIndex(self._index_source(source.contacts), normalize_name)
+
+    def _index_source(self, contacts: Sequence[ContactRecord]) -> IndexSource:
+        names: dict[str, list[str]] = {}
+        for alias, account in self._aliases:
+            names.setdefault(account.account_id, []).append(alias)
+        return IndexSource(
+            accounts=self._by_id,
+            names=names,
+            contacts=[(normalize_name(c.name), c.email, c.account_id) for c in contacts],
+            domain_of=lambda address: self._by_key.get(_squash(address.rpartition("@")[2])),
+        )
 
     def accounts(self) -> list[AccountRef]:
         """Every CRM account with its links, in CRM order."""
@@ -91,10 +117,21 @@ class IdentityDirectory:
         """The employee with this email address, ignoring case."""
         return self._employees.get(email.strip().lower())
 
+    def find_in(self, text: str) -> list[CustomerMention]:
+        """Every customer named anywhere in ``text`` (a :class:`CustomerFinder`)."""
+        return self._mentions.find_in(text)
+
+    def close_to(self, name: str) -> list[AccountRef]:
+        """Customers whose names are plausibly what ``name`` meant; none when nothing is close."""
+        return self._mentions.close_to(name)
+
     def resolve_account(self, query: str) -> AccountResolution:
-        """Which customer ``query`` (a name, domain, email address or tenant id) means."""
+        """Which customer ``query`` (an account id, a name, domain, email address or tenant id)
+        means."""
         text = query.strip()
-        by_domain = self._by_key.get(_squash(text.rpartition("@")[2])) if text else None
+        by_domain = self._by_id.get(text) or (
+            self._by_key.get(_squash(text.rpartition("@")[2])) if text else None
+        )
         if by_domain is not None:
             return AccountResolution(query=query, status="found", account=by_domain)
         wanted = normalize_name(text)
@@ -114,7 +151,7 @@ class IdentityDirectory:
         if close:
             names = [a.name for a in close[:MAX_CANDIDATES]]
             return AccountResolution(query=query, status="ambiguous", candidates=names)
-        suggestions = [a.name for _, a in self._ranked(wanted, _loose_score)[:3]]
+        suggestions = [a.name for a in self._mentions.close_to(wanted)]
         return AccountResolution(query=query, status="not_found", candidates=suggestions)
 
     def _ranked(self, wanted: str, scorer: Scorer) -> list[tuple[float, AccountRef]]:
@@ -139,11 +176,6 @@ def _score(wanted: str, alias: str) -> float:
     if min(best) >= WORD_SCORE:
         score = max(score, sum(best) / len(best))
     return score
-
-
-def _loose_score(wanted: str, alias: str) -> float:
-    """A forgiving similarity, for suggestions only: partial and out-of-order matches count."""
-    return float(fuzz.WRatio(wanted, alias))
 
 
 def _unique(accounts: Iterable[AccountRef]) -> list[AccountRef]:
@@ -187,7 +219,7 @@ def _match(name: str, records: list[SystemRecord]) -> SystemRecord | None:
 async def build_directory(world: DemoWorld) -> IdentityDirectory:
     """The directory of the demo world's systems, read once from its database."""
     tables = [schema.crm_accounts, schema.crm_users, schema.support_orgs, schema.contracts]
-    tables += [schema.billing_customers, schema.mail_threads]
+    tables += [schema.billing_customers, schema.mail_threads, schema.crm_contacts]
     async with world.engine.connect() as conn:
         rows = {t.name: (await conn.execute(select(t))).mappings().all() for t in tables}
         tenants = await conn.scalars(select(schema.usage_daily.c.tenant).distinct())
@@ -208,4 +240,7 @@ def _demo_source(rows: dict[str, Sequence[RowMapping]], tenants: frozenset[str])
         records=records,
         domain_systems={"email": mail, "usage": tenants},
         employees=[Employee.model_validate(dict(r)) for r in rows["crm_users"]],
+        contacts=[
+            ContactRecord(r["name"], r["email"], r["account_id"]) for r in rows["crm_contacts"]
+        ],
     )

@@ -60,7 +60,10 @@ class Briefing(Model):
         return [s for s in self.sections if s.status == "unavailable"]
 
 
-NoticeReason = Literal["help", "unknown_customer", "ambiguous", "not_allowed", "failed"]
+# "unsupported": a request for something the bot cannot do yet (an action, today).
+NoticeReason = Literal[
+    "help", "unknown_customer", "ambiguous", "not_allowed", "unsupported", "failed"
+]
 
 
 class Notice(Model):

@@ -43,6 +43,25 @@ class AccountResolution(Record):
     candidates: list[str] = Field(default_factory=list)
 
 
+MentionKind = Literal["name", "partial", "similar", "domain", "email", "contact"]
+
+
+class CustomerMention(Record):
+    """A customer named in a message: which account, where in the text, and how it matched.
+
+    ``how``: a name as some system spells it (``name``), its leading words (``partial``,
+    "Blue Harbor"), a near spelling (``similar``), a domain, a contact's email address, or a
+    contact's name (``contact``: the contact's company). ``start``/``end`` index the text.
+    """
+
+    account: AccountRef
+    start: int
+    end: int
+    text: str
+    how: MentionKind
+    score: float = 100.0
+
+
 class Employee(Record):
     """A person at the seller (Northwind Labs): a possible requester or approver."""
 

@@ -2,7 +2,8 @@
 
 A :class:`RunReporter` shows a run to the person who asked (a Slack thread, a terminal). Its
 calls are made from inside durable steps: ``started`` and ``finished`` are checkpointed (a
-replay does not repeat them once they returned), ``progress`` is best effort.
+replay does not repeat them once they returned), ``progress`` is best effort. A
+:class:`CustomerFinder` tells a planner which customers a message names.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from workflows.answers import Briefing, Notice
+from workflows.domain import AccountRef, CustomerMention
 from workflows.models import RunRequest
 
 StepState = Literal["waiting", "running", "ok", "empty", "failed", "skipped"]
@@ -51,3 +53,17 @@ class RunReporter(Protocol):
         self, request: RunRequest, handle: str | None, answer: Briefing | Notice
     ) -> None:
         """Deliver the answer; raise :class:`~workflows.errors.DeliveryError` if it cannot."""
+
+
+class CustomerFinder(Protocol):
+    """Finds the customers a message names; the identity directory implements it.
+
+    Lookups are in memory (no system is called), so a planner may call them freely.
+    """
+
+    def find_in(self, text: str) -> list[CustomerMention]:
+        """Every customer named in ``text``, in text order. Two mentions with the same span
+        and different accounts mean the words fit several customers equally well."""
+
+    def close_to(self, name: str) -> list[AccountRef]:
+        """Customers whose names are plausibly what ``name`` meant (at most three), or none."""

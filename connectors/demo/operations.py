@@ -19,7 +19,10 @@ if TYPE_CHECKING:  # connectors.identity imports this package; only the type is 
 
 
 class ResolveAccountInput(Input):
+    """``query`` as typed; ``account_id`` when the account is already known (exact)."""
+
     query: str
+    account_id: str | None = None
 
 
 def demo_operations(
@@ -28,12 +31,15 @@ def demo_operations(
     """All demo operations; ``behaviour`` applies to every system but the directory."""
 
     async def resolve(inp: ResolveAccountInput) -> AccountResolution:
+        if inp.account_id is not None and directory.account(inp.account_id) is not None:
+            return directory.resolve_account(inp.account_id).model_copy(update={"query": inp.query})
         return directory.resolve_account(inp.query)
 
     directory_op = read_operation(
         "directory.resolve_account",
-        "Find which customer account a name, domain or email address means; returns the "
-        "account with its ids in every system, or candidates when unsure. Use it first.",
+        "Find which customer account a name, domain or email address means (exactly, given "
+        "its account_id); returns the account with its ids in every system, or candidates "
+        "when unsure. Use it first.",
         (ResolveAccountInput, AccountResolution),
         resolve,
         None,

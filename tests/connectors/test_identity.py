@@ -92,13 +92,17 @@ async def test_prospects_are_linked_only_where_they_exist(directory: IdentityDir
     assert set(polaris.links) == {"crm", "email"}
 
 
-@pytest.mark.parametrize("query", ["Globex", "Initech", "zzzz"])
-async def test_unknown_names_are_not_found_with_suggestions(
+@pytest.mark.parametrize("query", ["Globex", "Globex Industries", "Initech", "zzzz"])
+async def test_unknown_names_get_no_random_suggestions(
     directory: IdentityDirectory, query: str
 ) -> None:
     result = directory.resolve_account(query)
-    assert (result.status, result.account) == ("not_found", None)
-    assert 1 <= len(result.candidates) <= 3
+    assert (result.status, result.account, result.candidates) == ("not_found", None, [])
+
+
+async def test_an_account_id_resolves_exactly(directory: IdentityDirectory) -> None:
+    result = directory.resolve_account("acct-0002")
+    assert result.account is not None and result.account.name == "Blue Harbor Logistics"
 
 
 @pytest.mark.parametrize("query", ["", "   ", "Inc.", ","])

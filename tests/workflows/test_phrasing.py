@@ -1,56 +1,296 @@
+"""The offline planner reads what people type: the customer first, then what is asked.
+
+Every case runs the real planner with the real identity directory over the real demo world.
+"""
+
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 
+from connectors.demo import DEMO_SYSTEM_LABELS, DemoBehaviour, demo_operations, open_demo_world
+from connectors.identity import IdentityDirectory, build_directory
 from workflows.answers import Notice
-from workflows.catalog import Catalog
+from workflows.catalog import CallContext, Catalog
+from workflows.clock import ManualClock
 from workflows.models import Objective, ReplyTarget
 from workflows.plan import Plan
 from workflows.planning import OfflinePlanner
-from workflows.planning.phrasing import briefing_subject, clean_text, is_briefing
+from workflows.planning.help import EXAMPLES
+from workflows.planning.phrasing import clean_text, tidy
+from workflows.planning.protocol import PlanningResult
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+ACME, BLUE, LUMEN = "Acme Corporation", "Blue Harbor Logistics", "Lumen & Oak Interiors"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[IdentityDirectory, Catalog]:
+    path = tmp_path_factory.mktemp("phrasing") / "demo.sqlite"
+
+    async def build() -> tuple[IdentityDirectory, Catalog]:
+        demo = await open_demo_world(path, clock=ManualClock(NOW))
+        directory = await build_directory(demo)
+        ops = demo_operations(demo, directory, DemoBehaviour.parse("", ""))
+        await demo.close()
+        return directory, Catalog.of(ops, DEMO_SYSTEM_LABELS)
+
+    return asyncio.run(build())
+
+
+def _objective(text: str) -> Objective:
+    return Objective(
+        text=text, trigger="cli", trigger_id="t", reply=ReplyTarget(kind="cli"), received_at=NOW
+    )
+
+
+async def plan_for(world: tuple[IdentityDirectory, Catalog], text: str) -> PlanningResult:
+    directory, catalog = world
+    return await OfflinePlanner(directory).plan(_objective(text), catalog)
+
+
+BRIEFINGS = [
+    ("Acme", ACME),
+    ("acme", ACME),
+    ("how is Acme doing?", ACME),
+    ("Acme alone", ACME),
+    ("and Blue Harbor?", BLUE),
+    ("brief me on Acme, especially the renewal and the open tickets", ACME),
+    ("prep me for my call with Alex Morgan", ACME),
+    ("alex.morgan@acme.io", ACME),
+    ("brief me on Acme before my 2pm", ACME),
+    ("@crosswire brief me on Acme before my 2pm", ACME),
+    ("@Crosswire brief me on Acme", ACME),
+    ("/crosswire brief acme.io", ACME),
+    ("prep me for my Acme call", ACME),
+    ("what's going on with ACME?", ACME),
+    ("brief me on ACME Corp.", ACME),
+    ("Acme's renewal", ACME),
+    ("status of Acme's account", ACME),
+    ("Can you give me a briefing on Acme Corporation for tomorrow's QBR?", ACME),
+    ("give me an update on Acme", ACME),
+    ("Acme update", ACME),
+    ("send me a quick rundown on Acme", ACME),
+    ("tell me about Blue Harbor", BLUE),
+    ("brief me on Lumen & Oak", LUMEN),
+    ("brief me on lumen and oak", LUMEN),
+    ("what do we know about blueharbor.com?", BLUE),
+    ("any news from jamie.ortiz@acme.io?", ACME),
+    ("brief me on Blue Harbour", BLUE),
+    ("catch me up on Summit Helth", "Summit Health Systems"),
+    ("Acmee", ACME),
+    ("is Maple & Main Bank at risk?", "Maple & Main Bank"),
+    ("who owns Quantum Freight?", "Quantum Freight Inc."),
+    ("when does Acme renew?", ACME),
+    ("prep for my 3:30pm with Pinecrest", "Pinecrest Analytics"),
+    ("what's the delta on Acme's renewal", ACME),
+]
+
+
+@pytest.mark.parametrize(("text", "account"), BRIEFINGS)
+async def test_a_briefing_on_the_customer_named(
+    world: tuple[IdentityDirectory, Catalog], text: str, account: str
+) -> None:
+    plan = await plan_for(world, text)
+    assert isinstance(plan, Plan), plan
+    assert (plan.workflow, plan.subject) == ("briefing", account)
+    resolve = plan.step("account")
+    assert resolve.operation == "directory.resolve_account"
+    assert resolve.args == {"query": account, "account_id": resolve.args["account_id"]}
+    directory, _ = world
+    found = directory.account(resolve.args["account_id"])
+    assert found is not None and found.name == account
+
+
+async def test_the_resolution_step_is_exact(world: tuple[IdentityDirectory, Catalog]) -> None:
+    plan = await plan_for(world, "brief me on Summit Health")
+    assert isinstance(plan, Plan)
+    _, catalog = world
+    operation = catalog.get("directory.resolve_account")
+    context = CallContext(run_id="r", step_id="account", requester_email="dana@x")
+    resolved = await operation.handler(
+        operation.input_model.model_validate(plan.step("account").args), context
+    )
+    assert resolved.account is not None and resolved.account.name == "Summit Health Systems"
+    assert resolved.query == "Summit Health Systems"
+
+
+async def test_a_focus_is_not_part_of_the_name(world: tuple[IdentityDirectory, Catalog]) -> None:
+    text = "brief me on Acme, especially the renewal and the open tickets"
+    plan = await plan_for(world, text)
+    assert isinstance(plan, Plan) and plan.subject == ACME
+    assert plan.summary.endswith("focus: contracts, support")
+
+
+ACTIONS = [
+    "can you send the renewal info to Acme",
+    "email Acme the contract",
+    "schedule a call with Acme",
+    "update the deal",
+    "give Acme a discount",
+    "please email alex.morgan@acme.io the quote",
+    "brief me on Acme and then email them the summary",
+    "I need to send Blue Harbor an invoice",
+    "remind me to call Acme tomorrow",
+    "help me draft an email to Alex Morgan",
+    "cancel the Acme meeting",
+    "call Acme",
+    "give me a discount",
+]
+
+
+@pytest.mark.parametrize("text", ACTIONS)
+async def test_an_action_is_never_answered_with_a_briefing(
+    world: tuple[IdentityDirectory, Catalog], text: str
+) -> None:
+    notice = await plan_for(world, text)
+    assert isinstance(notice, Notice), notice
+    assert notice.reason == "unsupported"
+    assert notice.title == "I can't do that yet"
+    assert "brief" in notice.text and "English" in notice.text
+
+
+async def test_an_action_offers_a_briefing_on_its_customer(
+    world: tuple[IdentityDirectory, Catalog],
+) -> None:
+    notice = await plan_for(world, "can you send the renewal info to Acme")
+    assert isinstance(notice, Notice)
+    assert notice.suggestions == ("brief me on Acme Corporation",)
+
+
+@pytest.mark.parametrize(
+    "text", ["brief me on Acme and Blue Harbor", "Blue Harbor Logistics vs Acme Corporation?"]
+)
+async def test_two_customers_get_a_question(
+    world: tuple[IdentityDirectory, Catalog], text: str
+) -> None:
+    notice = await plan_for(world, text)
+    assert isinstance(notice, Notice)
+    assert (notice.reason, notice.title) == ("ambiguous", "Which one first?")
+    assert sorted(notice.suggestions) == [f"brief me on {ACME}", f"brief me on {BLUE}"]
+
+
+async def test_one_name_that_fits_two_customers_asks_which(
+    world: tuple[IdentityDirectory, Catalog],
+) -> None:
+    notice = await plan_for(world, "brief me on Summit")
+    assert isinstance(notice, Notice) and notice.reason == "ambiguous"
+    assert "matches several customers" in notice.title
+    assert sorted(notice.suggestions) == [
+        "brief me on Summit Financial Group",
+        "brief me on Summit Health Systems",
+    ]
 
 
 @pytest.mark.parametrize(
     ("text", "subject"),
     [
-        ("brief me on Acme before my 2pm", "Acme"),
-        ("<@U0CROSSWIRE> brief me on Acme before my meeting", "Acme"),
-        ("prep me for my Acme call", "Acme"),
-        ("what's going on with ACME?", "ACME"),
-        ("brief acme.io", "acme.io"),
-        ("brief <http://acme.io|acme.io>", "acme.io"),
-        ("Can you give me a briefing on Acme Corporation for tomorrow's QBR?", "Acme Corporation"),
-        ("catch me up on Globex Industries", "Globex Industries"),
-        ("status of Acme's account", "Acme"),
+        ("brief me on Globex Industries", "Globex Industries"),
+        ("catch me up on Globex Industries before my 2pm", "Globex Industries"),
+        ("Initech", "Initech"),
         ("prep me for my 3:30pm with Initech", "Initech"),
     ],
 )
-def test_the_subject_is_what_remains(text: str, subject: str) -> None:
-    assert is_briefing(clean_text(text))
-    assert briefing_subject(text) == subject
+async def test_an_unknown_customer_gets_no_random_suggestions(
+    world: tuple[IdentityDirectory, Catalog], text: str, subject: str
+) -> None:
+    notice = await plan_for(world, text)
+    assert isinstance(notice, Notice) and notice.reason == "unknown_customer"
+    assert notice.title == f"I couldn't find a customer called “{subject}”"
+    assert notice.suggestions == ()
 
 
-@pytest.mark.parametrize("text", ["order me a pizza", "deploy the app", "thanks!"])
-def test_other_requests_are_not_briefings(text: str) -> None:
-    assert not is_briefing(text)
+async def test_a_near_name_gets_a_plausible_suggestion(
+    world: tuple[IdentityDirectory, Catalog],
+) -> None:
+    notice = await plan_for(world, "brief me on Quantam Frieght")
+    assert isinstance(notice, Notice) and notice.reason == "unknown_customer"
+    assert notice.suggestions == ("brief me on Quantum Freight Inc.",)
+    assert "Did you mean *Quantum Freight Inc.*?" in notice.text
 
 
-def _objective(text: str) -> Objective:
-    return Objective(
-        text=text,
-        trigger="cli",
-        trigger_id="t",
-        reply=ReplyTarget(kind="cli"),
-        received_at=datetime(2026, 11, 21, tzinfo=UTC),
-    )
+@pytest.mark.parametrize("text", ["brief me", "prep me for my 2pm", "give me a status update"])
+async def test_a_briefing_without_a_customer_asks_which(
+    world: tuple[IdentityDirectory, Catalog], text: str
+) -> None:
+    notice = await plan_for(world, text)
+    assert isinstance(notice, Notice)
+    assert (notice.reason, notice.title) == ("unknown_customer", "Which customer?")
+    assert notice.suggestions == EXAMPLES
 
 
-async def test_offline_planner_plans_a_briefing(demo_catalog: Catalog) -> None:
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("help", "What I can do"),
+        ("", "What I can do"),
+        ("who are you?", "What I can do"),
+        ("what can you do?", "What I can do"),
+        ("hi", "What I can do"),
+        ("thanks!", "You're welcome"),
+        ("thank you, that helps", "You're welcome"),
+        ("can you help?", "What I can do"),
+        ("order me a pizza", "I did not understand that"),
+        ("email", "I did not understand that"),
+        ("deploy the app", "I did not understand that"),
+        ("what is the meaning of life?", "I did not understand that"),
+    ],
+)
+async def test_other_messages_get_help(
+    world: tuple[IdentityDirectory, Catalog], text: str, title: str
+) -> None:
+    notice = await plan_for(world, text)
+    assert isinstance(notice, Notice)
+    assert (notice.reason, notice.title) == ("help", title)
+    assert "brief me on Acme" in " ".join(notice.suggestions)
+
+
+async def test_the_help_says_which_languages(world: tuple[IdentityDirectory, Catalog]) -> None:
+    notice = await plan_for(world, "help")
+    assert isinstance(notice, Notice)
+    assert "English only" in notice.text
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+async def test_every_example_offered_plans_a_briefing(
+    world: tuple[IdentityDirectory, Catalog], example: str
+) -> None:
+    assert isinstance(await plan_for(world, example), Plan)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("<@U0CROSSWIRE> brief me on Lumen &amp; Oak", "brief me on Lumen & Oak"),
+        ("brief me on a &lt;b&gt; &amp;amp; c", "brief me on a <b> &amp; c"),
+        ("brief <http://acme.io|acme.io>", "brief acme.io"),
+        ("brief <mailto:alex.morgan@acme.io|alex.morgan@acme.io>", "brief alex.morgan@acme.io"),
+        ("@crosswire brief me on Acme before my 2pm", "brief me on Acme before my 2pm"),
+        ("@Crosswire: brief me", "brief me"),
+        ("  /crosswire   Acme ", "Acme"),
+    ],
+)
+def test_slack_markup_and_escaping_are_undone(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
+def test_tidy_leaves_typed_ampersands_alone() -> None:
+    assert tidy("brief me on Lumen &amp; Oak") == "brief me on Lumen &amp; Oak"
+
+
+async def test_escaped_names_find_their_customer(
+    world: tuple[IdentityDirectory, Catalog],
+) -> None:
+    plan = await plan_for(world, clean_text("<@U0CROSSWIRE> brief me on Lumen &amp; Oak"))
+    assert isinstance(plan, Plan) and plan.subject == LUMEN
+
+
+async def test_without_a_finder_the_subject_is_taken_as_typed(demo_catalog: Catalog) -> None:
     plan = await OfflinePlanner().plan(_objective("prep me for my Acme call"), demo_catalog)
     assert isinstance(plan, Plan)
-    assert plan.workflow == "briefing" and plan.subject == "Acme"
+    assert plan.subject == "Acme" and plan.step("account").args == {"query": "Acme"}
     assert [s.id for s in plan.steps] == [
         "account",
         "crm",
@@ -62,24 +302,9 @@ async def test_offline_planner_plans_a_briefing(demo_catalog: Catalog) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("help", "help"),
-        ("", "help"),
-        ("order me a pizza", "help"),
-        ("brief me", "unknown_customer"),
-    ],
-)
-async def test_offline_planner_says_what_it_can_do(
-    demo_catalog: Catalog, text: str, reason: str
+async def test_a_catalog_without_the_systems_gets_a_notice(
+    world: tuple[IdentityDirectory, Catalog],
 ) -> None:
-    notice = await OfflinePlanner().plan(_objective(text), demo_catalog)
-    assert isinstance(notice, Notice)
-    assert notice.reason == reason
-    assert "brief me on Acme" in " ".join(notice.suggestions)
-
-
-async def test_a_catalog_without_the_systems_gets_a_notice() -> None:
-    notice = await OfflinePlanner().plan(_objective("brief me on Acme"), Catalog.of([]))
+    directory, _ = world
+    notice = await OfflinePlanner(directory).plan(_objective("brief me on Acme"), Catalog.of([]))
     assert isinstance(notice, Notice) and notice.reason == "failed"

@@ -7,6 +7,8 @@ if the customer was found. The composer turns whatever came back, including fail
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from workflows.answers import Briefing, Notice, Section
 from workflows.domain import AccountResolution
 from workflows.library.briefing_concerns import concerns
@@ -28,22 +30,30 @@ SYSTEM_STEPS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def briefing_plan(subject: str) -> Plan:
-    """The plan that briefs on ``subject`` (a customer as the requester typed it)."""
+def briefing_plan(
+    subject: str, *, account_id: str | None = None, focus: Sequence[str] = ()
+) -> Plan:
+    """The plan that briefs on ``subject``: a customer as the requester typed it, or, with
+    ``account_id``, the canonical name of the account already found (resolved exactly).
+    ``focus`` names the systems the requester cares most about; the summary records it."""
+    args: dict[str, str] = {"query": subject}
+    if account_id is not None:
+        args["account_id"] = account_id
     resolve = Step(
         id=ACCOUNT_STEP,
         operation="directory.resolve_account",
-        args={"query": subject},
+        args=args,
         title="Find the customer in every system",
     )
     reads = tuple(
         Step(id=step_id, operation=op, args={"account": _ACCOUNT}, when=_FOUND, title=title)
         for step_id, op, title in SYSTEM_STEPS
     )
+    focused = f"; focus: {', '.join(focus)}" if focus else ""
     return Plan(
         workflow="briefing",
         subject=subject,
-        summary=f"Brief on {subject} from {len(reads)} systems",
+        summary=f"Brief on {subject} from {len(reads)} systems{focused}",
         steps=(resolve, *reads),
     )
 

@@ -1,52 +1,85 @@
-"""The planner that needs no model: it recognises the built-in workflows from their phrasing."""
+"""The planner that needs no model: it finds the customers a message names, then reads what
+is asked of them (:mod:`workflows.planning.phrasing`) and answers with the briefing plan or a
+notice: help, thanks, an action it cannot take yet, or a question (which customer?)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from workflows.answers import Notice
 from workflows.catalog import Catalog
+from workflows.domain import AccountRef, CustomerMention
 from workflows.errors import PlanError
 from workflows.library.briefing import briefing_plan
 from workflows.models import Objective
 from workflows.plan import validate_plan
-from workflows.planning.phrasing import briefing_subject, clean_text, is_briefing, is_help
+from workflows.planning import notices
+from workflows.planning.help import EXAMPLES, HELP_TEXT
+from workflows.planning.phrasing import Reading, read, tidy, typed_subject, without
 from workflows.planning.protocol import PlanningResult
+from workflows.ports import CustomerFinder
 
-HELP_TEXT = (
-    "I build customer briefings from every system: CRM, mailbox, support desk, contracts, "
-    "product usage and billing, with risks called out and every fact sourced.\n"
-    "Try `brief me on Acme`, `prep me for my Acme call`, `what's going on with ACME?` "
-    "or `/crosswire brief acme.io`."
-)
-EXAMPLES = ("brief me on Acme", "prep me for my Acme call", "/crosswire brief acme.io")
+__all__ = ["EXAMPLES", "HELP_TEXT", "OfflinePlanner"]
 
 
 class OfflinePlanner:
-    """Maps briefing requests to the briefing plan; anything else gets what the bot can do."""
+    """Maps briefing requests to the briefing plan; anything else gets a notice.
+
+    Without a ``finder`` the customer is taken as typed and resolved by the plan's first step.
+    """
 
     name = "offline"
 
+    def __init__(self, finder: CustomerFinder | None = None) -> None:
+        self._finder = finder
+
     async def plan(self, objective: Objective, catalog: Catalog) -> PlanningResult:
-        text = clean_text(objective.text)
-        if is_help(text):
-            return Notice(
-                reason="help", title="What I can do", text=HELP_TEXT, suggestions=EXAMPLES
-            )
-        if not is_briefing(text):
-            return Notice(
-                reason="help",
-                title="I did not understand that",
-                text=f"I can't do “{text}” yet. {HELP_TEXT}",
-                suggestions=EXAMPLES,
-            )
-        subject = briefing_subject(text)
+        text = tidy(objective.text)
+        mentions = self._finder.find_in(text) if self._finder else []
+        reading = read(without(text, [(m.start, m.end) for m in mentions]), customers=len(mentions))
+        match reading.intent:
+            case "help":
+                return notices.help_notice()
+            case "thanks":
+                return notices.thanks()
+            case "unknown":
+                return notices.not_understood(text)
+            case "action":
+                return notices.cannot_act(reading.verb, _accounts(mentions))
+            case "briefing":
+                return self._briefing(text, reading, mentions, catalog)
+
+    def _briefing(
+        self, text: str, reading: Reading, mentions: Sequence[CustomerMention], catalog: Catalog
+    ) -> PlanningResult:
+        accounts = _accounts(mentions)
+        if len(accounts) == 1:
+            account = accounts[0]
+            plan = briefing_plan(account.name, account_id=account.account_id, focus=reading.focus)
+            return _checked(plan, catalog)
+        if accounts:
+            return _which_one(mentions)
+        subject = typed_subject(text, reading.subject.split())
         if not subject:
-            return Notice(
-                reason="unknown_customer",
-                title="Which customer?",
-                text="Tell me which customer to brief you on, e.g. `brief me on Acme`.",
-                suggestions=EXAMPLES,
-            )
-        return _checked(briefing_plan(subject), catalog)
+            return notices.which_customer()
+        if self._finder is None:
+            return _checked(briefing_plan(subject, focus=reading.focus), catalog)
+        return notices.unknown_customer(subject, self._finder.close_to(subject))
+
+
+def _accounts(mentions: Sequence[CustomerMention]) -> list[AccountRef]:
+    return list({m.account.account_id: m.account for m in mentions}.values())
+
+
+def _which_one(mentions: Sequence[CustomerMention]) -> Notice:
+    """Several customers: one name that fits several, or several names."""
+    spans: dict[tuple[int, int], list[CustomerMention]] = {}
+    for mention in mentions:
+        spans.setdefault((mention.start, mention.end), []).append(mention)
+    shared = next((group for group in spans.values() if len(group) > 1), None)
+    if shared is not None:
+        return notices.ambiguous(shared[0].text, [m.account for m in shared])
+    return notices.one_at_a_time(_accounts(mentions))
 
 
 def _checked(plan: PlanningResult, catalog: Catalog) -> PlanningResult:

@@ -1,0 +1,29 @@
+"""What the bot says it can do, and the examples it offers: one list for the help text, the
+App Home, ``/crosswire help``, the README and the tests that try every example."""
+
+from __future__ import annotations
+
+from typing import Final
+
+EXAMPLES: Final = (
+    "brief me on Acme before my 2pm",
+    "prep me for my call with Alex Morgan",
+    "how is Blue Harbor doing?",
+    "brief me on Lumen & Oak, especially the renewal",
+    "/crosswire brief acme.io",
+)
+CAPABILITIES: Final = (
+    "I build customer briefings from every system: CRM, mailbox, support desk, contracts, "
+    "product usage and billing, with risks called out and every fact sourced."
+)
+LANGUAGES: Final = "I understand English only, for now."
+HELP_TEXT: Final = (
+    f"{CAPABILITIES}\n"
+    "Name a customer any way you like (a name, a domain, a contact's name or email) and say "
+    "what you need: "
+    + ", ".join(f"`{e}`" for e in EXAMPLES[:3])
+    + f" or `{EXAMPLES[-1]}`. {LANGUAGES}"
+)
+CANNOT_ACT: Final = (
+    "I can only read your systems today: I can't send, schedule or change anything yet."
+)
