@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.slack_client import web_client
 from bot.wiring import Services, slack_bot
 from workflows.audit import RunDetail
+from workflows.clock import Clock
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test"
@@ -93,10 +94,12 @@ def block_texts(blocks: Any) -> str:
 
 
 @asynccontextmanager
-async def start_harness(settings: Settings) -> AsyncIterator[SlackHarness]:
+async def start_harness(
+    settings: Settings, *, clock: Clock | None = None
+) -> AsyncIterator[SlackHarness]:
     async with SlackWebApiStandIn(token=TOKEN) as standin:
         standin.add_user(DANA, "dana.reyes@northwind.example", "Dana Reyes")
         standin.add_user(STRANGER, "someone@elsewhere.example", "Some One")
         client = web_client(TOKEN, standin.base_url)
-        async with slack_bot(settings, client, signing_secret=SECRET) as bot:
+        async with slack_bot(settings, client, signing_secret=SECRET, clock=clock) as bot:
             yield SlackHarness(app=bot.app, standin=standin, services=bot.services)
