@@ -1,8 +1,10 @@
-"""The Bolt app: listeners registered, services put in each request's context, one error
-handler that turns anything unexpected into a polite line in Slack and a log entry."""
+"""The Bolt app: requests verified before anything else, listeners registered, services put in
+each request's context, one error handler that turns anything unexpected into a polite line in
+Slack (for requests Slack really sent) and a log entry."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,9 +17,26 @@ from bot.inbound import reply_channel
 from bot.intake import Intake
 from bot.listeners import register_all
 from bot.pacing import EdgeActivity
+from bot.verify import RequestVerifier, VerifiedOnly, is_verified
 
 log = structlog.get_logger(__name__)
 SORRY = "Sorry, something went wrong on my side. It is logged; please try again in a moment."
+
+
+class CrosswireApp(AsyncApp):
+    """Bolt's app with our verification in place of Bolt's: :class:`VerifiedOnly` runs before
+    authorization (Bolt's own verifier raises on a malformed timestamp, and the error handler
+    then saw an unverified body). ``verifier`` is what the HTTP screening checks with."""
+
+    def __init__(self, *, client: AsyncWebClient, verifier: RequestVerifier) -> None:
+        super().__init__(
+            client=client,
+            signing_secret=verifier.signing_secret,  # given, so Bolt never reads the environment
+            request_verification_enabled=False,
+            before_authorize=VerifiedOnly(verifier),
+            process_before_response=False,
+        )
+        self.verifier = verifier
 
 
 def build_app(
@@ -26,10 +45,12 @@ def build_app(
     signing_secret: str,
     intake: Intake,
     activity: EdgeActivity | None = None,
-) -> AsyncApp:
+    now: Callable[[], float] = time.time,
+) -> CrosswireApp:
     """The one Bolt app, for HTTP, Socket Mode and the sandbox alike. ``activity`` hears of
-    every request, so that runs can give way to acknowledgements (see :mod:`bot.pacing`)."""
-    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False)
+    every request, so that runs can give way to acknowledgements (see :mod:`bot.pacing`);
+    ``now`` is the clock request timestamps are checked against."""
+    app = CrosswireApp(client=client, verifier=RequestVerifier(signing_secret, now=now))
 
     async def provide_services(
         context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
@@ -45,9 +66,14 @@ def build_app(
     return app
 
 
-async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:
-    """The top-level handler: log with the trace, tell the requester plainly."""
+async def on_error(
+    error: Exception, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
+    """The top-level handler: log with the trace, tell the requester plainly. Only a verified
+    request has a requester: the channel in anyone else's body is nobody's to post into."""
     log.error("slack.unhandled_error", error=repr(error), exc_info=error)
+    if not is_verified(context):
+        return
     channel, thread = reply_channel(body)
     if channel is None:
         return

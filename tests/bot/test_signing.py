@@ -1,4 +1,5 @@
-"""Signing and payload builders, proven against slack_sdk's verifier and a real Bolt AsyncApp."""
+"""Signing and payload builders, proven against slack_sdk's verifier and a real Bolt AsyncApp;
+and Crosswire's own verification: nothing unverifiable reaches the app or makes it call Slack."""
 
 from __future__ import annotations
 
@@ -9,16 +10,24 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
+import aiohttp
 import pytest
+import structlog
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app import CrosswireApp, on_error
+from bot.http import EVENTS_PATH, bound_port, start_http
 from bot.sandbox import payloads
 from bot.sandbox.signing import sign, signed_headers
 from bot.sandbox.slack_api import SlackWebApiStandIn
+from bot.settings import Settings
+from bot.verify import VERIFIED, RequestVerifier
+from tests.harness import CHANNEL, DANA, SlackHarness, start_harness
 
 SECRET = "sandbox-signing-secret"
 
@@ -177,3 +186,162 @@ def test_block_action_payload_has_real_fields() -> None:
     assert body["message"]["ts"] == "1.2"
     assert body["actions"][0]["action_ts"]
     assert body["response_url"].startswith("https://")
+
+
+# ---------------------------------------------------------------- Crosswire's own verification
+
+NOW = 1_800_000_000.0
+BODY = payloads.app_mention("hi", user="U1", channel="C1").body
+
+
+def verifier() -> RequestVerifier:
+    return RequestVerifier(SECRET, now=lambda: NOW)
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "signature", "reason"),
+    [
+        (None, "v0=" + "0" * 64, "no timestamp"),
+        ("", "v0=" + "0" * 64, "no timestamp"),
+        ("abc", "v0=" + "0" * 64, "timestamp is not a whole number of seconds"),
+        ("1.5", "v0=" + "0" * 64, "timestamp is not a whole number of seconds"),
+        (" 1800000000", "v0=" + "0" * 64, "timestamp is not a whole number of seconds"),
+        ("-1800000000", "v0=" + "0" * 64, "timestamp is not a whole number of seconds"),
+        ("9" * 40, "v0=" + "0" * 64, "timestamp is not a whole number of seconds"),
+        (str(int(NOW) - 301), None, "timestamp is more than 5 minutes off"),
+        (str(int(NOW) + 301), None, "timestamp is more than 5 minutes off"),
+        (str(int(NOW)), None, "no signature"),
+        (str(int(NOW)), "", "no signature"),
+        (str(int(NOW)), "v1=" + "0" * 64, "signature is not v0= and hex"),
+        (str(int(NOW)), "v0=" + "Z" * 64, "signature is not v0= and hex"),
+        (str(int(NOW)), "v0=abc", "signature is not v0= and hex"),
+        (str(int(NOW)), "v0=" + "0" * 64, "signature does not match"),
+    ],
+)
+def test_unverifiable_headers_are_refused_with_a_reason(
+    timestamp: str | None, signature: str | None, reason: str
+) -> None:
+    assert verifier().refusal(BODY, timestamp, signature) == reason
+
+
+def test_a_signature_verifies_within_five_minutes_of_the_injected_clock() -> None:
+    for skew in (-300, 0, 300):
+        ts = int(NOW) + skew
+        assert verifier().refusal(BODY, str(ts), sign(BODY.encode(), SECRET, ts)) is None
+    other = sign(BODY.encode(), "another-secret", int(NOW))
+    assert verifier().refusal(BODY, str(int(NOW)), other) == "signature does not match"
+    assert RequestVerifier("").refusal(BODY, str(int(NOW)), other) is not None
+
+
+UNVERIFIABLE: list[dict[str, str]] = [
+    {"X-Slack-Request-Timestamp": "abc"},
+    {"X-Slack-Request-Timestamp": ""},
+    {"X-Slack-Request-Timestamp": "1.5", "X-Slack-Signature": "v0=" + "0" * 64},
+    {"X-Slack-Signature": "v0=" + "0" * 64},
+    {"X-Slack-Request-Timestamp": str(int(time.time()) - 600)},
+    {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=nothex"},
+    {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=" + "a" * 64},
+    {},
+]
+VICTIM = json.dumps(
+    {"type": "event_callback", "event": {"type": "app_mention", "channel": "CVICTIM", "ts": "1.1"}}
+)
+
+
+@pytest.fixture
+async def crosswire(settings: Settings) -> AsyncIterator[SlackHarness]:
+    async with start_harness(settings) as harness:
+        yield harness
+
+
+@pytest.mark.parametrize("headers", UNVERIFIABLE)
+async def test_an_unverifiable_request_dispatched_in_process_gets_401_and_no_web_api_call(
+    crosswire: SlackHarness, headers: dict[str, str]
+) -> None:
+    request_headers = bolt({**headers, "Content-Type": payloads.JSON})
+    resp = await crosswire.app.async_dispatch(
+        AsyncBoltRequest(body=VICTIM, headers=request_headers)
+    )
+    assert resp.status == 401
+    await asyncio.sleep(0.05)  # anything the request started would have called by now
+    assert crosswire.standin.calls == []
+
+
+async def test_the_curl_repro_over_http_gets_401_and_the_bot_posts_nothing(
+    crosswire: SlackHarness,
+) -> None:
+    runner = await start_http(crosswire.app, host="127.0.0.1", port=0)
+    url = f"http://127.0.0.1:{bound_port(runner)}{EVENTS_PATH}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for headers in UNVERIFIABLE:
+                sent = {**headers, "Content-Type": payloads.JSON}
+                async with session.post(url, data=VICTIM.encode(), headers=sent) as response:
+                    assert response.status == 401
+                    assert "Traceback" not in await response.text()
+    finally:
+        await runner.cleanup()
+    await asyncio.sleep(0.05)
+    assert crosswire.standin.calls == []
+
+
+async def test_a_refused_request_is_logged_once_with_its_reason_and_without_its_body(
+    crosswire: SlackHarness,
+) -> None:
+    runner = await start_http(crosswire.app, host="127.0.0.1", port=0)
+    url = f"http://127.0.0.1:{bound_port(runner)}{EVENTS_PATH}"
+    try:
+        with structlog.testing.capture_logs() as logs:
+            async with aiohttp.ClientSession() as session:
+                headers = {"X-Slack-Request-Timestamp": "abc", "Content-Type": payloads.JSON}
+                async with session.post(url, data=VICTIM.encode(), headers=headers) as response:
+                    assert response.status == 401
+    finally:
+        await runner.cleanup()
+    refused = [e for e in logs if e["event"] == "slack.request_refused"]
+    assert len(refused) == 1
+    assert refused[0]["reason"] == "timestamp is not a whole number of seconds"
+    assert refused[0]["remote"] == "127.0.0.1"
+    assert refused[0]["log_level"] == "warning"
+    assert "CVICTIM" not in json.dumps(logs, default=str)
+    assert not [e for e in logs if e["log_level"] == "error"]
+
+
+async def test_the_error_handler_apologises_only_for_verified_requests(
+    crosswire: SlackHarness,
+) -> None:
+    client = AsyncWebClient(base_url=crosswire.standin.base_url, token="xoxb-test")
+    body = json.loads(VICTIM)
+    await on_error(RuntimeError("boom"), body, AsyncBoltContext(), client)
+    assert crosswire.standin.calls == []
+    await on_error(RuntimeError("boom"), body, AsyncBoltContext({VERIFIED: True}), client)
+    [apology] = crosswire.standin.calls_to("chat.postMessage")
+    assert (apology.args["channel"], apology.args["thread_ts"]) == ("CVICTIM", "1.1")
+
+
+async def test_a_signed_request_still_reaches_the_app_and_is_marked_verified(
+    crosswire: SlackHarness,
+) -> None:
+    mention = payloads.app_mention("brief me on Acme", user=DANA, channel=CHANNEL)
+    assert (await crosswire.send(mention)).status == 200
+    assert await crosswire.wait_for_answers()
+
+
+async def test_a_verified_requests_text_arrives_without_nul_or_lone_surrogates(
+    slack: SlackWebApiStandIn,
+) -> None:
+    client = AsyncWebClient(base_url=slack.base_url, token="xoxb-sandbox")
+    app = CrosswireApp(client=client, verifier=RequestVerifier(SECRET))
+    seen: asyncio.Queue[str] = asyncio.Queue()
+
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any]) -> None:
+        await seen.put(event["text"])
+
+    payload = payloads.app_mention("brief\x00 me \ud800on Acme", user="U1", channel="C1")
+    body = payload.body.encode()
+    headers = signed_headers(body, SECRET, content_type=payload.content_type)
+    resp = await app.async_dispatch(AsyncBoltRequest(body=payload.body, headers=bolt(headers)))
+    assert resp.status == 200
+    text = await asyncio.wait_for(seen.get(), 2.0)
+    assert text.endswith("brief me \ufffdon Acme")
