@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from aiohttp import web
-from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
+
+from bot.screening import ScreenedSlackAppServer
 
 EVENTS_PATH = "/slack/events"
 
@@ -15,7 +16,8 @@ async def _healthz(_: web.Request) -> web.Response:
 
 async def start_http(app: AsyncApp, *, host: str, port: int) -> web.AppRunner:
     """Serve the app; returns the runner (``await runner.cleanup()`` to stop)."""
-    server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=host)
+    # Every POST to the events path is screened before Bolt parses it (bot/screening.py).
+    server = ScreenedSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=host)
     server.web_app.router.add_get("/healthz", _healthz)
     runner = web.AppRunner(server.web_app, access_log=None)
     await runner.setup()

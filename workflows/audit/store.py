@@ -20,6 +20,7 @@ from workflows.audit.tables import events, metadata, runs
 from workflows.clock import Clock, SystemClock
 from workflows.models import RunRequest
 from workflows.results import StepResult
+from workflows.sanitise import scrubbed
 
 
 def create_engine_for(url: str) -> AsyncEngine:
@@ -105,7 +106,8 @@ class AuditStore:
         rows = [_step_row(run_id, r, now) for r in steps or []]
         rows.append(event_row(run_id, "answer", at=now, status=status, detail=answer))
         await self._write(
-            update(runs).where(runs.c.run_id == run_id).values(**done), self._once(events, rows)
+            update(runs).where(runs.c.run_id == run_id).values(**scrubbed(done)),
+            self._once(events, rows),
         )
 
     async def record(
@@ -130,7 +132,8 @@ class AuditStore:
             dialect: Any = {"postgresql": postgresql, "sqlite": sqlite}.get(self._dialect)
             statement = dialect.insert(table).on_conflict_do_nothing() if dialect else insert(table)
             self._inserts[table.name] = statement
-        return statement, rows
+        # PostgreSQL refuses NUL in text: a record must never fail on what someone typed.
+        return statement, scrubbed(rows)
 
     async def _write(self, *statements: Any) -> None:
         async with self.engine.begin() as conn:
