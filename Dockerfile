@@ -1,5 +1,6 @@
 # Crosswire: `docker build -t crosswire . && docker run -p 3000:3000 -e SLACK_BOT_TOKEN=…
-# -e SLACK_SIGNING_SECRET=… crosswire` (or SLACK_APP_TOKEN for Socket Mode).
+# -e SLACK_SIGNING_SECRET=… crosswire` (or SLACK_APP_TOKEN for Socket Mode). Incomplete Slack
+# settings or an unusable database stop the container at once with one line in its log.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -16,7 +17,9 @@ RUN pip install . \
 USER crosswire
 VOLUME ["/data"]
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=3s \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/healthz')"
+# /readyz answers 200 only while the database answers (503 otherwise), in every mode: Socket
+# Mode serves it on --port too. Orchestrators with separate probes: /healthz for liveness.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/readyz')"
 
 CMD ["crosswire", "serve", "--port", "3000", "--no-chat"]

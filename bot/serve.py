@@ -3,6 +3,8 @@
 Socket Mode when ``SLACK_APP_TOKEN`` is set; HTTP on ``--port`` (path ``/slack/events``)
 when ``SLACK_SIGNING_SECRET`` is set; otherwise a sandbox workspace: a local Slack Web API
 stand-in, the HTTP endpoint, and a terminal chat that drives the app with signed requests.
+Every mode serves ``/healthz`` and ``/readyz`` on ``--port`` (see :mod:`bot.health`), and
+every mode's Web API calls share one HTTP session.
 """
 
 from __future__ import annotations
@@ -12,16 +14,21 @@ import secrets
 import signal
 import sys
 
+import aiohttp
 import structlog
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse as SlackResponse
 
-from bot.http import EVENTS_PATH, bound_port, start_http
+from bot.health import Readiness, database_readiness
+from bot.http import EVENTS_PATH, bound_port, start_health, start_http
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
-from bot.slack_client import web_client
-from bot.wiring import slack_bot
+from bot.slack_client import shared_web_client
+from bot.startup import StartupError
+from bot.wiring import SlackBot, slack_bot
 
 log = structlog.get_logger(__name__)
 
@@ -31,7 +38,7 @@ async def serve(settings: Settings, *, host: str, port: int, chat: bool | None =
     default it is on when stdin is a terminal."""
     match settings.slack_mode:
         case "socket":
-            await _serve_socket(settings)
+            await _serve_socket(settings, host=host, port=port)
         case "http":
             await _serve_http(settings, host=host, port=port)
         case "sandbox":
@@ -54,58 +61,90 @@ async def until_stopped() -> None:
             loop.remove_signal_handler(signum)
 
 
-def _client(settings: Settings) -> AsyncWebClient:
-    if settings.slack_bot_token is None:
-        raise SystemExit("SLACK_BOT_TOKEN is required with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET")
-    return web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+def _bot_token(settings: Settings) -> str:
+    # Settings refuse Socket Mode or HTTP without a bot token; this only narrows the type.
+    assert settings.slack_bot_token is not None
+    return settings.slack_bot_token.get_secret_value()
 
 
-async def _serve_socket(settings: Settings) -> None:
-    client = _client(settings)
+async def _check_bot_token(client: AsyncWebClient) -> None:
+    """Ask Slack who the token belongs to before serving, so a wrong or revoked token is
+    one line at start rather than a failure at the first message."""
+    try:
+        await client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response, SlackResponse) else None
+        raise StartupError(f"SLACK_BOT_TOKEN: Slack refused it ({error or exc})") from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise StartupError(
+            f"SLACK_API_URL: cannot reach Slack's Web API at {client.base_url} ({exc or 'timeout'})"
+        ) from None
+
+
+async def _serve_socket(settings: Settings, *, host: str, port: int) -> None:
     assert settings.slack_app_token is not None
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    async with slack_bot(settings, client, signing_secret=secret, replica=True) as bot:
-        log.info("serve.socket_mode")
-        handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
+    async with shared_web_client(_bot_token(settings), settings.slack_api_url) as client:
+        await _check_bot_token(client)
+        async with slack_bot(settings, client, signing_secret=secret, replica=True) as bot:
+            runner = await start_health(_readiness(bot), host=host, port=port)
+            handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
+            try:
+                await _connect(handler)
+                log.info("serve.socket_mode", health=f"http://{host}:{bound_port(runner)}")
+                await until_stopped()
+            finally:
+                await handler.close_async()  # type: ignore[no-untyped-call]
+                await runner.cleanup()
+
+
+async def _connect(handler: AsyncSocketModeHandler) -> None:
+    try:
         await handler.connect_async()  # type: ignore[no-untyped-call]
-        try:
-            await until_stopped()
-        finally:
-            await handler.close_async()  # type: ignore[no-untyped-call]
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response, SlackResponse) else None
+        raise StartupError(f"SLACK_APP_TOKEN: Slack refused it ({error or exc})") from None
 
 
 async def _serve_http(settings: Settings, *, host: str, port: int) -> None:
-    client = _client(settings)
     assert settings.slack_signing_secret is not None
     secret = settings.slack_signing_secret.get_secret_value()
-    async with slack_bot(settings, client, signing_secret=secret, replica=True) as bot:
-        runner = await start_http(bot.app, host=host, port=port)
-        log.info("serve.http", url=f"http://{host}:{bound_port(runner)}{EVENTS_PATH}")
-        try:
-            await until_stopped()
-        finally:
-            await runner.cleanup()
+    async with shared_web_client(_bot_token(settings), settings.slack_api_url) as client:
+        await _check_bot_token(client)
+        async with slack_bot(settings, client, signing_secret=secret, replica=True) as bot:
+            runner = await start_http(bot.app, host=host, port=port, ready=_readiness(bot))
+            log.info("serve.http", url=f"http://{host}:{bound_port(runner)}{EVENTS_PATH}")
+            try:
+                await until_stopped()
+            finally:
+                await runner.cleanup()
 
 
 async def _serve_sandbox(settings: Settings, *, host: str, port: int, chat_repl: bool) -> None:
     secret = secrets.token_hex(16)
-    async with SlackWebApiStandIn() as standin:
-        client = web_client("xoxb-sandbox", standin.base_url)
-        async with slack_bot(settings, client, signing_secret=secret, replica=True) as bot:
-            chat = SandboxChat(app=bot.app, standin=standin, signing_secret=secret)
-            chat.attach()
-            runner = await start_http(bot.app, host=host, port=port)
-            print(
-                f"No Slack settings: sandbox workspace. Events endpoint "
-                f"http://{host}:{bound_port(runner)}{EVENTS_PATH} (signing secret {secret}).",
-                file=sys.stderr,
-            )
-            try:
-                if chat_repl:
-                    await chat.repl()
-                else:
-                    await until_stopped()
-            finally:
-                await runner.cleanup()
+    async with (
+        SlackWebApiStandIn() as standin,
+        shared_web_client("xoxb-sandbox", standin.base_url) as client,
+        slack_bot(settings, client, signing_secret=secret, replica=True) as bot,
+    ):
+        chat = SandboxChat(app=bot.app, standin=standin, signing_secret=secret)
+        chat.attach()
+        runner = await start_http(bot.app, host=host, port=port, ready=_readiness(bot))
+        print(
+            f"No Slack settings: sandbox workspace. Events endpoint "
+            f"http://{host}:{bound_port(runner)}{EVENTS_PATH} (signing secret {secret}).",
+            file=sys.stderr,
+        )
+        try:
+            if chat_repl:
+                await chat.repl()
+            else:
+                await until_stopped()
+        finally:
+            await runner.cleanup()
+
+
+def _readiness(bot: SlackBot) -> Readiness:
+    return database_readiness(bot.services.audit.engine)

@@ -9,7 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,8 +25,13 @@ from pydantic_settings import (
 )
 
 from connectors.demo import DemoBehaviour
+from workflows.database_url import audit_url
 
 DEFAULT_STATE_DIR = Path(".crosswire")
+BOT_TOKEN_PREFIX = "xoxb-"
+BOT_TOKEN_HINT = "the Bot User OAuth Token, under OAuth & Permissions in the app's settings"
+APP_TOKEN_PREFIX = "xapp-"
+APP_TOKEN_HINT = "an app-level token with connections:write, under Basic Information"
 
 
 def _env(*names: str) -> AliasChoices:
@@ -34,7 +46,7 @@ class Settings(BaseSettings):
     )
 
     state_dir: Path = Field(DEFAULT_STATE_DIR, validation_alias=_env("CROSSWIRE_STATE_DIR"))
-    database_url: str = Field("", validation_alias=_env("CROSSWIRE_DATABASE_URL"))
+    database_url: str = Field("", validation_alias=_env("CROSSWIRE_DATABASE_URL"), repr=False)
     executor_id: str = Field("local", validation_alias=_env("CROSSWIRE_EXECUTOR_ID"))
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
@@ -63,6 +75,47 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", validation_alias=_env("CROSSWIRE_LOG_FORMAT")
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_usable(cls, value: str) -> str:
+        return audit_url(value) if value.strip() else ""
+
+    @field_validator(
+        "slack_bot_token", "slack_app_token", "slack_signing_secret", "slack_api_url", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `SLACK_SIGNING_SECRET=` in an env file or a compose file means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        return _token_shaped(value, BOT_TOKEN_PREFIX, BOT_TOKEN_HINT)
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        return _token_shaped(value, APP_TOKEN_PREFIX, APP_TOKEN_HINT)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().startswith(("http://", "https://")):
+            raise ValueError("should be an http:// or https:// URL, e.g. https://slack.com/api/")
+        return value.strip() if value else value
+
+    @model_validator(mode="after")
+    def _slack_settings_complete(self) -> Settings:
+        problem = slack_settings_problem(
+            bot=self.slack_bot_token is not None,
+            app=self.slack_app_token is not None,
+            signing=self.slack_signing_secret is not None,
+        )
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @field_validator("demo_latency")
     @classmethod
@@ -108,18 +161,47 @@ class Settings(BaseSettings):
         return "sandbox"
 
 
+def slack_settings_problem(*, bot: bool, app: bool, signing: bool) -> str | None:
+    """What is missing from the Slack settings, naming the variables; ``None`` if they make a
+    mode (Socket Mode, HTTP, or none at all for the sandbox)."""
+    if bot and not (app or signing):
+        return (
+            "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is: "
+            "set SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP, "
+            "or unset SLACK_BOT_TOKEN for the local sandbox"
+        )
+    if not bot and (app or signing):
+        given = "SLACK_APP_TOKEN" if app else "SLACK_SIGNING_SECRET"
+        return (
+            f"{given} is set but SLACK_BOT_TOKEN is not: set SLACK_BOT_TOKEN "
+            f"({BOT_TOKEN_PREFIX}…, {BOT_TOKEN_HINT}), or unset {given} for the local sandbox"
+        )
+    return None
+
+
+def _token_shaped(value: SecretStr | None, prefix: str, hint: str) -> SecretStr | None:
+    if value is None:
+        return None
+    token = value.get_secret_value().strip()
+    if not token.startswith(prefix):
+        raise ValueError(f"should start with {prefix} ({hint})")
+    return SecretStr(token)
+
+
 def environment_names() -> list[str]:
     """Every environment variable Crosswire reads (tests and benchmarks clear them)."""
     return [name for field in Settings.model_fields for name in environment_names_of(field)]
 
 
 def explain(error: ValidationError) -> str:
-    """A settings error as a person can act on it: which variable, and what is wrong."""
+    """A settings error as a person can act on it: one line per problem, each naming the
+    variable and what is wrong (never the value: it may be a secret)."""
     lines = []
-    for problem in error.errors():
+    for problem in error.errors(include_input=False):
+        message = problem["msg"].removeprefix("Value error, ")
         field = str(problem["loc"][0]) if problem["loc"] else ""
-        names = environment_names_of(field) or [field]
-        lines.append(f"{' / '.join(names)}: {problem['msg'].removeprefix('Value error, ')}")
+        names = environment_names_of(field) or ([field] if field else [])
+        lines.append(f"{' / '.join(names)}: {message}" if names else message)
     return "\n".join(lines)
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import tomllib
 from collections.abc import Sequence
 
 from pydantic import ValidationError
 
 from bot.logging import configure_logging
 from bot.settings import Settings, explain
+from bot.slack_client import forget_slack_environment
+from bot.startup import StartupError, check_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,24 +60,44 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; exit code 2 (and one line per problem) for settings that cannot work."""
     args = _parser().parse_args(argv)
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        print(f"crosswire: invalid settings\n{explain(exc)}", file=sys.stderr)
+    settings = _settings()
+    if settings is None:
         return 2
+    forget_slack_environment()
     quiet = args.command in ("ask", "audit")
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
         settings.log_format,
+
     )
     try:
         return asyncio.run(_dispatch(args, settings))
+    except StartupError as exc:
+        _complain(str(exc))
+        return 2
     except KeyboardInterrupt:
         return 130
 
 
+def _settings() -> Settings | None:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for line in explain(exc).splitlines():
+            _complain(line)
+    except tomllib.TOMLDecodeError as exc:
+        _complain(f"crosswire.toml: {exc}")
+    return None
+
+
+def _complain(line: str) -> None:
+    print(f"crosswire: {line}", file=sys.stderr)
+
+
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    await check_settings(settings)
     if args.command == "serve":
         from bot.serve import serve
 

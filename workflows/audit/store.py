@@ -18,13 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from workflows.audit.records import AuditEvent, RunDetail, RunStatus, RunSummary
 from workflows.audit.tables import events, metadata, runs
 from workflows.clock import Clock, SystemClock
+from workflows.database_url import audit_url
 from workflows.models import RunRequest
 from workflows.results import StepResult
-from workflows.sanitise import scrubbed
 
 
 def create_engine_for(url: str) -> AsyncEngine:
-    """An async engine for ``url``; SQLite gets WAL, a busy timeout and its folder created."""
+    """An async engine for ``url`` in any form :mod:`workflows.database_url` accepts (the async
+    driver is chosen here); SQLite gets WAL, a busy timeout and its folder created."""
+    url = audit_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
@@ -106,8 +108,7 @@ class AuditStore:
         rows = [_step_row(run_id, r, now) for r in steps or []]
         rows.append(event_row(run_id, "answer", at=now, status=status, detail=answer))
         await self._write(
-            update(runs).where(runs.c.run_id == run_id).values(**scrubbed(done)),
-            self._once(events, rows),
+            update(runs).where(runs.c.run_id == run_id).values(**done), self._once(events, rows)
         )
 
     async def record(
@@ -132,8 +133,7 @@ class AuditStore:
             dialect: Any = {"postgresql": postgresql, "sqlite": sqlite}.get(self._dialect)
             statement = dialect.insert(table).on_conflict_do_nothing() if dialect else insert(table)
             self._inserts[table.name] = statement
-        # PostgreSQL refuses NUL in text: a record must never fail on what someone typed.
-        return statement, scrubbed(rows)
+        return statement, rows
 
     async def _write(self, *statements: Any) -> None:
         async with self.engine.begin() as conn:

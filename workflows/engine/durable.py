@@ -18,7 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from dbos import DBOS, DBOSConfig
-from sqlalchemy.engine import make_url
+
+from workflows.database_url import system_url
 
 WORKFLOW_VERSION = "crosswire-2026.11"
 SQLITE_POLL_S = 0.05
@@ -33,12 +34,10 @@ class DurableSettings:
 
 
 def system_database_url(database_url: str, sqlite_file: str) -> str:
-    """DBOS's own database beside the audit's: PostgreSQL shares it (schema ``dbos``),
-    SQLite gets its own file (``sqlite_file``)."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        return f"sqlite:///{sqlite_file}"
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """DBOS's own database beside the audit's: PostgreSQL shares it (schema ``dbos``, through
+    psycopg), SQLite gets its own file (``sqlite_file``). ``database_url`` may be in any form
+    :mod:`workflows.database_url` accepts."""
+    return system_url(database_url, sqlite_file)
 
 
 def dbos_config(settings: DurableSettings) -> DBOSConfig:
