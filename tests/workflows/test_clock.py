@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +59,29 @@ def test_a_manual_clock_does_not_advance_backwards() -> None:
 def test_both_are_clocks() -> None:
     clocks: list[Clock] = [SystemClock(), ManualClock(START)]
     assert all(c.now().tzinfo is not None for c in clocks)
+
+
+WALL_CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today")}
+WALL_CLOCK_CALLS |= {("date", "today"), ("time", "time")}
+
+
+def _wall_clock_reads(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        match node:
+            case ast.Call(func=ast.Attribute(value=ast.Name(id=owner), attr=attr)) if (
+                owner,
+                attr,
+            ) in WALL_CLOCK_CALLS:
+                found.append(f"{path}:{node.lineno}: {owner}.{attr}()")
+    return found
+
+
+def test_only_the_system_clock_reads_the_wall_clock() -> None:
+    """Everything else takes "now" from the injected clock. (The sandbox stamps Slack's own
+    message timestamps and signatures, which are Slack's wall-clock protocol, not our time.)"""
+    root = Path(__file__).resolve().parents[2]
+    allowed = {root / "workflows" / "clock.py"} | set((root / "bot" / "sandbox").rglob("*.py"))
+    files = [f for pkg in ("bot", "workflows", "connectors") for f in (root / pkg).rglob("*.py")]
+    reads = [r for f in sorted(files) if f not in allowed for r in _wall_clock_reads(f)]
+    assert reads == []
