@@ -70,7 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
         settings.log_format,
-
     )
     try:
         return asyncio.run(_dispatch(args, settings))
