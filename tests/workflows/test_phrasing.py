@@ -95,10 +95,10 @@ async def test_a_briefing_on_the_customer_named(
 ) -> None:
     plan = await plan_for(world, text)
     assert isinstance(plan, Plan), plan
-    assert (plan.workflow, plan.subject) == ("briefing", account)
+    assert plan.workflow == "briefing"
     resolve = plan.step("account")
     assert resolve.operation == "directory.resolve_account"
-    assert resolve.args == {"query": account, "account_id": resolve.args["account_id"]}
+    assert resolve.args == {"query": plan.subject, "account_id": resolve.args["account_id"]}
     directory, _ = world
     found = directory.account(resolve.args["account_id"])
     assert found is not None and found.name == account
@@ -114,13 +114,31 @@ async def test_the_resolution_step_is_exact(world: tuple[IdentityDirectory, Cata
         operation.input_model.model_validate(plan.step("account").args), context
     )
     assert resolved.account is not None and resolved.account.name == "Summit Health Systems"
-    assert resolved.query == "Summit Health Systems"
+    assert resolved.query == "Summit Health"
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("brief me on Acme", "Acme"),
+        ("brief acme.io", "acme.io"),
+        ("how is Blue Harbor doing?", "Blue Harbor"),
+        ("prep me for my call with Alex Morgan", ACME),
+        ("brief me on Blue Harbour", BLUE),
+        ("alex.morgan@acme.io", ACME),
+    ],
+)
+async def test_the_subject_is_the_customer_as_named(
+    world: tuple[IdentityDirectory, Catalog], text: str, subject: str
+) -> None:
+    plan = await plan_for(world, text)
+    assert isinstance(plan, Plan) and plan.subject == subject
 
 
 async def test_a_focus_is_not_part_of_the_name(world: tuple[IdentityDirectory, Catalog]) -> None:
     text = "brief me on Acme, especially the renewal and the open tickets"
     plan = await plan_for(world, text)
-    assert isinstance(plan, Plan) and plan.subject == ACME
+    assert isinstance(plan, Plan) and plan.subject == "Acme"
     assert plan.summary.endswith("focus: contracts, support")
 
 
@@ -284,7 +302,8 @@ async def test_escaped_names_find_their_customer(
     world: tuple[IdentityDirectory, Catalog],
 ) -> None:
     plan = await plan_for(world, clean_text("<@U0CROSSWIRE> brief me on Lumen &amp; Oak"))
-    assert isinstance(plan, Plan) and plan.subject == LUMEN
+    assert isinstance(plan, Plan) and plan.subject == "Lumen & Oak"
+    assert plan.step("account").args["account_id"] == "acct-0012"
 
 
 async def test_without_a_finder_the_subject_is_taken_as_typed(demo_catalog: Catalog) -> None:

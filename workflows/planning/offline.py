@@ -55,7 +55,8 @@ class OfflinePlanner:
         accounts = _accounts(mentions)
         if len(accounts) == 1:
             account = accounts[0]
-            plan = briefing_plan(account.name, account_id=account.account_id, focus=reading.focus)
+            subject = _subject_of(mentions[0])
+            plan = briefing_plan(subject, account_id=account.account_id, focus=reading.focus)
             return _checked(plan, catalog)
         if accounts:
             return _which_one(mentions)
@@ -65,6 +66,12 @@ class OfflinePlanner:
         if self._finder is None:
             return _checked(briefing_plan(subject, focus=reading.focus), catalog)
         return notices.unknown_customer(subject, self._finder.close_to(subject))
+
+
+def _subject_of(mention: CustomerMention) -> str:
+    """The customer as the requester named it ("Acme", "acme.io"), or its CRM name when
+    they named a person or misspelt it ("Alex Morgan", "Blue Harbour")."""
+    return mention.text if mention.how in ("name", "partial", "domain") else mention.account.name
 
 
 def _accounts(mentions: Sequence[CustomerMention]) -> list[AccountRef]:
