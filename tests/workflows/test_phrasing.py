@@ -229,6 +229,25 @@ async def test_a_near_name_gets_a_plausible_suggestion(
     assert "Did you mean *Quantum Freight Inc.*?" in notice.text
 
 
+async def test_a_longer_name_than_a_customers_is_not_that_customer(
+    world: tuple[IdentityDirectory, Catalog],
+) -> None:
+    notice = await plan_for(world, "brief me on Acme Health")
+    assert isinstance(notice, Notice) and notice.reason == "unknown_customer"
+    assert notice.title == "I couldn't find a customer called “Acme Health”"
+    assert notice.suggestions[0] == "brief me on Acme Corporation"
+
+
+@pytest.mark.parametrize(
+    "text", ["brief me on Acme Thursday", "brief me on Acme Renewal", "How is Acme Doing?"]
+)
+async def test_request_words_after_a_name_are_not_part_of_it(
+    world: tuple[IdentityDirectory, Catalog], text: str
+) -> None:
+    plan = await plan_for(world, text)
+    assert isinstance(plan, Plan) and plan.subject == "Acme"
+
+
 @pytest.mark.parametrize("text", ["brief me", "prep me for my 2pm", "give me a status update"])
 async def test_a_briefing_without_a_customer_asks_which(
     world: tuple[IdentityDirectory, Catalog], text: str

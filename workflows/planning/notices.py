@@ -63,7 +63,11 @@ def which_customer() -> Notice:
 
 
 def unknown_customer(subject: str, close: Sequence[AccountRef]) -> Notice:
-    hint = f" Did you mean {_names(close)}?" if close else " Which customer did you mean?"
+    hint = (
+        f" Did you mean {_names(close)}?"
+        if close
+        else " Which customer did you mean? A domain or a contact's email address works too."
+    )
     return Notice(
         reason="unknown_customer",
         title=f"I couldn't find a customer called “{subject}”",

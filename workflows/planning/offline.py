@@ -15,7 +15,14 @@ from workflows.models import Objective
 from workflows.plan import validate_plan
 from workflows.planning import notices
 from workflows.planning.help import EXAMPLES, HELP_TEXT
-from workflows.planning.phrasing import Reading, read, tidy, typed_subject, without
+from workflows.planning.phrasing import (
+    Reading,
+    name_goes_on,
+    read,
+    tidy,
+    typed_subject,
+    without,
+)
 from workflows.planning.protocol import PlanningResult
 from workflows.ports import CustomerFinder
 
@@ -55,6 +62,10 @@ class OfflinePlanner:
         accounts = _accounts(mentions)
         if len(accounts) == 1:
             account = accounts[0]
+            longer = name_goes_on(text, mentions[-1].end) if mentions[-1].how == "name" else ""
+            if longer and self._finder is not None:
+                typed = f"{mentions[-1].text} {longer}"
+                return notices.unknown_customer(typed, self._finder.close_to(typed))
             subject = _subject_of(mentions[0])
             plan = briefing_plan(subject, account_id=account.account_id, focus=reading.focus)
             return _checked(plan, catalog)

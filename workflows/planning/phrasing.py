@@ -18,6 +18,7 @@ from workflows.planning.vocabulary import (
     ACTION_VERBS,
     ACTS_ON_ME,
     BRIEFING_NOUNS,
+    CALENDAR,
     CLAUSE_WORDS,
     FILLER,
     FOCUS_TOPICS,
@@ -136,7 +137,7 @@ def _action_verb(words: list[str]) -> str:
 
 
 def _to_be_told(verb: str, following: str, rest: list[str]) -> bool:
-    """"Send me a rundown", "tell me about …": the requester asks to be told something."""
+    """ "Send me a rundown", "tell me about …": the requester asks to be told something."""
     if following not in TO_ME or verb in ACTS_ON_ME:
         return False
     return any(w in BRIEFING_NOUNS or w in TELLING_WORDS for w in rest)
@@ -181,6 +182,17 @@ def _looks_like_a_name(words: list[str], subject: str) -> bool:
     if any(w in ACTION_VERBS or w in FOCUS_TOPICS for w in content):
         return False
     return bool(subject) and len(content) == len(subject.split()) and len(content) <= 4
+
+
+def name_goes_on(text: str, end: int) -> str:
+    """The longer name typed when a customer's name is followed by a capitalised word that is
+    not a word of requests ("Acme Health"): someone else, perhaps; "" when the name ends."""
+    following = re.match(r"\s+([A-Z][a-z]+)\b", text[end:])
+    if following is None:
+        return ""
+    word = following.group(1).lower()
+    known = FILLER | LEAD_INS | ACTION_VERBS | CALENDAR | FOCUS_TOPICS.keys() | TELLING_WORDS
+    return "" if word in known or _TIME.match(word) else following.group(1)
 
 
 def typed_subject(text: str, words: Sequence[str] = ()) -> str:

@@ -107,3 +107,8 @@ FILLER: Final = _words(
     today's tomorrow tomorrow's tonight morning afternoon evening this next upcoming speed
     anything know should need latest there it"""
 )
+# Capitalised words that may follow a customer's name without being part of it.
+CALENDAR: Final = _words(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december"
+)
