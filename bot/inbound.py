@@ -12,9 +12,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from workflows.models import TriggerKind
 
+# Slack itself takes messages up to 40,000 characters; an objective is a sentence or two, so
+# anything past this is refused with a clear answer before it costs a run (and its memory).
+MAX_ASK_CHARS = 4_000
+
 
 class SlackAsk(BaseModel):
-    """One request typed in Slack, ready to become an objective."""
+    """One request typed in Slack, ready to become an objective.
+
+    ``response_url`` is a slash command's way back to the person who typed it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -24,6 +30,12 @@ class SlackAsk(BaseModel):
     channel: str
     thread_ts: str | None
     user_id: str
+    response_url: str | None = None
+
+    @property
+    def too_long(self) -> bool:
+        """Whether the text is longer than an objective may be (:data:`MAX_ASK_CHARS`)."""
+        return len(self.text) > MAX_ASK_CHARS
 
 
 class _Event(BaseModel):
@@ -47,6 +59,7 @@ class _Command(BaseModel):
     channel_id: str
     trigger_id: str
     text: str = ""
+    response_url: str | None = None
 
 
 def event_ask(body: dict[str, Any], trigger: TriggerKind) -> SlackAsk | None:
@@ -80,6 +93,7 @@ def command_ask(command: dict[str, Any]) -> SlackAsk | None:
         channel=parsed.channel_id,
         thread_ts=None,
         user_id=parsed.user_id,
+        response_url=parsed.response_url or None,
     )
 
 

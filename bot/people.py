@@ -1,13 +1,21 @@
-"""Who is asking: a Slack user, through their profile email, to a person in the directory."""
+"""Who is asking: a Slack user, through their profile email, to a person in the directory.
+
+Only the directory (or Slack saying it has no such user) can refuse someone. When Slack
+blinks instead (429s past the client's retries, a 5xx, a timeout), that is
+:class:`RequesterUnavailable`: nothing is cached, and the person is asked to try again.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import aiohttp
 import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.slack_errors import delivery_error
 from connectors.identity import IdentityDirectory
 from workflows.models import Principal
 
@@ -20,6 +28,10 @@ class UnknownRequester(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class RequesterUnavailable(Exception):
+    """Slack could not say who the user is right now; asking again later may work."""
 
 
 @dataclass
@@ -49,16 +61,7 @@ class SlackPeople:
         return principal
 
     async def _email(self, user_id: str) -> str:
-        try:
-            response = await self.client.users_info(user=user_id)
-        except SlackApiError as exc:
-            log.warning("slack.users_info_failed", user=user_id, error=exc.response.get("error"))
-            error = exc.response.get("error")
-            if error in ("user_not_found", "users_not_found"):
-                raise UnknownRequester("Slack does not know your user id") from None
-            raise UnknownRequester(
-                f"Slack would not tell me who you are right now ({error})"
-            ) from None
+        response = await self._users_info(user_id)
         profile = (response.get("user") or {}).get("profile") or {}
         email = profile.get("email")
         if not email:
@@ -66,3 +69,15 @@ class SlackPeople:
                 "your Slack profile has no email I can read (the app needs users:read.email)"
             )
         return str(email)
+
+    async def _users_info(self, user_id: str) -> AsyncSlackResponse:
+        try:
+            return await self.client.users_info(user=user_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            error = delivery_error(exc)
+        log.warning("slack.users_info_failed", user=user_id, error=str(error))
+        if error.retryable:
+            raise RequesterUnavailable(str(error)) from None
+        if error.code in ("user_not_found", "users_not_found"):
+            raise UnknownRequester("Slack does not know your user id") from None
+        raise UnknownRequester(f"Slack would not tell me who you are ({error.code})") from None

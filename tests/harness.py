@@ -80,6 +80,23 @@ class SlackHarness:
                     return detail
                 await asyncio.sleep(0.02)
 
+    def command(
+        self, text: str, *, user: str = DANA, channel: str = CHANNEL, **kw: str
+    ) -> payloads.Payload:
+        """A ``/crosswire`` command whose ``response_url`` the stand-in serves and records."""
+        url = self.standin.response_url(channel, user)
+        return payloads.slash_command(
+            text, user_id=user, channel_id=channel, response_url=url, **kw
+        )
+
+    def only_for(self, user: str) -> list[dict[str, Any]]:
+        """What was shown to ``user`` alone: ephemeral messages and responses to commands."""
+        return self.standin.ephemerals(user)
+
+    async def wait_only_for(self, user: str, count: int = 1) -> list[dict[str, Any]]:
+        await self.standin.wait_for(lambda _: len(self.only_for(user)) >= count, 15.0)
+        return self.only_for(user)
+
     def thread(self, channel: str, thread_ts: str) -> list[PostedMessage]:
         return [
             m

@@ -29,12 +29,17 @@ TriggerKind = Literal["slack_mention", "slack_dm", "slack_command", "cli", "sche
 
 
 class ReplyTarget(Model):
-    """Where progress and the answer go. ``channel`` is empty for the CLI."""
+    """Where progress and the answer go. ``channel`` is empty for the CLI.
+
+    ``user_id`` is who asked (what concerns only them is shown to them alone);
+    ``response_url`` is a slash command's way back to that person, which works even where
+    the bot may not post."""
 
     kind: Literal["slack", "cli"]
     channel: str = ""
     thread_ts: str | None = None
     user_id: str | None = None
+    response_url: str | None = None
 
 
 class Objective(Model):

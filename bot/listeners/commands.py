@@ -1,6 +1,9 @@
 """``/crosswire brief Acme`` and ``/crosswire help``.
 
-The command is acknowledged first, with an ephemeral line; help is answered in the ack itself.
+The command is acknowledged first, with an ephemeral line; help is answered in the ack itself,
+and so is a text too long to be an objective (the refusal is still recorded). Everything else
+the run has to say reaches the person who typed the command through its ``response_url``
+when it concerns only them, or the bot cannot post in the channel.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.inbound import command_ask
-from bot.intake import intake_of
+from bot.intake import intake_of, run_id_for, too_long_notice
 from bot.render.blocks import notice_blocks
 from workflows.answers import Notice
 from workflows.planning.offline import EXAMPLES, HELP_TEXT
@@ -23,6 +26,11 @@ async def on_command(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltC
     ask = command_ask(command)
     if not text or text.lower() in {"help", "?"} or ask is None:
         await ack(text=HELP.text, blocks=notice_blocks(HELP))
+        return
+    if ask.too_long:
+        notice = too_long_notice(run_id_for(ask), len(ask.text))
+        await ack(text=f"{notice.title}. {notice.text}", blocks=notice_blocks(notice))
+        await intake_of(context).handle(ask, told=True)
         return
     await ack(text=f"On it: `{text}`")
     await intake_of(context).handle(ask)

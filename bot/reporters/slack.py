@@ -3,6 +3,8 @@
 Progress edits are coalesced per message (one ``chat.update`` in flight, the newest state
 wins) so six systems finishing at once cost one or two edits, not six, and stay well inside
 Slack's rate limits. A failed edit is logged and dropped: progress is best effort.
+
+Where the answer goes (the thread, or the asker alone) is :mod:`bot.reporters.replies`.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from bot.render.blocks import (
     progress_blocks,
     progress_text,
 )
+from bot.reporters.replies import Message, SlackReplies
 from workflows.answers import Briefing, Notice
-from workflows.errors import DeliveryError
 from workflows.models import RunRequest
 from workflows.ports import Progress
 
@@ -108,24 +110,26 @@ class SlackReporter:
             text, blocks = briefing_fallback(answer), briefing_blocks(answer)
         else:
             text, blocks = f"{answer.title}. {answer.text}", notice_blocks(answer)
-        await self._call(
-            self.client.chat_postMessage(
-                channel=reply.channel,
-                thread_ts=reply.thread_ts or handle,
-                text=text,
-                blocks=_dicts(blocks),
-                unfurl_links=False,
-                metadata=answer_metadata(request.run_id),
-            )
-        )
+        message = Message(text, blocks, answer_metadata(request.run_id))
+        await self._show(request, handle, answer, message)
+
+    async def _show(
+        self, request: RunRequest, handle: str | None, answer: Briefing | Notice, message: Message
+    ) -> None:
+        """A briefing goes to the thread, and so does a notice that completes a progress message
+        already there; any other notice concerns only the person who asked, and goes to them."""
+        replies, objective = self.replies, request.objective
+        if isinstance(answer, Notice) and handle is None:
+            await replies.tell(objective, message)
+        else:
+            await replies.publish(objective, message, thread_ts=objective.reply.thread_ts or handle)
 
     async def _call(self, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
-        try:
-            return await call
-        except SlackApiError as exc:
-            raise DeliveryError(f"Slack refused the message: {exc.response.get('error')}") from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryError(f"Slack could not be reached: {exc!r}") from exc
+        return await self.replies.call(call)
+
+    @property
+    def replies(self) -> SlackReplies:
+        return SlackReplies(self.client)
 
     async def _settle(self, handle: str | None) -> None:
         """Let the last progress edit land before the answer, so the message ends final."""

@@ -23,7 +23,9 @@ SANDBOX_APP_ID = "A0CROSSWIRE"
 SANDBOX_BOT_USER_ID = "U0CROSSWIRE"
 SANDBOX_BOT_ID = "B0CROSSWIRE"
 VERIFICATION_TOKEN = "sandbox_verification_token"
-DEFAULT_RESPONSE_URL = "https://hooks.slack.com/commands/T0SANDBOX/1/sandbox"
+# Slack's shape on a closed local port: a bot under test that answers a command built without
+# a URL from `SlackWebApiStandIn.response_url` fails fast instead of reaching Slack.
+DEFAULT_RESPONSE_URL = "http://127.0.0.1:9/commands/T0SANDBOX/1/sandbox"
 DEFAULT_ACTION_RESPONSE_URL = "https://hooks.slack.com/actions/T0SANDBOX/1/sandbox"
 
 JSON = "application/json"
@@ -146,7 +148,10 @@ def slash_command(
     user_name: str = "sandbox-user",
     channel_name: str = "sandbox",
 ) -> Payload:
-    """A slash command invocation: form-encoded fields in the order Slack sends them."""
+    """A slash command invocation: form-encoded fields in the order Slack sends them.
+
+    Pass `response_url=standin.response_url(channel_id, user_id)` for a URL the Slack
+    stand-in serves and records (the default leads nowhere)."""
     fields = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,

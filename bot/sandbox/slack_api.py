@@ -4,9 +4,12 @@
 `POST|GET {base_url}{method}` the way Slack does: form-encoded, JSON or query-string arguments;
 the token as `Authorization: Bearer` or a `token` field; errors as HTTP 200
 `{"ok": false, "error": ...}` (unknown methods included) and injected rate limits as HTTP 429
-with `Retry-After: 0`. The state lives in a `SandboxWorkspace`; every call is recorded, and
-waiters and observers are told about it. It serves the event loop that started it and is not
-thread-safe.
+with `Retry-After: 0`. It also serves the slash commands' response URLs it hands out
+(`response_url()`, see `bot.sandbox.response_urls`), recorded as calls of the method
+`"response_url"`. Faults are injected per method (`fail`, `fail_next`): Slack errors, HTTP
+statuses with any body (an HTML error page), delays. The state lives in a `SandboxWorkspace`;
+every call is recorded, and waiters and observers are told about it. It serves the event loop
+that started it and is not thread-safe.
 
     async with SlackWebApiStandIn() as slack:
         client = AsyncWebClient(base_url=slack.base_url, token="xoxb-sandbox")
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -26,16 +30,18 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.sandbox.faults import HTML_ERROR_PAGE, Fault
 from bot.sandbox.payloads import (
     SANDBOX_APP_ID,
     SANDBOX_BOT_ID,
     SANDBOX_BOT_USER_ID,
     SANDBOX_TEAM_ID,
 )
+from bot.sandbox.response_urls import RESPONSE_PATH, ResponseUrls
 from bot.sandbox.slack_workspace import Args, PostedMessage, SandboxWorkspace, SlackError
 from bot.sandbox.socket_mode import SOCKET_PATH, SocketModeEnd
 
-__all__ = ["CallObserver", "PostedMessage", "RecordedCall", "SlackWebApiStandIn"]
+__all__ = ["CallObserver", "Fault", "PostedMessage", "RecordedCall", "SlackWebApiStandIn"]
 
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 
@@ -67,11 +73,13 @@ class SlackWebApiStandIn:
         team_id: str = SANDBOX_TEAM_ID,
         bot_user_id: str = SANDBOX_BOT_USER_ID,
         bot_id: str = SANDBOX_BOT_ID,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
         self.workspace = SandboxWorkspace(team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id)
+        self.responses = ResponseUrls(self.workspace, clock)
         self.calls: list[RecordedCall] = []
-        self._failures: dict[str, list[str]] = {}
+        self._failures: dict[str, list[Fault]] = {}
         self._observers: list[CallObserver] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -82,6 +90,7 @@ class SlackWebApiStandIn:
         """Start serving on 127.0.0.1 with a free port; `base_url` is valid afterwards."""
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_post(RESPONSE_PATH + "{key}", self._respond)
         app.router.add_get("/_sandbox/calls", self._list_calls)
         self.socket_mode.register(app)
         self._runner = web.AppRunner(app, access_log=None)
@@ -122,14 +131,50 @@ class SlackWebApiStandIn:
         handle = name or email.split("@", 1)[0]
         self.workspace.add_user(user_id, email, real_name, name=handle, tz=tz)
 
+    def add_channel(self, channel_id: str, *, private: bool = False, member: bool = True) -> None:
+        """Declare a channel and whether the bot is in it (undeclared ones: a member)."""
+        self.workspace.add_channel(channel_id, private=private, member=member)
+
+    def response_url(self, channel_id: str, user_id: str) -> str:
+        """A fresh response URL served here, for a command `user_id` types in `channel_id`."""
+        key = self.responses.issue(channel_id, user_id)
+        return self.base_url.removesuffix("/api/") + RESPONSE_PATH + key
+
+    def ephemerals(self, user: str | None = None) -> list[Args]:
+        """What was shown to one person only (`chat.postEphemeral` and ephemeral responses)."""
+        found = self.workspace.ephemerals
+        return [copy.deepcopy(e) for e in found if user is None or e["user"] == user]
+
     def fail_next(self, method: str, error: str = "ratelimited", *, times: int = 1) -> None:
-        """Make the next `times` calls of `method` fail with `error`.
+        """Make the next `times` calls of `method` fail with Slack's `error` code.
 
         `"ratelimited"` is answered as HTTP 429 with `Retry-After: 0`; any other error as HTTP 200
         `{"ok": false, "error": error}`. Injected failures are recorded in `calls` with `error`
         set and change no state.
         """
-        self._failures.setdefault(method, []).extend([error] * times)
+        self.fail(method, times=times, error=error)
+
+    def fail(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        error: str | None = None,
+        status: int = 500,
+        body: str | None = None,
+        delay_s: float = 0.0,
+    ) -> None:
+        """Make the next `times` calls of `method` fail (see `Fault`); `"response_url"` too.
+
+        With `error`, Slack's error answer; otherwise HTTP `status` with `body` (default: an
+        HTML error page). `delay_s` holds the answer back first (for client timeouts)."""
+        if error is not None:
+            fault = Fault(error=error, status=200 if error != "ratelimited" else 429)
+        else:
+            page = HTML_ERROR_PAGE if body is None else body
+            fault = Fault(status=status, body=page)
+        fault = Fault(fault.error, fault.status, fault.body, delay_s)
+        self._failures.setdefault(method, []).extend([fault] * times)
 
     def subscribe(self, observer: CallObserver) -> Callable[[], None]:
         """Await `observer(call)` after each call is handled and before it is answered.
@@ -164,8 +209,11 @@ class SlackWebApiStandIn:
         args, token = await _parse_args(request)
         if method == "apps.connections.open":
             return await self._open_connection(args, token)
-        injected = self._take_failure(method)
-        error = injected or self._auth_error(token)
+        fault = await self._take_failure(method)
+        if fault is not None:
+            await self._record(RecordedCall(method, args, token, fault.recorded_as))
+            return fault.response()
+        error = self._auth_error(token)
         result: Args = {}
         if error is None:
             try:
@@ -173,12 +221,26 @@ class SlackWebApiStandIn:
             except SlackError as exc:
                 error = exc.error
         await self._record(RecordedCall(method, args, token, error))
-        if injected == "ratelimited":
-            body = {"ok": False, "error": "ratelimited"}
-            return web.json_response(body, status=429, headers={"Retry-After": "0"})
         if error is not None:
             return web.json_response({"ok": False, "error": error})
         return web.json_response({"ok": True, **result})
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        """A POST to a response URL: Slack answers `ok` as text, or 404 with the reason."""
+        body = await request.json() if request.content_type == "application/json" else None
+        args: Args = dict(body) if isinstance(body, dict) else {"body": body}
+        fault = await self._take_failure("response_url")
+        if fault is not None:
+            await self._record(RecordedCall("response_url", args, None, fault.recorded_as))
+            return fault.response()
+        try:
+            self.responses.respond(request.match_info["key"], body)
+        except SlackError as exc:
+            await self._record(RecordedCall("response_url", args, None, exc.error))
+            status = 400 if exc.error == "no_text" else 404
+            return web.Response(status=status, text=exc.error)
+        await self._record(RecordedCall("response_url", args, None))
+        return web.Response(text="ok")
 
     async def _open_connection(self, args: Args, token: str | None) -> web.Response:
         """Socket Mode's handshake: an app-level token gets the WebSocket URL."""
@@ -194,9 +256,12 @@ class SlackWebApiStandIn:
         calls = [{"method": c.method, "args": c.args, "error": c.error} for c in self.calls]
         return web.json_response(calls)
 
-    def _take_failure(self, method: str) -> str | None:
+    async def _take_failure(self, method: str) -> Fault | None:
         pending = self._failures.get(method)
-        return pending.pop(0) if pending else None
+        fault = pending.pop(0) if pending else None
+        if fault is not None and fault.delay_s:
+            await asyncio.sleep(fault.delay_s)
+        return fault
 
     def _auth_error(self, token: str | None) -> str | None:
         if not token:

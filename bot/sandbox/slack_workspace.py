@@ -3,6 +3,11 @@
 `SandboxWorkspace.call(method, args)` applies one Web API method to the state and returns the
 fields of Slack's success answer (without `"ok"`), or raises `SlackError` with Slack's error code.
 It knows nothing of HTTP; `bot.sandbox.slack_api` serves it.
+
+Channels the bot is a member of take its messages; a channel declared with
+`add_channel(..., member=False)` refuses them the way Slack does: `not_in_channel` for a
+public channel, `channel_not_found` for a private one (Slack does not reveal those). A channel
+never declared is a public channel the bot was invited to, and DMs (`D…`) always take them.
 """
 
 from __future__ import annotations
@@ -32,6 +37,15 @@ class MessageVersion:
 
     text: str
     blocks: list[Any] | None
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A conversation the workspace knows: whether it is private, and whether the bot is in."""
+
+    id: str
+    private: bool = False
+    member: bool = True
 
 
 @dataclass
@@ -68,6 +82,7 @@ class SandboxWorkspace:
         self.messages: dict[tuple[str, str], PostedMessage] = {}
         self.ephemerals: list[Args] = []
         self.home_views: dict[str, Args] = {}
+        self.channels: dict[str, Channel] = {}
         self._seq = 0
         self._methods: dict[str, Callable[[Args], Args]] = {
             "auth.test": self._auth_test,
@@ -106,13 +121,31 @@ class SandboxWorkspace:
             "profile": profile,
         }
 
+    def add_channel(self, channel_id: str, *, private: bool = False, member: bool = True) -> None:
+        """Declare a channel, and whether the bot is a member of it."""
+        self.channels[channel_id] = Channel(channel_id, private=private, member=member)
+
+    def post_as_app(self, channel: str, text: str, blocks: list[Any] | None) -> PostedMessage:
+        """A message shown in ``channel`` as the app, member or not (a command's response)."""
+        msg = PostedMessage(channel, self._next_ts(), text, blocks, None, self.bot_user_id)
+        self.messages[(channel, msg.ts)] = msg
+        return msg
+
+    def _postable(self, args: Args) -> str:
+        """The channel of a post, if the bot may post there; Slack's refusal otherwise."""
+        channel_id = _required(args, "channel", "channel_not_found")
+        channel = self.channels.get(channel_id)
+        if channel is None or channel.member:
+            return channel_id
+        raise SlackError("channel_not_found" if channel.private else "not_in_channel")
+
     def _next_ts(self) -> str:
         self._seq += 1
         micros = _BASE_MICROS + 100 * self._seq
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _find(self, args: Args, ts_key: str) -> PostedMessage:
-        key = (_required(args, "channel", "channel_not_found"), str(args.get(ts_key, "")))
+        key = (self._postable(args), str(args.get(ts_key, "")))
         if key not in self.messages:
             raise SlackError("message_not_found")
         return self.messages[key]
@@ -129,7 +162,7 @@ class SandboxWorkspace:
         }
 
     def _post_message(self, args: Args) -> Args:
-        channel = _required(args, "channel", "channel_not_found")
+        channel = self._postable(args)
         text, blocks = _content(args)
         ts, thread_ts = self._next_ts(), args.get("thread_ts")
         msg = PostedMessage(channel, ts, text, blocks, thread_ts, self.bot_user_id)
@@ -144,7 +177,7 @@ class SandboxWorkspace:
         return {"channel": msg.channel, "ts": msg.ts, "text": text, "message": self._wire(msg)}
 
     def _post_ephemeral(self, args: Args) -> Args:
-        channel = _required(args, "channel", "channel_not_found")
+        channel = self._postable(args)
         user = _required(args, "user", "user_not_in_channel")
         text, blocks = _content(args)
         ts = self._next_ts()

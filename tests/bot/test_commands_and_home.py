@@ -62,17 +62,16 @@ async def test_slash_help_is_answered_in_the_ack_and_starts_no_run(
     assert await slack.services.audit.list_runs() == []
 
 
-async def test_slash_nonsense_gets_the_help_notice_in_the_channel(slack: SlackHarness) -> None:
-    command = payloads.slash_command(
-        "order me a pizza", user_id=DANA, channel_id=CHANNEL, trigger_id="111.1.pizza"
-    )
+async def test_slash_nonsense_gets_the_help_notice_to_its_author(slack: SlackHarness) -> None:
+    command = slack.command("order me a pizza", trigger_id="111.1.pizza")
     response = await slack.send(command)
     assert response.body == "On it: `order me a pizza`"
 
-    [answer] = await slack.wait_for_answers()
+    [answer] = await slack.wait_only_for(DANA)
     await slack.finished("slack-cmd-111.1.pizza")
-    assert answer.args["channel"] == CHANNEL
-    assert "I did not understand that" in answer.args["text"]
+    assert (answer["channel"], answer["via"]) == (CHANNEL, "response_url")
+    assert "I did not understand that" in answer["text"]
+    assert slack.standin.calls_to("chat.postMessage") == []
 
 
 async def test_app_home_opened_publishes_the_home_view(slack: SlackHarness) -> None:

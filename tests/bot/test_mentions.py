@@ -19,6 +19,11 @@ def answer_text(answer: RecordedCall) -> str:
     return f"{answer.args['text']}\n{block_texts(answer.args.get('blocks'))}"
 
 
+def private_text(entry: dict[str, object]) -> str:
+    """What a message shown to one person only says (an ephemeral, a command's response)."""
+    return f"{entry['text']}\n{block_texts(entry.get('blocks'))}"
+
+
 def run_id_of(payload: payloads.Payload) -> str:
     return f"slack-{json.loads(payload.body)['event_id']}"
 
@@ -118,14 +123,15 @@ async def test_unknown_customer_gets_a_clear_notice_in_the_thread(slack: SlackHa
         "brief me on Globex Industries", user=DANA, channel=CHANNEL, ts=ts
     )
     await slack.send(mention)
-    [answer] = await slack.wait_for_answers()
+    # It concerns only the asker: shown to them alone, in the thread.
+    [answer] = await slack.wait_only_for(DANA)
 
-    assert answer.args["thread_ts"] == ts
-    text = answer_text(answer)
+    assert answer["thread_ts"] == ts
+    text = private_text(answer)
     assert "couldn't find a customer" in text
     assert "Globex Industries" in text
     assert "went wrong" not in text
-    assert not any(b["type"] == "header" for b in answer.args["blocks"])
+    assert not any(b["type"] == "header" for b in answer["blocks"] or [])
     run = (await slack.finished(run_id_of(mention))).run
     assert (run.status, run.answer_kind) == ("completed", "notice")
 
@@ -136,16 +142,16 @@ async def test_nonsense_objective_gets_the_help_notice_and_reads_no_system(
     ts = "1700000004.000100"
     mention = payloads.app_mention("order me a pizza", user=DANA, channel=CHANNEL, ts=ts)
     await slack.send(mention)
-    [answer] = await slack.wait_for_answers()
+    [answer] = await slack.wait_only_for(DANA)
 
-    assert answer.args["thread_ts"] == ts
-    text = answer_text(answer)
+    assert answer["thread_ts"] == ts
+    text = private_text(answer)
     assert "I did not understand that" in text
     assert "brief me on Acme" in text
     detail = await slack.finished(run_id_of(mention))
     assert detail.steps == []
-    # No plan, so no progress message: the notice is the only message in the thread.
-    assert len(slack.standin.calls_to("chat.postMessage")) == 1
+    # No plan, so no progress message; the notice is shown to the asker alone.
+    assert slack.standin.calls_to("chat.postMessage") == []
     assert slack.standin.calls_to("chat.update") == []
 
 
@@ -153,10 +159,10 @@ async def test_ambiguous_customer_asks_which_one(slack: SlackHarness) -> None:
     ts = "1700000005.000100"
     mention = payloads.app_mention("brief me on Summit", user=DANA, channel=CHANNEL, ts=ts)
     await slack.send(mention)
-    [answer] = await slack.wait_for_answers()
+    [answer] = await slack.wait_only_for(DANA)
 
-    assert answer.args["thread_ts"] == ts
-    text = answer_text(answer)
+    assert answer["thread_ts"] == ts
+    text = private_text(answer)
     assert "matches several customers" in text
     assert "Summit Financial Group" in text
     assert "Summit Health Systems" in text
@@ -170,15 +176,15 @@ async def test_requester_missing_from_the_directory_is_refused_politely(
     await slack.send(
         payloads.app_mention("brief me on Acme", user=STRANGER, channel=CHANNEL, ts=ts)
     )
-    [answer] = await slack.wait_for_answers()
+    [answer] = await slack.wait_only_for(STRANGER)
 
-    assert answer.args["thread_ts"] == ts
-    text = answer_text(answer)
+    assert answer["thread_ts"] == ts
+    text = private_text(answer)
     assert "I don't know who you are yet" in text
     assert "someone@elsewhere.example" in text
     assert "went wrong" not in text
-    # Refused before anything ran: no progress message, and the run is recorded as refused.
-    assert len(slack.standin.calls_to("chat.postMessage")) == 1
+    # Refused before anything ran, to the asker alone; the run is recorded as refused.
+    assert slack.standin.calls_to("chat.postMessage") == []
     assert [r.status for r in await slack.services.audit.list_runs()] == ["refused"]
 
 
@@ -187,12 +193,12 @@ async def test_user_unknown_to_slack_is_refused_politely(slack: SlackHarness) ->
     await slack.send(
         payloads.app_mention("brief me on Acme", user="U0NOBODY", channel=CHANNEL, ts=ts)
     )
-    [answer] = await slack.wait_for_answers()
+    [answer] = await slack.wait_only_for("U0NOBODY")
 
     [lookup] = slack.standin.calls_to("users.info")
     assert lookup.error == "user_not_found"
-    assert answer.args["thread_ts"] == ts
-    text = answer_text(answer)
+    assert answer["thread_ts"] == ts
+    text = private_text(answer)
     assert "I don't know who you are yet" in text
     assert "Slack does not know your user id" in text
     assert "went wrong" not in text

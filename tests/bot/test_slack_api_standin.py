@@ -201,3 +201,126 @@ async def test_subscribe_observes_calls_until_unsubscribed(
     unsubscribe()
     await client.auth_test()
     assert [(c.method, c.args.get("text")) for c in seen] == [("chat.postMessage", "live")]
+
+
+# ------------------------------------------------------------------ channels the bot is not in
+
+
+@pytest.mark.parametrize(
+    ("private", "error"), [(False, "not_in_channel"), (True, "channel_not_found")]
+)
+async def test_a_channel_the_bot_is_not_in_refuses_its_posts(
+    slack: SlackWebApiStandIn, client: AsyncWebClient, private: bool, error: str
+) -> None:
+    slack.add_channel("C0OUTSIDE", private=private, member=False)
+    for post in (
+        client.chat_postMessage(channel="C0OUTSIDE", text="hi"),
+        client.chat_postEphemeral(channel="C0OUTSIDE", user="U1", text="psst"),
+    ):
+        with pytest.raises(SlackApiError) as err:
+            await post
+        assert err.value.response["error"] == error
+    assert slack.messages() == [] and slack.ephemerals() == []
+    # Channels never declared, and DMs, take the bot's messages.
+    await client.chat_postMessage(channel="C0ELSEWHERE", text="hi")
+    await client.chat_postMessage(channel="D0DANA", text="hi")
+    assert len(slack.messages()) == 2
+
+
+# ------------------------------------------------------------------ response URLs
+
+
+async def _respond(url: str, body: object) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.post(url, json=body) as resp:
+        return resp.status, await resp.text()
+
+
+async def test_a_response_url_shows_an_ephemeral_answer_to_its_user_only(
+    slack: SlackWebApiStandIn,
+) -> None:
+    slack.add_channel("C0OUTSIDE", member=False)
+    url = slack.response_url("C0OUTSIDE", "U1")
+    assert url.startswith("http://127.0.0.1:")
+
+    body = {"response_type": "ephemeral", "text": "only you", "blocks": [{"type": "divider"}]}
+    assert await _respond(url, body) == (200, "ok")
+
+    [shown] = slack.ephemerals("U1")
+    assert (shown["channel"], shown["text"], shown["via"]) == (
+        "C0OUTSIDE",
+        "only you",
+        "response_url",
+    )
+    assert shown["blocks"] == [{"type": "divider"}]
+    assert slack.ephemerals("U2") == [] and slack.messages() == []
+    [call] = slack.calls_to("response_url")
+    assert (call.args["response_type"], call.error) == ("ephemeral", None)
+
+
+async def test_an_in_channel_response_is_posted_even_where_the_bot_is_not_a_member(
+    slack: SlackWebApiStandIn,
+) -> None:
+    slack.add_channel("C0OUTSIDE", member=False)
+    url = slack.response_url("C0OUTSIDE", "U1")
+    assert (await _respond(url, {"response_type": "in_channel", "text": "all"}))[0] == 200
+    [posted] = slack.messages("C0OUTSIDE")
+    assert posted.text == "all"
+
+
+async def test_a_response_url_takes_five_posts_within_thirty_minutes() -> None:
+    now = [1000.0]
+    async with SlackWebApiStandIn(clock=lambda: now[0]) as slack:
+        url = slack.response_url("C1", "U1")
+        for _ in range(5):
+            assert (await _respond(url, {"text": "again"}))[0] == 200
+        assert await _respond(url, {"text": "sixth"}) == (404, "used_url")
+
+        fresh = slack.response_url("C1", "U1")
+        now[0] += 30 * 60 + 1
+        assert await _respond(fresh, {"text": "late"}) == (404, "expired_url")
+        assert await _respond(fresh.replace(fresh[-4:], "beef"), {"text": "?"}) == (
+            404,
+            "invalid_url",
+        )
+    assert [c.error for c in slack.calls_to("response_url")][-3:] == [
+        "used_url",
+        "expired_url",
+        "invalid_url",
+    ]
+
+
+async def test_a_response_without_text_or_blocks_is_refused(slack: SlackWebApiStandIn) -> None:
+    url = slack.response_url("C1", "U1")
+    assert await _respond(url, {"response_type": "ephemeral"}) == (400, "no_text")
+    assert slack.ephemerals() == []
+
+
+# ------------------------------------------------------------------ faults
+
+
+async def test_an_html_500_reaches_the_client_as_slack_api_error_with_its_status(
+    slack: SlackWebApiStandIn, client: AsyncWebClient
+) -> None:
+    slack.fail("chat.postMessage", times=2, status=500)
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as err:
+            await client.chat_postMessage(channel="C1", text="x")
+        assert err.value.response.status_code == 500
+    assert (await client.chat_postMessage(channel="C1", text="x"))["ok"] is True
+    assert [c.error for c in slack.calls_to("chat.postMessage")] == ["http_500", "http_500", None]
+    assert len(slack.messages()) == 1
+
+
+async def test_a_fault_with_a_slack_error_and_a_delay(slack: SlackWebApiStandIn) -> None:
+    slow = AsyncWebClient(base_url=slack.base_url, token=TOKEN, timeout=1)
+    slack.fail("users.info", error="internal_error", delay_s=0.05)
+    with pytest.raises(SlackApiError) as err:
+        await slow.users_info(user="U1")
+    assert err.value.response["error"] == "internal_error"
+
+
+async def test_response_url_faults_are_injected_like_any_method(slack: SlackWebApiStandIn) -> None:
+    url = slack.response_url("C1", "U1")
+    slack.fail("response_url", status=503, body="<html>busy</html>")
+    assert await _respond(url, {"text": "x"}) == (503, "<html>busy</html>")
+    assert await _respond(url, {"text": "x"}) == (200, "ok")
