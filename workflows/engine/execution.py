@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 from dbos import DBOS, StepOptions
+from dbos import error as dbos_errors
 
 from workflows.answers import Briefing, Notice
 from workflows.audit import AuditStore
@@ -23,7 +24,7 @@ from workflows.catalog import CallContext, Catalog
 from workflows.engine.arguments import MissingInput, calls_for, should_run
 from workflows.engine.calls import OperationCaller
 from workflows.engine.progress import ProgressTracker
-from workflows.errors import DeliveryError, PlanError
+from workflows.errors import DeliveryError, PlanError, retryable_delivery
 from workflows.library import ComposeInput, Composer
 from workflows.models import RunRequest
 from workflows.plan import Plan, Step, validate_plan, waves
@@ -33,13 +34,15 @@ from workflows.results import StepResult
 
 log = structlog.get_logger(__name__)
 HIDDEN_SYSTEMS = frozenset({"directory"})
-# Showing a run to its requester is retried by DBOS (a chat system may blink); reads have
-# their own retries in the operation caller.
+# Showing a run to its requester is retried by DBOS when the chat system blinked (a 5xx, a
+# timeout), never when it refused (no such channel, invalid blocks): that would be refused
+# again. Reads have their own retries in the operation caller.
 DELIVERY_RETRIES: StepOptions = {
     "retries_allowed": True,
     "max_attempts": 3,
-    "interval_seconds": 0.5,
-    "backoff_rate": 2.0,
+    "interval_seconds": 0.25,
+    "backoff_rate": 3.0,
+    "should_retry": retryable_delivery,
 }
 
 
@@ -97,7 +100,7 @@ class RunExecution:
         finally:
             await asyncio.wait([announced])
         answer = self._compose(request, plan, results)
-        await self._deliver(request, announced.result(), answer, list(results.values()))
+        await self._deliver(request, progress_handle(announced), answer, list(results.values()))
         return answer
 
     def _start_step(
@@ -261,3 +264,22 @@ class RunExecution:
             answer=answer.model_dump(mode="json"),
             steps=steps,
         )
+
+
+def progress_handle(announced: asyncio.Task[str | None]) -> str | None:
+    """The progress message to edit, or None when it could not be posted: progress is best
+    effort, and the answer is then posted on its own. Any other failure is a bug and rises."""
+    error = announced.exception()
+    if error is None:
+        return announced.result()
+    if not _undelivered(error):
+        raise error
+    log.warning("run.announce_failed", error=str(error))
+    return None
+
+
+def _undelivered(error: BaseException) -> bool:
+    """A delivery failure, possibly wrapped by DBOS once its retries ran out."""
+    if isinstance(error, dbos_errors.DBOSMaxStepRetriesExceeded):
+        return all(isinstance(e, DeliveryError) for e in error.errors)
+    return isinstance(error, DeliveryError)
