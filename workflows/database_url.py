@@ -46,14 +46,6 @@ def system_url(audit: str, sqlite_file: str) -> str:
     return synced.render_as_string(hide_password=False)
 
 
-def shown(raw: str) -> str:
-    """``raw`` fit to print: the password hidden."""
-    try:
-        return make_url(raw).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(not a URL)"
-
-
 def _parse(raw: str) -> URL:
     try:
         return make_url(raw.strip())
