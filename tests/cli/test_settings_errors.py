@@ -192,3 +192,18 @@ async def test_the_postgresql_forms_people_write_work(state: Path, scheme: str) 
         listed = crosswire(state, "audit", "list", "--json", env=env)
         assert run_id in [run["run_id"] for run in json.loads(listed.stdout)]
         assert not (state / "dbos.sqlite").exists(), "DBOS must share the PostgreSQL database"
+
+
+def test_a_config_file_that_is_not_toml_is_one_line(state: Path) -> None:
+    state.parent.mkdir(parents=True, exist_ok=True)
+    (state.parent / "crosswire.toml").write_text('database_url = "sqlite:///a.db\n')
+    done = crosswire(state, *COMMANDS["audit"])
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("crosswire: crosswire.toml: ")
+
+
+def test_a_bad_value_in_the_config_file_names_the_setting(state: Path) -> None:
+    state.parent.mkdir(parents=True, exist_ok=True)
+    (state.parent / "crosswire.toml").write_text('database_url = "mysql://root@db/crosswire"\n')
+    refuses(state, "audit", {}, names="CROSSWIRE_DATABASE_URL", says="unsupported database")
