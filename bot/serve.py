@@ -13,6 +13,8 @@ import asyncio
 import secrets
 import signal
 import sys
+from contextlib import nullcontext
+from pathlib import Path
 
 import aiohttp
 import structlog
@@ -23,6 +25,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse as SlackRespon
 
 from bot.health import Readiness, database_readiness
 from bot.http import EVENTS_PATH, bound_port, start_health, start_http
+from bot.logging import json_lines, logs_to
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
@@ -31,6 +34,7 @@ from bot.startup import StartupError
 from bot.wiring import SlackBot, slack_bot
 
 log = structlog.get_logger(__name__)
+SANDBOX_LOG = "serve.log"
 
 
 async def serve(settings: Settings, *, host: str, port: int, chat: bool | None = None) -> None:
@@ -124,26 +128,46 @@ async def _serve_http(settings: Settings, *, host: str, port: int) -> None:
 
 async def _serve_sandbox(settings: Settings, *, host: str, port: int, chat_repl: bool) -> None:
     secret = secrets.token_hex(16)
+    # In the chat, log lines would land between the messages: they go to a file instead.
+    log_file = settings.state_dir / SANDBOX_LOG if chat_repl else None
+    to_file = logs_to(log_file, settings, extra_secrets=[secret]) if log_file else nullcontext()
+    with to_file:
+        await _sandbox(settings, host=host, port=port, secret=secret, log_file=log_file)
+
+
+async def _sandbox(
+    settings: Settings, *, host: str, port: int, secret: str, log_file: Path | None
+) -> None:
     async with (
         SlackWebApiStandIn() as standin,
         shared_web_client("xoxb-sandbox", standin.base_url) as client,
         slack_bot(settings, client, signing_secret=secret, replica=True) as bot,
     ):
-        chat = SandboxChat(app=bot.app, standin=standin, signing_secret=secret)
+        chat = SandboxChat(app=bot.app, standin=standin, signing_secret=secret, log_file=log_file)
         chat.attach()
         runner = await start_http(bot.app, host=host, port=port, ready=_readiness(bot))
-        print(
-            f"No Slack settings: sandbox workspace. Events endpoint "
-            f"http://{host}:{bound_port(runner)}{EVENTS_PATH} (signing secret {secret}).",
-            file=sys.stderr,
-        )
+        # Listen for the stop signals before saying we are up: a stop that follows the
+        # announcement at once still shuts down cleanly.
+        stopped = None if log_file else asyncio.ensure_future(until_stopped())
+        await asyncio.sleep(0)
+        url = f"http://{host}:{bound_port(runner)}{EVENTS_PATH}"
+        _announce_sandbox(url, secret, as_log=not log_file and json_lines(settings.log_format))
         try:
-            if chat_repl:
-                await chat.repl()
-            else:
-                await until_stopped()
+            await (stopped if stopped is not None else chat.repl())
         finally:
             await runner.cleanup()
+
+
+def _announce_sandbox(url: str, secret: str, *, as_log: bool) -> None:
+    """Where the sandbox listens and the secret its requests are signed with: a line for a
+    person, or a log event when logs are JSON lines on stderr."""
+    if as_log:
+        log.info("serve.sandbox", events_url=url, signing_secret=secret)
+        return
+    print(
+        f"No Slack settings: sandbox workspace. Events endpoint {url} (signing secret {secret}).",
+        file=sys.stderr,
+    )
 
 
 def _readiness(bot: SlackBot) -> Readiness:

@@ -1,17 +1,23 @@
-"""Answers as plain text for a terminal (``crosswire ask``, the sandbox chat)."""
+"""Answers as text for a terminal (``crosswire ask``).
+
+Data values (a fact, a section's note) are printed as they are: a stray ``*`` in a ticket
+subject is not formatting. Text the bot wrote in Slack markup (a notice) goes through the one
+terminal renderer, :func:`bot.render.terminal.mrkdwn`, shared with the sandbox chat.
+"""
 
 from __future__ import annotations
 
+from bot.render.terminal import mrkdwn, style
 from workflows.answers import Briefing, Notice
 from workflows.ports import Progress
 
 MARK = {"ok": "", "empty": "", "unavailable": "[unavailable] ", "skipped": "[skipped] "}
 
 
-def briefing_text(briefing: Briefing) -> str:
+def briefing_text(briefing: Briefing, *, ansi: bool = False) -> str:
     account = briefing.account
     lines = [
-        f"Briefing: {account.name} ({account.domain})",
+        style(f"Briefing: {account.name} ({account.domain})", "bold", ansi),
         f"generated {briefing.generated_at:%Y-%m-%d %H:%M} UTC, run {briefing.run_id}",
         "",
     ]
@@ -20,21 +26,25 @@ def briefing_text(briefing: Briefing) -> str:
         lines += [f"  ! {c.text} ({', '.join(c.sources)})" for c in briefing.concerns]
         lines.append("")
     for section in briefing.sections:
-        lines.append(f"{MARK[section.status]}{section.title}  [from {section.source}]")
+        title = style(section.title, "bold", ansi)
+        lines.append(f"{MARK[section.status]}{title}  [from {section.source}]")
         lines += [f"  - {fact.text}" for fact in section.facts] or [f"  {section.note}"]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def notice_text(notice: Notice) -> str:
-    lines = [notice.title, notice.text]
+def notice_text(notice: Notice, *, ansi: bool = False) -> str:
+    lines = [mrkdwn(notice.title, ansi=ansi), mrkdwn(notice.text, ansi=ansi)]
     if notice.suggestions:
         lines.append("Try: " + " | ".join(notice.suggestions))
     return "\n".join(lines) + "\n"
 
 
-def answer_text(answer: Briefing | Notice) -> str:
-    return briefing_text(answer) if isinstance(answer, Briefing) else notice_text(answer)
+def answer_text(answer: Briefing | Notice, *, ansi: bool = False) -> str:
+    """The answer as a terminal shows it; ``ansi`` styles it (bold, italic) for a terminal."""
+    if isinstance(answer, Briefing):
+        return briefing_text(answer, ansi=ansi)
+    return notice_text(answer, ansi=ansi)
 
 
 def progress_line(progress: Progress) -> str:

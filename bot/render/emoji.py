@@ -1,0 +1,122 @@
+"""Slack emoji names (``:white_check_mark:``) as the characters Slack shows for them.
+
+A short table rather than a dependency: it covers the names Crosswire posts and the common
+ones people use in business chat. A name it does not know stays as typed, as Slack shows a
+custom emoji it cannot find.
+"""
+
+from __future__ import annotations
+
+import re
+
+EMOJI: dict[str, str] = {
+    # status and progress
+    "white_check_mark": "✅",
+    "heavy_check_mark": "✔️",
+    "ballot_box_with_check": "☑️",
+    "x": "❌",
+    "heavy_multiplication_x": "✖️",
+    "negative_squared_cross_mark": "❎",
+    "heavy_minus_sign": "➖",
+    "heavy_plus_sign": "➕",
+    "white_circle": "⚪",
+    "black_circle": "⚫",
+    "red_circle": "🔴",
+    "large_orange_circle": "🟠",
+    "large_yellow_circle": "🟡",
+    "large_green_circle": "🟢",
+    "large_blue_circle": "🔵",
+    "large_purple_circle": "🟣",
+    "hourglass": "⌛",
+    "hourglass_flowing_sand": "⏳",
+    "warning": "⚠️",
+    "exclamation": "❗",
+    "heavy_exclamation_mark": "❗",
+    "bangbang": "‼️",
+    "question": "❓",
+    "grey_question": "❔",
+    "no_entry": "⛔",
+    "no_entry_sign": "🚫",
+    "rotating_light": "🚨",
+    "construction": "🚧",
+    "information_source": "ℹ️",
+    "bulb": "💡",
+    "bell": "🔔",
+    "lock": "🔒",
+    "unlock": "🔓",
+    "key": "🔑",
+    "link": "🔗",
+    "pushpin": "📌",
+    "mag": "🔍",
+    "gear": "⚙️",
+    "arrows_counterclockwise": "🔄",
+    "arrow_right": "➡️",
+    "arrow_up": "⬆️",
+    "arrow_down": "⬇️",
+    "small_red_triangle": "🔺",
+    "small_red_triangle_down": "🔻",
+    # business things
+    "calendar": "📆",
+    "date": "📅",
+    "spiral_calendar_pad": "🗓️",
+    "alarm_clock": "⏰",
+    "clock": "🕒",
+    "stopwatch": "⏱️",
+    "email": "📧",
+    "envelope": "✉️",
+    "incoming_envelope": "📨",
+    "inbox_tray": "📥",
+    "outbox_tray": "📤",
+    "telephone_receiver": "📞",
+    "phone": "☎️",
+    "ticket": "🎫",
+    "admission_tickets": "🎟️",
+    "page_facing_up": "📄",
+    "memo": "📝",
+    "pencil": "📝",
+    "clipboard": "📋",
+    "bookmark_tabs": "📑",
+    "file_folder": "📁",
+    "chart_with_upwards_trend": "📈",
+    "chart_with_downwards_trend": "📉",
+    "bar_chart": "📊",
+    "moneybag": "💰",
+    "money_with_wings": "💸",
+    "dollar": "💵",
+    "credit_card": "💳",
+    "receipt": "🧾",
+    "briefcase": "💼",
+    "office": "🏢",
+    "handshake": "🤝",
+    "package": "📦",
+    "bust_in_silhouette": "👤",
+    "busts_in_silhouette": "👥",
+    "speech_balloon": "💬",
+    "robot_face": "🤖",
+    # reactions
+    "+1": "👍",
+    "thumbsup": "👍",
+    "-1": "👎",
+    "thumbsdown": "👎",
+    "eyes": "👀",
+    "wave": "👋",
+    "pray": "🙏",
+    "raised_hands": "🙌",
+    "clap": "👏",
+    "tada": "🎉",
+    "fire": "🔥",
+    "star": "⭐",
+    "sparkles": "✨",
+    "rocket": "🚀",
+    "100": "💯",
+    "smile": "😄",
+    "slightly_smiling_face": "🙂",
+    "thinking_face": "🤔",
+}
+
+_NAME = re.compile(r":([a-z0-9_+\-]+):")
+
+
+def emojize(text: str) -> str:
+    """``text`` with every known ``:name:`` replaced by its emoji."""
+    return _NAME.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
