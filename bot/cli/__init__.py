@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot.logging import configure_logging
+from bot.logging import configure_logging, secrets_of
 from bot.settings import Settings, explain
 from bot.slack_client import forget_slack_environment
 from bot.startup import StartupError, check_settings
@@ -70,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
         settings.log_format,
+        secrets=secrets_of(settings),
     )
     try:
         return asyncio.run(_dispatch(args, settings))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from bot.logging import json_lines
+from bot.render.terminal import wants_ansi
 from bot.render.text import answer_text
 from bot.reporters import TerminalReporter
 from bot.settings import Settings
@@ -15,8 +17,10 @@ EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE = 0, 1, 2
 
 
 async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) -> int:
-    """Print the answer; exit 0 for a briefing or help, 1 when there was none, 2 for usage."""
-    reporter = TerminalReporter(show_progress=not as_json)
+    """Print the answer; exit 0 for a briefing or help, 1 when there was none, 2 for usage.
+
+    Progress lines are for a person watching: with JSON logging stderr holds only JSON."""
+    reporter = TerminalReporter(show_progress=not as_json and not json_lines(settings.log_format))
     async with running(settings, {"cli": reporter}) as services:
         employee = services.directory.find_employee(email)
         if employee is None:
@@ -30,7 +34,9 @@ async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) 
         request = RunRequest.direct(objective, principal, received_at=services.clock.now())
         answer = await services.engine.run(request)
     print(
-        answer.model_dump_json(indent=2) if as_json else answer_text(answer),
+        answer.model_dump_json(indent=2)
+        if as_json
+        else answer_text(answer, ansi=wants_ansi(sys.stdout)),
         end="\n" if as_json else "",
     )
     ok = isinstance(answer, Briefing) or answer.reason == "help"
