@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.settings import Settings
@@ -24,15 +24,52 @@ async def audit_list(settings: Settings, *, limit: int, as_json: bool) -> int:
             'No runs yet. Try: crosswire ask "brief me on Acme" --as dana.reyes@northwind.example'
         )
     else:
-        print("\n".join(_summary_line(r) for r in runs))
+        print(_table(runs))
     return 0
 
 
-def _summary_line(run: RunSummary) -> str:
-    return (
-        f"{run.run_id:<28} {run.created_at:%Y-%m-%d %H:%M:%S}  {run.status:<9} "
-        f"{run.trigger:<13} {run.requester_email:<32} {run.objective[:60]}"
+LIST_COLUMNS = ("RUN", "STARTED", "STATUS", "TRIGGER", "REQUESTER", "OBJECTIVE")
+OBJECTIVE_WIDTH = 60
+EVENT_TEXT_LIMIT = 200
+
+
+def _table(runs: list[RunSummary]) -> str:
+    """Runs as aligned columns under a header; times in this machine's zone, named."""
+    rows = [
+        (
+            r.run_id,
+            _stamp(r.created_at),
+            r.status,
+            r.trigger,
+            r.requester_email,
+            clip(r.objective, OBJECTIVE_WIDTH),
+        )
+        for r in runs
+    ]
+    widths = [max(len(row[i]) for row in [LIST_COLUMNS, *rows]) for i in range(5)]
+    return "\n".join(
+        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[5]])
+        for row in [LIST_COLUMNS, *rows]
     )
+
+
+def local(at: datetime) -> datetime:
+    """``at`` in this machine's time zone (SQLite hands back UTC times without a zone)."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone()
+
+
+def _stamp(at: datetime) -> str:
+    return f"{local(at):%Y-%m-%d %H:%M:%S %Z}"
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` whole if it fits, else cut at a word boundary with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
 
 
 async def audit_show(settings: Settings, run_id: str, *, as_json: bool) -> int:
@@ -53,6 +90,7 @@ async def audit_show(settings: Settings, run_id: str, *, as_json: bool) -> int:
 
 def _detail_text(detail: RunDetail) -> str:
     run = detail.run
+    finished = f"{local(run.finished_at):%H:%M:%S}" if run.finished_at else "-"
     lines = [
         f"Run {run.run_id}: {run.status}",
         f"  asked by   {run.requester_email} via {run.trigger}"
@@ -60,28 +98,55 @@ def _detail_text(detail: RunDetail) -> str:
         f"  objective  {run.objective}",
         f"  planner    {detail.planner}, workflow {run.workflow or '-'}, "
         f"subject {run.subject or '-'}",
-        f"  started    {run.created_at:%Y-%m-%d %H:%M:%S}  finished "
-        + (f"{run.finished_at:%H:%M:%S}" if run.finished_at else "-"),
+        f"  started    {_stamp(run.created_at)}  finished {finished}",
         "",
     ]
+    delivery = detail.delivery
     for event in detail.events:
-        lines.extend(_event_lines(event))
+        lines.extend(_event_lines(event, delivery))
     return "\n".join(lines)
 
 
-def _event_lines(event: AuditEvent) -> list[str]:
+def _event_lines(event: AuditEvent, delivery: AuditEvent | None = None) -> list[str]:
     at = _clock(event.at)
-    if event.kind == "plan":
-        return [f"{at} plan", *_plan_lines(event.detail)]
-    if event.kind == "step":
-        return [_step_line(event)]
-    if event.kind == "answer":
-        return [f"{at} answer {event.detail.get('kind')}: {_answer_gist(event.detail)}"]
-    return [f"{at} {event.kind:<6} {json.dumps(event.detail)[:160]}"]
+    match event.kind:
+        case "plan":
+            return [f"{at} plan", *_plan_lines(event.detail)]
+        case "step":
+            return [_step_line(event)]
+        case "answer":
+            return [f"{at} answer {_answer_line(event.detail, delivery)}"]
+        case "delivery":
+            return []  # shown on the answer's line
+        case "trigger":
+            return [f"{at} {'trigger':<6} {_trigger_text(event.detail)}"]
+    return [f"{at} {event.kind:<6} {_detail_gist(event.detail)}"]
+
+
+def _answer_line(answer: dict[str, Any], delivery: AuditEvent | None) -> str:
+    gist = f"{answer.get('kind')}: {_answer_gist(answer)}"
+    if delivery is None or delivery.status != "not_delivered":
+        return gist
+    reason = delivery.detail.get("error") or "unknown reason"
+    return f"not delivered: {reason}  (the {gist})"
+
+
+def _trigger_text(trigger: dict[str, Any]) -> str:
+    where = f" in {trigger['channel']}" if trigger.get("channel") else ""
+    return f"{trigger.get('trigger')} {trigger.get('trigger_id')}{where}"
+
+
+def _detail_gist(detail: dict[str, Any]) -> str:
+    """An event's detail on one line: ``key: value`` pairs, cut with an ellipsis if long."""
+    pairs = [
+        f"{key}: {value if isinstance(value, str) else json.dumps(value)}"
+        for key, value in detail.items()
+    ]
+    return clip("; ".join(pairs), EVENT_TEXT_LIMIT)
 
 
 def _clock(at: datetime) -> str:
-    return f"{at:%H:%M:%S.%f}"[:-3]
+    return f"{local(at):%H:%M:%S.%f}"[:-3]
 
 
 def _step_line(event: AuditEvent) -> str:

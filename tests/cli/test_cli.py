@@ -37,13 +37,15 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_ask_prints_a_sourced_briefing(state: Path) -> None:
-    done = crosswire(state, "ask", "brief me on Acme before my 2pm", "--as", DANA)
+    # progress lines are for a person watching (console logs); JSON logs keep stderr JSON-only
+    env = {"CROSSWIRE_LOG_FORMAT": "console"}
+    done = crosswire(state, "ask", "brief me on Acme before my 2pm", "--as", DANA, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Briefing: Acme Corporation (acme.io)")
     for source in ("CRM", "Mailbox", "Support desk", "Contracts", "Product usage", "Billing"):
         assert f"[from {source}]" in done.stdout
     assert "Watch out for:" in done.stdout
-    assert "Gathering Acme from 6 systems" in done.stderr
+    assert "Gathering Acme" in done.stderr and "from 6 systems" in done.stderr
 
 
 def test_ask_json_and_the_audit_agree(state: Path) -> None:
@@ -106,3 +108,30 @@ def test_a_bad_setting_is_named(state: Path) -> None:
     )
     assert done.returncode != 0
     assert "crm" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ask_prints_slack_markup_as_terminal_text(state: Path) -> None:
+    done = crosswire(state, "ask", "order me a pizza", "--as", DANA)
+    assert done.returncode == 0, done.stderr
+    assert "*" not in done.stdout and "&amp;" not in done.stdout
+    assert "\x1b[" not in done.stdout  # not a terminal: no ANSI styles
+
+
+def test_audit_list_has_a_header_and_times_with_their_zone(state: Path) -> None:
+    crosswire(state, "ask", "brief me on Acme", "--as", DANA)
+    utc = crosswire(state, "audit", "list", env={"TZ": "UTC"}).stdout.splitlines()
+    assert utc[0].split() == ["RUN", "STARTED", "STATUS", "TRIGGER", "REQUESTER", "OBJECTIVE"]
+    assert all(" UTC " in row for row in utc[1:]) and len(utc) > 1
+    tokyo = crosswire(state, "audit", "list", env={"TZ": "Asia/Tokyo"}).stdout.splitlines()
+    assert all(" JST " in row for row in tokyo[1:])
+
+
+def test_audit_show_never_cuts_a_value_without_saying_so(state: Path) -> None:
+    objective = "brief me on Acme " + "with every detail you can find " * 12
+    asked = crosswire(state, "ask", objective, "--as", DANA, "--json")
+    run_id = json.loads(asked.stdout)["run_id"]
+    shown = crosswire(state, "audit", "show", run_id, env={"TZ": "UTC"}).stdout
+    assert f"objective  {objective.strip()}" in shown
+    assert "started    " in shown and " UTC " in shown
+    for line in shown.splitlines():
+        assert '{"' not in line or line.endswith(("}", "…"))

@@ -7,8 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-EventKind = Literal["trigger", "plan", "step", "decision", "answer", "duplicate", "error"]
+EventKind = Literal[
+    "trigger", "plan", "step", "decision", "answer", "delivery", "duplicate", "error"
+]
 RunStatus = Literal["running", "completed", "failed", "refused"]
+# Whether the answer reached the requester; a ``delivery`` event records it with the run.
+DeliveryStatus = Literal["delivered", "not_delivered"]
 
 
 class AuditEvent(BaseModel):
@@ -52,3 +56,9 @@ class RunDetail(BaseModel):
     @property
     def steps(self) -> list[AuditEvent]:
         return [e for e in self.events if e.kind == "step"]
+
+    @property
+    def delivery(self) -> AuditEvent | None:
+        """Whether the answer reached the requester (``None`` for runs recorded before this
+        was kept, and for refusals, which are answered at the edge)."""
+        return next((e for e in self.events if e.kind == "delivery"), None)

@@ -15,7 +15,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from workflows.audit.records import AuditEvent, RunDetail, RunStatus, RunSummary
+from workflows.audit.records import (
+    AuditEvent,
+    DeliveryStatus,
+    RunDetail,
+    RunStatus,
+    RunSummary,
+)
+from workflows.audit.redaction import SHAPES_ONLY
 from workflows.audit.tables import events, metadata, runs
 from workflows.clock import Clock, SystemClock
 from workflows.database_url import audit_url
@@ -97,8 +104,12 @@ class AuditStore:
         status: RunStatus,
         answer: dict[str, Any],
         steps: list[StepResult] | None = None,
+        delivery: DeliveryStatus | None = None,
+        delivery_error: str | None = None,
     ) -> None:
-        """The outcome and every step of the run, in one transaction.
+        """The outcome, every step the run ran, and whether its answer reached the
+        requester (``delivery``, with the chat system's reason when it did not), in one
+        transaction.
 
         Steps are recorded with the outcome rather than one by one: a step's result is
         durable in its checkpoint from the moment it finishes, and writing rows while the
@@ -106,6 +117,9 @@ class AuditStore:
         now = self.clock.now()
         done = {"status": status, "answer_kind": answer.get("kind"), "finished_at": now}
         rows = [_step_row(run_id, r, now) for r in steps or []]
+        if delivery is not None:
+            reason = {"error": delivery_error} if delivery_error else {}
+            rows.append(event_row(run_id, "delivery", at=now, status=delivery, detail=reason))
         rows.append(event_row(run_id, "answer", at=now, status=status, detail=answer))
         await self._write(
             update(runs).where(runs.c.run_id == run_id).values(**done), self._once(events, rows)
@@ -196,7 +210,8 @@ def event_row(
         "system": columns.get("system"),
         "status": status,
         "duration_ms": columns.get("duration_ms"),
-        "detail": detail or {},
+        # Tokens never reach the record, even when someone pastes one into a request.
+        "detail": SHAPES_ONLY.value(detail or {}),
     }
 
 
@@ -210,7 +225,7 @@ def _run_row(request: RunRequest, planner: str) -> dict[str, Any]:
         "requester_email": request.principal.email,
         "requester_slack_id": request.principal.slack_user_id,
         "channel": obj.reply.channel,
-        "objective": obj.text,
+        "objective": SHAPES_ONLY.text(obj.text),
         "planner": planner,
         "status": "running",
         "workflow": None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -46,6 +46,16 @@ DELIVERY_RETRIES: StepOptions = {
 }
 
 
+@dataclass
+class RunSoFar:
+    """What a run has done so far, kept by its workflow so that a run that breaks can still
+    record the steps it ran and the answer it could not deliver. A replay refills it from
+    the checkpoints, and the audit's keyed inserts write each row once."""
+
+    steps: dict[str, StepResult] = field(default_factory=dict)
+    answer: Briefing | Notice | None = None
+
+
 @dataclass(frozen=True)
 class RunExecution:
     """What one run does, step by step, with the services it needs."""
@@ -57,9 +67,20 @@ class RunExecution:
     caller: OperationCaller
     composers: Mapping[str, Composer]
 
-    async def fail(self, request: RunRequest, error: str) -> dict[str, Any]:
-        """Record a broken run and tell the requester; a DBOS step of the failing workflow."""
+    async def fail(
+        self,
+        request: RunRequest,
+        error: str,
+        so_far: RunSoFar | None = None,
+        undelivered: str | None = None,
+    ) -> dict[str, Any]:
+        """Record a broken run and tell the requester; a DBOS step of the failing workflow.
+
+        The steps it ran are recorded; ``undelivered`` (the chat system's reason) says the
+        run broke because its answer could not be shown, and that answer is recorded as not
+        delivered rather than as if it had arrived."""
         log.error("run.crashed", run_id=request.run_id, error=error)
+        so_far = so_far or RunSoFar()
         notice = Notice(
             run_id=request.run_id,
             reason="failed",
@@ -67,23 +88,42 @@ class RunExecution:
             text=f"I could not finish this. It is recorded as run `{request.run_id}`; "
             "please try again.",
         )
-        await self.audit.record(request.run_id, "error", detail={"error": error})
-        await self.audit.run_finished(
-            request.run_id, status="failed", answer=notice.model_dump(mode="json")
+        told = await self._tell_failure(request, notice)
+        lost = so_far.answer if undelivered and so_far.answer else None
+        await self.audit.record(
+            request.run_id, "error", detail={"error": error, "requester_told": told is None}
         )
+        await self.audit.run_finished(
+            request.run_id,
+            status="failed",
+            answer=(lost or notice).model_dump(mode="json"),
+            steps=list(so_far.steps.values()),
+            delivery="not_delivered" if lost or told else "delivered",
+            delivery_error=undelivered if lost else told,
+        )
+        return notice.model_dump(mode="json")
+
+    async def _tell_failure(self, request: RunRequest, notice: Notice) -> str | None:
+        """Send the failure notice; the reason it could not be sent, or None."""
         try:
             await self._reporter(request).finished(request, None, notice)
         except DeliveryError as exc:
             log.error("run.failure_undeliverable", run_id=request.run_id, error=str(exc))
-        return notice.model_dump(mode="json")
+            return getattr(exc, "code", None) or str(exc)
+        return None
 
     def _reporter(self, request: RunRequest) -> RunReporter:
         return self.reporters[request.objective.reply.kind]
 
-    async def execute(self, request: RunRequest) -> Briefing | Notice:
+    async def execute(
+        self, request: RunRequest, so_far: RunSoFar | None = None
+    ) -> Briefing | Notice:
+        """Run the request; ``so_far`` is filled as it goes (see :class:`RunSoFar`)."""
+        so_far = so_far if so_far is not None else RunSoFar()
         planned = await DBOS.run_step_async({"name": "plan"}, self._plan_step, request)
         if planned["kind"] == "notice":
             notice = Notice.model_validate({**planned["notice"], "run_id": request.run_id})
+            so_far.answer = notice
             await self._deliver(request, None, notice)
             return notice
         plan = Plan.model_validate(planned["plan"])
@@ -93,13 +133,13 @@ class RunExecution:
         announced = self._start_step(
             "announce", self._reporter(request).started, request, tracker.snapshot()
         )
-        results: dict[str, StepResult] = {}
+        results = so_far.steps
         try:
             for wave in waves(plan):
                 await self._run_wave(request, plan, wave, results, tracker, announced)
         finally:
             await asyncio.wait([announced])
-        answer = self._compose(request, plan, results)
+        answer = so_far.answer = self._compose(request, plan, results)
         await self._deliver(request, progress_handle(announced), answer, list(results.values()))
         return answer
 
@@ -263,6 +303,7 @@ class RunExecution:
             status="completed",
             answer=answer.model_dump(mode="json"),
             steps=steps,
+            delivery="delivered",
         )
 
 

@@ -20,7 +20,8 @@ from workflows.answers import Answer, Briefing, Notice
 from workflows.audit import AuditStore
 from workflows.catalog import Catalog
 from workflows.engine.calls import OperationCaller
-from workflows.engine.execution import RunExecution
+from workflows.engine.execution import RunExecution, RunSoFar
+from workflows.errors import DeliveryError
 from workflows.library import COMPOSERS, Composer
 from workflows.models import RunRequest
 from workflows.planning import Planner
@@ -47,16 +48,33 @@ def bound_engine() -> Engine:
 @DBOS.workflow(name="crosswire.run")
 async def run_workflow(request: dict[str, Any]) -> dict[str, Any]:
     engine, run = bound_engine(), RunRequest.model_validate(request)
+    so_far = RunSoFar()
     try:
         async with engine.slots:
             await engine.pacer()
-            answer: Briefing | Notice = await engine.execution.execute(run)
+            answer: Briefing | Notice = await engine.execution.execute(run, so_far)
     except Exception as exc:  # noqa: BLE001  (the run boundary: the requester hears of any break)
         failed = await DBOS.run_step_async(
-            {"name": "fail"}, engine.execution.fail, run, describe(exc)
+            {"name": "fail"}, engine.execution.fail, run, describe(exc), so_far, undelivered(exc)
         )
         answer = Notice.model_validate(failed)
     return answer.model_dump(mode="json")
+
+
+def undelivered(exc: BaseException) -> str | None:
+    """The chat system's reason (``channel_not_found``) when the run broke because its
+    answer could not be shown; None when it broke for another reason."""
+    pending, seen = [exc], set()
+    while pending:
+        error = pending.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, DeliveryError):
+            return getattr(error, "code", None) or str(error)
+        pending += [e for e in getattr(error, "errors", None) or [] if isinstance(e, BaseException)]
+        pending += [e for e in (error.__cause__, error.__context__) if e is not None]
+    return None
 
 
 def describe(exc: BaseException) -> str:
