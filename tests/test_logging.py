@@ -19,8 +19,10 @@ import pytest
 import structlog
 
 from bot.logging import DBOS_CONSOLE_HANDLER, configure_logging
+from bot.sandbox import payloads
 from bot.settings import Settings
-from tests.harness import start_harness
+from tests.harness import CHANNEL, start_harness
+from tests.harness import DANA as DANA_ID
 
 DANA = "dana.reyes@northwind.example"
 TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
@@ -157,3 +159,20 @@ def test_a_token_typed_into_a_request_is_not_in_the_audit(tmp_path: Path) -> Non
     assert TOKEN not in shown.stdout and TOKEN not in asked.stderr
     assert "xoxb-[redacted]" in shown.stdout
     assert state.exists()
+
+
+async def test_a_run_that_breaks_logs_its_trace_as_text(
+    restore_logging: None, settings: Settings
+) -> None:
+    out = io.StringIO()
+    configure_logging("INFO", "json", stream=out)
+    async with start_harness(settings) as slack:
+        for method in ("chat.postMessage", "chat.postEphemeral"):
+            slack.standin.fail_next(method, "channel_not_found", times=20)
+        await slack.send(
+            payloads.app_mention("brief me on Acme", user=DANA_ID, channel=CHANNEL, event_id="Ev0X")
+        )
+        await slack.finished("slack-Ev0X", timeout=30)
+    [crash] = [line for line in _json_lines(out.getvalue()) if line["event"] == "run.crashed"]
+    assert crash["exception"].startswith("Traceback (most recent call last)")
+    assert "channel_not_found" in crash["exception"]

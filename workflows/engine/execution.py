@@ -79,7 +79,6 @@ class RunExecution:
         The steps it ran are recorded; ``undelivered`` (the chat system's reason) says the
         run broke because its answer could not be shown, and that answer is recorded as not
         delivered rather than as if it had arrived."""
-        log.error("run.crashed", run_id=request.run_id, error=error)
         so_far = so_far or RunSoFar()
         notice = Notice(
             run_id=request.run_id,

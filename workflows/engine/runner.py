@@ -13,7 +13,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
 from dbos import DBOS, SetWorkflowID, WorkflowHandleAsync
+from dbos._error import (
+    DBOSPatchNondeterminismError,
+    DBOSStepNondeterminismError,
+    DBOSUnexpectedStepError,
+)
 from pydantic import TypeAdapter
 
 from workflows.answers import Answer, Briefing, Notice
@@ -27,7 +33,15 @@ from workflows.models import RunRequest
 from workflows.planning import Planner
 from workflows.ports import RunReporter
 
+log = structlog.get_logger(__name__)
 ANSWER: TypeAdapter[Briefing | Notice] = TypeAdapter(Answer)
+# A replay that diverged from its recorded steps is a bug or an incompatible deploy: it must
+# surface as DBOS reports it, never become a polite "something went wrong".
+REPLAY_DIVERGED = (
+    DBOSUnexpectedStepError,
+    DBOSStepNondeterminismError,
+    DBOSPatchNondeterminismError,
+)
 RESULT_POLL_S = 0.02
 
 _bound: Engine | None = None
@@ -53,7 +67,10 @@ async def run_workflow(request: dict[str, Any]) -> dict[str, Any]:
         async with engine.slots:
             await engine.pacer()
             answer: Briefing | Notice = await engine.execution.execute(run, so_far)
-    except Exception as exc:  # noqa: BLE001  (the run boundary: the requester hears of any break)
+    except REPLAY_DIVERGED:
+        raise
+    except Exception as exc:  # the run boundary: the requester hears of any break
+        log.error("run.crashed", run_id=run.run_id, error=describe(exc), exc_info=exc)
         failed = await DBOS.run_step_async(
             {"name": "fail"}, engine.execution.fail, run, describe(exc), so_far, undelivered(exc)
         )
