@@ -9,10 +9,10 @@ from __future__ import annotations
 import errno
 
 from aiohttp import web
-from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 
 from bot.health import Readiness, add_health_routes, health_app
+from bot.screening import ScreenedSlackAppServer
 from bot.startup import StartupError
 
 EVENTS_PATH = "/slack/events"
@@ -23,7 +23,8 @@ async def start_http(
 ) -> web.AppRunner:
     """Serve the app and the health routes (``ready`` decides ``/readyz``); returns the
     runner (``await runner.cleanup()`` to stop)."""
-    server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=host)
+    # Every POST to the events path is screened before Bolt parses it (bot/screening.py).
+    server = ScreenedSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=host)
     add_health_routes(server.web_app, ready)
     return await serve_web_app(server.web_app, host=host, port=port)
 

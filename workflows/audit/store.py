@@ -28,6 +28,7 @@ from workflows.clock import Clock, SystemClock
 from workflows.database_url import audit_url
 from workflows.models import RunRequest
 from workflows.results import StepResult
+from workflows.sanitise import scrubbed
 
 
 def create_engine_for(url: str) -> AsyncEngine:
@@ -122,7 +123,8 @@ class AuditStore:
             rows.append(event_row(run_id, "delivery", at=now, status=delivery, detail=reason))
         rows.append(event_row(run_id, "answer", at=now, status=status, detail=answer))
         await self._write(
-            update(runs).where(runs.c.run_id == run_id).values(**done), self._once(events, rows)
+            update(runs).where(runs.c.run_id == run_id).values(**scrubbed(done)),
+            self._once(events, rows),
         )
 
     async def record(
@@ -147,7 +149,8 @@ class AuditStore:
             dialect: Any = {"postgresql": postgresql, "sqlite": sqlite}.get(self._dialect)
             statement = dialect.insert(table).on_conflict_do_nothing() if dialect else insert(table)
             self._inserts[table.name] = statement
-        return statement, rows
+        # PostgreSQL refuses NUL in text: a record must never fail on what someone typed.
+        return statement, scrubbed(rows)
 
     async def _write(self, *statements: Any) -> None:
         async with self.engine.begin() as conn:
