@@ -34,7 +34,7 @@ def briefing_text(briefing: Briefing, *, ansi: bool = False) -> str:
 
 
 def notice_text(notice: Notice, *, ansi: bool = False) -> str:
-    lines = [mrkdwn(notice.title, ansi=ansi), mrkdwn(notice.text, ansi=ansi)]
+    lines = [style(mrkdwn(notice.title), "bold", ansi), mrkdwn(notice.text, ansi=ansi)]
     if notice.suggestions:
         lines.append("Try: " + " | ".join(notice.suggestions))
     return "\n".join(lines) + "\n"
