@@ -22,6 +22,7 @@ CONNECTOR_MAY_USE = {
     "workflows.catalog",
     "workflows.errors",
     "workflows.models",
+    "workflows.clock",
 }
 
 
