@@ -7,6 +7,8 @@
 - **Private**: what concerns only the person who asked (a refusal, help, "which customer?",
   an error) is shown to them alone: ``chat.postEphemeral`` in a channel (in the thread), a
   plain post in a DM (nobody else is there), the ``response_url`` (ephemeral) for a command.
+- A ``response_url`` lasts 30 minutes and five posts; once Slack refuses it, the answer goes
+  to the person's DM with the bot instead.
 
 Every Slack failure leaves here as a classified :class:`~workflows.errors.DeliveryError`.
 """
@@ -63,14 +65,14 @@ class SlackReplies:
         except PermanentDeliveryError as exc:
             if exc.code not in NOT_A_MEMBER or reply.response_url is None:
                 raise
-            await self.respond(reply.response_url, message.with_hint(INVITE_HINT))
+            await self._respond_or_dm(reply, reply.response_url, message.with_hint(INVITE_HINT))
             return None
 
     async def tell(self, objective: Objective, message: Message) -> None:
         """Show ``message`` to the person who asked, and to nobody else."""
         reply = objective.reply
         if objective.trigger == "slack_command" and reply.response_url:
-            await self.respond(reply.response_url, message)
+            await self._respond_or_dm(reply, reply.response_url, message)
         elif objective.trigger == "slack_dm" or not reply.user_id:
             await self.post(reply, message, thread_ts=reply.thread_ts)
         else:
@@ -115,6 +117,17 @@ class SlackReplies:
             raise delivery_error(exc) from exc
         if response.status_code != 200:
             raise http_error(response.status_code, str(response.body or ""))
+
+    async def _respond_or_dm(self, reply: ReplyTarget, response_url: str, message: Message) -> None:
+        """Through the command's response URL; if Slack refuses it (used up, expired), as a DM."""
+        try:
+            await self.respond(response_url, message)
+        except PermanentDeliveryError:
+            if not reply.user_id:
+                raise
+            # Posting to a user id lands in their DM with the app (its Messages tab).
+            dm = ReplyTarget(kind="slack", channel=reply.user_id, user_id=reply.user_id)
+            await self.post(dm, message, thread_ts=None)
 
     async def call(self, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
         """Await a Web API call, with its failure classified (see :mod:`bot.slack_errors`)."""

@@ -256,3 +256,19 @@ async def test_an_answer_slack_refuses_is_tried_once_and_the_asker_is_told(
     assert "invalid_blocks" in error.detail["error"]
     [notice] = await slack.wait_only_for(DANA)
     assert "Something went wrong" in shown(notice)
+
+
+async def test_a_command_whose_response_url_slack_refuses_is_answered_in_a_dm(
+    slack: SlackHarness,
+) -> None:
+    slack.standin.add_channel(OUTSIDE, member=False)
+    slack.standin.fail("response_url", status=404, body="expired_url")
+    await slack.send(slack.command("brief acme.io", channel=OUTSIDE, trigger_id="111.1.late"))
+
+    [answer] = await slack.wait_for_answers()
+    detail = await slack.finished("slack-cmd-111.1.late")
+
+    assert answer.args["channel"] == DANA  # Slack delivers a post to a user id as their DM
+    assert "Acme Corporation" in block_texts(answer.args["blocks"])
+    assert [c.error for c in slack.standin.calls_to("response_url")] == ["http_404"]
+    assert detail.run.status == "completed"

