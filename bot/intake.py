@@ -100,8 +100,7 @@ class Intake:
                 await self._refuse(ask, run_id, unknown_notice(run_id, exc.reason), exc.reason)
                 return
             except RequesterUnavailable as exc:
-                log.warning("slack.requester_unavailable", error=str(exc))
-                await self._tell(ask, SLACK_BLINKED.model_copy(update={"run_id": run_id}))
+                await self._unavailable(ask, run_id, str(exc))
                 return
             request = self._request(ask, run_id, principal)
             async with self._starts:
@@ -132,7 +131,8 @@ class Intake:
     ) -> None:
         """Record the refusal as a run of its own and tell the asker, once per run id."""
         async with self._starts:
-            first = await self.audit.get_run(run_id) is None
+            earlier = await self.audit.get_run(run_id)
+            first = earlier is None or earlier.run.status != "refused"
             if first:
                 await self._record_refusal(ask, run_id, notice, reason)
         if not first:
@@ -146,13 +146,23 @@ class Intake:
         elif tell:
             await self._tell(ask, notice)
 
+    async def _unavailable(self, ask: SlackAsk, run_id: str, error: str) -> None:
+        """Slack could not say who is asking: audited as a failed run, the asker asked to try
+        again. A later delivery of the same event that gets through runs under the same id,
+        and its outcome then replaces this one."""
+        log.warning("slack.requester_unavailable", error=error)
+        notice = SLACK_BLINKED.model_copy(update={"run_id": run_id})
+        await self.audit.run_started(self._request(ask, run_id, _stranger(ask)), planner="-")
+        await self.audit.record(run_id, "error", detail={"error": f"users.info: {error}"})
+        await self.audit.run_finished(
+            run_id, status="failed", answer=notice.model_dump(mode="json")
+        )
+        await self._tell(ask, notice)
+
     async def _record_refusal(
         self, ask: SlackAsk, run_id: str, notice: Notice, reason: str
     ) -> None:
-        stranger = Principal(
-            email=f"slack:{ask.user_id}", name="unknown", slack_user_id=ask.user_id
-        )
-        request = self._request(ask, run_id, stranger)
+        request = self._request(ask, run_id, _stranger(ask))
         detail: dict[str, object] = {"decision": "refused", "reason": reason}
         if ask.too_long:
             detail["length"] = len(ask.text)
@@ -171,3 +181,8 @@ class Intake:
             await SlackReplies(self.client).tell(objective, message)
         except DeliveryError as exc:
             log.warning("slack.notice_undelivered", error=str(exc), code=exc.code)
+
+
+def _stranger(ask: SlackAsk) -> Principal:
+    """The asker as the audit knows them before the directory has said who they are."""
+    return Principal(email=f"slack:{ask.user_id}", name="unknown", slack_user_id=ask.user_id)
