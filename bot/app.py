@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.inbound import reply_channel
+from bot.inbound import reply_channel, reply_user
 from bot.intake import Intake
 from bot.listeners import register_all
 from bot.pacing import EdgeActivity
@@ -77,7 +77,13 @@ async def on_error(
     channel, thread = reply_channel(body)
     if channel is None:
         return
+    user = reply_user(body)
     try:
-        await client.chat_postMessage(channel=channel, thread_ts=thread, text=SORRY)
+        if user is None:
+            await client.chat_postMessage(channel=channel, thread_ts=thread, text=SORRY)
+        else:  # it concerns only the person who asked
+            await client.chat_postEphemeral(
+                channel=channel, user=user, thread_ts=thread, text=SORRY
+            )
     except SlackApiError as exc:
         log.warning("slack.apology_failed", error=exc.response.get("error"))

@@ -97,6 +97,13 @@ def command_ask(command: dict[str, Any]) -> SlackAsk | None:
     )
 
 
+def reply_user(body: dict[str, Any]) -> str | None:
+    """Who sent a payload we could not handle, if it says: an apology is for them alone."""
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    user = (event or {}).get("user") or body.get("user_id")
+    return str(user) if isinstance(user, str) and user else None
+
+
 def reply_channel(body: dict[str, Any]) -> tuple[str | None, str | None]:
     """Best guess at where to answer a payload we could not handle: (channel, thread)."""
     event = body.get("event") if isinstance(body.get("event"), dict) else {}
