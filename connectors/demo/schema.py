@@ -2,7 +2,8 @@
 
 Datetimes are stored as naive UTC and read back timezone-aware. Calendar events are stored
 relative to an anchor ("now" or "today") so that the world's data depend only on the seed and
-the day, while meetings still start "in two hours" whenever the world is opened.
+the day, while meetings still start "in two hours" whenever the world is read (the anchors are
+resolved against the clock's now at each read).
 """
 
 from __future__ import annotations
