@@ -28,6 +28,7 @@ from connectors.demo import DemoBehaviour
 from workflows.database_url import audit_url
 
 DEFAULT_STATE_DIR = Path(".crosswire")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 BOT_TOKEN_PREFIX = "xoxb-"
 BOT_TOKEN_HINT = "the Bot User OAuth Token, under OAuth & Permissions in the app's settings"
 APP_TOKEN_PREFIX = "xapp-"
@@ -116,6 +117,21 @@ class Settings(BaseSettings):
         if problem:
             raise ValueError(problem)
         return self
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_known(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"should be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("executor_id")
+    @classmethod
+    def _executor_id_given(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("should not be empty: it names this replica's durable runs")
+        return value.strip()
 
     @field_validator("demo_latency")
     @classmethod

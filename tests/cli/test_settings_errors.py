@@ -207,3 +207,16 @@ def test_a_bad_value_in_the_config_file_names_the_setting(state: Path) -> None:
     state.parent.mkdir(parents=True, exist_ok=True)
     (state.parent / "crosswire.toml").write_text('database_url = "mysql://root@db/crosswire"\n')
     refuses(state, "audit", {}, names="CROSSWIRE_DATABASE_URL", says="unsupported database")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("CROSSWIRE_LOG_LEVEL", "loud", "should be one of DEBUG, INFO"),
+        ("CROSSWIRE_LOG_FORMAT", "xml", "'auto', 'json' or 'console'"),
+        ("CROSSWIRE_EXECUTOR_ID", " ", "should not be empty"),
+        ("CROSSWIRE_STEP_TIMEOUT", "-1", "greater than 0"),
+    ],
+)
+def test_other_settings_are_named_too(state: Path, name: str, value: str, says: str) -> None:
+    refuses(state, "audit", {name: value}, names=name, says=says)
