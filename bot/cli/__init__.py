@@ -16,6 +16,17 @@ from bot.slack_client import forget_slack_environment
 from bot.startup import StartupError, check_settings
 
 
+def _port(text: str) -> int:
+    """A TCP port for ``--port`` (0: any free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crosswire", description="Cross-system AI workflows from Slack."
@@ -23,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the bot (Socket Mode, HTTP, or a local sandbox)")
-    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument(
+        "--port", type=_port, default=3000, help="HTTP port, also for /healthz (default 3000)"
+    )
     serve.add_argument("--host", default="0.0.0.0", help="HTTP interface (default 0.0.0.0)")
     chat = serve.add_mutually_exclusive_group()
     chat.add_argument(

@@ -220,3 +220,10 @@ def test_a_bad_value_in_the_config_file_names_the_setting(state: Path) -> None:
 )
 def test_other_settings_are_named_too(state: Path, name: str, value: str, says: str) -> None:
     refuses(state, "audit", {name: value}, names=name, says=says)
+
+
+def test_a_port_out_of_range_is_refused_by_the_command_line(state: Path) -> None:
+    done = crosswire(state, "serve", "--no-chat", "--port", "99999")
+    assert done.returncode == 2
+    assert "argument --port: '99999' is not a port (0 to 65535)" in done.stderr
+    assert "Traceback" not in done.stderr
