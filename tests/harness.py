@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.reporters.slack import is_answer
+from bot.reporters.slack import is_answer_call
 from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandIn
@@ -59,10 +59,10 @@ class SlackHarness:
         return await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
 
     def answers(self) -> list[RecordedCall]:
+        """Calls Slack accepted that delivered a run's answer: posts, and progress messages
+        turned into the answer (a notice)."""
         return [
-            c
-            for c in self.standin.calls_to("chat.postMessage")
-            if c.error is None and is_answer(c.args)
+            c for c in self.standin.calls if c.error is None and is_answer_call(c.method, c.args)
         ]
 
     async def wait_for_answers(self, count: int = 1, timeout: float = 15.0) -> list[RecordedCall]:

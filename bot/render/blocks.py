@@ -1,20 +1,21 @@
-"""Block Kit for briefings, notices and progress, built with ``slack_sdk.models.blocks``."""
+"""Block Kit for briefings, notices and progress.
+
+Blocks are made through :mod:`bot.render.kit` (Slack's limits) and every value from the
+answer goes through :mod:`bot.render.mrkdwn` (escaped, never formatting), so only the
+formatting written here is formatting.
+"""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from dataclasses import dataclass
 
-from workflows.answers import Briefing, Notice, Section
+from slack_sdk.models.blocks import Block, DividerBlock
+
+from bot.render import kit, limits
+from bot.render.mrkdwn import bold, code, date, plain, prose
+from workflows.answers import Briefing, Concern, Notice, Section
 from workflows.ports import Progress, StepState
 
-SECTION_TEXT_LIMIT = 2900
 STATE_ICON: dict[StepState, str] = {
     "waiting": ":white_circle:",
     "running": ":hourglass_flowing_sand:",
@@ -24,43 +25,79 @@ STATE_ICON: dict[StepState, str] = {
     "skipped": ":heavy_minus_sign:",
 }
 SECTION_ICON = {"ok": "", "empty": "", "unavailable": ":x: ", "skipped": ""}
+NOTICE_TITLE = 300
 
 
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text[:SECTION_TEXT_LIMIT])
+@dataclass(frozen=True)
+class Rendering:
+    """What a message shows: its notification ``text`` (mrkdwn) and its ``blocks``."""
+
+    text: str
+    blocks: list[Block]
+
+
+def _subject(name: str) -> str:
+    """A customer or subject inside a sentence: bold, and cut when it is very long."""
+    return bold(limits.cut(name, limits.INLINE_VALUE))
+
+
+# ---------------------------------------------------------------- progress
 
 
 def progress_text(progress: Progress) -> str:
     total = len(progress.systems)
+    subject = _subject(progress.subject)
     if progress.finished < total:
-        return f"Gathering *{progress.subject}* from {total} systems… ({progress.finished}/{total})"
+        return f"Gathering {subject} from {total} systems… ({progress.finished}/{total})"
     failed = [s.label for s in progress.systems if s.state == "failed"]
-    missing = f"; unavailable: {', '.join(failed)}" if failed else ""
-    return f"Gathered *{progress.subject}* from {total - len(failed)} of {total} systems{missing}."
+    missing = f"; unavailable: {plain(', '.join(failed))}" if failed else ""
+    return f"Gathered {subject} from {total - len(failed)} of {total} systems{missing}."
 
 
 def progress_blocks(progress: Progress) -> list[Block]:
-    states = "   ".join(f"{STATE_ICON[s.state]} {s.label}" for s in progress.systems)
-    return [SectionBlock(text=_md(progress_text(progress))), ContextBlock(elements=[_md(states)])]
+    states = "   ".join(f"{STATE_ICON[s.state]} {plain(s.label)}" for s in progress.systems)
+    return [kit.section(progress_text(progress)), kit.context(states)]
 
 
-def final_progress_text(answer: Briefing | Notice) -> str:
-    """What the progress message says once the run is over."""
-    if isinstance(answer, Notice):
-        return f"*{answer.title}*"
-    down = [s.source for s in answer.sections if s.status == "unavailable"]
-    missing = f"; unavailable: {', '.join(down)}" if down else ""
-    answered = len(answer.sections) - len(down)
-    return (
-        f"Briefing on *{answer.account.name}* is in the thread: {answered} of "
-        f"{len(answer.sections)} systems answered{missing}."
+def progress_rendering(progress: Progress) -> Rendering:
+    return Rendering(progress_text(progress), progress_blocks(progress))
+
+
+def final_progress(briefing: Briefing, *, in_thread: bool) -> Rendering:
+    """What the progress message says once the briefing was posted: ``in_thread`` when the
+    progress message is itself in the thread the briefing went to (it is "below")."""
+    down = [s.source for s in briefing.unavailable]
+    missing = f"; unavailable: {plain(', '.join(down))}" if down else ""
+    answered = len(briefing.sections) - len(down)
+    where = "below" if in_thread else "is in the thread"
+    text = (
+        f"Briefing on {_subject(briefing.account.name)} {where}: {answered} of "
+        f"{len(briefing.sections)} systems answered{missing}."
     )
+    return Rendering(text, [kit.section(text)])
+
+
+def undelivered_progress(answer: Briefing | Notice, reason: str) -> Rendering:
+    """What the progress message says when the answer itself could not be posted."""
+    what = (
+        f"the briefing on {_subject(answer.account.name)}"
+        if isinstance(answer, Briefing)
+        else "my answer"
+    )
+    text = (
+        f":warning: I gathered {what} but could not post it here ({plain(reason)}). "
+        f"It is recorded as run {code(answer.run_id)}."
+    )
+    return Rendering(text, [kit.section(text)])
+
+
+# ---------------------------------------------------------------- briefing
 
 
 def briefing_fallback(briefing: Briefing) -> str:
     answered = sum(1 for s in briefing.sections if s.status in ("ok", "empty"))
     return (
-        f"Briefing on {briefing.account.name}: {len(briefing.concerns)} things to watch, "
+        f"Briefing on {plain(briefing.account.name)}: {len(briefing.concerns)} things to watch, "
         f"{answered} of {len(briefing.sections)} systems answered."
     )
 
@@ -68,37 +105,58 @@ def briefing_fallback(briefing: Briefing) -> str:
 def briefing_blocks(briefing: Briefing) -> list[Block]:
     account = briefing.account
     blocks: list[Block] = [
-        HeaderBlock(text=f"Briefing: {account.name}"[:150]),
-        ContextBlock(
-            elements=[
-                _md(
-                    f"{account.domain} · {briefing.generated_at:%a %b %d, %H:%M} UTC"
-                    f" · run `{briefing.run_id}`"
-                )
-            ]
+        kit.header(f"Briefing: {account.name}"),
+        kit.context(
+            f"{plain(account.domain)} · {date(briefing.generated_at)} · run {code(briefing.run_id)}"
         ),
     ]
     if briefing.concerns:
-        lines = [
-            f"{':red_circle:' if c.severity == 'high' else ':large_orange_circle:'} "
-            f"{c.text} _({', '.join(c.sources)})_"
-            for c in briefing.concerns
-        ]
-        blocks.append(SectionBlock(text=_md("*Watch out for*\n" + "\n".join(lines))))
+        lines = "\n".join(_concern_line(c) for c in briefing.concerns)
+        blocks.append(kit.section(f"*Watch out for*\n{lines}"))
     blocks.append(DividerBlock())
     blocks.extend(_section_block(s) for s in briefing.sections)
     return blocks
 
 
-def _section_block(section: Section) -> SectionBlock:
-    head = f"{SECTION_ICON[section.status]}*{section.title}* · _from {section.source}_"
-    body = [f"• {f.text}" for f in section.facts] or [f"_{section.note}_"]
-    return SectionBlock(text=_md("\n".join([head, *body])))
+def briefing_rendering(briefing: Briefing) -> Rendering:
+    return Rendering(briefing_fallback(briefing), briefing_blocks(briefing))
+
+
+def _concern_line(concern: Concern) -> str:
+    icon = ":red_circle:" if concern.severity == "high" else ":large_orange_circle:"
+    return f"{icon} {plain(concern.text)} _({plain(', '.join(concern.sources))})_"
+
+
+def _section_block(section: Section) -> Block:
+    head = (
+        f"{SECTION_ICON[section.status]}*{plain(section.title)}* · _from {plain(section.source)}_"
+    )
+    body = [f"• {plain(f.text)}" for f in section.facts] or [f"_{plain(section.note)}_"]
+    return kit.section("\n".join([head, *body]))
+
+
+# ---------------------------------------------------------------- notices
+
+
+def notice_fallback(notice: Notice) -> str:
+    return f"{plain(notice.title)}. {prose(notice.text)}"
 
 
 def notice_blocks(notice: Notice) -> list[Block]:
-    blocks: list[Block] = [SectionBlock(text=_md(f"*{notice.title}*\n{notice.text}"))]
+    title = bold(limits.cut(notice.title, NOTICE_TITLE))
+    blocks: list[Block] = [kit.section(f"{title}\n{prose(notice.text)}")]
     if notice.suggestions:
-        tries = " · ".join(f"`{s}`" for s in notice.suggestions)
-        blocks.append(ContextBlock(elements=[_md(f"Try: {tries}")]))
+        tries = " · ".join(code(s) for s in notice.suggestions)
+        blocks.append(kit.context(f"Try: {tries}"))
     return blocks
+
+
+def notice_rendering(notice: Notice) -> Rendering:
+    return Rendering(notice_fallback(notice), notice_blocks(notice))
+
+
+def answer_rendering(answer: Briefing | Notice) -> Rendering:
+    """The answer as Slack shows it."""
+    if isinstance(answer, Briefing):
+        return briefing_rendering(answer)
+    return notice_rendering(answer)

@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.render import kit
 from bot.slack_errors import NOT_A_MEMBER, delivery_error, http_error
 from workflows.errors import PermanentDeliveryError
 from workflows.models import Objective, ReplyTarget
@@ -138,4 +139,4 @@ class SlackReplies:
 
 
 def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
-    return [b.to_dict() for b in blocks]
+    return kit.fit(blocks)  # within Slack's block count and total text

@@ -17,20 +17,23 @@ from typing import Any
 import aiohttp
 import structlog
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block, SectionBlock
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.render import kit
 from bot.render.blocks import (
-    briefing_blocks,
-    briefing_fallback,
-    final_progress_text,
-    notice_blocks,
+    Rendering,
+    answer_rendering,
+    final_progress,
     progress_blocks,
+    progress_rendering,
     progress_text,
+    undelivered_progress,
 )
 from bot.reporters.replies import Message, SlackReplies
 from workflows.answers import Briefing, Notice
+from workflows.errors import DeliveryError
 from workflows.models import RunRequest
 from workflows.ports import Progress
 
@@ -51,8 +54,17 @@ def is_answer(args: Mapping[str, Any]) -> bool:
     return isinstance(metadata, Mapping) and metadata.get("event_type") == ANSWER_EVENT
 
 
-def _dicts(blocks: list[Block]) -> list[dict[str, object]]:
-    return [b.to_dict() for b in blocks]
+ANSWER_METHODS = frozenset({"chat.postMessage", "chat.update"})
+"""Web API methods that carry an answer: a post, or a progress message turned into a notice."""
+
+
+def is_answer_call(method: str, args: Mapping[str, Any]) -> bool:
+    """Whether a Web API call (``method`` with ``args``) delivers a run's answer."""
+    return method in ANSWER_METHODS and is_answer(args)
+
+
+def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return kit.fit(blocks)
 
 
 @dataclass
@@ -84,34 +96,66 @@ class SlackReporter:
         edits = self._edits.setdefault(handle, _Edits())
         edits.latest = progress
         if edits.task is None or edits.task.done():
-            edits.task = asyncio.create_task(self._flush(request.objective.reply.channel, handle))
+            edits.task = asyncio.create_task(
+                self._flush(request.objective.reply.channel, handle, edits)
+            )
 
-    async def _flush(self, channel: str, handle: str) -> None:
-        edits = self._edits[handle]
+    async def _flush(self, channel: str, handle: str, edits: _Edits) -> None:
+        # ``edits`` is passed in: the answer may settle (and forget) them before this starts.
         while edits.latest is not None:
             progress, edits.latest = edits.latest, None
-            await self._edit(channel, handle, progress_text(progress), progress_blocks(progress))
+            await self._edit(channel, handle, progress_rendering(progress))
 
-    async def _edit(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
+    async def _edit(self, channel: str, ts: str, shown: Rendering) -> None:
+        """Edit the progress message; best effort, so a failure is logged and dropped."""
         try:
-            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=_dicts(blocks))
+            await self.client.chat_update(
+                channel=channel, ts=ts, text=kit.fallback(shown.text), blocks=_dicts(shown.blocks)
+            )
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("slack.progress_edit_failed", error=str(exc))
 
     async def finished(
         self, request: RunRequest, handle: str | None, answer: Briefing | Notice
     ) -> None:
+        """Deliver the answer, then bring the progress message to its final state.
+
+        A notice replaces the progress message (one message, marked as the answer); a
+        briefing is posted, and only then does the progress message point to it, or say
+        that it could not be posted."""
         reply = request.objective.reply
         await self._settle(handle)
-        if handle is not None:
-            final = final_progress_text(answer)
-            await self._edit(reply.channel, handle, final, [SectionBlock(text=final)])
-        if isinstance(answer, Briefing):
-            text, blocks = briefing_fallback(answer), briefing_blocks(answer)
-        else:
-            text, blocks = f"{answer.title}. {answer.text}", notice_blocks(answer)
-        message = Message(text, blocks, answer_metadata(request.run_id))
-        await self._show(request, handle, answer, message)
+        shown = answer_rendering(answer)
+        message = Message(kit.fallback(shown.text), shown.blocks, answer_metadata(request.run_id))
+        replaced = isinstance(answer, Notice) and handle is not None
+        if replaced and await self._replace(reply.channel, str(handle), message):
+            return
+        try:
+            await self._show(request, handle, answer, message)
+        except DeliveryError as exc:
+            if handle is not None:
+                await self._edit(reply.channel, handle, undelivered_progress(answer, str(exc)))
+            raise
+        if handle is not None and isinstance(answer, Briefing):
+            in_thread = reply.thread_ts is not None
+            await self._edit(reply.channel, handle, final_progress(answer, in_thread=in_thread))
+
+    async def _replace(self, channel: str, ts: str, message: Message) -> bool:
+        """Turn the progress message into ``message``; False if Slack would not edit it."""
+        try:
+            await self._call(
+                self.client.chat_update(
+                    channel=channel,
+                    ts=ts,
+                    text=message.text,
+                    blocks=_dicts(message.blocks),
+                    metadata=dict(message.metadata) if message.metadata else None,
+                )
+            )
+        except DeliveryError as exc:
+            log.warning("slack.answer_edit_failed", error=str(exc))
+            return False
+        return True
 
     async def _show(
         self, request: RunRequest, handle: str | None, answer: Briefing | Notice, message: Message

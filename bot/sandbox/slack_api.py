@@ -30,6 +30,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.sandbox.block_kit_limits import BlockKitError, check_call
 from bot.sandbox.faults import HTML_ERROR_PAGE, Fault
 from bot.sandbox.payloads import (
     SANDBOX_APP_ID,
@@ -217,12 +218,15 @@ class SlackWebApiStandIn:
         result: Args = {}
         if error is None:
             try:
+                check_call(method, args)  # Block Kit's limits, refused as Slack refuses them
                 result = self.workspace.call(method, args)
+            except BlockKitError as exc:
+                error, result = exc.error, exc.answer_fields
             except SlackError as exc:
                 error = exc.error
         await self._record(RecordedCall(method, args, token, error))
         if error is not None:
-            return web.json_response({"ok": False, "error": error})
+            return web.json_response({"ok": False, "error": error, **result})
         return web.json_response({"ok": True, **result})
 
     async def _respond(self, request: web.Request) -> web.Response:

@@ -55,9 +55,8 @@ async def test_mention_is_acked_at_once_then_progress_then_briefing_in_the_threa
     assert any(v.startswith("Gathering *Acme* from 6 systems… (") for v in versions[1:]), (
         "no edit while systems were still answering"
     )
-    assert progress.text == (
-        "Briefing on *Acme Corporation* is in the thread: 6 of 6 systems answered."
-    )
+    # It is in the thread itself, so it points below, not "in the thread".
+    assert progress.text == "Briefing on *Acme Corporation* below: 6 of 6 systems answered."
 
     # The briefing: same thread, header, every section names its source, the risks first.
     assert answer.args["channel"] == CHANNEL
@@ -71,12 +70,14 @@ async def test_mention_is_acked_at_once_then_progress_then_briefing_in_the_threa
     [watch] = [s for s in sections if s.startswith("*Watch out for*")]
     assert "P1 ticket" in watch
     assert ":x:" not in block_texts(blocks)
-    # The answer is posted after the last progress edit, and nothing else in the thread.
+    # The answer is posted after the last progress edit, and nothing else in the thread; the
+    # progress message reaches its final state only once the answer is there.
     posted = slack.standin.calls_to("chat.postMessage")
     assert [c.args.get("thread_ts") for c in posted] == [ts, ts]
-    assert slack.standin.calls.index(answer) > slack.standin.calls.index(
-        slack.standin.calls_to("chat.update")[-1]
-    )
+    *progress_edits, final_edit = slack.standin.calls_to("chat.update")
+    calls = slack.standin.calls
+    assert calls.index(progress_edits[-1]) < calls.index(answer) < calls.index(final_edit)
+    assert final_edit.args["text"] == progress.text
 
 
 PHRASINGS = ("prep me for my Acme call", "what's going on with ACME?", "brief acme.io")
