@@ -18,6 +18,11 @@ def answer_text(answer: RecordedCall) -> str:
     return f"{answer.args['text']}\n{block_texts(answer.args.get('blocks'))}"
 
 
+def private_text(entry: dict[str, object]) -> str:
+    """What a message shown to the asker alone says (notices concern only them)."""
+    return f"{entry['text']}\n{block_texts(entry.get('blocks'))}"
+
+
 def header(answer: RecordedCall) -> str:
     first = (answer.args.get("blocks") or [{}])[0]
     return str(first["text"]["text"]) if first.get("type") == "header" else ""
@@ -76,21 +81,22 @@ async def test_an_action_request_is_never_a_briefing(slack: SlackHarness) -> Non
         "can you send the renewal info to Acme", user=DANA, channel=CHANNEL
     )
     await slack.send(mention)
-    [answer] = await slack.wait_for_answers()
+    [answer] = await slack.wait_only_for(DANA)
     detail = await slack.finished(run_id_of(mention))
-    assert "I can't do that yet" in answer_text(answer)
-    assert "brief me on Acme Corporation" in answer_text(answer)
-    assert header(answer) == ""
+    assert "I can't do that yet" in private_text(answer)
+    assert "brief me on Acme Corporation" in private_text(answer)
+    assert not any(b["type"] == "header" for b in answer["blocks"] or [])
     assert detail.steps == []  # no system was read
+    assert slack.answers() == []
     assert slack.standin.calls_to("chat.update") == []
 
 
 async def test_two_customers_get_one_question(slack: SlackHarness) -> None:
     mention = payloads.app_mention("brief me on Acme and Blue Harbor", user=DANA, channel=CHANNEL)
     await slack.send(mention)
-    [answer] = await slack.wait_for_answers()
+    [answer] = await slack.wait_only_for(DANA)
     await slack.finished(run_id_of(mention))
-    text = answer_text(answer)
+    text = private_text(answer)
     assert "Which one first?" in text
     assert "brief me on Acme Corporation" in text and "brief me on Blue Harbor Logistics" in text
 
@@ -100,11 +106,13 @@ async def test_an_unknown_customer_is_one_message_without_random_names(
 ) -> None:
     mention = payloads.app_mention("brief me on Globex Industries", user=DANA, channel=CHANNEL)
     await slack.send(mention)
-    [answer] = await slack.wait_for_answers()
+    [answer] = await slack.wait_only_for(DANA)
     await slack.finished(run_id_of(mention))
-    assert "couldn't find a customer called “Globex Industries”" in answer_text(answer)
-    assert "Did you mean" not in answer_text(answer)
-    assert len(slack.standin.calls_to("chat.postMessage")) == 1
+    assert "couldn't find a customer called “Globex Industries”" in private_text(answer)
+    assert "Did you mean" not in private_text(answer)
+    # No progress message first: the notice is all that is shown.
+    assert slack.standin.calls_to("chat.postMessage") == []
+    assert slack.standin.calls_to("chat.update") == []
 
 
 async def test_a_slash_command_with_only_a_name(slack: SlackHarness) -> None:
