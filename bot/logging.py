@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -80,6 +81,7 @@ def configure_logging(
     _route_stdlib(out, shared, renderer, level.upper())
     if json_out:
         sys.excepthook = _log_uncaught
+        threading.excepthook = _log_uncaught_in_thread
 
 
 def _redacting(
@@ -140,6 +142,11 @@ def _log_uncaught(
         error=repr(error),
         exception="".join(traceback.format_exception(kind, error, trace)).rstrip(),
     )
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        _log_uncaught(args.exc_type, args.exc_value, args.exc_traceback)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,8 +46,10 @@ def restore_logging() -> Iterator[None]:
     """Put the process's logging back as it was after a test that configures it."""
     root, dbos = logging.getLogger(), logging.getLogger("dbos")
     saved = (root.handlers[:], root.level, dbos.handlers[:], dbos.propagate, sys.excepthook)
+    thread_hook = threading.excepthook
     yield
     root.handlers[:], level, dbos.handlers[:], dbos.propagate, sys.excepthook = saved
+    threading.excepthook = thread_hook
     root.setLevel(level)
     structlog.reset_defaults()
 
