@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.sandbox import payloads
 from bot.settings import Settings
 from tests.harness import CHANNEL, DANA, STRANGER, SlackHarness
+from tests.workflows.engine_env import engine_env
+from tests.workflows.systems import INTERRUPTIBLE_PLAN, PATIENT, System
+from workflows.answers import Notice
 from workflows.audit.tables import events
+from workflows.library import ComposeInput
 
 SYSTEMS = {"directory", "crm", "email", "support", "contracts", "usage", "billing"}
 
@@ -158,3 +164,35 @@ def _audit_cli(settings: Settings, *args: str) -> str:
         check=True,
     )
     return done.stdout
+
+
+async def test_a_run_that_breaks_after_a_restart_records_every_step_once(tmp_path: Path) -> None:
+    first, stuck = System("first"), System("stuck", mode="hang")
+    async with engine_env(tmp_path, first, stuck, policy=PATIENT) as env:
+        env.planner._script["go"] = INTERRUPTIBLE_PLAN
+        request = env.request("go", run_id="breaks-late")
+        await env.engine.submit(request)
+        await asyncio.wait_for(stuck.called.wait(), 5)
+        # the process "dies" here, step a checkpointed, step b in flight
+    interrupted = asyncio.all_tasks() - {asyncio.current_task()}
+    stuck.mode = "ok"
+    async with engine_env(tmp_path, first, stuck, policy=PATIENT) as env:
+        env.planner._script["go"] = INTERRUPTIBLE_PLAN
+        composers = env.engine.composers
+        assert isinstance(composers, dict)
+        composers["test"] = _broken_composer  # the run now breaks after its steps
+        answer = await env.engine.result(request)
+        detail = await env.audit.get_run("breaks-late")
+    for task in asyncio.all_tasks() & interrupted:
+        task.cancel()
+    assert isinstance(answer, Notice) and answer.reason == "failed"
+    assert detail is not None and detail.run.status == "failed"
+    # step a ran before the restart (its result replayed from the checkpoint), b after it
+    assert sorted(e.step_id or "" for e in detail.steps) == ["a", "b"]
+    assert len(first.calls) == 1
+    [error] = [e for e in detail.events if e.kind == "error"]
+    assert "composer bug" in error.detail["error"]
+
+
+def _broken_composer(data: ComposeInput) -> Notice:
+    raise RuntimeError("composer bug")
