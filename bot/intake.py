@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.inbound import MAX_ASK_CHARS, SlackAsk
 from bot.people import RequesterUnavailable, SlackPeople, UnknownRequester
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import notice_blocks, notice_fallback
 from bot.reporters.replies import Message, SlackReplies
 from bot.reporters.slack import answer_metadata
 from workflows.answers import Notice
@@ -175,8 +175,9 @@ class Intake:
     async def _tell(self, ask: SlackAsk, notice: Notice) -> None:
         """Show ``notice`` to the asker alone; a failure is logged (the audit has the rest)."""
         objective = self._request(ask, notice.run_id, Principal(email="-", name="-")).objective
-        text = f"{notice.title}. {notice.text}"
-        message = Message(text, notice_blocks(notice), answer_metadata(notice.run_id))
+        message = Message(
+            notice_fallback(notice), notice_blocks(notice), answer_metadata(notice.run_id)
+        )
         try:
             await SlackReplies(self.client).tell(objective, message)
         except DeliveryError as exc:

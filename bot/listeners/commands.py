@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.inbound import command_ask
 from bot.intake import intake_of, run_id_for, too_long_notice
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import notice_blocks, notice_fallback
 from workflows.answers import Notice
 from workflows.planning.offline import EXAMPLES, HELP_TEXT
 
@@ -25,11 +25,11 @@ async def on_command(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltC
     text = str(command.get("text") or "").strip()
     ask = command_ask(command)
     if not text or text.lower() in {"help", "?"} or ask is None:
-        await ack(text=HELP.text, blocks=notice_blocks(HELP))
+        await ack(text=notice_fallback(HELP), blocks=notice_blocks(HELP))
         return
     if ask.too_long:
         notice = too_long_notice(run_id_for(ask), len(ask.text))
-        await ack(text=f"{notice.title}. {notice.text}", blocks=notice_blocks(notice))
+        await ack(text=notice_fallback(notice), blocks=notice_blocks(notice))
         await intake_of(context).handle(ask, told=True)
         return
     await ack(text=f"On it: `{text}`")

@@ -139,7 +139,8 @@ def _section_block(section: Section) -> Block:
 
 
 def notice_fallback(notice: Notice) -> str:
-    return f"{plain(notice.title)}. {prose(notice.text)}"
+    """A notice's notification text: escaped like its blocks, within Slack's length."""
+    return kit.fallback(f"{plain(notice.title)}. {prose(notice.text)}")
 
 
 def notice_blocks(notice: Notice) -> list[Block]:
