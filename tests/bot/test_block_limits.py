@@ -97,6 +97,24 @@ async def test_the_briefing_header_shows_its_time_in_each_readers_zone(
     assert context.endswith(" UTC> · run `slack-Ev0DATE`")
 
 
+async def test_an_unknown_customer_gets_one_message(slack: SlackHarness) -> None:
+    await slack.send(
+        payloads.app_mention(
+            "brief me on Globex Industries", user=DANA, channel=CHANNEL, ts=TS, event_id="Ev0GLX"
+        )
+    )
+    await slack.finished("slack-Ev0GLX")
+
+    # Either told at once (to Dana alone), or the progress message became the notice.
+    posted, private = slack.standin.messages(CHANNEL), slack.standin.ephemerals()
+    texts = [m.text for m in posted] + [str(e["text"]) for e in private]
+    assert len(texts) == 1, texts
+    assert "Globex Industries" in texts[0]
+    if posted:
+        assert [a.method for a in slack.answers()] == ["chat.update"]
+    assert refused(slack) == []
+
+
 # ---------------------------------------------------------------- the stand-in refuses
 
 
