@@ -125,8 +125,10 @@ def _event_lines(event: AuditEvent, delivery: AuditEvent | None = None) -> list[
 
 def _answer_line(answer: dict[str, Any], delivery: AuditEvent | None) -> str:
     gist = f"{answer.get('kind')}: {_answer_gist(answer)}"
-    if delivery is None or delivery.status != "not_delivered":
+    if delivery is None:
         return gist
+    if delivery.status != "not_delivered":
+        return f"{gist}  (delivered)"
     reason = delivery.detail.get("error") or "unknown reason"
     return f"not delivered: {reason}  (the {gist})"
 

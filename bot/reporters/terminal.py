@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from bot.render.text import progress_line
@@ -16,6 +16,8 @@ from workflows.ports import Progress
 class TerminalReporter:
     stream: TextIO = sys.stderr
     show_progress: bool = True
+    # Two systems finishing together report the same state twice: print it once.
+    _last: str = field(default="", init=False)
 
     async def started(self, request: RunRequest, progress: Progress) -> str | None:
         if self.show_progress:
@@ -27,8 +29,10 @@ class TerminalReporter:
         return None
 
     async def progress(self, request: RunRequest, handle: str | None, progress: Progress) -> None:
-        if self.show_progress and progress.finished:
-            print(progress_line(progress), file=self.stream, flush=True)
+        line = progress_line(progress)
+        if self.show_progress and progress.finished and line != self._last:
+            self._last = line
+            print(line, file=self.stream, flush=True)
 
     async def finished(
         self, request: RunRequest, handle: str | None, answer: Briefing | Notice

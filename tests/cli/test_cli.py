@@ -133,5 +133,6 @@ def test_audit_show_never_cuts_a_value_without_saying_so(state: Path) -> None:
     shown = crosswire(state, "audit", "show", run_id, env={"TZ": "UTC"}).stdout
     assert f"objective  {objective.strip()}" in shown
     assert "started    " in shown and " UTC " in shown
+    assert "(delivered)" in shown  # printed, so it reached the person who asked
     for line in shown.splitlines():
         assert '{"' not in line or line.endswith(("}", "…"))
