@@ -15,13 +15,15 @@ class Fault:
     """One injected failure: a Slack error code, or an HTTP status with a raw body, after a delay.
 
     `error` alone is Slack's HTTP 200 `{"ok": false}` (`"ratelimited"`: HTTP 429 with
-    `Retry-After: 0`); `status` with `body` is answered as-is, as `text/html` (a proxy's or
-    Slack's own error page). The call is recorded with `error` set, or `"http_<status>"`."""
+    `Retry-After: 0`); `status` with `body` is answered as-is, as `content_type` (by default
+    `text/html`: a proxy's or Slack's own error page). The call is recorded with `error` set,
+    or `"http_<status>"`."""
 
     error: str | None = None
     status: int = 200
     body: str | None = None
     delay_s: float = 0.0
+    content_type: str = "text/html"
 
     @property
     def recorded_as(self) -> str:
@@ -29,7 +31,7 @@ class Fault:
 
     def response(self) -> web.Response:
         if self.body is not None:
-            return web.Response(status=self.status, text=self.body, content_type="text/html")
+            return web.Response(status=self.status, text=self.body, content_type=self.content_type)
         if self.error == "ratelimited":
             body = {"ok": False, "error": "ratelimited"}
             return web.json_response(body, status=429, headers={"Retry-After": "0"})

@@ -164,17 +164,19 @@ class SlackWebApiStandIn:
         status: int = 500,
         body: str | None = None,
         delay_s: float = 0.0,
+        content_type: str = "text/html",
     ) -> None:
         """Make the next `times` calls of `method` fail (see `Fault`); `"response_url"` too.
 
         With `error`, Slack's error answer; otherwise HTTP `status` with `body` (default: an
-        HTML error page). `delay_s` holds the answer back first (for client timeouts)."""
+        HTML error page) sent as `content_type`. `delay_s` holds the answer back first (for
+        client timeouts)."""
         if error is not None:
             fault = Fault(error=error, status=200 if error != "ratelimited" else 429)
         else:
             page = HTML_ERROR_PAGE if body is None else body
             fault = Fault(status=status, body=page)
-        fault = Fault(fault.error, fault.status, fault.body, delay_s)
+        fault = Fault(fault.error, fault.status, fault.body, delay_s, content_type)
         self._failures.setdefault(method, []).extend([fault] * times)
 
     def subscribe(self, observer: CallObserver) -> Callable[[], None]:

@@ -277,3 +277,18 @@ async def test_a_command_whose_response_url_slack_refuses_is_answered_in_a_dm(
     assert "Acme Corporation" in block_texts(answer.args["blocks"])
     assert [c.error for c in slack.standin.calls_to("response_url")] == ["http_404"]
     assert detail.run.status == "completed"
+
+
+async def test_a_body_that_claims_to_be_json_and_is_not_is_a_blink_not_a_crash(
+    slack: SlackHarness,
+) -> None:
+    # slack_sdk then attaches aiohttp's own response to its error, not a Slack response.
+    fail_answer(slack, status=502, body=HTML_500, content_type="application/json")
+    await slack.send(mention(event_id="Ev0BADJSON"))
+
+    [answer] = await slack.wait_for_answers()
+    detail = await slack.finished("slack-Ev0BADJSON")
+
+    assert [c.error for c in posts(slack)] == [None, "http_502", None]
+    assert "Acme Corporation" in block_texts(answer.args["blocks"])
+    assert detail.run.status == "completed"
