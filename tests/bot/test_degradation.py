@@ -70,8 +70,7 @@ async def test_billing_down_costs_only_the_billing_section(harness: SlackHarness
 
     progress = progress_message(harness)
     assert progress.text == (
-        "Briefing on *Acme Corporation* below: 5 of 6 systems answered; "
-        "unavailable: Billing."
+        "Briefing on *Acme Corporation* below: 5 of 6 systems answered; unavailable: Billing."
     )
     assert "Gathered *Acme* from 5 of 6 systems; unavailable: Billing." in [
         v.text for v in progress.history
