@@ -67,7 +67,10 @@ NoticeReason = Literal[
 
 
 class Notice(Model):
-    """A short answer instead of a result: what went wrong or what the bot can do."""
+    """A short answer instead of a result: what went wrong or what the bot can do.
+
+    ``title`` and ``text`` are plain text (they may quote what someone typed), never
+    formatting; only `` `…` `` marks a literal to type, such as a command or a run id."""
 
     kind: Literal["notice"] = "notice"
     run_id: str = ""

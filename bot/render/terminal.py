@@ -38,8 +38,9 @@ _DATE_TOKENS: dict[str, Callable[[datetime], str]] = {
     "date_pretty": lambda d: f"{d:%B} {d.day}, {d.year}",
     "date_short_pretty": lambda d: f"{d:%b} {d.day}, {d.year}",
     "date_long_pretty": lambda d: f"{d:%A}, {d:%B} {d.day}, {d.year}",
-    "time": lambda d: f"{d:%H:%M}",
-    "time_secs": lambda d: f"{d:%H:%M:%S}",
+    # A terminal has no reader profile: the zone is named so the time is never ambiguous.
+    "time": lambda d: f"{d:%H:%M %Z}",
+    "time_secs": lambda d: f"{d:%H:%M:%S %Z}",
 }
 
 

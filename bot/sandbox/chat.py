@@ -43,6 +43,7 @@ HELP = """Sandbox commands:
   quit              leave (or Ctrl-C, Ctrl-D)"""
 ANSWER_TIMEOUT_S = 120.0
 HOME_TIMEOUT_S = 10.0
+SETTLE_TIMEOUT_S = 2.0
 SHOWN = ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish", "response_url")
 
 
@@ -193,6 +194,11 @@ class SandboxChat:
             await self.standin.wait_for(lambda _: done(), HOME_TIMEOUT_S if home else timeout)
         except TimeoutError:
             self._print("[sandbox] still working; the answer will appear here")
+            return
+        # The progress message takes its last state once the answer is posted: let that edit
+        # land before the prompt comes back, so it is not printed after it.
+        with suppress(TimeoutError):
+            await self.standin.wait_for(lambda _: self._settled(), SETTLE_TIMEOUT_S)
 
     def _since(self) -> list[RecordedCall]:
         return [c for c in self.standin.calls[self._seen :] if c.error is None]
@@ -205,6 +211,16 @@ class SandboxChat:
         progress = any(c.method == "chat.postMessage" for c in calls)
         private = any(c.method in ("chat.postEphemeral", "response_url") for c in calls)
         return private and not progress
+
+    def _settled(self) -> bool:
+        """No progress message, or it was edited after the answer was posted."""
+        calls = self._since()
+        if not any(c.method == "chat.postMessage" and not is_answer(c.args) for c in calls):
+            return True
+        answer = next(i for i, c in enumerate(calls) if c.method in SHOWN and is_answer(c.args))
+        if calls[answer].method == "chat.update":  # the progress message became the answer
+            return True
+        return any(c.method == "chat.update" for c in calls[answer + 1 :])
 
     def _home_published(self) -> bool:
         return any(c.method == "views.publish" for c in self._since())

@@ -57,6 +57,7 @@ def printed(chat: SandboxChat) -> str:
         ("ask <@U0DANA|dana> in <#C0SALES|sales> <!here>", "ask @dana in #sales @here"),
         ("renews <!date^1764590400^{date_num}|Dec 1>", f"renews {DEC_1:%Y-%m-%d}"),
         ("<!date^1764590400^{no_such_token}|on Dec 1>", "on Dec 1"),
+        ("at <!date^1764590400^{time}|12:00 UTC>", f"at {DEC_1:%H:%M %Z}"),
         ("run `cli-a_b_c` *bold _both_*", "run `cli-a_b_c` bold both"),
         ("2 * 3 * 4 and snake_case_name", "2 * 3 * 4 and snake_case_name"),
     ],

@@ -100,7 +100,7 @@ def _resolution(data: ComposeInput) -> AccountResolution | Notice:
 
 
 def _not_found(resolution: AccountResolution, run_id: str) -> Notice:
-    names = ", ".join(f"*{c}*" for c in resolution.candidates)
+    names = ", ".join(resolution.candidates)
     if resolution.status == "ambiguous":
         return Notice(
             run_id=run_id,

@@ -15,7 +15,7 @@ def brief_on(account: AccountRef) -> str:
 
 
 def _names(accounts: Sequence[AccountRef]) -> str:
-    names = [f"*{a.name}*" for a in accounts]
+    names = [a.name for a in accounts]
     return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
 
 
