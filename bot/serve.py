@@ -159,10 +159,11 @@ async def _sandbox(
 
 
 def _announce_sandbox(url: str, secret: str, *, as_log: bool) -> None:
-    """Where the sandbox listens and the secret its requests are signed with: a line for a
-    person, or a log event when logs are JSON lines on stderr."""
+    """Where the sandbox listens: a line for a person (with the throwaway secret its requests
+    are signed with, to sign your own), or a log event when logs are JSON lines on stderr,
+    which never carries a secret."""
     if as_log:
-        log.info("serve.sandbox", events_url=url, signing_secret=secret)
+        log.info("serve.sandbox", events_url=url)
         return
     print(
         f"No Slack settings: sandbox workspace. Events endpoint {url} (signing secret {secret}).",
