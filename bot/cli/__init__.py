@@ -7,6 +7,7 @@ import asyncio
 import sys
 import tomllib
 from collections.abc import Sequence
+from importlib.metadata import version
 
 from pydantic import ValidationError
 
@@ -31,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crosswire", description="Cross-system AI workflows from Slack."
     )
+    parser.add_argument("--version", action="version", version=f"crosswire {version('crosswire')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the bot (Socket Mode, HTTP, or a local sandbox)")

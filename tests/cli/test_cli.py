@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,9 @@ def test_audit_show_never_cuts_a_value_without_saying_so(state: Path) -> None:
     assert "(delivered)" in shown  # printed, so it reached the person who asked
     for line in shown.splitlines():
         assert '{"' not in line or line.endswith(("}", "…"))
+
+
+def test_version_names_the_installed_release(state: Path) -> None:
+    done = crosswire(state, "--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"crosswire {version('crosswire')}"
