@@ -67,6 +67,14 @@ class Settings(BaseSettings):
 
     step_timeout_s: float = Field(10.0, gt=0, validation_alias=_env("CROSSWIRE_STEP_TIMEOUT"))
     step_attempts: int = Field(3, ge=1, le=10, validation_alias=_env("CROSSWIRE_STEP_ATTEMPTS"))
+    run_deadline_s: float = Field(8.0, gt=0, validation_alias=_env("CROSSWIRE_RUN_DEADLINE"))
+    late_grace_s: float = Field(2.0, ge=0, validation_alias=_env("CROSSWIRE_LATE_GRACE"))
+    breaker_timeouts: int = Field(
+        2, ge=1, le=100, validation_alias=_env("CROSSWIRE_BREAKER_TIMEOUTS")
+    )
+    breaker_cooldown_s: float = Field(
+        30.0, gt=0, validation_alias=_env("CROSSWIRE_BREAKER_COOLDOWN")
+    )
 
     max_concurrent_runs: int = Field(
         8, ge=1, le=256, validation_alias=_env("CROSSWIRE_MAX_CONCURRENT_RUNS")

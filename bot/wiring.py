@@ -67,7 +67,20 @@ def select_planner(settings: Settings, finder: CustomerFinder) -> Planner:
 
 
 def step_policy(settings: Settings) -> StepPolicy:
-    return StepPolicy(timeout_s=settings.step_timeout_s, attempts=settings.step_attempts)
+    return StepPolicy(
+        timeout_s=settings.step_timeout_s,
+        attempts=settings.step_attempts,
+        run_deadline_s=settings.run_deadline_s,
+        late_grace_s=settings.late_grace_s,
+    )
+
+
+def circuit_breakers(settings: Settings, clock: Clock) -> CircuitBreakers:
+    return CircuitBreakers(
+        timeout_threshold=settings.breaker_timeouts,
+        cooldown=settings.breaker_cooldown_s,
+        clock=clock,
+    )
 
 
 async def build_services(
@@ -91,7 +104,7 @@ async def build_services(
         audit=audit,
         reporters=reporters,
         caller=OperationCaller(
-            policy=step_policy(settings), breakers=CircuitBreakers(), clock=clock
+            policy=step_policy(settings), breakers=circuit_breakers(settings, clock), clock=clock
         ),
         max_concurrent_runs=settings.max_concurrent_runs,
         pacer=pacer or no_pacing,

@@ -8,7 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 StepStatus = Literal["ok", "failed", "skipped"]
-FailureKind = Literal["transient", "permanent", "timeout", "circuit_open", "internal"]
+# "late": cut off by its run's deadline (or the grace after the other systems answered),
+# rather than failing on its own.
+FailureKind = Literal["transient", "permanent", "timeout", "late", "circuit_open", "internal"]
 
 
 class StepResult(BaseModel):

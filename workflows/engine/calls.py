@@ -1,5 +1,10 @@
 """Calling one operation the way every step does: validated input, a time limit, retries with
-backoff for transient failures, a circuit breaker per system, and a result that never raises.
+backoff for transient failures, a circuit breaker per system, a cut-off from the run's
+deadline, and a result that never raises.
+
+A call that is cut off (see :mod:`workflows.engine.deadline`) is cancelled inside the step and
+returns a ``late`` result, so the step itself finishes and is checkpointed as usual: a replay
+reads the same outcome instead of asking the system again.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ from tenacity import (
     AsyncRetrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_before_delay,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 from workflows.catalog import AnyOperation, CallContext
 from workflows.clock import Clock, SystemClock
 from workflows.engine.breaker import CircuitBreakers
+from workflows.engine.deadline import StepCutoff
 from workflows.errors import OperationError, OperationTimeout, PermanentOperationError
 from workflows.results import FailureKind, StepResult
 
@@ -29,12 +37,26 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class StepPolicy:
-    """Time limit per attempt, attempts per call, and the backoff between attempts."""
+    """Time limit per attempt, attempts per call, the backoff between attempts, and how long a
+    run's reading phase may take: its total budget, and the grace a straggler gets once the
+    other steps of its wave have finished."""
 
     timeout_s: float = 10.0
     attempts: int = 3
     backoff_initial_s: float = 0.2
     backoff_max_s: float = 2.0
+    run_deadline_s: float = 8.0
+    late_grace_s: float = 2.0
+
+
+Outcome = tuple[Any, tuple[str, FailureKind] | None, int]
+
+
+@dataclass
+class _Tally:
+    """Attempts made so far, readable after the call was cut off mid-way."""
+
+    attempts: int = 0
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -54,14 +76,18 @@ class OperationCaller:
         ctx: CallContext,
         *,
         fan_out: bool = False,
+        cutoff: StepCutoff | None = None,
     ) -> StepResult:
         """Run the operation once per argument set (concurrently) and fold the outcomes.
 
         A fan-out step's output is the list of its successful outputs; it fails only if
-        every call failed.
+        every call failed. With a ``cutoff``, calls still running when it is reached are
+        cancelled and count as ``late``.
         """
         started, t0 = self.clock.now(), time.perf_counter()
-        outcomes = await asyncio.gather(*(self._one(operation, a, ctx) for a in calls))
+        outcomes = await asyncio.gather(
+            *(self._bounded(operation, a, ctx, cutoff, t0) for a in calls)
+        )
         base = {
             "step_id": ctx.step_id,
             "operation": operation.name,
@@ -78,38 +104,75 @@ class OperationCaller:
         output = [o for o in outputs if o is not None] if fan_out else outputs[0]
         return StepResult(status="ok", output=output, **base)
 
+    async def _bounded(
+        self,
+        operation: AnyOperation,
+        args: dict[str, Any],
+        ctx: CallContext,
+        cutoff: StepCutoff | None,
+        t0: float,
+    ) -> Outcome:
+        """One call, cancelled if ``cutoff`` is reached first (then it is ``late``)."""
+        tally = _Tally()
+        budget = cutoff.remaining() if cutoff else None
+        work = asyncio.ensure_future(self._one(operation, args, ctx, tally, budget))
+        if cutoff is None:
+            return await work
+        stop = asyncio.ensure_future(cutoff.reached())
+        try:
+            await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            work.cancel()  # a no-op once it has finished
+        await asyncio.wait({work})
+        if not work.cancelled():
+            return work.result()
+        self.breakers.timed_out(operation.system)
+        waited = time.perf_counter() - t0
+        log.warning("operation.cut_off", operation=operation.name, waited_s=round(waited, 2))
+        return None, (f"skipped after {waited:.1f}s", "late"), tally.attempts
+
     async def _one(
-        self, operation: AnyOperation, args: dict[str, Any], ctx: CallContext
-    ) -> tuple[Any, tuple[str, FailureKind] | None, int]:
+        self,
+        operation: AnyOperation,
+        args: dict[str, Any],
+        ctx: CallContext,
+        tally: _Tally,
+        budget: float | None,
+    ) -> Outcome:
         try:
             payload = operation.input_model.model_validate(args)
         except ValidationError as exc:
             return None, (f"invalid input: {exc.errors()[0]['msg']}", "permanent"), 0
+        if budget is not None and budget <= 0:
+            return None, ("not asked: the run's time for reading was up", "late"), 0
         if not self.breakers.allows(operation.system):
-            return (
-                None,
-                (f"{operation.system} is failing; not asked for a while", "circuit_open"),
-                0,
-            )
-        attempts = 0
+            return None, (self.breakers.reason(operation.system), "circuit_open"), 0
         try:
-            async for attempt in self._retrying():
+            async for attempt in self._retrying(budget):
                 with attempt:
-                    attempts += 1
+                    tally.attempts += 1
                     output = await self._attempt(operation, payload, ctx)
+        except OperationTimeout as exc:
+            self.breakers.timed_out(operation.system)
+            return None, (str(exc), "timeout"), tally.attempts
         except OperationError as exc:
             self.breakers.failed(operation.system)
-            return None, (str(exc), _kind(exc)), attempts
+            return None, (str(exc), _kind(exc)), tally.attempts
         except Exception as exc:  # a connector bug must cost its section, not the run
             log.exception("operation.crashed", operation=operation.name)
             self.breakers.failed(operation.system)
-            return None, (f"internal error ({type(exc).__name__})", "internal"), attempts
+            return None, (f"internal error ({type(exc).__name__})", "internal"), tally.attempts
         self.breakers.succeeded(operation.system)
-        return output.model_dump(mode="json"), None, attempts
+        return output.model_dump(mode="json"), None, tally.attempts
 
-    def _retrying(self) -> AsyncRetrying:
+    def _retrying(self, budget: float | None) -> AsyncRetrying:
+        """Attempts with backoff; with a ``budget``, no attempt starts after it is spent."""
+        stop: stop_base = stop_after_attempt(self.policy.attempts)
+        if budget is not None:
+            stop = stop | stop_before_delay(budget)
         return AsyncRetrying(
-            stop=stop_after_attempt(self.policy.attempts),
+            stop=stop,
             wait=wait_exponential_jitter(
                 multiplier=self.policy.backoff_initial_s,
                 max=self.policy.backoff_max_s,

@@ -23,6 +23,7 @@ from workflows.audit import AuditStore
 from workflows.catalog import CallContext, Catalog
 from workflows.engine.arguments import MissingInput, calls_for, should_run
 from workflows.engine.calls import OperationCaller
+from workflows.engine.deadline import StepCutoff, WaveCutoff, reading_deadline
 from workflows.engine.progress import ProgressTracker
 from workflows.errors import DeliveryError, PlanError, retryable_delivery
 from workflows.library import ComposeInput, Composer
@@ -133,9 +134,12 @@ class RunExecution:
             "announce", self._reporter(request).started, request, tracker.snapshot()
         )
         results = so_far.steps
+        # One budget for all the waves: a hung system costs its section, not the briefing.
+        deadline = reading_deadline(self.caller.policy.run_deadline_s)
         try:
             for wave in waves(plan):
-                await self._run_wave(request, plan, wave, results, tracker, announced)
+                steps = [plan.step(i) for i in wave]
+                await self._run_wave(request, steps, deadline, results, tracker, announced)
         finally:
             await asyncio.wait([announced])
         answer = so_far.answer = self._compose(request, plan, results)
@@ -180,32 +184,39 @@ class RunExecution:
     async def _run_wave(
         self,
         request: RunRequest,
-        plan: Plan,
-        wave: list[str],
+        wave: list[Step],
+        deadline: float,
         results: dict[str, StepResult],
         tracker: ProgressTracker,
         announced: asyncio.Task[str | None],
     ) -> None:
-        pending = []
-        for step in (plan.step(i) for i in wave):
+        """Run one wave's steps concurrently, each cut off at the run's deadline or the grace
+        after the others (a cut-off step still returns, and is checkpointed, as ``late``)."""
+        running = []
+        for step in wave:
             skipped = self._skip_reason(step, results)
             if skipped is not None:
                 results[step.id] = self._skipped(request, step, skipped)
                 tracker.mark(step.id, "skipped")
-                continue
+            else:
+                running.append(step)
+        grace = self.caller.policy.late_grace_s
+        cutoff = WaveCutoff((s.id for s in running), deadline=deadline, grace=grace)
+        pending = []
+        for step in running:
             tracker.mark(step.id, "running")
             reservation = DBOS.reserve_step()
-            pending.append(
-                reservation.run_async(
-                    {"name": f"step:{step.id}"},
-                    self._step,
-                    request,
-                    step,
-                    calls_for(step, results),
-                    tracker,
-                    announced,
-                )
+            checkpointed = reservation.run_async(
+                {"name": f"step:{step.id}"},
+                self._step,
+                request,
+                step,
+                calls_for(step, results),
+                cutoff.step(step.id),
+                tracker,
+                announced,
             )
+            pending.append(_settled(cutoff, step.id, checkpointed))
         for done in await asyncio.gather(*pending):
             results[done["step_id"]] = StepResult.model_validate(done)
 
@@ -234,6 +245,7 @@ class RunExecution:
         request: RunRequest,
         step: Step,
         calls: list[dict[str, Any]],
+        cutoff: StepCutoff,
         tracker: ProgressTracker,
         announced: asyncio.Task[str | None],
     ) -> dict[str, Any]:
@@ -242,7 +254,10 @@ class RunExecution:
         )
         operation = self.catalog.get(step.operation)
         with structlog.contextvars.bound_contextvars(run_id=request.run_id, step_id=step.id):
-            result = await self.caller.call(operation, calls, ctx, fan_out=bool(step.for_each))
+            result = await self.caller.call(
+                operation, calls, ctx, fan_out=bool(step.for_each), cutoff=cutoff
+            )
+            cutoff.wave.finished(step.id)  # before progress: a slow post is not the system's
             log.info(
                 "step.finished",
                 operation=step.operation,
@@ -304,6 +319,17 @@ class RunExecution:
             steps=steps,
             delivery="delivered",
         )
+
+
+async def _settled(
+    cutoff: WaveCutoff, step_id: str, checkpointed: Awaitable[dict[str, Any]]
+) -> dict[str, Any]:
+    """A step's result, telling the wave once it has it (a replay reads it from the
+    checkpoint without running the step)."""
+    try:
+        return await checkpointed
+    finally:
+        cutoff.finished(step_id)
 
 
 def progress_handle(announced: asyncio.Task[str | None]) -> str | None:

@@ -35,7 +35,7 @@ def _section(system: str, data: ComposeInput, facts: list[Fact], empty_note: str
 
 
 def unavailable_section(system: str, label: str, result: StepResult | None) -> Section:
-    """The section of a system that failed, timed out or was not asked."""
+    """The section of a system that failed, timed out, was cut off late or was not asked."""
     if result is not None and result.status == "skipped":
         return Section(
             key=system,
@@ -44,22 +44,26 @@ def unavailable_section(system: str, label: str, result: StepResult | None) -> S
             status="skipped",
             note=f"{label} was not asked.",
         )
-    why = (
-        {
-            "timeout": "did not answer in time",
-            "circuit_open": "has been failing, so it was not asked again",
-        }.get(result.failure or "", "could not be reached")
-        if result
-        else "could not be reached"
-    )
-    detail = f" ({result.error})" if result and result.error else ""
     return Section(
         key=system,
         title=TITLES[system],
         source=label,
         status="unavailable",
-        note=f"{label} {why}{detail}; this section is missing.",
+        note=f"{label} {_why_missing(result)}; this section is missing.",
     )
+
+
+def _why_missing(result: StepResult | None) -> str:
+    """Why a system has no section, in the reader's words (the error in brackets)."""
+    detail = f" ({result.error})" if result and result.error else ""
+    match result.failure if result else None:
+        case "late" | "timeout":
+            # A late one's error says how long it was waited for: "skipped after 2.1s".
+            return f"did not answer in time{detail}"
+        case "circuit_open":
+            return f"is unavailable{detail}, so it was not asked this time"
+        case _:
+            return f"could not be reached{detail}"
 
 
 def crm_section(output: Any, data: ComposeInput) -> Section:

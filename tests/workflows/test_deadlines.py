@@ -1,0 +1,178 @@
+"""A hung system costs its step, never the run's time: the run's reading deadline, the grace
+after the other systems answered, retries inside the budget, and a breaker that sheds a system
+that keeps timing out (one probe after its cooldown)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dbos import DBOS
+
+from tests.workflows.engine_env import engine_env, outcome
+from tests.workflows.systems import System
+from workflows.clock import ManualClock
+from workflows.engine import CircuitBreakers, StepPolicy
+from workflows.plan import Plan, Step
+
+GRACE = 0.2
+QUICK = StepPolicy(timeout_s=10, attempts=3, run_deadline_s=3.0, late_grace_s=GRACE)
+
+
+def plan(*steps: Step) -> Plan:
+    return Plan(workflow="test", subject="test", steps=steps)
+
+
+def echo(step_id: str, system: str, q: object = "x") -> Step:
+    return Step(id=step_id, operation=f"{system}.echo", args={"q": q})
+
+
+def briefing_like() -> Plan:
+    """Three systems read side by side, one of them hung."""
+    return plan(echo("h", "hung"), echo("a", "a"), echo("b", "b"))
+
+
+def clocked() -> tuple[ManualClock, CircuitBreakers]:
+    clock = ManualClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+    return clock, CircuitBreakers(timeout_threshold=2, window=60, cooldown=30, clock=clock)
+
+
+async def test_a_hung_system_is_cut_off_a_grace_after_the_others(tmp_path: Path) -> None:
+    hung, a, b = System("hung", mode="hang"), System("a", delay=0.05), System("b")
+    async with engine_env(tmp_path, hung, a, b, policy=QUICK) as env:
+        t0 = time.perf_counter()
+        result = await env.run(briefing_like())
+        wall = time.perf_counter() - t0
+    assert (result["a"]["status"], result["b"]["status"]) == ("ok", "ok")
+    assert (result["h"]["status"], result["h"]["failure"]) == ("failed", "late")
+    assert str(result["h"]["error"]).startswith("skipped after 0.")
+    assert result["h"]["attempts"] == 1
+    assert 0.05 + GRACE <= wall < 0.05 + GRACE + 0.5, wall
+
+
+async def test_a_lone_hung_step_is_cut_off_at_the_run_deadline(tmp_path: Path) -> None:
+    policy = StepPolicy(timeout_s=10, run_deadline_s=0.3, late_grace_s=0.05)
+    async with engine_env(tmp_path, System("hung", mode="hang"), policy=policy) as env:
+        t0 = time.perf_counter()
+        result = await env.run(plan(echo("h", "hung")))
+        wall = time.perf_counter() - t0
+    assert result["h"]["failure"] == "late"
+    assert 0.3 <= wall < 0.8, wall
+
+
+async def test_the_deadline_is_the_whole_runs_not_each_waves(tmp_path: Path) -> None:
+    policy = StepPolicy(timeout_s=10, run_deadline_s=0.4, late_grace_s=0.05)
+    first, hung = System("first", delay=0.25), System("hung", mode="hang")
+    async with engine_env(tmp_path, first, hung, policy=policy) as env:
+        t0 = time.perf_counter()
+        result = await env.run(plan(echo("f", "first"), echo("h", "hung", {"$ref": "f.value"})))
+        wall = time.perf_counter() - t0
+    assert (result["f"]["status"], result["h"]["failure"]) == ("ok", "late")
+    assert 0.4 <= wall < 0.4 + 0.25, wall
+
+
+async def test_retries_stop_before_the_deadline(tmp_path: Path) -> None:
+    policy = StepPolicy(
+        timeout_s=10, attempts=10, backoff_initial_s=0.1, backoff_max_s=1, run_deadline_s=0.35
+    )
+    down = System("down", mode="transient")
+    async with engine_env(tmp_path, down, policy=policy) as env:
+        t0 = time.perf_counter()
+        result = await env.run(plan(echo("d", "down")))
+        wall = time.perf_counter() - t0
+    assert result["d"]["failure"] == "transient"  # the system's own error, not cut off
+    assert 1 < len(down.calls) < 10
+    assert wall < 0.6, wall
+
+
+async def test_slow_systems_that_answer_within_the_grace_are_kept(tmp_path: Path) -> None:
+    slow, fast = System("slow", delay=0.1), System("fast")
+    async with engine_env(tmp_path, slow, fast, policy=QUICK) as env:
+        result = await env.run(plan(echo("s", "slow"), echo("f", "fast")))
+    assert result["s"]["output"] == {"value": "slow:x"}
+
+
+async def test_two_timeouts_open_the_circuit_and_the_next_run_skips_at_once(
+    tmp_path: Path,
+) -> None:
+    clock, breakers = clocked()
+    hung, a, b = System("hung", mode="hang"), System("a"), System("b")
+    async with engine_env(tmp_path, hung, a, b, policy=QUICK, breakers=breakers) as env:
+        for _ in range(2):
+            assert (await env.run(briefing_like()))["h"]["failure"] == "late"
+            clock.advance(timedelta(seconds=5))
+        t0 = time.perf_counter()
+        third = await env.run(briefing_like())
+        wall = time.perf_counter() - t0
+    assert (third["h"]["failure"], third["h"]["attempts"]) == ("circuit_open", 0)
+    assert third["h"]["error"] == "no answer the last 2 times it was asked"
+    assert len(hung.calls) == 2
+    assert wall < GRACE, wall
+
+
+async def test_timeouts_further_apart_than_the_window_do_not_open_it(tmp_path: Path) -> None:
+    clock, breakers = clocked()
+    hung, a = System("hung", mode="hang"), System("a")
+    async with engine_env(tmp_path, hung, a, policy=QUICK, breakers=breakers) as env:
+        for _ in range(3):
+            result = await env.run(plan(echo("h", "hung"), echo("a", "a")))
+            assert result["h"]["failure"] == "late"
+            clock.advance(timedelta(seconds=61))
+    assert len(hung.calls) == 3
+
+
+async def test_after_the_cooldown_one_probe_goes_through(tmp_path: Path) -> None:
+    clock, breakers = clocked()
+    hung, a, b = System("hung", mode="hang"), System("a"), System("b")
+    twice = plan(echo("h1", "hung", "1"), echo("h2", "hung", "2"), echo("a", "a"))
+    async with engine_env(tmp_path, hung, a, b, policy=QUICK, breakers=breakers) as env:
+        for _ in range(2):
+            await env.run(briefing_like())
+        clock.advance(timedelta(seconds=29))
+        assert (await env.run(twice))["h1"]["failure"] == "circuit_open"
+        clock.advance(timedelta(seconds=2))
+        probed = await env.run(twice)  # half-open: one of the two calls is the probe
+        asked_while_half_open = len(hung.calls) - 2
+        reopened = await env.run(twice)  # the probe hung: open again, nobody asked
+        hung.mode = "ok"
+        clock.advance(timedelta(seconds=31))
+        recovered = await env.run(twice)
+        closed = await env.run(twice)
+    assert asked_while_half_open == 1
+    assert sorted(str(probed[s]["failure"]) for s in ("h1", "h2")) == ["circuit_open", "late"]
+    assert {reopened[s]["failure"] for s in ("h1", "h2")} == {"circuit_open"}
+    assert sorted(str(recovered[s]["status"]) for s in ("h1", "h2")) == ["failed", "ok"]
+    assert {closed[s]["status"] for s in ("h1", "h2")} == {"ok"}
+    assert len(hung.calls) == 2 + 1 + 1 + 2
+
+
+async def test_a_cut_off_step_is_checkpointed_and_not_asked_again_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    hung, quick, stuck = System("hung", mode="hang"), System("quick"), System("stuck", mode="hang")
+    policy = StepPolicy(timeout_s=30, attempts=1, run_deadline_s=30, late_grace_s=GRACE)
+    interrupted = plan(
+        echo("h", "hung"), echo("q", "quick"), echo("s", "stuck", {"$ref": "q.value"})
+    )
+    async with engine_env(tmp_path, hung, quick, stuck, policy=policy) as env:
+        env.planner._script["go"] = interrupted
+        request = env.request("go", run_id="cut-off-survivor")
+        await env.engine.submit(request)
+        await asyncio.wait_for(stuck.called.wait(), 5)
+        steps = await DBOS.list_workflow_steps_async("cut-off-survivor")
+        # the process "dies" here, with step s in flight and h already recorded as late
+    left_running = asyncio.all_tasks() - {asyncio.current_task()}
+    stuck.mode = "ok"
+    async with engine_env(tmp_path, hung, quick, stuck, policy=policy) as env:
+        env.planner._script["go"] = interrupted
+        result = outcome(await env.engine.result(request))
+    for task in asyncio.all_tasks() & left_running:
+        task.cancel()
+    [recorded] = [s["output"] for s in steps if s["function_name"] == "step:h"]
+    assert recorded is not None
+    assert recorded["failure"] == "late"
+    assert result["h"]["failure"] == "late" and result["h"]["error"] == recorded["error"]
+    assert result["s"]["output"] == {"value": "stuck:quick:x"}
+    assert len(hung.calls) == 1, "a step cut off before the restart was asked again"
