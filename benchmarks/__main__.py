@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import ack_latency, briefing
+from benchmarks import ack_latency, briefing, hung_system
 from benchmarks.common import LOG_FILE, RESULTS_DIR, log_to_file
 from bot.settings import environment_names
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    p.add_argument("--only", choices=("ack", "briefing"), help="run one benchmark")
+    p.add_argument("--only", choices=("ack", "briefing", "hung"), help="run one benchmark")
     p.add_argument("--rounds", type=int, default=2, help="ack: rounds per app (default 2)")
     p.add_argument("--events", type=int, default=200, help="ack: events per burst (200)")
     p.add_argument("--concurrency", type=int, default=50, help="ack: requests in flight (50)")
@@ -36,6 +36,9 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         if args.only in (None, "briefing"):
             print("Benchmark 2: briefing critical path", file=sys.stderr, flush=True)
             results["briefing"] = await briefing.run(Path(tmp) / "briefing", runs=args.runs)
+        if args.only in (None, "hung"):
+            print("Benchmark 3: a briefing with one hung system", file=sys.stderr, flush=True)
+            results["hung"] = await hung_system.run(Path(tmp) / "hung")
         if args.only in (None, "ack"):
             print("Benchmark 1: ack latency under a burst", file=sys.stderr, flush=True)
             results["ack"] = await ack_latency.run(
@@ -115,10 +118,47 @@ def _table(results: dict[str, Any]) -> str:
                 f"{r['engine_cpu_ms_per_run_0ms']} ms CPU/run",
             ),
         ]
+    if "hung" in results:
+        rows += _hung_rows(results["hung"])
     width = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip() for row in rows
     )
+
+
+def _hung_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    cfg, ok, cut, shed = r["config"], r["healthy"], r["hung_cut_off"], r["hung_breaker_open"]
+    return [
+        (
+            f"briefing with {cfg['hung']} hung (deadline {cfg['run_deadline_s']:g} s, "
+            f"grace {cfg['late_grace_s']:g} s)",
+            "",
+            "",
+            "",
+        ),
+        ("  none hung p50", f"{ok['p50_ms']:.1f} ms", "", ""),
+        ("  one hung p50 / p90", f"{cut['p50_ms']:.1f} / {cut['p90_ms']:.1f} ms", "", ""),
+        (
+            "  ratio hung p90 / deadline",
+            f"{r['ratio_hung_p90_vs_deadline']:.2f}x",
+            f"<= {r['target_ratio_deadline']}x",
+            "met" if r["ratio_hung_p90_vs_deadline"] <= r["target_ratio_deadline"] else "NOT MET",
+        ),
+        (
+            "  ratio hung p50 / (none hung + grace)",
+            f"{r['ratio_hung_p50_vs_healthy_plus_grace']:.2f}x",
+            f"<= {r['target_ratio_grace']}x",
+            "met"
+            if r["ratio_hung_p50_vs_healthy_plus_grace"] <= r["target_ratio_grace"]
+            else "NOT MET",
+        ),
+        (
+            "  breaker open p50",
+            f"{shed['p50_ms']:.1f} ms",
+            f"{r['ratio_breaker_open_p50_vs_healthy']:.2f}x none hung",
+            f"was {r['before_deadlines_s']:g} s",
+        ),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
