@@ -12,7 +12,8 @@ from pathlib import Path
 from dbos import DBOS
 
 from tests.workflows.engine_env import engine_env, outcome
-from tests.workflows.systems import System
+from tests.workflows.systems import Echo, Query, System
+from workflows.catalog import AnyOperation, CallContext, Operation
 from workflows.clock import ManualClock
 from workflows.engine import CircuitBreakers, StepPolicy
 from workflows.plan import Plan, Step
@@ -176,3 +177,35 @@ async def test_a_cut_off_step_is_checkpointed_and_not_asked_again_after_a_restar
     assert result["h"]["failure"] == "late" and result["h"]["error"] == recorded["error"]
     assert result["s"]["output"] == {"value": "stuck:quick:x"}
     assert len(hung.calls) == 1, "a step cut off before the restart was asked again"
+
+
+class SlowWriter(System):
+    """A system whose one operation writes, and takes longer than the run's deadline."""
+
+    async def record(self, inp: Query, ctx: CallContext) -> Echo:
+        self.calls.append((ctx.idempotency_key, inp.q))
+        await asyncio.sleep(self.delay)
+        return Echo(value="written")
+
+    def operations(self) -> list[AnyOperation]:
+        return [
+            Operation(
+                name=f"{self.name}.record",
+                system=self.name,
+                description="record",
+                input_model=Query,
+                output_model=Echo,
+                handler=self.record,
+                access="write",
+            )
+        ]
+
+
+async def test_a_write_is_never_cut_off(tmp_path: Path) -> None:
+    policy = StepPolicy(timeout_s=10, run_deadline_s=0.1, late_grace_s=0.05)
+    writer = SlowWriter("writer", delay=0.3)
+    async with engine_env(tmp_path, writer, System("a"), policy=policy) as env:
+        result = await env.run(
+            plan(Step(id="w", operation="writer.record", args={"q": "x"}), echo("a", "a"))
+        )
+    assert result["w"]["output"] == {"value": "written"}

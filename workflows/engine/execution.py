@@ -254,8 +254,10 @@ class RunExecution:
         )
         operation = self.catalog.get(step.operation)
         with structlog.contextvars.bound_contextvars(run_id=request.run_id, step_id=step.id):
+            # Only reads are cut off: a write cut off mid-way may have happened all the same.
+            bound = cutoff if operation.access == "read" else None
             result = await self.caller.call(
-                operation, calls, ctx, fan_out=bool(step.for_each), cutoff=cutoff
+                operation, calls, ctx, fan_out=bool(step.for_each), cutoff=bound
             )
             cutoff.wave.finished(step.id)  # before progress: a slow post is not the system's
             log.info(
