@@ -17,13 +17,15 @@ class Fault:
     `error` alone is Slack's HTTP 200 `{"ok": false}` (`"ratelimited"`: HTTP 429 with
     `Retry-After: 0`); `status` with `body` is answered as-is, as `content_type` (by default
     `text/html`: a proxy's or Slack's own error page). The call is recorded with `error` set,
-    or `"http_<status>"`."""
+    or `"http_<status>"`. With `accepted`, the call takes effect first and only its answer
+    fails: Slack posted the message, and the caller cannot know it."""
 
     error: str | None = None
     status: int = 200
     body: str | None = None
     delay_s: float = 0.0
     content_type: str = "text/html"
+    accepted: bool = False
 
     @property
     def recorded_as(self) -> str:

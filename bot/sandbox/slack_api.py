@@ -165,18 +165,20 @@ class SlackWebApiStandIn:
         body: str | None = None,
         delay_s: float = 0.0,
         content_type: str = "text/html",
+        accepted: bool = False,
     ) -> None:
         """Make the next `times` calls of `method` fail (see `Fault`); `"response_url"` too.
 
         With `error`, Slack's error answer; otherwise HTTP `status` with `body` (default: an
         HTML error page) sent as `content_type`. `delay_s` holds the answer back first (for
-        client timeouts)."""
+        client timeouts). With `accepted`, the call takes effect and only its answer fails
+        (a post that happened although its caller was told otherwise)."""
         if error is not None:
             fault = Fault(error=error, status=200 if error != "ratelimited" else 429)
         else:
             page = HTML_ERROR_PAGE if body is None else body
             fault = Fault(status=status, body=page)
-        fault = Fault(fault.error, fault.status, fault.body, delay_s, content_type)
+        fault = Fault(fault.error, fault.status, fault.body, delay_s, content_type, accepted)
         self._failures.setdefault(method, []).extend([fault] * times)
 
     def subscribe(self, observer: CallObserver) -> Callable[[], None]:
@@ -213,7 +215,7 @@ class SlackWebApiStandIn:
         if method == "apps.connections.open":
             return await self._open_connection(args, token)
         fault = await self._take_failure(method)
-        if fault is not None:
+        if fault is not None and not fault.accepted:
             await self._record(RecordedCall(method, args, token, fault.recorded_as))
             return fault.response()
         error = self._auth_error(token)
@@ -226,6 +228,9 @@ class SlackWebApiStandIn:
                 error, result = exc.error, exc.answer_fields
             except SlackError as exc:
                 error = exc.error
+        if fault is not None:  # it took effect; only its answer fails
+            await self._record(RecordedCall(method, args, token, fault.recorded_as))
+            return fault.response()
         await self._record(RecordedCall(method, args, token, error))
         if error is not None:
             return web.json_response({"ok": False, "error": error, **result})

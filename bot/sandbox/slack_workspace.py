@@ -8,11 +8,18 @@ Channels the bot is a member of take its messages; a channel declared with
 `add_channel(..., member=False)` refuses them the way Slack does: `not_in_channel` for a
 public channel, `channel_not_found` for a private one (Slack does not reveal those). A channel
 never declared is a public channel the bot was invited to, and DMs (`D…`) always take them.
+
+Messages keep the metadata they were posted with (an edit without metadata keeps it), and
+`conversations.history` (a channel's top-level messages, newest first) and
+`conversations.replies` (a thread, oldest first) read them back as Slack does: `oldest`,
+`latest`, `inclusive`, `limit`, a cursor with `has_more`, and metadata only with
+`include_all_metadata`. Reading a channel needs the same membership as posting in it.
 """
 
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +27,8 @@ from typing import Any
 from bot.sandbox.payloads import SANDBOX_BOT_ID, SANDBOX_BOT_USER_ID, SANDBOX_TEAM_ID
 
 Args = dict[str, Any]
-_BASE_MICROS = 1_700_000_000 * 1_000_000
+HISTORY_PAGE = 100  # Slack's default page for conversations.history and .replies
+HISTORY_MAX_PAGE = 999
 
 
 class SlackError(Exception):
@@ -58,6 +66,7 @@ class PostedMessage:
     blocks: list[Any] | None
     thread_ts: str | None
     user: str
+    metadata: Args | None = None
     history: list[MessageVersion] = field(default_factory=list)
     reactions: list[str] = field(default_factory=list)
 
@@ -70,11 +79,19 @@ class PostedMessage:
 class SandboxWorkspace:
     """One Slack workspace in memory: the bot identity, users, messages, ephemerals, home views.
 
-    Message timestamps are unique and increase monotonically (`"1700000000.000100"`, then
-    `"1700000000.000200"`, ...), so they sort like Slack's.
+    Message timestamps are Slack's: the wall-clock time of posting in seconds with six
+    decimals (`"1764590000.123456"`), unique and increasing, so they sort like Slack's and
+    `oldest`/`latest` bounds mean what they mean in Slack.
     """
 
-    def __init__(self, *, team_id: str, bot_user_id: str, bot_id: str) -> None:
+    def __init__(
+        self,
+        *,
+        team_id: str,
+        bot_user_id: str,
+        bot_id: str,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -83,7 +100,8 @@ class SandboxWorkspace:
         self.ephemerals: list[Args] = []
         self.home_views: dict[str, Args] = {}
         self.channels: dict[str, Channel] = {}
-        self._seq = 0
+        self._wall_clock = wall_clock
+        self._last_micros = 0
         self._methods: dict[str, Callable[[Args], Args]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -93,6 +111,8 @@ class SandboxWorkspace:
             "views.publish": self._views_publish,
             "conversations.open": self._conversations_open,
             "reactions.add": self._reactions_add,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
         }
 
     @classmethod
@@ -140,8 +160,8 @@ class SandboxWorkspace:
         raise SlackError("channel_not_found" if channel.private else "not_in_channel")
 
     def _next_ts(self) -> str:
-        self._seq += 1
-        micros = _BASE_MICROS + 100 * self._seq
+        micros = max(int(self._wall_clock() * 1_000_000), self._last_micros + 1)
+        self._last_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _find(self, args: Args, ts_key: str) -> PostedMessage:
@@ -164,8 +184,9 @@ class SandboxWorkspace:
     def _post_message(self, args: Args) -> Args:
         channel = self._postable(args)
         text, blocks = _content(args)
-        ts, thread_ts = self._next_ts(), args.get("thread_ts")
+        ts, thread_ts = self._next_ts(), args.get("thread_ts") or None
         msg = PostedMessage(channel, ts, text, blocks, thread_ts, self.bot_user_id)
+        msg.metadata = _metadata(args)
         self.messages[(channel, ts)] = msg
         return {"channel": channel, "ts": ts, "message": self._wire(msg)}
 
@@ -174,7 +195,49 @@ class SandboxWorkspace:
         text, blocks = _content(args)
         msg.history.append(MessageVersion(msg.text, msg.blocks))
         msg.text, msg.blocks = text, blocks
+        msg.metadata = _metadata(args) or msg.metadata  # an edit without metadata keeps it
         return {"channel": msg.channel, "ts": msg.ts, "text": text, "message": self._wire(msg)}
+
+    def _history(self, args: Args) -> Args:
+        """A channel's top-level messages, newest first (thread replies stay in threads)."""
+        channel = self._readable(args)
+        found = [m for m in self.messages.values() if m.channel == channel]
+        top_level = [m for m in found if m.thread_ts in (None, m.ts)]
+        return self._page(sorted(top_level, key=_ts_key, reverse=True), args)
+
+    def _replies(self, args: Args) -> Args:
+        """A thread, oldest first: its parent (when it is a message the bot posted) and replies.
+
+        The sandbox stores only the bot's messages, so a thread under a person's message
+        lists the bot's replies alone (Slack would list that message first, too)."""
+        channel = self._readable(args)
+        parent = _required(args, "ts", "thread_not_found")
+        found = [
+            m
+            for m in self.messages.values()
+            if m.channel == channel and parent in (m.ts, m.thread_ts)
+        ]
+        return self._page(sorted(found, key=_ts_key), args)
+
+    def _readable(self, args: Args) -> str:
+        """The channel to read, if the bot may read it (the same membership as for posts)."""
+        return self._postable(args)
+
+    def _page(self, ordered: list[PostedMessage], args: Args) -> Args:
+        """One page of ``ordered`` within ``oldest``/``latest``, from ``cursor`` on."""
+        oldest, latest = _bound(args, "oldest", 0.0), _bound(args, "latest", float("inf"))
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        within = [m for m in ordered if _within(_ts_key(m), oldest, latest, inclusive)]
+        cursor = str(args.get("cursor") or "0")
+        start = int(cursor) if cursor.isdigit() else 0
+        limit = min(max(int(_bound(args, "limit", HISTORY_PAGE)), 1), HISTORY_MAX_PAGE)
+        page, rest = within[start : start + limit], within[start + limit :]
+        metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        return {
+            "messages": [self._wire(m, with_metadata=metadata) for m in page],
+            "has_more": bool(rest),
+            "response_metadata": {"next_cursor": str(start + limit) if rest else ""},
+        }
 
     def _post_ephemeral(self, args: Args) -> Args:
         channel = self._postable(args)
@@ -217,13 +280,15 @@ class SandboxWorkspace:
         msg.reactions.append(name)
         return {}
 
-    def _wire(self, msg: PostedMessage) -> Args:
+    def _wire(self, msg: PostedMessage, *, with_metadata: bool = False) -> Args:
         wire: Args = {"type": "message", "user": msg.user, "bot_id": self.bot_id}
         wire.update(text=msg.text, ts=msg.ts, team=self.team_id)
         if msg.blocks is not None:
-            wire["blocks"] = msg.blocks
+            wire["blocks"] = copy.deepcopy(msg.blocks)
         if msg.thread_ts is not None:
             wire["thread_ts"] = msg.thread_ts
+        if with_metadata and msg.metadata is not None:
+            wire["metadata"] = copy.deepcopy(msg.metadata)
         return wire
 
 
@@ -232,6 +297,37 @@ def _required(args: Mapping[str, Any], key: str, error: str) -> str:
     if not isinstance(value, str) or not value:
         raise SlackError(error)
     return value
+
+
+def _metadata(args: Mapping[str, Any]) -> Args | None:
+    """A message's metadata as Slack keeps it: an event type and a payload object."""
+    metadata = args.get("metadata")
+    if not metadata:
+        return None
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("event_type"), str):
+        raise SlackError("invalid_metadata_format")
+    payload = metadata.get("event_payload", {})
+    if not isinstance(payload, dict):
+        raise SlackError("invalid_metadata_format")
+    return {"event_type": metadata["event_type"], "event_payload": copy.deepcopy(payload)}
+
+
+def _ts_key(msg: PostedMessage) -> float:
+    return float(msg.ts)
+
+
+def _bound(args: Mapping[str, Any], key: str, default: float) -> float:
+    value = args.get(key)
+    try:
+        return float(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        raise SlackError("invalid_arguments") from None
+
+
+def _within(ts: float, oldest: float, latest: float, inclusive: bool) -> bool:
+    if inclusive:
+        return oldest <= ts <= latest
+    return oldest < ts < latest
 
 
 def _content(args: Mapping[str, Any]) -> tuple[str, list[Any] | None]:
