@@ -13,9 +13,13 @@ BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
 COMMANDS = ("/crosswire",)
 BOT_SCOPES = (
     "app_mentions:read",  # app_mention
+    # Reading back a thread or channel before posting again (a step repeated after a crash):
+    "channels:history",  # public channels
     "chat:write",  # progress messages and answers
     "commands",  # /crosswire
-    "im:history",  # message.im
+    "groups:history",  # private channels
+    "im:history",  # message.im, and DMs read back
+    "mpim:history",  # group DMs
     "users:read",  # users.info
     "users:read.email",  # the requester's email, to find them in the directory
 )

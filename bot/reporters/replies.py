@@ -9,6 +9,10 @@
   plain post in a DM (nobody else is there), the ``response_url`` (ephemeral) for a command.
 - A ``response_url`` lasts 30 minutes and five posts; once Slack refuses it, the answer goes
   to the person's DM with the bot instead.
+- A post made from a durable step that may be a repeat (a retry, a recovered run) is looked
+  for first, by its metadata, and not made twice (:mod:`bot.reporters.posted`). Ephemeral
+  messages and ``response_url`` answers cannot be looked for: Slack keeps neither, and a
+  repeat of one shows again.
 
 Every Slack failure leaves here as a classified :class:`~workflows.errors.DeliveryError`.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -27,7 +32,9 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.render import kit
+from bot.reporters.posted import find_posted
 from bot.slack_errors import NOT_A_MEMBER, delivery_error, http_error
+from workflows.engine.repeats import may_have_happened
 from workflows.errors import PermanentDeliveryError
 from workflows.models import Objective, ReplyTarget
 
@@ -62,7 +69,7 @@ class SlackReplies:
         """Post where the request was made; the message ts, or None if only the asker saw it."""
         reply = objective.reply
         try:
-            return await self.post(reply, message, thread_ts=thread_ts)
+            return await self.post(reply, message, thread_ts=thread_ts, since=objective.received_at)
         except PermanentDeliveryError as exc:
             if exc.code not in NOT_A_MEMBER or reply.response_url is None:
                 raise
@@ -75,7 +82,7 @@ class SlackReplies:
         if objective.trigger == "slack_command" and reply.response_url:
             await self._respond_or_dm(reply, reply.response_url, message)
         elif objective.trigger == "slack_dm" or not reply.user_id:
-            await self.post(reply, message, thread_ts=reply.thread_ts)
+            await self.post(reply, message, thread_ts=reply.thread_ts, since=objective.received_at)
         else:
             await self.call(
                 self.client.chat_postEphemeral(
@@ -87,8 +94,28 @@ class SlackReplies:
                 )
             )
 
-    async def post(self, reply: ReplyTarget, message: Message, *, thread_ts: str | None) -> str:
-        """Post in the reply's channel for everyone there; the new message's ts."""
+    async def post(
+        self,
+        reply: ReplyTarget,
+        message: Message,
+        *,
+        thread_ts: str | None,
+        since: datetime | None = None,
+    ) -> str:
+        """Post in the reply's channel for everyone there; the message's ts.
+
+        With ``since`` (when the run was received), a message with the same metadata that
+        this step may already have posted is looked for and reused (see the module)."""
+        if since is not None and message.metadata and await may_have_happened():
+            found = await find_posted(
+                self.client,
+                reply.channel,
+                thread_ts=thread_ts,
+                metadata=message.metadata,
+                since=since,
+            )
+            if found is not None:
+                return found
         response = await self.call(
             self.client.chat_postMessage(
                 channel=reply.channel,

@@ -5,6 +5,9 @@ wins) so six systems finishing at once cost one or two edits, not six, and stay 
 Slack's rate limits. A failed edit is logged and dropped: progress is best effort.
 
 Where the answer goes (the thread, or the asker alone) is :mod:`bot.reporters.replies`.
+Both messages carry metadata naming their run and kind (:func:`progress_metadata`,
+:func:`answer_metadata`), so a step that runs again after a crash or a timed-out post finds
+the message it already posted instead of posting another (:mod:`bot.reporters.posted`).
 """
 
 from __future__ import annotations
@@ -41,11 +44,23 @@ log = structlog.get_logger(__name__)
 
 
 ANSWER_EVENT = "crosswire_answer"
+PROGRESS_EVENT = "crosswire_progress"
 
 
 def answer_metadata(run_id: str) -> dict[str, object]:
-    """Message metadata that marks a message as a run's answer (for other apps and tests)."""
+    """Message metadata that marks a message as a run's answer (a briefing, or a notice)."""
     return {"event_type": ANSWER_EVENT, "event_payload": {"run_id": run_id}}
+
+
+def progress_metadata(run_id: str) -> dict[str, object]:
+    """Message metadata that marks a message as a run's progress message."""
+    return {"event_type": PROGRESS_EVENT, "event_payload": {"run_id": run_id}}
+
+
+def is_progress(args: Mapping[str, Any]) -> bool:
+    """Whether ``chat.postMessage`` arguments are a run's progress message."""
+    metadata = args.get("metadata") or {}
+    return isinstance(metadata, Mapping) and metadata.get("event_type") == PROGRESS_EVENT
 
 
 def is_answer(args: Mapping[str, Any]) -> bool:
@@ -79,16 +94,17 @@ class SlackReporter:
     _edits: dict[str, _Edits] = field(default_factory=dict)
 
     async def started(self, request: RunRequest, progress: Progress) -> str | None:
-        reply = request.objective.reply
-        response = await self._call(
-            self.client.chat_postMessage(
-                channel=reply.channel,
-                thread_ts=reply.thread_ts,
-                text=progress_text(progress),
-                blocks=_dicts(progress_blocks(progress)),
-            )
+        """Post the progress message, or find the one this run already posted."""
+        objective = request.objective
+        message = Message(
+            progress_text(progress), progress_blocks(progress), progress_metadata(request.run_id)
         )
-        return str(response["ts"])
+        return await self.replies.post(
+            objective.reply,
+            message,
+            thread_ts=objective.reply.thread_ts,
+            since=objective.received_at,
+        )
 
     async def progress(self, request: RunRequest, handle: str | None, progress: Progress) -> None:
         if handle is None:

@@ -13,6 +13,7 @@ import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import SORRY
+from bot.reporters.slack import is_progress
 from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import RecordedCall
@@ -26,7 +27,7 @@ def run_id_of(payload: payloads.Payload) -> str:
 
 
 def progress_posts(slack: SlackHarness) -> list[RecordedCall]:
-    return [c for c in slack.standin.calls_to("chat.postMessage") if "metadata" not in c.args]
+    return [c for c in slack.standin.calls_to("chat.postMessage") if is_progress(c.args)]
 
 
 def delivered(slack: SlackHarness) -> list[RecordedCall]:

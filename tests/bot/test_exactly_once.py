@@ -1,0 +1,116 @@
+"""A post Slack accepted is never made twice: a step retried after a post whose answer was lost
+finds the message by its metadata and reuses it (the progress message, the answer)."""
+
+from __future__ import annotations
+
+from bot.reporters.slack import is_answer, is_progress
+from bot.sandbox import payloads
+from bot.sandbox.slack_api import PostedMessage, RecordedCall
+from tests.harness import CHANNEL, DANA, SlackHarness, block_texts
+
+HTML_500 = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+def mention(ts: str, event_id: str) -> payloads.Payload:
+    return payloads.app_mention(
+        "brief me on Acme", user=DANA, channel=CHANNEL, ts=ts, event_id=event_id
+    )
+
+
+def accept_then_fail(slack: SlackHarness, *, answer: bool) -> None:
+    """Slack takes the next progress (or answer) post, then answers it with a 502: the post
+    happened, and the bot cannot know it."""
+    fault = {"status": 502, "body": HTML_500, "accepted": True}
+    if not answer:
+        slack.standin.fail("chat.postMessage", **fault)  # type: ignore[arg-type]
+        return
+    armed: list[bool] = []
+
+    async def arm(call: RecordedCall) -> None:
+        if not armed and call.method == "chat.postMessage" and is_progress(call.args):
+            armed.append(True)
+            slack.standin.fail("chat.postMessage", **fault)  # type: ignore[arg-type]
+
+    slack.standin.subscribe(arm)
+
+
+def shown(slack: SlackHarness, ts: str) -> tuple[list[PostedMessage], list[PostedMessage]]:
+    """The thread's progress messages and answers, as Slack shows them."""
+    thread = slack.thread(CHANNEL, ts)
+    progress = [m for m in thread if m.metadata and m.metadata["event_type"] == PROGRESS]
+    answers = [m for m in thread if m.metadata and m.metadata["event_type"] == ANSWER]
+    return progress, answers
+
+
+PROGRESS, ANSWER = "crosswire_progress", "crosswire_answer"
+
+
+async def test_an_answer_accepted_but_answered_502_is_found_not_posted_again(
+    slack: SlackHarness,
+) -> None:
+    ts = "1700000201.000100"
+    accept_then_fail(slack, answer=True)
+    await slack.send(mention(ts, "Ev0LOSTANSWER"))
+    detail = await slack.finished("slack-Ev0LOSTANSWER", timeout=15)
+
+    [progress], [answer] = shown(slack, ts)
+    assert [c.error for c in slack.standin.calls_to("chat.postMessage")] == [None, "http_502"]
+    [lookup] = slack.standin.calls_to("conversations.replies")
+    assert lookup.args["ts"] == ts
+    assert lookup.args["include_all_metadata"] in ("1", "true", True)
+    assert "Acme Corporation" in block_texts(answer.blocks)
+    assert answer.metadata == {
+        "event_type": ANSWER,
+        "event_payload": {"run_id": "slack-Ev0LOSTANSWER"},
+    }
+    assert progress.text.startswith("Briefing on *Acme Corporation* below: 6 of 6")
+    assert detail.run.status == "completed"
+
+
+async def test_a_progress_message_accepted_but_answered_502_is_reused_and_finished(
+    slack: SlackHarness,
+) -> None:
+    ts = "1700000202.000100"
+    accept_then_fail(slack, answer=False)
+    await slack.send(mention(ts, "Ev0LOSTPROGRESS"))
+    detail = await slack.finished("slack-Ev0LOSTPROGRESS", timeout=15)
+
+    [progress], [answer] = shown(slack, ts)
+    posts = slack.standin.calls_to("chat.postMessage")
+    assert [(is_progress(c.args), c.error) for c in posts] == [(True, "http_502"), (False, None)]
+    assert is_answer(posts[1].args)
+    assert progress.metadata == {
+        "event_type": PROGRESS,
+        "event_payload": {"run_id": "slack-Ev0LOSTPROGRESS"},
+    }
+    assert progress.edits >= 1
+    assert progress.text.startswith("Briefing on *Acme Corporation* below: 6 of 6")
+    assert "Acme Corporation" in block_texts(answer.blocks)
+    assert detail.run.status == "completed"
+
+
+async def test_a_first_attempt_reads_nothing_back(slack: SlackHarness) -> None:
+    ts = "1700000203.000100"
+    await slack.send(mention(ts, "Ev0FIRSTTRY"))
+    await slack.finished("slack-Ev0FIRSTTRY", timeout=15)
+
+    [_], [_] = shown(slack, ts)
+    reads = [c for c in slack.standin.calls if c.method.startswith("conversations.")]
+    assert reads == []
+
+
+async def test_a_lookup_slack_refuses_posts_again_rather_than_not_at_all(
+    slack: SlackHarness,
+) -> None:
+    """An install without the history scopes cannot look: the answer still arrives (twice,
+    since its first post was lost to the bot), never zero times."""
+    ts = "1700000204.000100"
+    slack.standin.fail("conversations.replies", error="missing_scope")
+    accept_then_fail(slack, answer=True)
+    await slack.send(mention(ts, "Ev0NOSCOPE"))
+    detail = await slack.finished("slack-Ev0NOSCOPE", timeout=15)
+
+    [_], answers = shown(slack, ts)
+    assert len(answers) == 2
+    assert [c.error for c in slack.standin.calls_to("conversations.replies")] == ["missing_scope"]
+    assert detail.run.status == "completed"

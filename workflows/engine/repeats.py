@@ -1,0 +1,32 @@
+"""Whether the durable step running now may already have done its work once.
+
+DBOS checkpoints a step when it returns. A step whose side effect happened (Slack accepted a
+post) but whose checkpoint did not (the process died, or the call timed out and the step is
+retried) runs again, so such a side effect must first look for itself. Looking costs a call
+to the other system, so a step looks only when :func:`may_have_happened` says so:
+
+- the step is being retried (DBOS's attempt counter is past the first), or
+- its workflow is being recovered: DBOS counts every dispatch of a workflow in
+  ``recovery_attempts`` (1 for the first; a recovery on launch, or of a dead replica's
+  runs, re-enqueues it and counts again). ``DBOS.resume_workflow`` restarts that count, so
+  a run resumed by hand looks like a first execution.
+
+Outside a DBOS step (a reporter called directly) nothing has happened before.
+"""
+
+from __future__ import annotations
+
+from dbos import DBOS
+
+FIRST_DISPATCH = 1
+
+
+async def may_have_happened() -> bool:
+    """Whether the current step's side effect may already have happened (see the module)."""
+    status, workflow_id = DBOS.step_status, DBOS.workflow_id
+    if status is None or workflow_id is None:
+        return False
+    if status.current_attempt:
+        return True
+    workflow = await DBOS.get_workflow_status_async(workflow_id)
+    return workflow is not None and (workflow.recovery_attempts or 0) > FIRST_DISPATCH
