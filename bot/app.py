@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.inbound import reply_channel, reply_user
+from bot.inbox import AskInbox
 from bot.intake import Intake
 from bot.listeners import register_all
 from bot.pacing import EdgeActivity
@@ -44,10 +45,12 @@ def build_app(
     client: AsyncWebClient,
     signing_secret: str,
     intake: Intake,
+    inbox: AskInbox,
     activity: EdgeActivity | None = None,
     now: Callable[[], float] = time.time,
 ) -> CrosswireApp:
-    """The one Bolt app, for HTTP, Socket Mode and the sandbox alike. ``activity`` hears of
+    """The one Bolt app, for HTTP, Socket Mode and the sandbox alike; asks are acknowledged
+    once ``inbox`` has them (see :mod:`bot.inbox`). ``activity`` hears of
     every request, so that runs can give way to acknowledgements (see :mod:`bot.pacing`);
     ``now`` is the clock request timestamps are checked against."""
     app = CrosswireApp(client=client, verifier=RequestVerifier(signing_secret, now=now))
@@ -58,6 +61,7 @@ def build_app(
         if activity is not None:
             activity.touch()
         context["intake"] = intake
+        context["inbox"] = inbox
         await next()
 
     app.middleware(provide_services)

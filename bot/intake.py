@@ -85,13 +85,14 @@ class Intake:
     # checked and recorded under it too, so two deliveries of one event refuse once.
     _starts: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
-    async def handle(self, ask: SlackAsk, *, told: bool = False) -> None:
-        """Start the run ``ask`` asks for, or refuse it. ``told``: the asker has already been
-        shown why (a slash command's acknowledgement), so a refusal is only recorded."""
+    async def handle(self, ask: SlackAsk) -> None:
+        """Start the run ``ask`` asks for, or refuse it. A slash command's acknowledgement
+        has already shown a too-long text's refusal, so that one is only recorded."""
         run_id = run_id_for(ask)
         with structlog.contextvars.bound_contextvars(run_id=run_id, slack_user=ask.user_id):
             if ask.too_long:
                 notice = too_long_notice(run_id, len(ask.text))
+                told = ask.trigger == "slack_command"
                 await self._refuse(ask, run_id, notice, "too_long", tell=not told)
                 return
             try:
@@ -107,6 +108,15 @@ class Intake:
                 handle = await self.engine.submit(request)
             if handle.duplicate:
                 log.info("slack.duplicate_delivery", trigger_id=ask.trigger_id)
+
+    async def resume(self, ask: SlackAsk) -> None:
+        """Handle an ask that a crash may have interrupted: one whose run was started, or
+        whose refusal was recorded, before the crash is left as it is."""
+        run_id = run_id_for(ask)
+        if await self.engine.started(run_id) or await self.audit.get_run(run_id) is not None:
+            log.info("inbox.already_handled", run_id=run_id)
+            return
+        await self.handle(ask)
 
     def _request(self, ask: SlackAsk, run_id: str, principal: Principal) -> RunRequest:
         # A text too long to run is recorded by its start only: the audit keeps no megabytes.

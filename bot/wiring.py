@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_app
+from bot.inbox import working_inbox
 from bot.intake import Intake
 from bot.pacing import EdgeActivity
 from bot.people import SlackPeople
@@ -40,6 +41,7 @@ from workflows.engine import (
 )
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.engine.replicas import ReplicaWatch
+from workflows.inbox import Inbox
 from workflows.planning import OfflinePlanner, Planner
 from workflows.ports import CustomerFinder, RunReporter
 
@@ -184,7 +186,13 @@ async def slack_bot(
             client=client,
             clock=services.clock,
         )
-        app = build_app(
-            client=client, signing_secret=signing_secret, intake=intake, activity=activity
-        )
-        yield SlackBot(app, services)
+        store = Inbox(services.audit.engine, settings.executor_id, services.clock)
+        async with working_inbox(store, intake) as inbox:
+            app = build_app(
+                client=client,
+                signing_secret=signing_secret,
+                intake=intake,
+                inbox=inbox,
+                activity=activity,
+            )
+            yield SlackBot(app, services)

@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
 
-from bot.inbound import event_ask
-from bot.intake import intake_of
+from bot.inbound import SlackAsk, event_ask
+from bot.inbox import handle_recorded, record_first
 
 log = structlog.get_logger(__name__)
 
 
-async def on_mention(body: dict[str, Any], context: AsyncBoltContext) -> None:
+def mention_ask(body: dict[str, Any]) -> SlackAsk | None:
     ask = event_ask(body, "slack_mention")
     if ask is None:
         log.warning("slack.mention_unreadable", event_id=body.get("event_id"))
-        return
-    await intake_of(context).handle(ask)
+    return ask
 
 
 def register(app: AsyncApp) -> None:
-    app.event("app_mention")(on_mention)
+    # The ask is in the inbox before Bolt acknowledges it (see bot/inbox.py).
+    app.event("app_mention", middleware=[record_first(mention_ask)])(handle_recorded)

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
 
-from bot.inbound import event_ask
-from bot.intake import intake_of
+from bot.inbound import SlackAsk, event_ask
+from bot.inbox import handle_recorded, record_first
 
 
-async def on_message(body: dict[str, Any], context: AsyncBoltContext) -> None:
+def direct_ask(body: dict[str, Any]) -> SlackAsk | None:
     if (body.get("event") or {}).get("channel_type") != "im":
-        return
-    ask = event_ask(body, "slack_dm")
-    if ask is not None:
-        await intake_of(context).handle(ask)
+        return None
+    return event_ask(body, "slack_dm")
 
 
 def register(app: AsyncApp) -> None:
-    app.event("message")(on_message)
+    # The ask is in the inbox before Bolt acknowledges it (see bot/inbox.py).
+    app.event("message", middleware=[record_first(direct_ask)])(handle_recorded)

@@ -53,6 +53,21 @@ events = Table(
     Column("detail", JSON, nullable=False),
 )
 
+# What the edge received and acknowledged, written before the acknowledgement (see
+# workflows/inbox.py): a row is ``pending`` until what it asks for has been started.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("executor_id", String(120), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Index("ix_inbox_backlog", "executor_id", "status", "id"),
+)
+
 heartbeats = Table(
     "replica_heartbeats",
     metadata,

@@ -162,6 +162,10 @@ class Engine:
             )
         return RunHandle(request.run_id, duplicate=False, workflow=workflow)
 
+    async def started(self, run_id: str) -> bool:
+        """Whether a run with this id has been started (by any process, at any time)."""
+        return await DBOS.get_workflow_status_async(run_id) is not None
+
     async def result(
         self, request: RunRequest, started: RunHandle | None = None
     ) -> Briefing | Notice:

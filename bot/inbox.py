@@ -1,0 +1,153 @@
+"""Acknowledge only what is durable: each ask is in the inbox before Slack hears "200".
+
+Bolt acknowledges an event (HTTP 200, or the Socket Mode envelope's ack) as soon as the
+listener runner takes it, before the listener runs, and Slack never sends an acknowledged
+event again; a crash after that ack used to lose the request. Bolt runs a listener's own
+middleware *before* its listener runner, on every transport, so the listeners that start runs
+are registered with :func:`record_first` as listener middleware: it parses the payload into a
+:class:`~bot.inbound.SlackAsk`, waits until the inbox (:mod:`workflows.inbox`, group commit)
+has it, and only then lets Bolt go on to acknowledge. Slash commands call ``ack()``
+themselves, after this middleware too. When the database cannot take the row, the request
+is answered 503 instead: Slack retries it, and nothing was promised.
+
+After the acknowledgement the slow part (``users.info``, starting the run) runs as before in
+:class:`~bot.intake.Intake`, and the row is marked done. At start, the rows a crash left
+pending are worked through in the order they arrived (:meth:`AskInbox.work_through`); an ask
+whose run had started before the crash is only marked done (run ids are deterministic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from slack_bolt.async_app import AsyncBoltContext
+from slack_bolt.response import BoltResponse
+
+from bot.inbound import SlackAsk
+from bot.intake import Intake, run_id_for
+from workflows.inbox import Entry, Inbox, InboxUnavailable, Receipt
+
+log = structlog.get_logger(__name__)
+DELIVERY = "crosswire_delivery"
+
+Parse = Callable[[dict[str, Any]], SlackAsk | None]
+Middleware = Callable[..., Awaitable[BoltResponse | None]]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery of an ask, and what recording it found."""
+
+    ask: SlackAsk
+    receipt: Receipt
+
+
+@dataclass
+class AskInbox:
+    """Slack asks: recorded before their acknowledgement, handed to the intake after it."""
+
+    store: Inbox
+    intake: Intake
+    # Asks this process is working on now, so that a second delivery of one waits for the
+    # first to be handled and is then treated as a redelivery (the intake deduplicates).
+    _working: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    async def record(self, ask: SlackAsk) -> Delivery:
+        """Record ``ask`` durably (raises :class:`InboxUnavailable` when it cannot)."""
+        receipt = await self.store.receive(run_id_for(ask), ask.model_dump(mode="json"))
+        return Delivery(ask, receipt)
+
+    async def handle(self, delivery: Delivery) -> None:
+        """What to do with a delivery once it has been acknowledged."""
+        key = delivery.receipt.key
+        match delivery.receipt.state:
+            case "new":
+                await self._work(key, delivery.ask, resumed=False)
+            case "queued" if key in self._working:
+                await self._working[key].wait()
+                await self.intake.handle(delivery.ask)
+            case "queued":  # left by a crash or owned by another replica: handled there
+                log.info("slack.duplicate_delivery", trigger_id=delivery.ask.trigger_id)
+            case "done":
+                await self.intake.handle(delivery.ask)
+
+    async def work_through(self, backlog: list[Entry]) -> None:
+        """Handle recorded asks a crash left unstarted, oldest first, one at a time."""
+        if backlog:
+            log.info("inbox.resuming", asks=len(backlog))
+        for entry in backlog:
+            try:
+                ask = SlackAsk.model_validate(entry.payload)
+            except ValidationError as exc:  # written by an incompatible version: keep it
+                log.error("inbox.unreadable", key=entry.key, error=str(exc))
+                continue
+            await self._work(entry.key, ask, resumed=True)
+
+    async def _work(self, key: str, ask: SlackAsk, *, resumed: bool) -> None:
+        working = self._working.setdefault(key, asyncio.Event())
+        try:
+            if resumed:
+                await self.intake.resume(ask)
+            else:
+                await self.intake.handle(ask)
+            self.store.done(key)
+        finally:
+            working.set()
+            del self._working[key]
+
+
+def inbox_of(context: AsyncBoltContext) -> AskInbox:
+    """The inbox that the app's middleware put in Bolt's context."""
+    inbox = context["inbox"]
+    assert isinstance(inbox, AskInbox)
+    return inbox
+
+
+def record_first(parse: Parse) -> Middleware:
+    """Listener middleware: record the ask ``parse`` finds in the payload before Bolt
+    acknowledges it; payloads that ask nothing pass straight through."""
+
+    async def record(
+        body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        ask = parse(body)
+        if ask is not None:
+            try:
+                context[DELIVERY] = await inbox_of(context).record(ask)
+            except InboxUnavailable as exc:
+                log.error("slack.not_acknowledged", trigger_id=ask.trigger_id, error=str(exc))
+                return BoltResponse(status=503, body="")
+        await next()
+        return None
+
+    return record
+
+
+async def handle_recorded(context: AsyncBoltContext) -> None:
+    """The listener's part: hand the delivery :func:`record_first` recorded to the inbox."""
+    delivery = context.get(DELIVERY)
+    if isinstance(delivery, Delivery):
+        await inbox_of(context).handle(delivery)
+
+
+@asynccontextmanager
+async def working_inbox(store: Inbox, intake: Intake) -> AsyncIterator[AskInbox]:
+    """The inbox, working through the backlog a crash left (in the background, so the app
+    serves meanwhile); on exit that work stops (what is left stays pending for the next
+    start) and every mark is written."""
+    inbox = AskInbox(store, intake)
+    # Listed before the app serves: everything in it predates this process's own asks.
+    backlog = await store.backlog()
+    resuming = asyncio.create_task(inbox.work_through(backlog), name="inbox-backlog")
+    try:
+        yield inbox
+    finally:
+        resuming.cancel()
+        await asyncio.gather(resuming, return_exceptions=True)
+        await store.flush()
