@@ -114,3 +114,22 @@ async def test_a_lookup_slack_refuses_posts_again_rather_than_not_at_all(
     assert len(answers) == 2
     assert [c.error for c in slack.standin.calls_to("conversations.replies")] == ["missing_scope"]
     assert detail.run.status == "completed"
+
+
+async def test_a_command_progress_message_accepted_but_answered_502_is_found_in_the_channel(
+    slack: SlackHarness,
+) -> None:
+    """A command's progress message is a top-level post: it is looked for in the channel's
+    history, and the answer goes to its thread."""
+    accept_then_fail(slack, answer=False)
+    await slack.send(slack.command("brief Acme", trigger_id="222.1.lostprogress"))
+    detail = await slack.finished("slack-cmd-222.1.lostprogress", timeout=15)
+
+    [lookup] = slack.standin.calls_to("conversations.history")
+    assert lookup.args["channel"] == CHANNEL
+    [progress] = [m for m in slack.standin.messages(CHANNEL) if m.thread_ts is None]
+    assert progress.metadata and progress.metadata["event_type"] == PROGRESS
+    assert progress.text.startswith("Briefing on *Acme Corporation* is in the thread: 6 of 6")
+    [answer] = [m for m in slack.standin.messages(CHANNEL) if m.thread_ts == progress.ts]
+    assert "Acme Corporation" in block_texts(answer.blocks)
+    assert detail.run.status == "completed"
