@@ -28,5 +28,8 @@ async def may_have_happened() -> bool:
         return False
     if status.current_attempt:
         return True
-    workflow = await DBOS.get_workflow_status_async(workflow_id)
-    return workflow is not None and (workflow.recovery_attempts or 0) > FIRST_DISPATCH
+    # One indexed row, without the run's inputs and outputs.
+    found = await DBOS.list_workflows_async(
+        workflow_ids=[workflow_id], load_input=False, load_output=False
+    )
+    return any((w.recovery_attempts or 0) > FIRST_DISPATCH for w in found)
