@@ -3,10 +3,20 @@ finds the message by its metadata and reuses it (the progress message, the answe
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
 from bot.reporters.slack import is_answer, is_progress
 from bot.sandbox import payloads
-from bot.sandbox.slack_api import PostedMessage, RecordedCall
-from tests.harness import CHANNEL, DANA, SlackHarness, block_texts
+from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandIn
+from bot.settings import Settings
+from bot.slack_client import web_client
+from bot.wiring import slack_bot
+from tests.harness import CHANNEL, DANA, SECRET, TOKEN, SlackHarness, block_texts
+
+CLIENT_TIMEOUT_S = 1  # seconds (slack_sdk takes whole ones)
 
 HTML_500 = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
@@ -132,4 +142,40 @@ async def test_a_command_progress_message_accepted_but_answered_502_is_found_in_
     assert progress.text.startswith("Briefing on *Acme Corporation* is in the thread: 6 of 6")
     [answer] = [m for m in slack.standin.messages(CHANNEL) if m.thread_ts == progress.ts]
     assert "Acme Corporation" in block_texts(answer.blocks)
+    assert detail.run.status == "completed"
+
+
+@pytest.fixture
+async def impatient(settings: Settings) -> AsyncIterator[SlackHarness]:
+    """The bot with a Web API client that gives up on Slack after a second."""
+    async with SlackWebApiStandIn(token=TOKEN) as standin:
+        standin.add_user(DANA, "dana.reyes@northwind.example", "Dana Reyes")
+        client = web_client(TOKEN, standin.base_url)
+        client.timeout = CLIENT_TIMEOUT_S
+        async with slack_bot(settings, client, signing_secret=SECRET) as bot:
+            yield SlackHarness(app=bot.app, standin=standin, services=bot.services)
+
+
+async def test_an_answer_whose_post_timed_out_after_slack_took_it_is_not_posted_again(
+    impatient: SlackHarness,
+) -> None:
+    """Slack takes the answer and answers too late: the bot's call times out, the delivery
+    is retried, and the retry finds the answer instead of posting a second one."""
+    slack, ts = impatient, "1700000205.000100"
+    held: list[bool] = []
+
+    async def answer_late(call: RecordedCall) -> None:
+        if not held and call.method == "chat.postMessage" and is_answer(call.args):
+            held.append(True)
+            await asyncio.sleep(CLIENT_TIMEOUT_S * 1.5)
+
+    slack.standin.subscribe(answer_late)
+    await slack.send(mention(ts, "Ev0TIMEDOUT"))
+    detail = await slack.finished("slack-Ev0TIMEDOUT", timeout=15)
+
+    [progress], [answer] = shown(slack, ts)
+    assert held
+    assert len(slack.standin.calls_to("conversations.replies")) == 1
+    assert "Acme Corporation" in block_texts(answer.blocks)
+    assert progress.text.startswith("Briefing on *Acme Corporation* below: 6 of 6")
     assert detail.run.status == "completed"
