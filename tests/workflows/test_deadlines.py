@@ -71,7 +71,7 @@ async def test_the_deadline_is_the_whole_runs_not_each_waves(tmp_path: Path) -> 
         result = await env.run(plan(echo("f", "first"), echo("h", "hung", {"$ref": "f.value"})))
         wall = time.perf_counter() - t0
     assert (result["f"]["status"], result["h"]["failure"]) == ("ok", "late")
-    assert 0.4 <= wall < 0.4 + 0.25, wall
+    assert 0.4 <= wall < 0.4 + 0.4, wall
 
 
 async def test_retries_stop_before_the_deadline(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ async def test_retries_stop_before_the_deadline(tmp_path: Path) -> None:
         wall = time.perf_counter() - t0
     assert result["d"]["failure"] == "transient"  # the system's own error, not cut off
     assert 1 < len(down.calls) < 10
-    assert wall < 0.6, wall
+    assert wall < 0.8, wall
 
 
 async def test_slow_systems_that_answer_within_the_grace_are_kept(tmp_path: Path) -> None:
@@ -100,7 +100,8 @@ async def test_two_timeouts_open_the_circuit_and_the_next_run_skips_at_once(
 ) -> None:
     clock, breakers = clocked()
     hung, a, b = System("hung", mode="hang"), System("a"), System("b")
-    async with engine_env(tmp_path, hung, a, b, policy=QUICK, breakers=breakers) as env:
+    patient = StepPolicy(timeout_s=10, run_deadline_s=3.0, late_grace_s=0.5)
+    async with engine_env(tmp_path, hung, a, b, policy=patient, breakers=breakers) as env:
         for _ in range(2):
             assert (await env.run(briefing_like()))["h"]["failure"] == "late"
             clock.advance(timedelta(seconds=5))
@@ -110,7 +111,7 @@ async def test_two_timeouts_open_the_circuit_and_the_next_run_skips_at_once(
     assert (third["h"]["failure"], third["h"]["attempts"]) == ("circuit_open", 0)
     assert third["h"]["error"] == "no answer the last 2 times it was asked"
     assert len(hung.calls) == 2
-    assert wall < GRACE, wall
+    assert wall < 0.5, wall  # not the grace of a run that waited for it
 
 
 async def test_timeouts_further_apart_than_the_window_do_not_open_it(tmp_path: Path) -> None:
@@ -137,7 +138,7 @@ async def test_after_the_cooldown_one_probe_goes_through(tmp_path: Path) -> None
         probed = await env.run(twice)  # half-open: one of the two calls is the probe
         asked_while_half_open = len(hung.calls) - 2
         reopened = await env.run(twice)  # the probe hung: open again, nobody asked
-        hung.mode = "ok"
+        hung.mode, hung.delay = "ok", 0.05  # answers, slowly enough for the other to try
         clock.advance(timedelta(seconds=31))
         recovered = await env.run(twice)
         closed = await env.run(twice)
@@ -209,3 +210,23 @@ async def test_a_write_is_never_cut_off(tmp_path: Path) -> None:
             plan(Step(id="w", operation="writer.record", args={"q": "x"}), echo("a", "a"))
         )
     assert result["w"]["output"] == {"value": "written"}
+
+
+def test_a_probe_that_never_reports_is_given_up_after_another_cooldown() -> None:
+    clock, breakers = clocked()
+    breakers.timed_out("s")
+    breakers.timed_out("s")
+    clock.advance(timedelta(seconds=30))
+    assert breakers.allows("s") and not breakers.allows("s")  # one probe, and only one
+    clock.advance(timedelta(seconds=29))
+    assert not breakers.allows("s")
+    clock.advance(timedelta(seconds=1))
+    assert breakers.allows("s")  # the first probe's caller vanished: another may go
+
+
+def test_an_error_between_timeouts_breaks_the_streak() -> None:
+    _, breakers = clocked()
+    breakers.timed_out("s")
+    breakers.failed("s")
+    breakers.timed_out("s")
+    assert breakers.allows("s") and not breakers.is_open("s")
