@@ -140,7 +140,7 @@ async def handle_recorded(context: AsyncBoltContext) -> None:
 async def working_inbox(store: Inbox, intake: Intake) -> AsyncIterator[AskInbox]:
     """The inbox, working through the backlog a crash left (in the background, so the app
     serves meanwhile); on exit that work stops (what is left stays pending for the next
-    start) and every mark is written."""
+    start), every mark is written and the store is closed."""
     inbox = AskInbox(store, intake)
     # Listed before the app serves: everything in it predates this process's own asks.
     backlog = await store.backlog()
@@ -150,4 +150,4 @@ async def working_inbox(store: Inbox, intake: Intake) -> AsyncIterator[AskInbox]
     finally:
         resuming.cancel()
         await asyncio.gather(resuming, return_exceptions=True)
-        await store.flush()
+        await store.close()

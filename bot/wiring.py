@@ -186,7 +186,7 @@ async def slack_bot(
             client=client,
             clock=services.clock,
         )
-        store = Inbox(services.audit.engine, settings.executor_id, services.clock)
+        store = Inbox.on(settings.audit_database_url, settings.executor_id, services.clock)
         async with working_inbox(store, intake) as inbox:
             app = build_app(
                 client=client,
