@@ -19,7 +19,7 @@ whose run had started before the crash is only marked done (run ids are determin
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +57,7 @@ class AskInbox:
     # Asks this process is working on now, so that a second delivery of one waits for the
     # first to be handled and is then treated as a redelivery (the intake deduplicates).
     _working: dict[str, asyncio.Event] = field(default_factory=dict)
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def record(self, ask: SlackAsk) -> Delivery:
         """Record ``ask`` durably (raises :class:`InboxUnavailable` when it cannot)."""
@@ -88,6 +89,26 @@ class AskInbox:
                 log.error("inbox.unreadable", key=entry.key, error=str(exc))
                 continue
             await self._work(entry.key, ask, resumed=True)
+
+    async def take_over(self, dead_executor: str) -> None:
+        """Take over what a replica that died had acknowledged and not started; it is worked
+        through in the background, so the sweep that found the replica dead goes on."""
+        adopted = await self.store.adopt(dead_executor)
+        if adopted:
+            log.warning("inbox.taken_over", dead_executor=dead_executor, asks=len(adopted))
+            self.in_background(self.work_through(adopted), name="inbox-takeover")
+
+    def in_background(self, work: Coroutine[Any, Any, None], *, name: str) -> None:
+        """Run ``work`` beside the app until :meth:`stop`."""
+        task = asyncio.create_task(work, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def stop(self) -> None:
+        """Stop working through backlogs; what is left stays pending for the next start."""
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
 
     async def _work(self, key: str, ask: SlackAsk, *, resumed: bool) -> None:
         working = self._working.setdefault(key, asyncio.Event())
@@ -144,10 +165,9 @@ async def working_inbox(store: Inbox, intake: Intake) -> AsyncIterator[AskInbox]
     inbox = AskInbox(store, intake)
     # Listed before the app serves: everything in it predates this process's own asks.
     backlog = await store.backlog()
-    resuming = asyncio.create_task(inbox.work_through(backlog), name="inbox-backlog")
+    inbox.in_background(inbox.work_through(backlog), name="inbox-backlog")
     try:
         yield inbox
     finally:
-        resuming.cancel()
-        await asyncio.gather(resuming, return_exceptions=True)
+        await inbox.stop()
         await store.close()

@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_app
-from bot.inbox import working_inbox
+from bot.inbox import AskInbox, working_inbox
 from bot.intake import Intake
 from bot.pacing import EdgeActivity
 from bot.people import SlackPeople
@@ -131,6 +131,7 @@ async def running(
     clock: Clock | None = None,
     replica: bool = False,
     pacer: Callable[[], Awaitable[None]] | None = None,
+    takeovers: list[Callable[[str], Awaitable[object]]] | None = None,
 ) -> AsyncIterator[Services]:
     """Services with the durable engine launched; call inside the event loop that serves.
 
@@ -142,7 +143,12 @@ async def running(
     services = await build_services(settings, reporters, clock=clock, pacer=pacer)
     bind(services.engine)
     launch(durable_settings(settings))
-    watch = ReplicaWatch(services.audit.engine, settings.executor_id, clock=services.clock.now)
+    watch = ReplicaWatch(
+        services.audit.engine,
+        settings.executor_id,
+        clock=services.clock.now,
+        takeovers=takeovers if takeovers is not None else [],
+    )
     if replica:
         watch.start()
     try:
@@ -157,6 +163,7 @@ async def running(
 class SlackBot:
     app: AsyncApp
     services: Services
+    inbox: AskInbox
 
 
 @asynccontextmanager
@@ -178,7 +185,11 @@ async def slack_bot(
         "cli": TerminalReporter(show_progress=False),
     }
     pacer = activity.wait_quiet
-    async with running(settings, reporters, clock=clock, replica=replica, pacer=pacer) as services:
+    # What a dead replica had acknowledged is taken over once the inbox below is up.
+    takeovers: list[Callable[[str], Awaitable[object]]] = []
+    async with running(
+        settings, reporters, clock=clock, replica=replica, pacer=pacer, takeovers=takeovers
+    ) as services:
         intake = Intake(
             engine=services.engine,
             audit=services.audit,
@@ -188,6 +199,7 @@ async def slack_bot(
         )
         store = Inbox.on(settings.audit_database_url, settings.executor_id, services.clock)
         async with working_inbox(store, intake) as inbox:
+            takeovers.append(inbox.take_over)
             app = build_app(
                 client=client,
                 signing_secret=signing_secret,
@@ -195,4 +207,4 @@ async def slack_bot(
                 inbox=inbox,
                 activity=activity,
             )
-            yield SlackBot(app, services)
+            yield SlackBot(app, services, inbox)

@@ -156,9 +156,10 @@ class Inbox:
         """This executor's pending requests, oldest first."""
         return await self._in_thread(self._backlog)
 
-    async def adopt(self, dead_executor: str) -> int:
-        """Take over the pending requests of an executor that died; returns how many. The
-        owner is compared and set in one statement, so one replica wins each row."""
+    async def adopt(self, dead_executor: str) -> list[Entry]:
+        """Take over the pending requests of an executor that died; returns them, oldest
+        first. The owner is compared and set in one statement, so one replica wins each
+        row."""
         return await self._in_thread(self._adopt, dead_executor)
 
     # ------------------------------------------------------------------ group commit
@@ -251,14 +252,16 @@ class Inbox:
         with self.engine.connect() as conn:
             return [Entry(key, dict(payload)) for key, payload in conn.execute(query).all()]
 
-    def _adopt(self, dead_executor: str) -> int:
+    def _adopt(self, dead_executor: str) -> list[Entry]:
         statement = (
             update(inbox)
             .where(inbox.c.executor_id == dead_executor, inbox.c.status == "pending")
             .values(executor_id=self.executor_id)
+            .returning(inbox.c.id, inbox.c.key, inbox.c.payload)
         )
         with self.engine.begin() as conn:
-            return conn.execute(statement).rowcount
+            rows = sorted(conn.execute(statement).all())
+        return [Entry(key, dict(payload)) for _, key, payload in rows]
 
 
 def sync_engine(url: str, *, busy_timeout_s: float = 30) -> sa.Engine:

@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from sqlalchemy import select, text, update
 
 from bot.inbound import event_ask
+from bot.reporters.slack import is_answer
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
@@ -21,6 +24,7 @@ from bot.wiring import SlackBot, slack_bot
 from tests.harness import CHANNEL, DANA, TOKEN, SlackHarness, start_harness
 from workflows.audit import AuditStore
 from workflows.audit.tables import inbox
+from workflows.engine.replicas import ReplicaWatch
 from workflows.inbox import Inbox
 
 
@@ -78,11 +82,12 @@ async def test_an_ask_the_database_cannot_record_is_not_acknowledged(
 
 
 async def record_as_a_crashed_server_left_them(
-    settings: Settings, mentions: list[payloads.Payload]
+    settings: Settings, mentions: list[payloads.Payload], *, executor: str | None = None
 ) -> None:
-    """Asks in the inbox, acknowledged, with nothing done about them yet."""
+    """Asks in the inbox, acknowledged by ``executor`` (this one by default), with nothing
+    done about them yet."""
     audit = await AuditStore.open(settings.audit_database_url)
-    store = Inbox.on(settings.audit_database_url, settings.executor_id, audit.clock)
+    store = Inbox.on(settings.audit_database_url, executor or settings.executor_id, audit.clock)
     for mention in mentions:
         ask = event_ask(json.loads(mention.body), "slack_mention")
         assert ask is not None
@@ -135,6 +140,42 @@ async def test_an_ask_whose_run_started_before_the_crash_is_not_run_again(
         assert second.standin.calls_to("users.info") == []
         detail = await second.finished("slack-Ev0RAN")
         assert not any(e.kind == "duplicate" for e in detail.events)
+
+
+async def test_what_a_dead_replica_acknowledged_is_answered_by_a_live_one(
+    settings: Settings,
+) -> None:
+    mentions = [
+        payloads.app_mention(
+            "brief me on Acme", user=DANA, channel=CHANNEL, event_id=f"Ev0DEAD{i}", ts=f"18.{i}"
+        )
+        for i in range(2)
+    ]
+    await record_as_a_crashed_server_left_them(settings, mentions, executor="replica-2")
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    async with SlackWebApiStandIn(token=TOKEN) as standin:
+        standin.add_user(DANA, "dana.reyes@northwind.example", "Dana Reyes")
+        async with slack_bot(
+            settings, web_client(TOKEN, standin.base_url), signing_secret=""
+        ) as bot:
+            engine = bot.services.audit.engine
+            await ReplicaWatch(engine, "replica-2", clock=lambda: long_ago).beat()
+            watch = ReplicaWatch(engine, settings.executor_id, takeovers=[bot.inbox.take_over])
+            assert standin.calls_to("chat.postMessage") == []  # not this replica's asks
+
+            assert await watch.sweep() == ["replica-2"]
+
+            await standin.wait_for(lambda s: len(answered(s)) == 2, timeout=15)
+            await asyncio.sleep(0.3)  # a second answer to either would show by now
+            assert sorted(a["thread_ts"] for a in answered(standin)) == ["18.0", "18.1"]
+
+
+def answered(standin: SlackWebApiStandIn) -> list[dict[str, Any]]:
+    return [
+        c.args
+        for c in standin.calls_to("chat.postMessage")
+        if c.error is None and is_answer(c.args)
+    ]
 
 
 # ------------------------------------------------------------------ Socket Mode

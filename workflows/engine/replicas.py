@@ -13,7 +13,7 @@ On SQLite there is one process by construction, so there is no lock to take.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -38,6 +38,9 @@ class ReplicaWatch:
     interval_s: float = 10.0
     ttl_s: float = 60.0
     clock: Callable[[], datetime] = field(default=SystemClock().now)
+    # Called with each dead executor's id after its runs were resumed, e.g. to take over
+    # the requests it had acknowledged and not yet started (bot/inbox.py).
+    takeovers: list[Callable[[str], Awaitable[object]]] = field(default_factory=list)
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def beat(self) -> None:
@@ -60,6 +63,8 @@ class ReplicaWatch:
             for executor in dead:
                 handles = await asyncio.to_thread(DBOS._recover_pending_workflows, [executor])
                 log.warning("replica.recovered", dead_executor=executor, runs=len(handles))
+                for takeover in self.takeovers:
+                    await takeover(executor)
                 await conn.execute(delete(heartbeats).where(heartbeats.c.executor_id == executor))
         return dead
 
