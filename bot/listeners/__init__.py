@@ -1,7 +1,9 @@
 """Thin listeners, one module per Slack surface, each with ``register(app)``.
 
-A listener parses its payload, acknowledges at once (Bolt acks events itself before the
-listener runs), and hands off to the :class:`~bot.intake.Intake` found in Bolt's context.
+A listener that starts runs is acknowledged as soon as its ask is durable: its listener
+middleware (:func:`bot.inbox.record_first`) parses the payload and records the ask in the
+inbox before Bolt acks; the listener then hands it to the :class:`~bot.inbox.AskInbox` found
+in Bolt's context, which passes it to the intake.
 """
 
 from slack_bolt.async_app import AsyncApp
