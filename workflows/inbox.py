@@ -23,11 +23,12 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
 import structlog
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -41,6 +42,8 @@ from workflows.sanitise import scrubbed
 log = structlog.get_logger(__name__)
 _T = TypeVar("_T")
 MARK_DELAY_S = 0.2
+KEEP_HANDLED = timedelta(days=1)
+PRUNE_EVERY = timedelta(hours=1)
 
 #: ``new``: this delivery recorded the request; ``queued``: an earlier delivery did and it has
 #: not been started yet; ``done``: an earlier delivery's request has been started or refused.
@@ -88,6 +91,7 @@ class Inbox:
     _marking: set[str] = field(default_factory=set)  # marked done, not yet written
     _marks_timer: asyncio.TimerHandle | None = None
     _closed: bool = False
+    _pruned_at: datetime | None = None
     # SQLite only: a connection that does not wait for a busy lock (see _write).
     _nowait: sa.Engine | None = None
     _thread: ThreadPoolExecutor = field(
@@ -221,11 +225,22 @@ class Inbox:
         receipts: dict[str, Receipt] = {}
         with engine.begin() as conn:
             if finished:
-                marked = {"status": "done", "done_at": self.clock.now()}
+                now = self.clock.now()
+                marked = {"status": "done", "done_at": now}
                 conn.execute(update(inbox).where(inbox.c.key.in_(finished)).values(marked))
+                self._forget_handled(conn, now)
             if rows:
                 receipts = self._insert(conn, rows)
         return receipts
+
+    def _forget_handled(self, conn: sa.Connection, now: datetime) -> None:
+        """Delete rows handled more than :data:`KEEP_HANDLED` ago, at most once an hour: a
+        retry of a request comes within minutes, and the inbox is no archive (the audit is)."""
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        old = (inbox.c.status == "done") & (inbox.c.done_at < now - KEEP_HANDLED)
+        conn.execute(delete(inbox).where(old))
 
     def _insert(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> dict[str, Receipt]:
         unique: dict[str, dict[str, Any]] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,25 @@ async def test_a_second_delivery_finds_the_first_and_then_that_it_was_handled(
     await inbox.flush()
     assert (await inbox.receive("k", {})).state == "done"
     assert await inbox.backlog() == []
+
+
+async def test_handled_asks_are_forgotten_after_a_day(url: str) -> None:
+    clock = ManualClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    inbox = Inbox.on(url, "local", clock)
+    await inbox.receive("old", {})
+    await inbox.receive("pending", {})
+    inbox.done("old")
+    await inbox.flush()
+    clock.advance(timedelta(days=1, hours=2))
+
+    await inbox.receive("new", {})
+    inbox.done("new")
+    await inbox.flush()
+
+    assert (await inbox.receive("old", {})).state == "new"  # forgotten: a day-old retry is new
+    assert (await inbox.receive("new", {})).state == "done"
+    assert [e.key for e in await inbox.backlog()] == ["pending", "old"]
+    await inbox.close()
 
 
 async def test_each_executor_works_through_its_own_backlog_oldest_first(url: str) -> None:
