@@ -102,7 +102,13 @@ class AskInbox:
         """Run ``work`` beside the app until :meth:`stop`."""
         task = asyncio.create_task(work, name=name)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # What is left of that backlog stays pending: the next start takes it up.
+            log.error("inbox.backlog_failed", task=task.get_name(), exc_info=error)
 
     async def stop(self) -> None:
         """Stop working through backlogs; what is left stays pending for the next start."""
