@@ -10,6 +10,9 @@ from typing import Any
 
 import structlog
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -40,6 +43,31 @@ class CrosswireApp(AsyncApp):
         self.verifier = verifier
 
 
+class ProvideServices(AsyncMiddleware):
+    """Global middleware: tells ``activity`` of the request and puts the services in its
+    context. A middleware object rather than a function: Bolt calls it directly, where a
+    function is wrapped and has its arguments looked up by name on every request."""
+
+    def __init__(self, intake: Intake, inbox: AskInbox, activity: EdgeActivity | None) -> None:
+        self.intake = intake
+        self.inbox = inbox
+        self.activity = activity
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        if self.activity is not None:
+            self.activity.touch()
+        req.context["intake"] = self.intake
+        req.context["inbox"] = self.inbox
+        await next()
+        return None
+
+
 def build_app(
     *,
     client: AsyncWebClient,
@@ -54,17 +82,7 @@ def build_app(
     every request, so that runs can give way to acknowledgements (see :mod:`bot.pacing`);
     ``now`` is the clock request timestamps are checked against."""
     app = CrosswireApp(client=client, verifier=RequestVerifier(signing_secret, now=now))
-
-    async def provide_services(
-        context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
-    ) -> None:
-        if activity is not None:
-            activity.touch()
-        context["intake"] = intake
-        context["inbox"] = inbox
-        await next()
-
-    app.middleware(provide_services)
+    app.middleware(ProvideServices(intake, inbox, activity))
     register_all(app)
     app.error(on_error)
     return app

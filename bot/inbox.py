@@ -27,6 +27,8 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.inbound import SlackAsk
@@ -37,7 +39,6 @@ log = structlog.get_logger(__name__)
 DELIVERY = "crosswire_delivery"
 
 Parse = Callable[[dict[str, Any]], SlackAsk | None]
-Middleware = Callable[..., Awaitable[BoltResponse | None]]
 
 
 @dataclass(frozen=True)
@@ -136,24 +137,37 @@ def inbox_of(context: AsyncBoltContext) -> AskInbox:
     return inbox
 
 
-def record_first(parse: Parse) -> Middleware:
+class RecordFirst(AsyncMiddleware):
     """Listener middleware: record the ask ``parse`` finds in the payload before Bolt
-    acknowledges it; payloads that ask nothing pass straight through."""
+    acknowledges it; payloads that ask nothing pass straight through.
 
-    async def record(
-        body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    A middleware object rather than a function: Bolt calls it directly, where a function is
+    wrapped and has its arguments looked up by name on every request, on the ack path."""
+
+    def __init__(self, parse: Parse) -> None:
+        self.parse = parse
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        ask = parse(body)
+        ask = self.parse(req.body)
         if ask is not None:
             try:
-                context[DELIVERY] = await inbox_of(context).record(ask)
+                req.context[DELIVERY] = await inbox_of(req.context).record(ask)
             except InboxUnavailable as exc:
                 log.error("slack.not_acknowledged", trigger_id=ask.trigger_id, error=str(exc))
                 return BoltResponse(status=503, body="")
         await next()
         return None
 
-    return record
+
+def record_first(parse: Parse) -> RecordFirst:
+    """The listener middleware that records what ``parse`` finds before the ack."""
+    return RecordFirst(parse)
 
 
 async def handle_recorded(context: AsyncBoltContext) -> None:
