@@ -1,5 +1,4 @@
-"""Running ``crosswire`` as its own process, as a user does, and a PostgreSQL database to
-point it at."""
+"""Running ``crosswire`` as its own process, as a user does."""
 
 from __future__ import annotations
 
@@ -8,16 +7,11 @@ import os
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
-import asyncpg
-import pytest
-
-POSTGRES_SERVER = os.environ.get("CROSSWIRE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 
 
 def clean_environment(state: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -88,29 +82,3 @@ async def until_listening(url: str, timeout: float = 60) -> None:
                 return
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.1)
-
-
-@asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """A new, empty database on the local server (dropped afterwards); yields its name."""
-    name = f"crosswire_test_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = await asyncpg.connect(f"{POSTGRES_SERVER}/postgres", timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_SERVER}: {exc}")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield name
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
-async def drop_database(name: str) -> None:
-    admin = await asyncpg.connect(f"{POSTGRES_SERVER}/postgres", timeout=5)
-    try:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()

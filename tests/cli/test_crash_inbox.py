@@ -22,13 +22,8 @@ from bot.reporters.slack import is_answer_call
 from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from tests.cli.conftest import TOKEN
-from tests.cli.processes import (
-    POSTGRES_SERVER,
-    free_port,
-    postgres_database,
-    serving,
-    until_listening,
-)
+from tests.cli.processes import free_port, serving, until_listening
+from tests.postgres_server import POSTGRES_SERVER, postgres_database
 
 SECRET = "crash-inbox-secret"
 MENTIONS = 200

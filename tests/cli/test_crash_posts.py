@@ -22,14 +22,8 @@ from bot.reporters.slack import is_answer, is_progress
 from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandIn
-from tests.cli.processes import (
-    POSTGRES_SERVER,
-    crosswire,
-    free_port,
-    postgres_database,
-    serving,
-    until_listening,
-)
+from tests.cli.processes import crosswire, free_port, serving, until_listening
+from tests.postgres_server import POSTGRES_SERVER, postgres_database
 
 TOKEN = "xoxb-crash-posts"
 SECRET = "crash-posts-secret"

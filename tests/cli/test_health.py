@@ -11,15 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import TOKEN
-from tests.cli.processes import (
-    POSTGRES_SERVER,
-    drop_database,
-    free_port,
-    get,
-    postgres_database,
-    serving,
-    until_listening,
-)
+from tests.cli.processes import free_port, get, serving, until_listening
+from tests.postgres_server import POSTGRES_SERVER, drop_database, postgres_database
 
 
 async def test_the_sandbox_is_alive_and_ready_on_sqlite(tmp_path: Path) -> None:

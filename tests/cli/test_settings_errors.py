@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.processes import POSTGRES_SERVER, crosswire, free_port, postgres_database
+from tests.cli.processes import crosswire, free_port
+from tests.postgres_server import POSTGRES_SERVER, postgres_database
 
 DANA = "dana.reyes@northwind.example"
 COMMANDS = {
