@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -64,6 +65,35 @@ async def serving(
         finally:
             if process.returncode is None:
                 process.terminate()
+            await process.wait()
+
+
+def http_mode(
+    slack_api: str, *, token: str, secret: str, database_url: str | None = None
+) -> dict[str, str]:
+    """Settings for ``crosswire serve`` in HTTP mode against the Slack stand-in at
+    ``slack_api``, quiet below warnings, on ``database_url`` (else the state folder's SQLite)."""
+    env = {
+        "SLACK_BOT_TOKEN": token,
+        "SLACK_SIGNING_SECRET": secret,
+        "SLACK_API_URL": slack_api,
+        "CROSSWIRE_LOG_LEVEL": "WARNING",
+    }
+    return env | ({"CROSSWIRE_DATABASE_URL": database_url} if database_url else {})
+
+
+@asynccontextmanager
+async def killed_at_exit(state: Path, env: Mapping[str, str], log: Path) -> AsyncIterator[str]:
+    """``crosswire serve`` on ``state``'s folder and database; yields its base URL once it
+    listens. It is killed with SIGKILL when the block ends, unless it has already stopped:
+    a crash, not a shutdown."""
+    port = free_port()
+    async with serving(state, port, env, stderr=log) as process:
+        base = f"http://127.0.0.1:{port}"
+        await until_listening(f"{base}/healthz")
+        yield base
+        if process.returncode is None:
+            process.send_signal(signal.SIGKILL)
             await process.wait()
 
 

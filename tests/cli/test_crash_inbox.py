@@ -8,10 +8,8 @@ the mentions are signed and sent concurrently over real HTTP, as Slack sends the
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ from bot.reporters.slack import is_answer_call
 from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from tests.cli.conftest import TOKEN
-from tests.cli.processes import free_port, serving, until_listening
+from tests.cli.processes import http_mode, killed_at_exit
 from tests.postgres_server import POSTGRES_SERVER, postgres_database
 
 SECRET = "crash-inbox-secret"
@@ -30,30 +28,6 @@ MENTIONS = 200
 IN_FLIGHT = 50
 KILL_AFTER_LAST_ACK_S = {"right_after_the_last_ack": 0.0, "a_few_hundred_ms_in": 0.3}
 ANSWERED_WITHIN_S = 120.0
-
-
-def environment(slack_api: str, database_url: str | None) -> dict[str, str]:
-    env = {
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack_api,
-        "CROSSWIRE_LOG_LEVEL": "WARNING",
-    }
-    return env | ({"CROSSWIRE_DATABASE_URL": database_url} if database_url else {})
-
-
-@asynccontextmanager
-async def server(state: Path, env: dict[str, str], log: Path) -> AsyncIterator[str]:
-    """``crosswire serve`` on the state folder and database, killed with SIGKILL when the
-    block ends; yields its events URL."""
-    port = free_port()
-    async with serving(state, port, env, stderr=log) as process:
-        base = f"http://127.0.0.1:{port}"
-        await until_listening(f"{base}/healthz")
-        yield f"{base}/slack/events"
-        if process.returncode is None:
-            process.send_signal(signal.SIGKILL)
-            await process.wait()
 
 
 async def send_burst(session: aiohttp.ClientSession, url: str) -> list[int]:
@@ -96,16 +70,16 @@ async def until(check: Callable[[], Any], timeout: float) -> None:
 async def crash_and_restart(
     slack_api: str, state: Path, database_url: str | None, kill_after_s: float
 ) -> Counter[str]:
-    env = environment(slack_api, database_url)
+    env = http_mode(slack_api, token=TOKEN, secret=SECRET, database_url=database_url)
     async with aiohttp.ClientSession() as session:
-        async with server(state, env, state.parent / "first.log") as url:
-            statuses = await send_burst(session, url)
+        async with killed_at_exit(state, env, state.parent / "first.log") as base:
+            statuses = await send_burst(session, f"{base}/slack/events")
             assert statuses == [200] * MENTIONS
             await asyncio.sleep(kill_after_s)
         before = await answers_per_run(session, slack_api)
         assert sum(before.values()) < MENTIONS, "the kill came after every answer: no crash"
 
-        async with server(state, env, state.parent / "second.log"):
+        async with killed_at_exit(state, env, state.parent / "second.log"):
 
             async def all_answered() -> bool:
                 return len(await answers_per_run(session, slack_api)) >= MENTIONS

@@ -9,9 +9,7 @@ loop, so it can hold back its answer to the post until the server is dead.
 from __future__ import annotations
 
 import asyncio
-import signal
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ from bot.reporters.slack import is_answer, is_progress
 from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandIn
-from tests.cli.processes import crosswire, free_port, serving, until_listening
+from tests.cli.processes import crosswire, http_mode, killed_at_exit
 from tests.postgres_server import POSTGRES_SERVER, postgres_database
 
 TOKEN = "xoxb-crash-posts"
@@ -38,16 +36,6 @@ KILL_POINTS: dict[str, Callable[[dict[str, Any]], bool]] = {
 }
 
 
-def environment(slack_api: str, database_url: str | None) -> dict[str, str]:
-    env = {
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack_api,
-        "CROSSWIRE_LOG_LEVEL": "WARNING",
-    }
-    return env | ({"CROSSWIRE_DATABASE_URL": database_url} if database_url else {})
-
-
 class HeldPost:
     """Holds Slack's answer to the first post that ``kind`` matches, once Slack took it."""
 
@@ -61,20 +49,6 @@ class HeldPost:
         if taken and self._kind(call.args) and not self.accepted.is_set():
             self.accepted.set()
             await self.released.wait()  # the caller hears nothing until it is dead
-
-
-@asynccontextmanager
-async def server(state: Path, env: dict[str, str], log: Path) -> AsyncIterator[str]:
-    """``crosswire serve`` on ``state``'s folder and database; yields its base URL. It is
-    killed with SIGKILL when the block ends, unless it has already stopped."""
-    port = free_port()
-    async with serving(state, port, env, stderr=log) as process:
-        base = f"http://127.0.0.1:{port}"
-        await until_listening(f"{base}/healthz")
-        yield base
-        if process.returncode is None:
-            process.send_signal(signal.SIGKILL)
-            await process.wait()
 
 
 async def mention(base: str) -> None:
@@ -110,13 +84,13 @@ async def crash_and_restart(
     state = tmp_path / "state"
     async with SlackWebApiStandIn(token=TOKEN) as standin:
         standin.add_user("U0DANA", "dana.reyes@northwind.example", "Dana Reyes")
-        env = environment(standin.base_url, database_url)
+        env = http_mode(standin.base_url, token=TOKEN, secret=SECRET, database_url=database_url)
         held = HeldPost(standin, KILL_POINTS[kill_point])
-        async with server(state, env, tmp_path / "first.log") as base:
+        async with killed_at_exit(state, env, tmp_path / "first.log") as base:
             await mention(base)
             await asyncio.wait_for(held.accepted.wait(), WITHIN_S)
         held.released.set()  # its caller is gone: nobody reads this answer
-        async with server(state, env, tmp_path / "second.log"):
+        async with killed_at_exit(state, env, tmp_path / "second.log"):
             await standin.wait_for(finished, WITHIN_S)
             await asyncio.sleep(0.5)  # a second copy, if one were coming, would be posted now
         return standin
