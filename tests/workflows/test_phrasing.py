@@ -5,16 +5,12 @@ Every case runs the real planner with the real identity directory over the real 
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
-
 import pytest
 
-from connectors.demo import DEMO_SYSTEM_LABELS, DemoBehaviour, demo_operations, open_demo_world
-from connectors.identity import IdentityDirectory, build_directory
+from connectors.identity import IdentityDirectory
+from tests.workflows.conftest import DEMO_NOW
 from workflows.answers import Notice
 from workflows.catalog import CallContext, Catalog
-from workflows.clock import ManualClock
 from workflows.models import Objective, ReplyTarget
 from workflows.plan import Plan
 from workflows.planning import OfflinePlanner
@@ -22,27 +18,16 @@ from workflows.planning.help import EXAMPLES
 from workflows.planning.phrasing import clean_text, tidy
 from workflows.planning.protocol import PlanningResult
 
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 ACME, BLUE, LUMEN = "Acme Corporation", "Blue Harbor Logistics", "Lumen & Oak Interiors"
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[IdentityDirectory, Catalog]:
-    path = tmp_path_factory.mktemp("phrasing") / "demo.sqlite"
-
-    async def build() -> tuple[IdentityDirectory, Catalog]:
-        demo = await open_demo_world(path, clock=ManualClock(NOW))
-        directory = await build_directory(demo)
-        ops = demo_operations(demo, directory, DemoBehaviour.parse("", ""))
-        await demo.close()
-        return directory, Catalog.of(ops, DEMO_SYSTEM_LABELS)
-
-    return asyncio.run(build())
 
 
 def _objective(text: str) -> Objective:
     return Objective(
-        text=text, trigger="cli", trigger_id="t", reply=ReplyTarget(kind="cli"), received_at=NOW
+        text=text,
+        trigger="cli",
+        trigger_id="t",
+        reply=ReplyTarget(kind="cli"),
+        received_at=DEMO_NOW,
     )
 
 

@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
-
 import pytest
 
-from connectors.demo import DEMO_SYSTEM_LABELS, DemoBehaviour, demo_operations, open_demo_world
-from connectors.identity import IdentityDirectory, build_directory
+from connectors.identity import IdentityDirectory
 from tests.readme import ask_examples, chat_examples
+from tests.workflows.conftest import DEMO_NOW
 from workflows.catalog import Catalog
-from workflows.clock import ManualClock
 from workflows.models import Objective, ReplyTarget
 from workflows.plan import Plan
 from workflows.planning import OfflinePlanner
 from workflows.planning.help import EXAMPLES
 from workflows.planning.phrasing import clean_text
-
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[IdentityDirectory, Catalog]:
-    path = tmp_path_factory.mktemp("readme") / "demo.sqlite"
-
-    async def build() -> tuple[IdentityDirectory, Catalog]:
-        demo = await open_demo_world(path, clock=ManualClock(NOW))
-        directory = await build_directory(demo)
-        ops = demo_operations(demo, directory, DemoBehaviour.parse("", ""))
-        await demo.close()
-        return directory, Catalog.of(ops, DEMO_SYSTEM_LABELS)
-
-    return asyncio.run(build())
 
 
 def test_the_readme_lists_examples() -> None:
@@ -55,7 +35,7 @@ async def test_every_example_plans_a_briefing(
         trigger="cli",
         trigger_id="t",
         reply=ReplyTarget(kind="cli"),
-        received_at=NOW,
+        received_at=DEMO_NOW,
     )
     plan = await OfflinePlanner(directory).plan(objective, catalog)
     assert isinstance(plan, Plan), plan
