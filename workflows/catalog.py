@@ -32,17 +32,25 @@ class Risk(StrEnum):
 class CallContext:
     """What an operation is told about the call besides its input.
 
-    ``idempotency_key`` is stable across retries and replays of the same step (run id + step
-    id): a write must pass it to its system so that running the step twice acts once.
+    ``idempotency_key`` is stable across retries and replays of the same call: run id + step
+    id, plus the item's index for each call of a fan-out (``item``), so that every email of a
+    fan-out is its own send. A write must pass it to its system so that running the step twice
+    acts once.
     """
 
     run_id: str
     step_id: str
     requester_email: str
+    item: int | None = None
 
     @property
     def idempotency_key(self) -> str:
-        return f"{self.run_id}:{self.step_id}"
+        base = f"{self.run_id}:{self.step_id}"
+        return base if self.item is None else f"{base}:{self.item}"
+
+    def for_item(self, index: int) -> CallContext:
+        """The context of one call of a fan-out."""
+        return CallContext(self.run_id, self.step_id, self.requester_email, index)
 
 
 Handler = Callable[[In, CallContext], Awaitable[Out]]
@@ -61,7 +69,11 @@ class Operation(Generic[In, Out]):
     access: Literal["read", "write"] = "read"
     risk: Risk = Risk.LOW
     reversible: bool = True
+    # The compensating operation of a reversible write: it takes this operation's output as
+    # its input (its input model is this one's output model), checked by :meth:`Catalog.of`.
     undo: str | None = None
+    # String arguments an approver may edit before the write runs (an email's subject, body).
+    editable: tuple[str, ...] = ()
 
     def describe(self) -> dict[str, Any]:
         """The operation as a planner sees it: name, purpose, and input JSON schema."""
@@ -95,6 +107,8 @@ class Catalog:
             if op.name in ops:
                 raise ValueError(f"operation {op.name!r} is defined twice")
             ops[op.name] = op
+        for op in ops.values():
+            _check_undo(op, ops)
         return cls(operations=ops, system_labels=dict(system_labels or {}))
 
     def get(self, name: str) -> AnyOperation:
@@ -118,3 +132,23 @@ class Catalog:
         if operation.name not in self.operations:
             raise PlanError(f"the catalog has no operation named {operation.name!r}")
         return Catalog({**self.operations, operation.name: operation}, self.system_labels)
+
+
+def _check_undo(op: AnyOperation, ops: Mapping[str, AnyOperation]) -> None:
+    """A write that declares itself reversible names an existing compensating operation that
+    takes its output; one that declares an undo must not be a read."""
+    if op.access == "read":
+        if op.undo is not None:
+            raise ValueError(f"{op.name} is a read and cannot declare an undo")
+        return
+    if op.reversible and op.undo is None:
+        raise ValueError(f"{op.name} is declared reversible but names no undo operation")
+    if op.undo is None:
+        return
+    undo = ops.get(op.undo)
+    if undo is None:
+        raise ValueError(f"{op.name}'s undo operation {op.undo!r} is not in the catalog")
+    if undo.input_model is not op.output_model:
+        raise ValueError(
+            f"{op.undo} cannot undo {op.name}: it must take {op.output_model.__name__} as input"
+        )

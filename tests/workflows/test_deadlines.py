@@ -198,6 +198,7 @@ class SlowWriter(System):
                 output_model=Echo,
                 handler=self.record,
                 access="write",
+                reversible=False,
             )
         ]
 

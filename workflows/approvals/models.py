@@ -35,6 +35,9 @@ class ApprovalItem(Model):
     summary: str = Field(description="One line: what this item does, to whom")
     why: str = Field(default="", description="Why this item: what the run found")
     preview: str = Field(default="", description="The content as its recipient will see it")
+    editable: tuple[str, ...] = Field(
+        default=(), description="Names of the string arguments an approver may edit"
+    )
 
 
 class MessageRef(Model):
