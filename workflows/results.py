@@ -13,6 +13,23 @@ StepStatus = Literal["ok", "failed", "skipped"]
 FailureKind = Literal["transient", "permanent", "timeout", "late", "circuit_open", "internal"]
 
 
+class ItemResult(BaseModel):
+    """One call of a fan-out (one email of many): its own outcome and idempotency key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    index: int
+    status: StepStatus
+    output: Any = None
+    error: str | None = None
+    failure: FailureKind | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
 class StepResult(BaseModel):
     """The checkpointed outcome of one plan step (JSON-safe, so replays read it back as is)."""
 
@@ -28,7 +45,14 @@ class StepResult(BaseModel):
     attempts: int = 0
     started_at: datetime
     duration_ms: float = 0.0
+    # A fan-out's calls, each with its own outcome (empty for a single call). ``output`` is
+    # then the list of the successful calls' outputs, in item order.
+    items: tuple[ItemResult, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def failed_items(self) -> list[ItemResult]:
+        return [i for i in self.items if i.status == "failed"]

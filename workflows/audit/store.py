@@ -134,10 +134,29 @@ class AuditStore:
         *,
         key: str | None = None,
         detail: dict[str, Any] | None = None,
+        step_id: str | None = None,
+        status: str | None = None,
+        operation: str | None = None,
+        system: str | None = None,
     ) -> None:
-        """Append one event; ``key`` (default: run and kind) makes it idempotent."""
-        row = event_row(run_id, kind, at=self.clock.now(), key=key, detail=detail)
+        """Append one event; ``key`` (default: run, kind and step) makes it idempotent."""
+        row = event_row(
+            run_id,
+            kind,
+            at=self.clock.now(),
+            key=key,
+            detail=detail,
+            step_id=step_id,
+            status=status,
+            operation=operation,
+            system=system,
+        )
         await self._write(self._once(events, [row]))
+
+    async def record_many(self, rows: list[dict[str, Any]]) -> None:
+        """Append several events (built with :func:`event_row`) in one transaction."""
+        if rows:
+            await self._write(self._once(events, rows))
 
     def _once(self, table: Any, rows: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
         """An insert that skips rows whose unique key is already there, with its rows.

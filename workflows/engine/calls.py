@@ -30,7 +30,7 @@ from workflows.clock import Clock, SystemClock
 from workflows.engine.breaker import CircuitBreakers
 from workflows.engine.deadline import StepCutoff
 from workflows.errors import OperationError, OperationTimeout, PermanentOperationError
-from workflows.results import FailureKind, StepResult
+from workflows.results import FailureKind, ItemResult, StepResult
 
 log = structlog.get_logger(__name__)
 
@@ -77,16 +77,21 @@ class OperationCaller:
         *,
         fan_out: bool = False,
         cutoff: StepCutoff | None = None,
+        indexes: list[int] | None = None,
     ) -> StepResult:
         """Run the operation once per argument set (concurrently) and fold the outcomes.
 
-        A fan-out step's output is the list of its successful outputs; it fails only if
-        every call failed. With a ``cutoff``, calls still running when it is reached are
-        cancelled and count as ``late``.
+        Each call of a fan-out has its own context (its own idempotency key) and its own
+        item result. A fan-out step's output is the list of its successful outputs; it fails
+        only if every call failed. With a ``cutoff``, calls still running when it is reached
+        are cancelled and count as ``late``. ``indexes`` numbers the calls (by default 0…n-1;
+        an approval that let only some items through keeps their original numbers).
         """
         started, t0 = self.clock.now(), time.perf_counter()
+        numbers = list(indexes) if indexes is not None else list(range(len(calls)))
+        contexts = [ctx.for_item(i) if fan_out else ctx for i in numbers]
         outcomes = await asyncio.gather(
-            *(self._bounded(operation, a, ctx, cutoff, t0) for a in calls)
+            *(self._bounded(operation, a, c, cutoff, t0) for a, c in zip(calls, contexts))
         )
         base = {
             "step_id": ctx.step_id,
@@ -96,12 +101,18 @@ class OperationCaller:
             "duration_ms": (time.perf_counter() - t0) * 1000,
             "attempts": max((o[2] for o in outcomes), default=0),
         }
+        items = tuple(
+            _item(number, outcome, context)
+            for number, outcome, context in zip(numbers, outcomes, contexts)
+        )
+        if fan_out:
+            base["items"] = items
         failures = [o for o in outcomes if o[1] is not None]
         if failures and len(failures) == len(outcomes):
             error, kind = failures[0][1] or ("", "internal")
             return StepResult(status="failed", error=error, failure=kind, **base)
         outputs = [o[0] for o in outcomes]
-        output = [o for o in outputs if o is not None] if fan_out else outputs[0]
+        output = [i.output for i in items if i.ok] if fan_out else outputs[0]
         return StepResult(status="ok", output=output, **base)
 
     async def _bounded(
@@ -200,6 +211,15 @@ class OperationCaller:
                 system=operation.system,
             )
         return output
+
+
+def _item(number: int, outcome: Outcome, ctx: CallContext) -> ItemResult:
+    output, failure, _ = outcome
+    key = ctx.idempotency_key
+    if failure is None:
+        return ItemResult(index=number, status="ok", output=output, idempotency_key=key)
+    error, kind = failure
+    return ItemResult(index=number, status="failed", error=error, failure=kind, idempotency_key=key)
 
 
 def _kind(exc: OperationError) -> FailureKind:
