@@ -56,3 +56,17 @@ class StepResult(BaseModel):
     @property
     def failed_items(self) -> list[ItemResult]:
         return [i for i in self.items if i.status == "failed"]
+
+
+class Compensation(BaseModel):
+    """One completed write undone (or not) after a later write failed for good."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    step_id: str
+    item: int | None = None
+    of: str
+    undo: str | None = None
+    outcome: Literal["undone", "failed", "not_reversible"]
+    idempotency_key: str | None = None
+    error: str | None = None

@@ -27,7 +27,7 @@ from workflows.audit.tables import events, metadata, runs
 from workflows.clock import Clock, SystemClock
 from workflows.database_url import audit_url
 from workflows.models import RunRequest
-from workflows.results import StepResult
+from workflows.results import ItemResult, StepResult
 from workflows.sanitise import scrubbed
 
 
@@ -152,6 +152,48 @@ class AuditStore:
             system=system,
         )
         await self._write(self._once(events, [row]))
+
+    async def actions_done(self, run_id: str, result: StepResult) -> None:
+        """A write step's outcome, with one "action" event per call (its idempotency key,
+        what came of it), in one transaction: recorded with the write itself."""
+        now = self.clock.now()
+        calls = result.items or (
+            ItemResult(
+                index=0,
+                status=result.status,
+                output=result.output,
+                error=result.error,
+                idempotency_key=f"{run_id}:{result.step_id}",
+            ),
+        )
+        rows = [_step_row(run_id, result, now)]
+        for call in calls:
+            output = call.output if isinstance(call.output, dict) else {}
+            outcome = (
+                "failed" if not call.ok else "duplicate" if output.get("duplicate") else "done"
+            )
+            rows.append(
+                event_row(
+                    run_id,
+                    "action",
+                    at=now,
+                    key=f"{run_id}:action:{result.step_id}:{call.index}",
+                    step_id=result.step_id,
+                    status=outcome,
+                    operation=result.operation,
+                    system=result.system,
+                    detail={
+                        "step_id": result.step_id,
+                        "operation": result.operation,
+                        "system": result.system,
+                        "item": call.index if result.items else None,
+                        "idempotency_key": call.idempotency_key or output.get("idempotency_key"),
+                        "outcome": outcome,
+                        "error": call.error,
+                    },
+                )
+            )
+        await self._write(self._once(events, rows))
 
     async def record_many(self, rows: list[dict[str, Any]]) -> None:
         """Append several events (built with :func:`event_row`) in one transaction."""

@@ -91,7 +91,10 @@ class OperationCaller:
         numbers = list(indexes) if indexes is not None else list(range(len(calls)))
         contexts = [ctx.for_item(i) if fan_out else ctx for i in numbers]
         outcomes = await asyncio.gather(
-            *(self._bounded(operation, a, c, cutoff, t0) for a, c in zip(calls, contexts))
+            *(
+                self._bounded(operation, a, c, cutoff, t0)
+                for a, c in zip(calls, contexts, strict=True)
+            )
         )
         base = {
             "step_id": ctx.step_id,
@@ -103,7 +106,7 @@ class OperationCaller:
         }
         items = tuple(
             _item(number, outcome, context)
-            for number, outcome, context in zip(numbers, outcomes, contexts)
+            for number, outcome, context in zip(numbers, outcomes, contexts, strict=True)
         )
         if fan_out:
             base["items"] = items

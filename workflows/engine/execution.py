@@ -19,32 +19,27 @@ from dbos import DBOS, StepOptions
 from dbos import error as dbos_errors
 
 from workflows.answers import Briefing, Notice
+from workflows.approvals import Approval
 from workflows.audit import AuditStore
 from workflows.catalog import CallContext, Catalog
-from workflows.engine.arguments import MissingInput, calls_for, should_run
+from workflows.engine.arguments import MissingInput, calls_for, lookup, should_run
+from workflows.engine.boundary import ActionBoundary, ApprovalWait, Cleared
 from workflows.engine.calls import OperationCaller
+from workflows.engine.compensation import Compensator
 from workflows.engine.deadline import StepCutoff, WaveCutoff, reading_deadline
+from workflows.engine.delivery import DELIVERY_RETRIES
 from workflows.engine.progress import ProgressTracker
-from workflows.errors import DeliveryError, PlanError, retryable_delivery
+from workflows.engine.slots import Slots
+from workflows.errors import DeliveryError, PlanError
 from workflows.library import ComposeInput, Composer
 from workflows.models import RunRequest
 from workflows.plan import Plan, Step, validate_plan, waves
 from workflows.planning import Planner
 from workflows.ports import RunReporter
-from workflows.results import StepResult
+from workflows.results import Compensation, StepResult
 
 log = structlog.get_logger(__name__)
-HIDDEN_SYSTEMS = frozenset({"directory"})
-# Showing a run to its requester is retried by DBOS when the chat system blinked (a 5xx, a
-# timeout), never when it refused (no such channel, invalid blocks): that would be refused
-# again. Reads have their own retries in the operation caller.
-DELIVERY_RETRIES: StepOptions = {
-    "retries_allowed": True,
-    "max_attempts": 3,
-    "interval_seconds": 0.25,
-    "backoff_rate": 3.0,
-    "should_retry": retryable_delivery,
-}
+HIDDEN_SYSTEMS = frozenset({"directory", "drafts"})
 
 
 @dataclass
@@ -55,6 +50,11 @@ class RunSoFar:
 
     steps: dict[str, StepResult] = field(default_factory=dict)
     answer: Briefing | Notice | None = None
+    # Write steps that ran, in order (what compensation would undo), the approvals the run's
+    # writes went through, and what was undone after a write failed for good.
+    writes: list[StepResult] = field(default_factory=list)
+    approvals: dict[str, Approval] = field(default_factory=dict)
+    compensations: list[Compensation] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class RunExecution:
     reporters: Mapping[str, RunReporter]
     caller: OperationCaller
     composers: Mapping[str, Composer]
+    boundary: ActionBoundary | None = None
+    slots: Slots = field(default_factory=lambda: Slots(1))
 
     async def fail(
         self,
@@ -135,14 +137,20 @@ class RunExecution:
         )
         results = so_far.steps
         # One budget for all the waves: a hung system costs its section, not the briefing.
+        # A wait for a person starts a new budget for the reads after it.
         deadline = reading_deadline(self.caller.policy.run_deadline_s)
         try:
             for wave in waves(plan):
                 steps = [plan.step(i) for i in wave]
                 await self._run_wave(request, steps, deadline, results, tracker, announced)
+                if not await self._write_wave(request, steps, so_far, tracker, announced):
+                    self._skip_rest(request, plan, results, tracker)
+                    break
+                if any(s.id in so_far.approvals for s in steps):
+                    deadline = reading_deadline(self.caller.policy.run_deadline_s)
         finally:
             await asyncio.wait([announced])
-        answer = so_far.answer = self._compose(request, plan, results)
+        answer = so_far.answer = self._compose(request, plan, so_far)
         await self._deliver(request, progress_handle(announced), answer, list(results.values()))
         return answer
 
@@ -194,6 +202,8 @@ class RunExecution:
         after the others (a cut-off step still returns, and is checkpointed, as ``late``)."""
         running = []
         for step in wave:
+            if self.catalog.get(step.operation).access == "write":
+                continue  # see _write_wave
             skipped = self._skip_reason(step, results)
             if skipped is not None:
                 results[step.id] = self._skipped(request, step, skipped)
@@ -220,6 +230,72 @@ class RunExecution:
         for done in await asyncio.gather(*pending):
             results[done["step_id"]] = StepResult.model_validate(done)
 
+    async def _write_wave(
+        self,
+        request: RunRequest,
+        wave: list[Step],
+        so_far: RunSoFar,
+        tracker: ProgressTracker,
+        announced: asyncio.Task[str | None],
+    ) -> bool:
+        """Run the wave's writes one at a time, in step-id order, each through the action
+        boundary (it may wait for a person). False when one failed for good: the writes done
+        so far have then been undone where they can be, and the run does nothing more."""
+        results = so_far.steps
+        for step in wave:
+            operation = self.catalog.get(step.operation)
+            if operation.access != "write":
+                continue
+            skipped = self._skip_reason(step, results)
+            if skipped is not None:
+                results[step.id] = self._skipped(request, step, skipped)
+                tracker.mark(step.id, "skipped")
+                continue
+            calls = calls_for(step, results)
+            cleared = Cleared(calls)
+            if calls and self.boundary is not None:
+                items = lookup(step.for_each, results) if step.for_each else None
+                wait = ApprovalWait(self.boundary, self.audit, self.slots)
+                cleared = await wait.clear(request, step, operation, calls, items)
+            if cleared.approval is not None:
+                so_far.approvals[step.id] = cleared.approval
+            if cleared.reason is not None:
+                results[step.id] = self._skipped(request, step, cleared.reason)
+                tracker.mark(step.id, "skipped")
+                continue
+            tracker.mark(step.id, "running")
+            checkpointed = await DBOS.run_step_async(
+                {"name": f"step:{step.id}"},
+                self._step,
+                request,
+                step,
+                cleared.calls,
+                None,
+                tracker,
+                announced,
+                cleared.indexes,
+            )
+            result = results[step.id] = StepResult.model_validate(checkpointed)
+            so_far.writes.append(result)
+            if not result.ok or result.failed_items:
+                compensator = Compensator(self.catalog, self.caller, self.audit)
+                so_far.compensations.extend(await compensator.undo(request, so_far.writes))
+                return False
+        return True
+
+    def _skip_rest(
+        self,
+        request: RunRequest,
+        plan: Plan,
+        results: dict[str, StepResult],
+        tracker: ProgressTracker,
+    ) -> None:
+        for step in plan.steps:
+            if step.id not in results:
+                reason = "not run: an earlier write failed, and the run stopped there"
+                results[step.id] = self._skipped(request, step, reason)
+                tracker.mark(step.id, "skipped")
+
     def _skip_reason(self, step: Step, results: Mapping[str, StepResult]) -> str | None:
         missing = sorted(r for r in step.references() if not results[r].ok)
         if missing:
@@ -245,9 +321,10 @@ class RunExecution:
         request: RunRequest,
         step: Step,
         calls: list[dict[str, Any]],
-        cutoff: StepCutoff,
+        cutoff: StepCutoff | None,
         tracker: ProgressTracker,
         announced: asyncio.Task[str | None],
+        indexes: list[int] | None = None,
     ) -> dict[str, Any]:
         ctx = CallContext(
             run_id=request.run_id, step_id=step.id, requester_email=request.principal.email
@@ -257,9 +334,12 @@ class RunExecution:
             # Only reads are cut off: a write cut off mid-way may have happened all the same.
             bound = cutoff if operation.access == "read" else None
             result = await self.caller.call(
-                operation, calls, ctx, fan_out=bool(step.for_each), cutoff=bound
+                operation, calls, ctx, fan_out=bool(step.for_each), cutoff=bound, indexes=indexes
             )
-            cutoff.wave.finished(step.id)  # before progress: a slow post is not the system's
+            if cutoff is not None:  # before progress: a slow post is not the system's
+                cutoff.wave.finished(step.id)
+            if operation.access == "write":  # recorded with the write, not at the run's end
+                await self.audit.actions_done(request.run_id, result)
             log.info(
                 "step.finished",
                 operation=step.operation,
@@ -275,9 +355,7 @@ class RunExecution:
                 await self._reporter(request).progress(request, announced.result(), progress)
         return result.model_dump(mode="json")
 
-    def _compose(
-        self, request: RunRequest, plan: Plan, results: Mapping[str, StepResult]
-    ) -> Briefing | Notice:
+    def _compose(self, request: RunRequest, plan: Plan, so_far: RunSoFar) -> Briefing | Notice:
         composer = self.composers.get(plan.workflow)
         if composer is None:
             return Notice(
@@ -290,9 +368,11 @@ class RunExecution:
             ComposeInput(
                 run_id=request.run_id,
                 plan=plan,
-                results=results,
+                results=so_far.steps,
                 system_labels=self.catalog.system_labels,
                 now=request.objective.received_at,
+                approvals=so_far.approvals,
+                compensations=tuple(so_far.compensations),
             )
         )
 

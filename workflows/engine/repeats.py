@@ -6,19 +6,27 @@ retried) runs again, so such a side effect must first look for itself. Looking c
 to the other system, so a step looks only when :func:`may_have_happened` says so:
 
 - the step is being retried (DBOS's attempt counter is past the first), or
-- its workflow is being recovered: DBOS counts every dispatch of a workflow in
-  ``recovery_attempts`` (1 for the first; a recovery on launch, or of a dead replica's
-  runs, re-enqueues it and counts again). ``DBOS.resume_workflow`` restarts that count, so
-  a run resumed by hand looks like a first execution.
+- its workflow is being recovered by the process that ran it: DBOS counts every dispatch of
+  a workflow in ``recovery_attempts`` (1 for the first; a recovery on launch re-enqueues it
+  and counts again), or
+- its workflow was taken over from a replica that died (:mod:`workflows.engine.replicas`
+  marks it with the :data:`TAKEN_OVER_FROM` attribute before resuming it, because
+  ``DBOS.resume_workflow`` restarts the dispatch count), or
+- it is a fork (``DBOS.fork_workflow``) of a run whose later steps may have run.
+
+A run resumed by hand (``DBOS.resume_workflow``, the ``dbos`` CLI) carries none of these
+marks and looks like a first execution.
 
 Outside a DBOS step (a reporter called directly) nothing has happened before.
 """
 
 from __future__ import annotations
 
-from dbos import DBOS
+from dbos import DBOS, WorkflowStatus
 
 FIRST_DISPATCH = 1
+# The workflow attribute naming the dead executor a run was taken over from.
+TAKEN_OVER_FROM = "crosswire_taken_over_from"
 
 
 async def may_have_happened() -> bool:
@@ -32,4 +40,13 @@ async def may_have_happened() -> bool:
     found = await DBOS.list_workflows_async(
         workflow_ids=[workflow_id], load_input=False, load_output=False
     )
-    return any((w.recovery_attempts or 0) > FIRST_DISPATCH for w in found)
+    return any(dispatched_before(w) for w in found)
+
+
+def dispatched_before(workflow: WorkflowStatus) -> bool:
+    """Whether ``workflow`` has been run before, in this process or another (see the module)."""
+    return (
+        (workflow.recovery_attempts or 0) > FIRST_DISPATCH
+        or TAKEN_OVER_FROM in (workflow.attributes or {})
+        or workflow.forked_from is not None
+    )

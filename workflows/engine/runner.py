@@ -8,7 +8,6 @@ DBOS is a process-wide singleton, so the workflow function reaches the engine th
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +24,10 @@ from pydantic import TypeAdapter
 from workflows.answers import Answer, Briefing, Notice
 from workflows.audit import AuditStore
 from workflows.catalog import Catalog
+from workflows.engine.boundary import ActionBoundary
 from workflows.engine.calls import OperationCaller
 from workflows.engine.execution import RunExecution, RunSoFar
+from workflows.engine.slots import Slots
 from workflows.errors import DeliveryError
 from workflows.library import COMPOSERS, Composer
 from workflows.models import RunRequest
@@ -64,7 +65,7 @@ async def run_workflow(request: dict[str, Any]) -> dict[str, Any]:
     engine, run = bound_engine(), RunRequest.model_validate(request)
     so_far = RunSoFar()
     try:
-        async with engine.slots:
+        async with engine.slots.working():
             await engine.pacer()
             answer: Briefing | Notice = await engine.execution.execute(run, so_far)
     except REPLAY_DIVERGED:
@@ -126,16 +127,23 @@ class Engine:
     max_concurrent_runs: int = 8
     # Awaited before a run starts working; the edge uses it to keep its acks fast under load.
     pacer: Callable[[], Awaitable[None]] = field(default=no_pacing)
-    slots: asyncio.Semaphore = field(init=False)
+    # Where writes wait for people; without it no write is gated (tests of reads only).
+    boundary: ActionBoundary | None = None
+    slots: Slots = field(init=False)
 
     execution: RunExecution = field(init=False)
 
     def __post_init__(self) -> None:
-        # Runs past this many wait (durably PENDING) so a burst cannot starve the event loop
-        # that acknowledges Slack.
-        self.slots = asyncio.Semaphore(self.max_concurrent_runs)
+        self.slots = Slots(self.max_concurrent_runs)
         self.execution = RunExecution(
-            self.catalog, self.planner, self.audit, self.reporters, self.caller, self.composers
+            self.catalog,
+            self.planner,
+            self.audit,
+            self.reporters,
+            self.caller,
+            self.composers,
+            self.boundary,
+            self.slots,
         )
 
     # ------------------------------------------------------------ outside the workflow

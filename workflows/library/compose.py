@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from workflows.answers import Briefing, Notice
+from workflows.approvals import Approval
 from workflows.plan import Plan
-from workflows.results import StepResult
+from workflows.results import Compensation, StepResult
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,10 @@ class ComposeInput:
     results: Mapping[str, StepResult]
     system_labels: Mapping[str, str]
     now: datetime
+    # The approvals the run's writes went through (by step id), and what was undone after a
+    # write failed for good.
+    approvals: Mapping[str, Approval] = field(default_factory=dict)
+    compensations: tuple[Compensation, ...] = ()
 
     def label(self, system: str) -> str:
         return self.system_labels.get(system, system)
