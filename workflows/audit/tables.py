@@ -53,6 +53,38 @@ events = Table(
     Column("detail", JSON, nullable=False),
 )
 
+# Requests for a human decision (workflows/approvals/store.py): one row per paused step, its
+# status changed only by compare-and-set, so the first valid decision wins.
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("run_id", String(200), nullable=False, index=True),
+    Column("step_id", String(80), nullable=False),
+    Column("operation", String(120), nullable=False),
+    Column("system", String(60), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("requester_email", String(320), nullable=False, index=True),
+    Column("requester_name", String(200), nullable=False),
+    Column("reply", JSON, nullable=False),
+    Column("items", JSON, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("approvers", JSON, nullable=False),
+    Column("rule", String(120), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("decided_by", String(320)),
+    Column("decided_by_name", String(200)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("reason", Text),
+    Column("approved", JSON, nullable=False),
+    Column("approved_fingerprint", String(64)),
+    Column("messages", JSON, nullable=False),
+    Index("ix_approvals_due", "status", "expires_at"),
+)
+
 # What the edge received and acknowledged, written before the acknowledgement (see
 # workflows/inbox.py): a row is ``pending`` until what it asks for has been started.
 inbox = Table(
