@@ -6,6 +6,8 @@ the built-in demo systems, the offline planner and a local sandbox instead of Sl
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +27,8 @@ from pydantic_settings import (
 )
 
 from connectors.demo import DemoBehaviour
+from workflows.approvals.durations import parse_duration
+from workflows.approvals.policy import ApprovalPolicy
 from workflows.database_url import audit_url
 
 DEFAULT_STATE_DIR = Path(".crosswire")
@@ -33,6 +37,7 @@ BOT_TOKEN_PREFIX = "xoxb-"
 BOT_TOKEN_HINT = "the Bot User OAuth Token, under OAuth & Permissions in the app's settings"
 APP_TOKEN_PREFIX = "xapp-"
 APP_TOKEN_HINT = "an app-level token with connections:write, under Basic Information"
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 def _env(*names: str) -> AliasChoices:
@@ -80,6 +85,14 @@ class Settings(BaseSettings):
         8, ge=1, le=256, validation_alias=_env("CROSSWIRE_MAX_CONCURRENT_RUNS")
     )
 
+    approval_ttl: timedelta = Field(
+        timedelta(hours=24), validation_alias=_env("CROSSWIRE_APPROVAL_TTL")
+    )
+    policy_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_POLICY_FILE"))
+    approvals_channel: str | None = Field(
+        None, validation_alias=_env("CROSSWIRE_APPROVALS_CHANNEL")
+    )
+
     log_level: str = Field("INFO", validation_alias=_env("CROSSWIRE_LOG_LEVEL"))
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", validation_alias=_env("CROSSWIRE_LOG_FORMAT")
@@ -125,6 +138,33 @@ class Settings(BaseSettings):
         if problem:
             raise ValueError(problem)
         return self
+
+    @field_validator("approval_ttl", mode="before")
+    @classmethod
+    def _ttl_parses(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("policy_file", "approvals_channel", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("policy_file")
+    @classmethod
+    def _policy_loads(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            ApprovalPolicy.load(value)  # a PolicyError names the file and the problem
+        return value
+
+    @field_validator("approvals_channel")
+    @classmethod
+    def _channel_id_shape(cls, value: str | None) -> str | None:
+        if value is not None and not CHANNEL_ID.fullmatch(value.strip()):
+            raise ValueError(
+                "should be a Slack channel id such as C0123ABCDEF (shown at the bottom of "
+                "the channel's details), not the channel's name"
+            )
+        return value.strip() if value else value
 
     @field_validator("log_level")
     @classmethod
