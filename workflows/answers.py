@@ -60,9 +60,10 @@ class Briefing(Model):
         return [s for s in self.sections if s.status == "unavailable"]
 
 
-# "unsupported": a request for something the bot cannot do yet (an action, today).
+# "unsupported": a request for something the bot cannot do yet; "done": what a run that
+# acted did (see workflows.library.actions).
 NoticeReason = Literal[
-    "help", "unknown_customer", "ambiguous", "not_allowed", "unsupported", "failed"
+    "help", "unknown_customer", "ambiguous", "not_allowed", "unsupported", "failed", "done"
 ]
 
 

@@ -162,7 +162,7 @@ class RunExecution:
         return asyncio.ensure_future(DBOS.reserve_step().run_async(options, func, *args))
 
     async def _plan_step(self, request: RunRequest) -> dict[str, Any]:
-        result = await self.planner.plan(request.objective, self.catalog)
+        result = await self.planner.plan(request.objective, self.catalog, request.principal)
         if isinstance(result, Plan):
             try:
                 validate_plan(result, self.catalog)
@@ -373,6 +373,9 @@ class RunExecution:
                 now=request.objective.received_at,
                 approvals=so_far.approvals,
                 compensations=tuple(so_far.compensations),
+                write_steps=frozenset(
+                    s.id for s in plan.steps if self.catalog.get(s.operation).access == "write"
+                ),
             )
         )
 

@@ -2,10 +2,15 @@
 into an answer. :data:`COMPOSERS` maps a plan's ``workflow`` name to its composer."""
 
 from collections.abc import Mapping
+from functools import partial
 
+from workflows.library.actions import compose_action_report
 from workflows.library.briefing import compose_briefing
 from workflows.library.compose import ComposeInput, Composer
 
-COMPOSERS: Mapping[str, Composer] = {"briefing": compose_briefing}
+COMPOSERS: Mapping[str, Composer] = {
+    "briefing": compose_briefing,
+    "follow_up": partial(compose_action_report, title="Follow-ups sent"),
+}
 
-__all__ = ["COMPOSERS", "ComposeInput", "Composer", "compose_briefing"]
+__all__ = ["COMPOSERS", "ComposeInput", "Composer", "compose_action_report", "compose_briefing"]

@@ -25,6 +25,7 @@ class ComposeInput:
     # write failed for good.
     approvals: Mapping[str, Approval] = field(default_factory=dict)
     compensations: tuple[Compensation, ...] = ()
+    write_steps: frozenset[str] = frozenset()
 
     def label(self, system: str) -> str:
         return self.system_labels.get(system, system)

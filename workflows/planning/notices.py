@@ -52,6 +52,15 @@ def cannot_act(verb: str, accounts: Sequence[AccountRef]) -> Notice:
     )
 
 
+def who_is_asking() -> Notice:
+    """An action for someone (their prospects) asked with no one asking."""
+    return Notice(
+        reason="not_allowed",
+        title="Who is asking?",
+        text="I act for the person who asks, and I could not tell who that is.",
+    )
+
+
 def which_customer() -> Notice:
     return Notice(
         reason="unknown_customer",

@@ -11,7 +11,7 @@ from workflows.catalog import Catalog
 from workflows.domain import AccountRef, CustomerMention
 from workflows.errors import PlanError
 from workflows.library.briefing import briefing_plan
-from workflows.models import Objective
+from workflows.models import Objective, Principal
 from workflows.plan import validate_plan
 from workflows.planning import notices
 from workflows.planning.help import EXAMPLES, HELP_TEXT
@@ -40,7 +40,9 @@ class OfflinePlanner:
     def __init__(self, finder: CustomerFinder | None = None) -> None:
         self._finder = finder
 
-    async def plan(self, objective: Objective, catalog: Catalog) -> PlanningResult:
+    async def plan(
+        self, objective: Objective, catalog: Catalog, requester: Principal | None = None
+    ) -> PlanningResult:
         text = tidy(objective.text)
         mentions = self._finder.find_in(text) if self._finder else []
         reading = read(without(text, [(m.start, m.end) for m in mentions]), customers=len(mentions))

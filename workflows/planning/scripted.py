@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from workflows.answers import Notice
 from workflows.catalog import Catalog
-from workflows.models import Objective
+from workflows.models import Objective, Principal
 from workflows.planning.protocol import PlanningResult
 
 
@@ -19,7 +19,9 @@ class ScriptedPlanner:
         self._script = dict(script)
         self.seen: list[Objective] = []
 
-    async def plan(self, objective: Objective, catalog: Catalog) -> PlanningResult:
+    async def plan(
+        self, objective: Objective, catalog: Catalog, requester: Principal | None = None
+    ) -> PlanningResult:
         self.seen.append(objective)
         return self._script.get(
             objective.text,
