@@ -20,6 +20,7 @@ from bot.inbound import reply_channel, reply_user
 from bot.inbox import AskInbox
 from bot.intake import Intake
 from bot.listeners import register_all
+from bot.listeners.actions import Approvals, is_interaction, tell_clicker
 from bot.pacing import EdgeActivity
 from bot.verify import RequestVerifier, VerifiedOnly, is_verified
 
@@ -45,13 +46,21 @@ class CrosswireApp(AsyncApp):
 
 class ProvideServices(AsyncMiddleware):
     """Global middleware: tells ``activity`` of the request and puts the services in its
-    context. A middleware object rather than a function: Bolt calls it directly, where a
-    function is wrapped and has its arguments looked up by name on every request."""
+    context (``approvals`` only where approvals are set up). A middleware object rather than
+    a function: Bolt calls it directly, where a function is wrapped and has its arguments
+    looked up by name on every request."""
 
-    def __init__(self, intake: Intake, inbox: AskInbox, activity: EdgeActivity | None) -> None:
+    def __init__(
+        self,
+        intake: Intake,
+        inbox: AskInbox,
+        activity: EdgeActivity | None,
+        approvals: Approvals | None = None,
+    ) -> None:
         self.intake = intake
         self.inbox = inbox
         self.activity = activity
+        self.approvals = approvals
 
     async def async_process(
         self,
@@ -64,6 +73,8 @@ class ProvideServices(AsyncMiddleware):
             self.activity.touch()
         req.context["intake"] = self.intake
         req.context["inbox"] = self.inbox
+        if self.approvals is not None:
+            req.context["approvals"] = self.approvals
         await next()
         return None
 
@@ -76,13 +87,15 @@ def build_app(
     inbox: AskInbox,
     activity: EdgeActivity | None = None,
     now: Callable[[], float] = time.time,
+    approvals: Approvals | None = None,
 ) -> CrosswireApp:
     """The one Bolt app, for HTTP, Socket Mode and the sandbox alike; asks are acknowledged
     once ``inbox`` has them (see :mod:`bot.inbox`). ``activity`` hears of
     every request, so that runs can give way to acknowledgements (see :mod:`bot.pacing`);
-    ``now`` is the clock request timestamps are checked against."""
+    ``now`` is the clock request timestamps are checked against; ``approvals`` is what the
+    approval buttons, ``/crosswire approvals`` and the Home tab decide and read with."""
     app = CrosswireApp(client=client, verifier=RequestVerifier(signing_secret, now=now))
-    app.middleware(ProvideServices(intake, inbox, activity))
+    app.middleware(ProvideServices(intake, inbox, activity, approvals))
     register_all(app)
     app.error(on_error)
     return app
@@ -95,6 +108,9 @@ async def on_error(
     request has a requester: the channel in anyone else's body is nobody's to post into."""
     log.error("slack.unhandled_error", error=repr(error), exc_info=error)
     if not is_verified(context):
+        return
+    if is_interaction(body):  # a click or a form: its own way back to the person
+        await tell_clicker(body, client, SORRY)
         return
     channel, thread = reply_channel(body)
     if channel is None:

@@ -8,7 +8,7 @@ in Bolt's context, which passes it to the intake.
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import commands, home, mentions, messages
+from bot.listeners import actions, commands, home, mentions, messages
 
 # What the listeners handle, and the scopes that needs; manifest.yml must say the same.
 BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
@@ -23,12 +23,13 @@ BOT_SCOPES = (
     "im:history",  # message.im, and DMs read back
     "mpim:history",  # group DMs
     "users:read",  # users.info
-    "users:read.email",  # the requester's email, to find them in the directory
+    "users:read.email",  # the requester's email (and an approver's), to find them
+    "im:write",  # conversations.open: an approval in each approver's DM
 )
 
 
 def register_all(app: AsyncApp) -> None:
-    for surface in (mentions, messages, commands, home):
+    for surface in (mentions, messages, commands, home, actions):
         surface.register(app)
 
 

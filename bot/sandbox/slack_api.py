@@ -146,6 +146,10 @@ class SlackWebApiStandIn:
         found = self.workspace.ephemerals
         return [copy.deepcopy(e) for e in found if user is None or e["user"] == user]
 
+    def views(self) -> list[Args]:
+        """Copies of the modals opened so far, in opening order, each as last updated."""
+        return [copy.deepcopy(v) for v in self.workspace.modal_views.values()]
+
     def fail_next(self, method: str, error: str = "ratelimited", *, times: int = 1) -> None:
         """Make the next `times` calls of `method` fail with Slack's `error` code.
 

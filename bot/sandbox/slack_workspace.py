@@ -14,6 +14,10 @@ Messages keep the metadata they were posted with (an edit without metadata keeps
 `conversations.replies` (a thread, oldest first) read them back as Slack does: `oldest`,
 `latest`, `inclusive`, `limit`, a cursor with `has_more`, and metadata only with
 `include_all_metadata`. Reading a channel needs the same membership as posting in it.
+
+Modals (`views.open`, `views.push`, `views.update`) are kept by view id in `modal_views`, in
+the shape Slack answers them (id, hash, an empty state), so a test or the terminal can read
+what a person was shown and submit it back.
 """
 
 from __future__ import annotations
@@ -99,6 +103,7 @@ class SandboxWorkspace:
         self.messages: dict[tuple[str, str], PostedMessage] = {}
         self.ephemerals: list[Args] = []
         self.home_views: dict[str, Args] = {}
+        self.modal_views: dict[str, Args] = {}
         self.channels: dict[str, Channel] = {}
         self._wall_clock = wall_clock
         self._last_micros = 0
@@ -113,6 +118,10 @@ class SandboxWorkspace:
             "reactions.add": self._reactions_add,
             "conversations.history": self._history,
             "conversations.replies": self._replies,
+            "users.lookupByEmail": self._lookup_by_email,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+            "views.push": self._views_push,
         }
 
     @classmethod
@@ -266,6 +275,61 @@ class SandboxWorkspace:
         self.home_views[user_id] = stored
         return {"view": stored}
 
+    def _lookup_by_email(self, args: Args) -> Args:
+        email = _required(args, "email", "invalid_email").lower()
+        for user in self.users.values():
+            if str(user["profile"].get("email", "")).lower() == email:
+                return {"user": copy.deepcopy(user)}
+        raise SlackError("users_not_found")
+
+    def _views_open(self, args: Args) -> Args:
+        """A modal opened by a click or command (its ``trigger_id``): the view as Slack keeps it."""
+        _required(args, "trigger_id", "invalid_trigger_id")
+        return {"view": self._store_modal(_view(args), previous=None)}
+
+    def _views_push(self, args: Args) -> Args:
+        """A modal pushed on top of the open one; Slack keeps both, the new one shown."""
+        _required(args, "trigger_id", "invalid_trigger_id")
+        return {"view": self._store_modal(_view(args), previous=args.get("previous_view_id"))}
+
+    def _views_update(self, args: Args) -> Args:
+        """A modal replaced by ``view_id`` (or ``external_id``); its id and state's place stay."""
+        view_id = args.get("view_id") or next(
+            (
+                i
+                for i, v in self.modal_views.items()
+                if args.get("external_id") == v.get("external_id")
+            ),
+            None,
+        )
+        current = self.modal_views.get(str(view_id or ""))
+        if current is None:
+            raise SlackError("not_found")
+        if args.get("hash") and args["hash"] != current["hash"]:
+            raise SlackError("hash_conflict")
+        stored = {**current, **_view(args), "state": {"values": {}}, "hash": self._view_hash()}
+        stored["id"] = current["id"]
+        self.modal_views[current["id"]] = stored
+        return {"view": copy.deepcopy(stored)}
+
+    def _store_modal(self, view: Args, *, previous: Any) -> Args:
+        view_id = f"VM{len(self.modal_views) + 1:07d}"
+        stored = {
+            **view,
+            "id": view_id,
+            "team_id": self.team_id,
+            "state": {"values": {}},
+            "hash": self._view_hash(),
+            "root_view_id": view_id,
+            "previous_view_id": previous,
+            "bot_id": self.bot_id,
+        }
+        self.modal_views[view_id] = stored
+        return copy.deepcopy(stored)
+
+    def _view_hash(self) -> str:
+        return f"{self._next_ts()}.sandbox"
+
     def _conversations_open(self, args: Args) -> Args:
         users = [u for u in str(args.get("users", "")).split(",") if u]
         if not users:
@@ -310,6 +374,14 @@ def _metadata(args: Mapping[str, Any]) -> Args | None:
     if not isinstance(payload, dict):
         raise SlackError("invalid_metadata_format")
     return {"event_type": metadata["event_type"], "event_payload": copy.deepcopy(payload)}
+
+
+def _view(args: Mapping[str, Any]) -> Args:
+    """The ``view`` argument of a ``views.*`` call: a modal (Slack refuses anything else)."""
+    view = args.get("view")
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        raise SlackError("invalid_arguments")
+    return copy.deepcopy(view)
 
 
 def _ts_key(msg: PostedMessage) -> float:

@@ -25,8 +25,12 @@ def test_events_commands_and_scopes_match_the_listeners() -> None:
     assert sorted(m["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
 
 
-def test_no_interactivity_until_something_handles_it() -> None:
-    assert manifest()["settings"]["interactivity"]["is_enabled"] is False
+def test_interactivity_is_on_at_the_events_url_for_the_approval_buttons() -> None:
+    settings = manifest()["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert (
+        settings["interactivity"]["request_url"] == settings["event_subscriptions"]["request_url"]
+    )
 
 
 def test_the_app_home_tab_is_on_because_a_listener_publishes_it() -> None:
