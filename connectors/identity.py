@@ -15,8 +15,8 @@ names (:meth:`IdentityDirectory.find_in`, see :mod:`connectors.mentions`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
 from rapidfuzz import fuzz
@@ -81,10 +81,12 @@ class DirectorySource:
     domain_systems: dict[str, frozenset[str]]
     employees: Sequence[Employee]
     contacts: Sequence[ContactRecord] = ()
+    account_owners: Mapping[str, str] = field(default_factory=dict)  # account id -> email
 
 
 class IdentityDirectory:
-    """Customer accounts linked across systems, and the seller's employees."""
+    """Customer accounts linked across systems, and the seller's employees: who reports to
+    whom and who owns which account (a :class:`~workflows.ports.People`)."""
 
     def __init__(self, source: DirectorySource) -> None:
         self._accounts = [_link(a, source) for a in source.accounts]
@@ -92,6 +94,7 @@ class IdentityDirectory:
         self._by_key = {_squash(k): a for a in self._accounts for k in _domain_keys(a)}
         self._aliases = [(alias, a) for a in self._accounts for alias in _aliases(a, source)]
         self._employees = {e.email.lower(): e for e in source.employees}
+        self._owners = {a: e.lower() for a, e in source.account_owners.items()}
         self._mentions = MentionIndex(self._index_source(source.contacts), normalize_name)
 
     def _index_source(self, contacts: Sequence[ContactRecord]) -> IndexSource:
@@ -116,6 +119,18 @@ class IdentityDirectory:
     def find_employee(self, email: str) -> Employee | None:
         """The employee with this email address, ignoring case."""
         return self._employees.get(email.strip().lower())
+
+    def manager_of(self, email: str) -> Employee | None:
+        """The employee's manager; None at the top of the org chart or for someone unknown."""
+        employee = self.find_employee(email)
+        if employee is None or employee.manager_email is None:
+            return None
+        return self.find_employee(employee.manager_email)
+
+    def account_owner(self, account_id: str) -> Employee | None:
+        """The employee who owns the account in the CRM, if any (a :class:`People`)."""
+        owner = self._owners.get(account_id)
+        return None if owner is None else self.find_employee(owner)
 
     def find_in(self, text: str) -> list[CustomerMention]:
         """Every customer named anywhere in ``text`` (a :class:`CustomerFinder`)."""
@@ -243,4 +258,5 @@ def _demo_source(rows: dict[str, Sequence[RowMapping]], tenants: frozenset[str])
         contacts=[
             ContactRecord(r["name"], r["email"], r["account_id"]) for r in rows["crm_contacts"]
         ],
+        account_owners={r["id"]: r["owner_email"] for r in rows["crm_accounts"]},
     )

@@ -69,6 +69,7 @@ class Employee(Record):
     name: str
     title: str
     roles: list[str] = Field(default_factory=list)
+    manager_email: str | None = None
 
 
 # ---------------------------------------------------------------- CRM
@@ -115,6 +116,64 @@ class Contact(Record):
     account_id: str
 
 
+class ContactProfile(Record):
+    """A person at a customer with their company and its owner, as the CRM knows them."""
+
+    name: str
+    email: str
+    title: str
+    account_id: str
+    company: str
+    lifecycle_stage: Literal["prospect", "customer", "churned"]
+    owner_email: str
+    owner_name: str
+
+
+class ContactProfiles(Record):
+    """``emails`` lists the contacts' addresses in the same order, for later steps."""
+
+    contacts: list[ContactProfile] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+
+
+class ContactActivity(Record):
+    """A CRM activity with one contact (a call, a note), newest first in lists."""
+
+    contact_email: str
+    account_id: str
+    at: datetime
+    kind: Literal["call", "email", "meeting", "note"]
+    summary: str
+    by: str
+
+
+class ContactActivities(Record):
+    activities: list[ContactActivity] = Field(default_factory=list)
+
+
+class LoggedActivity(Record):
+    """An activity the CRM logged on request; ``duplicate`` when the request was a repeat."""
+
+    activity_id: str
+    account_id: str
+    contact_email: str
+    kind: Literal["call", "email", "meeting", "note"]
+    summary: str
+    at: datetime
+    duplicate: bool = False
+
+
+class FieldChange(Record):
+    """A CRM account field set to ``value``; ``previous`` is what it was before."""
+
+    change_id: str
+    account_id: str
+    field: Literal["lifecycle_stage", "industry"]
+    previous: str
+    value: str
+    duplicate: bool = False
+
+
 # ---------------------------------------------------------------- email
 
 
@@ -130,6 +189,31 @@ class EmailThread(Record):
 
 class EmailThreads(Record):
     threads: list[EmailThread] = Field(default_factory=list)
+
+
+class SentEmail(Record):
+    """An email the mailbox sent; ``duplicate`` when the request repeated an earlier one."""
+
+    message_id: str
+    to: str
+    subject: str
+    account_id: str | None = None
+    sent_at: datetime
+    idempotency_key: str
+    duplicate: bool = False
+
+
+class OutboxMessage(Record):
+    """One message in the mailbox's outbox, as sent."""
+
+    message_id: str
+    to: str
+    subject: str
+    body: str
+    account_id: str | None = None
+    idempotency_key: str
+    run_id: str
+    sent_at: datetime
 
 
 # ---------------------------------------------------------------- support
@@ -215,6 +299,64 @@ class Meetings(Record):
     meetings: list[Meeting] = Field(default_factory=list)
 
 
+class CalendarHold(Record):
+    """A tentative slot held on someone's calendar."""
+
+    hold_id: str
+    owner_email: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    attendees: list[str] = Field(default_factory=list)
+    duplicate: bool = False
+
+
+# ---------------------------------------------------------------- tasks
+
+
+class TaskRecord(Record):
+    """An internal task created for someone at the seller."""
+
+    task_id: str
+    assignee_email: str
+    title: str
+    due_on: date | None = None
+    account_id: str | None = None
+    duplicate: bool = False
+
+
+# ---------------------------------------------------------------- commercial changes
+
+
+class DiscountApplied(Record):
+    """A discount on a customer's next invoices, in percent."""
+
+    discount_id: str
+    account_id: str
+    percent: float
+    reason: str
+    duplicate: bool = False
+
+
+class ContractAmendment(Record):
+    """A change recorded against a customer's contract (cannot be taken back by the bot)."""
+
+    amendment_id: str
+    account_id: str
+    contract_id: str | None = None
+    change: str
+    duplicate: bool = False
+
+
+class Undone(Record):
+    """What a compensating write did: ``undone`` is False when there was nothing left to undo
+    (already undone, or never done)."""
+
+    of: str
+    undone: bool
+    duplicate: bool = False
+
+
 # ---------------------------------------------------------------- marketing & scheduling
 
 
@@ -225,7 +367,10 @@ class WebinarAttendance(Record):
 
 
 class WebinarAttendees(Record):
+    """``emails`` lists the attendees' distinct addresses, for later steps."""
+
     attendees: list[WebinarAttendance] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
 
 
 class DemoBooking(Record):
@@ -235,4 +380,7 @@ class DemoBooking(Record):
 
 
 class DemoBookings(Record):
+    """``emails`` lists the bookers' distinct addresses, for later steps."""
+
     bookings: list[DemoBooking] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)

@@ -20,6 +20,7 @@ from connectors.demo.names import (
     SALES_REPS,
     SELLER_DOMAIN,
     STORY_OWNER,
+    WEBINAR_PROSPECTS,
     Profile,
 )
 
@@ -58,6 +59,9 @@ class Company:
     tier: str
     annual_value: float
     renewal_in_days: int
+    # Written by hand by a story module (its deals, activities, threads); the random
+    # generators give it only its CRM account and contacts.
+    scripted: bool = False
 
     @property
     def is_customer(self) -> bool:
@@ -83,7 +87,28 @@ def build_companies(seed: int) -> tuple[Company, ...]:
     """All customer accounts, deterministic for a seed; Acme Corporation comes first."""
     rng = Random(f"{seed}:companies")
     reps = {p.name: p for p in employees()}
-    return tuple(_company(i, row, rng, _owner(i, row[3], reps)) for i, row in enumerate(COMPANIES))
+    drawn = tuple(_company(i, row, rng, _owner(i, row[3], reps)) for i, row in enumerate(COMPANIES))
+    return drawn + _webinar_prospects(len(drawn), reps[STORY_OWNER])
+
+
+def _webinar_prospects(first: int, owner: Person) -> tuple[Company, ...]:
+    """The follow-up story's prospects: fixed people, nothing drawn at random."""
+    return tuple(
+        Company(
+            id=f"acct-{first + i + 1:04d}",
+            name=name,
+            domain=domain,
+            industry=industry,
+            profile="prospect",
+            owner=owner,
+            contacts=tuple(Person(n, email_of(n, domain), t) for n, t in people),
+            tier="Growth",
+            annual_value=float(48_000 + 12_000 * i),
+            renewal_in_days=365,
+            scripted=True,
+        )
+        for i, (name, domain, industry, people) in enumerate(WEBINAR_PROSPECTS)
+    )
 
 
 def _owner(index: int, profile: Profile, reps: dict[str, Person]) -> Person:

@@ -25,7 +25,7 @@ def mail_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
     """Mailbox threads between account owners and customer contacts, skipping the story one."""
     rows: list[Row] = []
     for c in companies:
-        if c.profile == "story":
+        if c.profile == "story" or c.scripted:
             continue
         count = {"churned": 0, "at_risk": rng.randint(1, 2)}.get(c.profile, rng.randint(1, 4))
         rows += [_thread(c, i, rng, today) for i in range(count)]
@@ -51,7 +51,7 @@ def calendar_rows(companies: tuple[Company, ...], rng: Random, today: date) -> R
     """Customer meetings over the next week for every owner, anchored to today."""
     rows: list[Row] = []
     for c in companies:
-        if c.profile in ("churned", "story") or rng.random() < 0.4:
+        if c.profile in ("churned", "story") or c.scripted or rng.random() < 0.4:
             continue
         day, hour = rng.randint(1, 7), rng.randint(14, 21)
         guests = [p.email for p in rng.sample(c.contacts, rng.randint(1, 3))]
@@ -70,8 +70,9 @@ def calendar_rows(companies: tuple[Company, ...], rng: Random, today: date) -> R
 
 
 def marketing_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
-    """Webinar attendance (contacts of any account) and the demos some attendees booked."""
-    people = [p for c in companies for p in c.contacts if c.profile != "story"]
+    """Webinar attendance (contacts of any account but the scripted ones) and the demos some
+    attendees booked."""
+    people = [p for c in companies for p in c.contacts if c.profile != "story" and not c.scripted]
     attendance: list[Row] = []
     bookings: list[Row] = []
     for title, days_ago in WEBINARS:

@@ -7,7 +7,7 @@ from random import Random
 from typing import Final
 
 from connectors.demo.companies import Company, Person, Row, Rows, at, employees
-from connectors.demo.names import EMPLOYEES
+from connectors.demo.names import EMPLOYEES, MANAGERS
 
 _OPEN_STAGES: Final = ("Discovery", "Proposal", "Negotiation", "Commit")
 _STAGE: Final = {
@@ -30,13 +30,13 @@ _LAST_TOUCH: Final = {"healthy": (1, 20), "at_risk": (18, 45), "prospect": (1, 1
 
 
 def crm_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
-    """All CRM tables except the story account's deals and activities (see ``story``)."""
+    """All CRM tables except the scripted accounts' deals and activities (see ``story``)."""
     rows: Rows = {"crm_users": _users(), "crm_accounts": [], "crm_contacts": []}
     rows |= {"crm_deals": [], "crm_activities": []}
     for c in companies:
         rows["crm_accounts"].append(_account(c))
         rows["crm_contacts"] += [_contact(c, i, p) for i, p in enumerate(c.contacts)]
-        if c.profile != "story":
+        if c.profile != "story" and not c.scripted:
             rows["crm_deals"] += _deals(c, rng, today)
             rows["crm_activities"] += _activities(c, rng, today)
     return rows
@@ -54,9 +54,12 @@ def _contact(c: Company, i: int, p: Person) -> Row:
 
 def _users() -> list[Row]:
     roles = {name: list(r) for name, _, r in EMPLOYEES}
+    staff = employees()
+    email = {p.name: p.email for p in staff}
     return [
         {"email": p.email, "name": p.name, "title": p.title, "roles": roles[p.name]}
-        for p in employees()
+        | {"manager_email": email.get(MANAGERS.get(p.name, ""))}
+        for p in staff
     ]
 
 
@@ -114,7 +117,8 @@ def _activities(c: Company, rng: Random, today: date) -> list[Row]:
         when = at(
             today, -(newest + n * rng.randint(4, 12)), rng.randint(13, 21), rng.choice((0, 30))
         )
-        who = rng.choice(c.contacts).name
+        who = rng.choice(c.contacts)
         row = {"id": f"{c.id}-a{n + 1:02d}", "account_id": c.id, "at": when, "kind": kind}
-        out.append(row | {"summary": text.format(who=who), "by_email": c.owner.email})
+        row |= {"summary": text.format(who=who.name), "by_email": c.owner.email}
+        out.append(row | {"contact_email": who.email})
     return out

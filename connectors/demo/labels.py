@@ -15,6 +15,7 @@ DEMO_SYSTEM_LABELS: Final[dict[str, str]] = {
     "billing": "Billing",
     "marketing": "Marketing",
     "scheduling": "Scheduling",
+    "tasks": "Tasks",
 }
 
 SPOKEN: Final[dict[str, str]] = {
@@ -27,5 +28,6 @@ SPOKEN: Final[dict[str, str]] = {
     "billing": "the billing system",
     "marketing": "the marketing platform",
     "scheduling": "the scheduling tool",
+    "tasks": "the task tracker",
 }
 """Systems that behaviour injection can slow down or break (the directory is an index)."""

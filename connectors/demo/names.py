@@ -31,6 +31,16 @@ EMPLOYEES: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
 SALES_REPS: Final = EMPLOYEES[:6]
 STORY_OWNER: Final = "Dana Reyes"
 
+# Who reports to whom (by name); Victor Alvarez reports to nobody.
+MANAGERS: Final[dict[str, str]] = {
+    **{name: "Rachel Kim" for name, _, _ in SALES_REPS},
+    "Rachel Kim": "Victor Alvarez",
+    "Nora Lindqvist": "Victor Alvarez",
+    "Omar Haddad": "Victor Alvarez",
+    "Grace Liu": "Rachel Kim",
+    "Ben Carter": "Victor Alvarez",
+}
+
 # (CRM name, domain, industry, profile)
 COMPANIES: Final[tuple[tuple[str, str, str, Profile], ...]] = (
     ("Acme Corporation", "acme.io", "Industrial Automation", "story"),
@@ -82,6 +92,31 @@ COMPANIES: Final[tuple[tuple[str, str, str, Profile], ...]] = (
     ("Gemini Payments", "geminipay.io", "Fintech", "prospect"),
     ("Horizon Telehealth", "horizontelehealth.com", "Healthcare", "prospect"),
 )
+
+# Prospects Dana Reyes works by hand for the webinar follow-up story (connectors.demo.
+# story_webinar): (CRM name, domain, industry, ((contact name, title), ...)).
+WEBINAR_PROSPECTS: Final[
+    tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...]
+] = (
+    ("Tamarack Systems", "tamarack.io", "Software", (
+        ("Elena Vasquez", "Head of Customer Operations"),
+        ("Marco Bianchi", "VP of Engineering"),
+        ("Sophie Laurent", "Director of Support"),
+        ("Kwame Mensah", "Chief Financial Officer"),
+    )),
+    ("Solstice Biolabs", "solsticebio.com", "Biotechnology", (
+        ("Hannah Fischer", "Director of IT"),
+        ("Rahul Mehta", "Operations Manager"),
+        ("Yuki Tanabe", "Head of Customer Experience"),
+        ("Peter Lindgren", "Procurement Manager"),
+    )),
+    ("Wavecrest Studios", "wavecrest.studio", "Media", (
+        ("Amara Nwosu", "COO"),
+        ("Jonas Weber", "Platform Lead"),
+        ("Clara Jimenez", "Support Manager"),
+        ("Felix Obi", "Solutions Architect"),
+    )),
+)  # fmt: skip
 
 FIRST_NAMES: Final = (
     "Olivia", "Liam", "Emma", "Noah", "Ava", "Ethan", "Sophia", "Mason", "Isabella", "Lucas",

@@ -1,4 +1,4 @@
-"""The demo systems' catalog entries: every operation, in a stable order."""
+"""The demo systems' catalog entries: every read and write, in a stable order."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 from connectors.demo.behaviour import DemoBehaviour
 from connectors.demo.ops_base import Input, read_operation
+from connectors.demo.ops_commercial import commercial_operations
 from connectors.demo.ops_comms import comms_operations
 from connectors.demo.ops_crm import crm_operations
 from connectors.demo.ops_growth import growth_operations
+from connectors.demo.ops_outreach import outreach_operations
 from connectors.demo.ops_service import service_operations
 from connectors.demo.store import DemoWorld
 from workflows.catalog import AnyOperation
@@ -50,4 +52,6 @@ def demo_operations(
         *comms_operations(world, behaviour),
         *service_operations(world, behaviour),
         *growth_operations(world, behaviour),
+        *outreach_operations(world, behaviour),
+        *commercial_operations(world, behaviour),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from pydantic import Field
@@ -30,7 +31,7 @@ def growth_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOpe
         read_operation(
             "marketing.webinar_attendees",
             "People (by email) who attended a webinar in the last `since_days` days, "
-            "with the webinar title and when they joined.",
+            "with the webinar title and when they joined; `emails` lists them once each.",
             (WebinarAttendeesInput, WebinarAttendees),
             queries.attendees,
             behaviour,
@@ -38,7 +39,7 @@ def growth_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOpe
         read_operation(
             "scheduling.demo_bookings",
             "Product demos booked in the last `since_days` days: who booked (email), "
-            "when they booked and the slot.",
+            "when they booked and the slot; `emails` lists the bookers once each.",
             (DemoBookingsInput, DemoBookings),
             queries.bookings,
             behaviour,
@@ -61,7 +62,8 @@ class _Queries:
                 .order_by(w.c.attended_at, w.c.email)
             )
             rows = (await world.conn.execute(query)).mappings().all()
-        return WebinarAttendees(attendees=[WebinarAttendance.model_validate(dict(r)) for r in rows])
+        attendees = [WebinarAttendance.model_validate(dict(r)) for r in rows]
+        return WebinarAttendees(attendees=attendees, emails=_distinct(a.email for a in attendees))
 
     async def bookings(self, inp: DemoBookingsInput) -> DemoBookings:
         d = demo_bookings
@@ -72,4 +74,10 @@ class _Queries:
                 .order_by(d.c.booked_at, d.c.email)
             )
             rows = (await world.conn.execute(query)).mappings().all()
-        return DemoBookings(bookings=[DemoBooking.model_validate(dict(r)) for r in rows])
+        bookings = [DemoBooking.model_validate(dict(r)) for r in rows]
+        return DemoBookings(bookings=bookings, emails=_distinct(b.email for b in bookings))
+
+
+def _distinct(emails: Iterable[str]) -> list[str]:
+    """Addresses in lower case, each once, in first-seen order."""
+    return list(dict.fromkeys(e.lower() for e in emails))

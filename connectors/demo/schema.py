@@ -56,6 +56,7 @@ crm_users = _table(
     Column("name", String),
     Column("title", String),
     Column("roles", JSON),
+    Column("manager_email", String, nullable=True),
 )
 crm_accounts = _table(
     "crm_accounts",
@@ -91,6 +92,7 @@ crm_activities = _table(
     Column("kind", String),
     Column("summary", String),
     Column("by_email", String),
+    Column("contact_email", String, nullable=True, index=True),  # who it was with, if one
 )
 mail_threads = _table(
     "mail_threads",

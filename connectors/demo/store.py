@@ -11,7 +11,9 @@ Regenerating is safe while the server runs: one rebuild at a time (an asyncio lo
 one transaction, so a reader sees either the whole old world or the whole new one (the file
 is in WAL mode and every read is a transaction of its own, so a read that started before a
 rebuild finishes on the old rows). Record ids and names do not depend on the day, only dates
-do, so an identity directory built from the world stays valid across rebuilds.
+do, so an identity directory built from the world stays valid across rebuilds. What the
+systems were asked to write is kept apart, in tables no rebuild touches
+(:mod:`connectors.demo.writes`).
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from connectors.demo import schema
 from connectors.demo.world import generate_world
+from connectors.demo.writes import create_write_tables
 from workflows.clock import Clock
 
-GENERATOR_VERSION: Final = "2"
+GENERATOR_VERSION: Final = "3"
 log = structlog.get_logger(__name__)
 
 
@@ -102,6 +105,16 @@ class DemoWorld:
                     return
             await self.regenerate(now.date())
 
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[DemoRead]:
+        """A write transaction (one writer at a time: it takes the file's write lock first),
+        answered for the clock's current moment. Writes go to the write tables, which every
+        day's world shares (:mod:`connectors.demo.writes`)."""
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+            async with conn.begin():
+                yield DemoRead(conn, self.now)
+
     async def regenerate(self, day: date) -> None:
         """Make the file hold the rows for ``day``; does nothing if it already does."""
         async with self._rebuilding:
@@ -128,6 +141,8 @@ async def open_demo_world(path: Path, *, clock: Clock, seed: int = 7) -> DemoWor
     and ``seed``; it then follows ``clock`` for as long as it is open."""
     world = DemoWorld(path, _engine(path), seed, clock)
     await world.regenerate(world.today)
+    async with world.engine.begin() as conn:
+        await conn.run_sync(create_write_tables)
     return world
 
 

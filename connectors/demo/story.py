@@ -72,7 +72,7 @@ def _activities(acme: Company, today: date) -> list[Row]:
     )  # fmt: skip
     return [
         {"id": f"acct-0001-a{i + 1:02d}", "account_id": acme.id, "at": at(today, -ago, 15, 30)}
-        | {"kind": kind, "summary": text, "by_email": dana}
+        | {"kind": kind, "summary": text, "by_email": dana, "contact_email": None}
         for i, (ago, kind, text) in enumerate(notes)
     ]
 

@@ -41,6 +41,24 @@ NAMES = {
     "calendar.upcoming_meetings",
     "marketing.webinar_attendees",
     "scheduling.demo_bookings",
+    "crm.find_contacts",
+    "crm.contact_activity",
+    "email.threads_with",
+}
+# name: (risk, undo operation or None when it cannot be undone)
+WRITES = {
+    "email.send": (Risk.HIGH, None),
+    "crm.log_activity": (Risk.LOW, "crm.remove_activity"),
+    "crm.remove_activity": (Risk.LOW, None),
+    "crm.update_field": (Risk.MEDIUM, "crm.restore_field"),
+    "crm.restore_field": (Risk.MEDIUM, None),
+    "calendar.create_hold": (Risk.LOW, "calendar.release_hold"),
+    "calendar.release_hold": (Risk.LOW, None),
+    "tasks.create": (Risk.LOW, "tasks.cancel"),
+    "tasks.cancel": (Risk.LOW, None),
+    "billing.apply_discount": (Risk.HIGH, "billing.remove_discount"),
+    "billing.remove_discount": (Risk.HIGH, None),
+    "contracts.amend": (Risk.HIGH, None),
 }
 
 
@@ -88,16 +106,21 @@ async def acme(catalog: Catalog) -> AccountRef:
 # ---------------------------------------------------------------- catalog contract
 
 
-def test_the_catalog_has_every_operation_as_a_safe_read(catalog: Catalog) -> None:
-    assert {op.name for op in catalog} == NAMES
+def test_the_catalog_has_every_read_as_a_safe_one_and_every_write(catalog: Catalog) -> None:
+    assert {op.name for op in catalog} == NAMES | set(WRITES)
     for op in catalog:
-        assert (op.access, op.risk, op.reversible) == ("read", Risk.LOW, True)
+        if op.name in NAMES:
+            assert (op.access, op.risk, op.reversible) == ("read", Risk.LOW, True)
+        else:
+            assert (op.access, op.risk, op.undo) == ("write", *WRITES[op.name])
+            assert op.reversible is (op.undo is not None)
         assert op.system == op.name.partition(".")[0]
         assert op.system in DEMO_SYSTEM_LABELS
         assert op.description and "\n" not in op.description
+    assert catalog.get("email.send").editable == ("subject", "body")
 
 
-@pytest.mark.parametrize("name", sorted(NAMES))
+@pytest.mark.parametrize("name", sorted(NAMES | set(WRITES)))
 def test_inputs_are_frozen_and_strict(catalog: Catalog, name: str) -> None:
     model: type[BaseModel] = catalog.get(name).input_model
     assert model.model_config.get("frozen") is True
