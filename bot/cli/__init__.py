@@ -71,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     show = audit_sub.add_parser("show", help="one run: trigger, plan, every step, the answer")
     show.add_argument("run_id", help="a run id, or its unambiguous beginning")
     show.add_argument("--json", action="store_true")
+
+    approvals = sub.add_parser("approvals", help="what waits for a decision, and what was decided")
+    approvals_sub = approvals.add_subparsers(dest="approvals_command", required=True)
+    waiting = approvals_sub.add_parser("list", help="waiting approvals first, then recent ones")
+    waiting.add_argument(
+        "--as",
+        dest="email",
+        metavar="EMAIL",
+        help="only what waits for this person and what they asked for",
+    )
+    waiting.add_argument("--json", action="store_true")
     return parser
 
 
@@ -81,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings is None:
         return 2
     forget_slack_environment()
-    quiet = args.command in ("ask", "audit")
+    quiet = args.command in ("ask", "audit", "approvals")
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
         settings.log_format,
@@ -122,6 +133,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.ask import ask
 
         return await ask(settings, args.objective, email=args.email, as_json=args.json)
+    if args.command == "approvals":
+        from bot.cli.approvals import approvals_list
+
+        return await approvals_list(settings, email=args.email, as_json=args.json)
     from bot.cli.audit import audit_list, audit_show
 
     if args.audit_command == "list":
