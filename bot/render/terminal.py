@@ -154,43 +154,100 @@ def text_object(obj: object, *, ansi: bool = False) -> str:
     return mrkdwn(text, ansi=ansi)
 
 
-def blocks_text(blocks: Sequence[Mapping[str, Any]], *, ansi: bool = False) -> str:
-    """Block Kit as a person reads it in a terminal: one or more lines per block."""
+ButtonText = Callable[[Mapping[str, Any], str], str]
+"""How a button reads: given the button element and its label, e.g. ``[1] Approve all``."""
+
+
+def boxed(_: Mapping[str, Any], label: str) -> str:
+    """A button as ``[ label ]``: the default look of a button nobody numbered."""
+    return f"[ {label} ]"
+
+
+def blocks_text(
+    blocks: Sequence[Mapping[str, Any]], *, ansi: bool = False, button: ButtonText = boxed
+) -> str:
+    """Block Kit as a person reads it in a terminal: one or more lines per block.
+
+    ``button`` says how a button reads (``[ label ]`` unless told otherwise). An input block
+    (in a modal) reads as its label, its initial value and its numbered choices."""
     lines: list[str] = []
     for block in blocks:
-        lines.extend(_block_lines(block, ansi))
+        lines.extend(_block_lines(block, _Look(ansi, button)))
     return "\n".join(lines)
 
 
-def _block_lines(block: Mapping[str, Any], ansi: bool) -> list[str]:
-    kind = block.get("type")
+@dataclass(frozen=True)
+class _Look:
+    ansi: bool
+    button: ButtonText
+
+
+def _block_lines(block: Mapping[str, Any], look: _Look) -> list[str]:
+    kind, ansi = block.get("type"), look.ansi
     if kind == "header":
         return [style(text_object(block.get("text"), ansi=ansi), "bold", ansi)]
     if kind == "section":
         lines = [text_object(block["text"], ansi=ansi)] if block.get("text") else []
         lines += [text_object(f, ansi=ansi) for f in block.get("fields") or []]
+        accessory = block.get("accessory")
+        if isinstance(accessory, Mapping) and accessory.get("type") == "button":
+            lines.append("   " + _element(accessory, look))
         return lines
     if kind == "markdown":
         return [_markdown(str(block.get("text", "")), ansi)]
-    if kind == "context":
-        return ["   " + "  ".join(_element(e, ansi) for e in block.get("elements") or [])]
-    if kind == "actions":
-        return ["   " + "  ".join(_element(e, ansi) for e in block.get("elements") or [])]
+    if kind in ("context", "actions"):
+        return ["   " + "  ".join(_element(e, look) for e in block.get("elements") or [])]
     if kind == "divider":
         return ["─" * 40]
     if kind == "rich_text":
         return [_rich_text(block)]
     if kind == "table":
         return [" | ".join(_cell(c) for c in row) for row in block.get("rows") or []]
+    if kind == "input":
+        return _input_lines(block, ansi)
     return []
 
 
-def _element(element: Mapping[str, Any], ansi: bool) -> str:
+def _element(element: Mapping[str, Any], look: _Look) -> str:
     if element.get("type") == "button":
-        return f"[ {text_object(element.get('text'), ansi=ansi)} ]"
+        return look.button(element, text_object(element.get("text"), ansi=look.ansi))
     if element.get("type") == "image":
         return str(element.get("alt_text", ""))
-    return text_object(element, ansi=ansi)
+    return text_object(element, ansi=look.ansi)
+
+
+CHOICES = ("radio_buttons", "checkboxes", "static_select", "multi_static_select")
+
+
+def _input_lines(block: Mapping[str, Any], ansi: bool) -> list[str]:
+    """An input: ``Label (optional): initial value``, then its choices numbered, the chosen
+    ones marked ``*``."""
+    element = block.get("element") or {}
+    label = text_object(block.get("label"), ansi=ansi)
+    optional = " (optional)" if block.get("optional") else ""
+    if element.get("type") not in CHOICES:
+        return [f"{label}{optional}: {input_initial(element)}"]
+    chosen = {o.get("value") for o in initial_options(element)}
+    lines = [f"{label}{optional}:"]
+    for n, option in enumerate(element.get("options") or [], start=1):
+        mark = "*" if option.get("value") in chosen else " "
+        lines.append(f"  {mark} {n}) {text_object(option.get('text'), ansi=ansi)}")
+    return lines
+
+
+def input_initial(element: Mapping[str, Any]) -> str:
+    """The value an input element starts with, as text ("" when it starts empty)."""
+    for key in ("initial_value", "initial_date", "initial_time"):
+        if element.get(key) is not None:
+            return str(element[key])
+    return ""
+
+
+def initial_options(element: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The options a choice element starts with selected."""
+    if isinstance(element.get("initial_option"), Mapping):
+        return [element["initial_option"]]
+    return [o for o in element.get("initial_options") or [] if isinstance(o, Mapping)]
 
 
 def _markdown(text: str, ansi: bool) -> str:

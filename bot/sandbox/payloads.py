@@ -185,12 +185,19 @@ def block_action(
     trigger_id: str | None = None,
     team_id: str = SANDBOX_TEAM_ID,
     bot_user_id: str = SANDBOX_BOT_USER_ID,
+    label: str | None = None,
+    user_name: str = "sandbox-user",
+    ephemeral: bool = False,
 ) -> Payload:
-    """A `block_actions` interaction: a button click on a bot message, form-encoded `payload=`."""
+    """A `block_actions` interaction: a button click on a bot message, form-encoded `payload=`.
+
+    `label` is the button's text (default: its value); `user_name` the clicker's handle. A
+    click on a message shown to the clicker only (`ephemeral`) carries no `message`, as in
+    Slack."""
     button = {
         "action_id": action_id,
         "block_id": block_id,
-        "text": {"type": "plain_text", "text": value, "emoji": True},
+        "text": {"type": "plain_text", "text": value if label is None else label, "emoji": True},
         "value": value,
         "type": "button",
         "action_ts": action_ts or new_ts(),
@@ -207,19 +214,14 @@ def block_action(
     }
     payload: dict[str, Any] = {
         "type": "block_actions",
-        "user": {
-            "id": user_id,
-            "username": "sandbox-user",
-            "name": "sandbox-user",
-            "team_id": team_id,
-        },
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
         "api_app_id": SANDBOX_APP_ID,
         "token": VERIFICATION_TOKEN,
         "container": {
             "type": "message",
             "message_ts": message_ts,
             "channel_id": channel_id,
-            "is_ephemeral": False,
+            "is_ephemeral": ephemeral,
         },
         "trigger_id": trigger_id or new_trigger_id(),
         "team": {"id": team_id, "domain": SANDBOX_TEAM_DOMAIN},
@@ -231,6 +233,103 @@ def block_action(
         "response_url": response_url,
         "actions": [button],
     }
+    if ephemeral:
+        del payload["message"]
+    return _interaction(payload)
+
+
+def home_block_action(
+    action_id: str,
+    value: str,
+    *,
+    user_id: str,
+    view: dict[str, Any],
+    block_id: str = "actions",
+    label: str | None = None,
+    user_name: str = "sandbox-user",
+    trigger_id: str | None = None,
+    team_id: str = SANDBOX_TEAM_ID,
+) -> Payload:
+    """A `block_actions` interaction from a button on the Home tab `view` (as published, with
+    its `id`): a `view` container and the view, no message, channel or response URL."""
+    button = {
+        "action_id": action_id,
+        "block_id": block_id,
+        "text": {"type": "plain_text", "text": value if label is None else label, "emoji": True},
+        "value": value,
+        "type": "button",
+        "action_ts": new_ts(),
+    }
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+        "api_app_id": SANDBOX_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view.get("id", "")},
+        "trigger_id": trigger_id or new_trigger_id(),
+        "team": {"id": team_id, "domain": SANDBOX_TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": _as_sent(view, team_id, {}),
+        "actions": [button],
+    }
+    return _interaction(payload)
+
+
+def view_submission(
+    view: dict[str, Any],
+    values: dict[str, dict[str, dict[str, Any]]],
+    *,
+    user_id: str,
+    user_name: str = "sandbox-user",
+    trigger_id: str | None = None,
+    team_id: str = SANDBOX_TEAM_ID,
+) -> Payload:
+    """A `view_submission`: the modal `view` (as opened, with its `id` when it has one) and
+    what was entered, `values` in Slack's `view.state.values` shape (block id → action id →
+    `{"type": ..., "value" | "selected_option" | "selected_options": ...}`)."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": SANDBOX_TEAM_DOMAIN},
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+        "api_app_id": SANDBOX_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id or new_trigger_id(),
+        "view": _as_sent(view, team_id, values),
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    return _interaction(payload)
+
+
+def _as_sent(view: dict[str, Any], team_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A view as Slack sends it back: every field it fills in, and the state of its inputs."""
+    view_id = str(view.get("id") or "V" + uuid.uuid4().hex[:10].upper())
+    defaults: dict[str, Any] = {
+        "team_id": team_id,
+        "type": "modal",
+        "blocks": [],
+        "private_metadata": "",
+        "callback_id": "",
+        "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+        "title": {"type": "plain_text", "text": ""},
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "close": None,
+        "submit": None,
+        "previous_view_id": None,
+        "root_view_id": view_id,
+        "app_id": SANDBOX_APP_ID,
+        "external_id": "",
+        "app_installed_team_id": team_id,
+        "bot_id": SANDBOX_BOT_ID,
+    }
+    return {**defaults, **view, "id": view_id, "state": {"values": values}}
+
+
+def _interaction(payload: dict[str, Any]) -> Payload:
+    """An interactivity request body: form-encoded `payload=<url-quoted JSON>`."""
     return Payload("payload=" + quote(json.dumps(payload), safe=""), FORM)
 
 

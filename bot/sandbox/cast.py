@@ -1,0 +1,83 @@
+"""The people you can be in the sandbox: Northwind Labs' staff as members of the workspace.
+
+Every employee of the demo world is a member of the sandbox workspace, with a Slack user id
+and a DM with the bot, so the bot can look them up by email and message them (an approval
+for Rachel Kim) whoever sits at the terminal. Dana Reyes keeps the sandbox's first user id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from bot.sandbox.slack_api import SlackWebApiStandIn
+from bot.sandbox.slack_workspace import SlackError
+from connectors.demo.companies import employees
+
+SANDBOX_USER = "U0SANDBOX"
+SANDBOX_EMAIL = "dana.reyes@northwind.example"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person of the sandbox workspace: who they are and where the bot DMs them."""
+
+    user_id: str
+    email: str
+    name: str
+    title: str
+    dm: str
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.email}), {self.title}"
+
+
+class Cast:
+    """The sandbox's members, found by user id, DM channel, email or name."""
+
+    def __init__(self, members: Iterable[Member]) -> None:
+        self._members = tuple(members)
+
+    def __iter__(self) -> Iterator[Member]:
+        return iter(self._members)
+
+    def by_user(self, user_id: str) -> Member | None:
+        return next((m for m in self._members if m.user_id == user_id), None)
+
+    def by_dm(self, channel: str) -> Member | None:
+        """Whose DM with the bot ``channel`` is, if it is one of them."""
+        return next((m for m in self._members if m.dm == channel), None)
+
+    def find(self, who: str) -> Member | None:
+        """The member with this email (any case), else the one whose name this is."""
+        wanted = who.strip().removeprefix("<mailto:").split("|")[0].rstrip(">").lower()
+        for member in self._members:
+            if wanted in (member.email, member.name.lower()):
+                return member
+        return None
+
+
+def join_workspace(standin: SlackWebApiStandIn) -> Cast:
+    """Make every demo employee a member of the stand-in's workspace; their cast."""
+    members = []
+    for person in employees():
+        user_id = SANDBOX_USER if person.email == SANDBOX_EMAIL else _user_id(person.name)
+        standin.add_user(user_id, person.email, person.name)
+        members.append(Member(user_id, person.email, person.name, person.title, ""))
+    return Cast(_with_dm(m, standin) for m in members)
+
+
+def _user_id(name: str) -> str:
+    """A Slack-shaped user id from a name: ``Rachel Kim`` is ``U0RACHELKIM``."""
+    return "U0" + "".join(c for c in name.upper() if c.isalnum())
+
+
+def _with_dm(member: Member, standin: SlackWebApiStandIn) -> Member:
+    """The member with the DM channel the workspace opens between them and the bot."""
+    try:
+        opened = standin.workspace.call("conversations.open", {"users": member.user_id})
+    except SlackError:
+        return member
+    channel = opened.get("channel")
+    dm = channel.get("id") if isinstance(channel, dict) else None
+    return replace(member, dm=str(dm or ""))
