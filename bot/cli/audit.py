@@ -120,6 +120,14 @@ def _event_lines(event: AuditEvent, delivery: AuditEvent | None = None) -> list[
             return []  # shown on the answer's line
         case "trigger":
             return [f"{at} {'trigger':<6} {_trigger_text(event.detail)}"]
+        case "policy":
+            return [f"{at} policy {_policy_text(event.detail)}"]
+        case "approval":
+            return [f"{at} approval {_approval_text(event.detail)}"]
+        case "action":
+            return [f"{at} action {_action_text(event.detail)}"]
+        case "compensation":
+            return [f"{at} undo   {_compensation_text(event.detail)}"]
     return [f"{at} {event.kind:<6} {_detail_gist(event.detail)}"]
 
 
@@ -188,3 +196,75 @@ def _answer_gist(answer: dict[str, Any]) -> str:
             + (f", unavailable: {', '.join(down)}" if down else "")
         )
     return str(answer.get("title", ""))
+
+
+def _policy_text(policy: dict[str, Any]) -> str:
+    """Which rule decided a write step, and whether (and for whom) it waits."""
+    head = f"{policy.get('step_id')} {policy.get('operation')}: rule {policy.get('rule')}"
+    if not policy.get("required"):
+        return f"{head}, no approval needed ({policy.get('why')})"
+    approvers = ", ".join(policy.get("approvers") or []) or "nobody"
+    return f"{head}, approval by {approvers} ({policy.get('why')})"
+
+
+def _approval_text(approval: dict[str, Any]) -> str:
+    """Who decided what, when: a request, a decision, an escalation, an expiry, a refusal."""
+    outcome = approval.get("outcome")
+    head = f"{approval.get('approval_id')} {outcome}"
+    who = _person(approval)
+    at = _iso_stamp(approval.get("at"))
+    match outcome:
+        case "requested":
+            approvers = ", ".join(approval.get("approvers") or []) or "nobody"
+            until = _iso_stamp(approval.get("expires_at"))
+            return f"{head}: {approval.get('items')} items, for {approvers} until {until}"
+        case "approved":
+            return f"{head} by {who} at {at}: {approval.get('items')} items"
+        case "rejected":
+            reason = approval.get("reason")
+            return f"{head} by {who} at {at}" + (f": {reason}" if reason else "")
+        case "escalated":
+            added = ", ".join(approval.get("to") or []) or "-"
+            by = f" by {who}" if who else ""
+            return f"{head} to {added}{by} at {at} (level {approval.get('level')})"
+        case "expired":
+            return f"{head} at {at}: nothing was sent"
+        case "refused":
+            return f"{head}: {who} at {at}: {approval.get('why')}"
+    return f"{head}: {who} at {at}"
+
+
+def _action_text(action: dict[str, Any]) -> str:
+    """One write call: the system, the operation, its idempotency key and what came of it."""
+    item = action.get("item")
+    step = f"{action.get('step_id')}" + (f"[{item}]" if item is not None else "")
+    error = f" ({action['error']})" if action.get("error") else ""
+    return (
+        f"{step} {action.get('system')} {action.get('operation')} {action.get('outcome')}"
+        f", key {action.get('idempotency_key')}{error}"
+    )
+
+
+def _compensation_text(entry: dict[str, Any]) -> str:
+    """One completed write undone, or not: by which operation, with which key."""
+    item = entry.get("item")
+    step = f"{entry.get('step_id')}" + (f"[{item}]" if item is not None else "")
+    undo = entry.get("undo") or entry.get("operation")
+    outcome = entry.get("outcome")
+    if outcome == "not_reversible":
+        return f"{step} {entry.get('of')} not_reversible: it cannot be undone"
+    error = f" ({entry['error']})" if entry.get("error") else ""
+    return (
+        f"{step} {entry.get('of')} by {undo} {outcome}, key {entry.get('idempotency_key')}{error}"
+    )
+
+
+def _person(detail: dict[str, Any]) -> str:
+    name, email = detail.get("by_name"), detail.get("by")
+    if name and email:
+        return f"{name} <{email}>"
+    return str(name or email or "")
+
+
+def _iso_stamp(text: Any) -> str:
+    return _stamp(datetime.fromisoformat(text)) if isinstance(text, str) and text else "-"

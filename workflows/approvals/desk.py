@@ -231,7 +231,16 @@ class ApprovalDesk:
         final = outcome in ("approved", "rejected", "expired", "escalated")
         tail = f"{approval.level}" if final else f"{who}:{at.isoformat()}"
         key = f"{approval.run_id}:approval:{approval.id}:{outcome}:{tail}"
-        await self.audit.record(approval.run_id, "approval", key=key, detail=detail)
+        await self.audit.record(
+            approval.run_id,
+            "approval",
+            key=key,
+            detail=detail,
+            step_id=approval.step_id,
+            operation=approval.operation,
+            system=approval.system,
+            status=outcome,
+        )
 
 
 def decided_text(approval: Approval) -> str:
