@@ -2,18 +2,21 @@
 
 Each line typed becomes a signed request dispatched through the same app that serves Slack:
 an ``app_mention`` in the sandbox channel, or with a sandbox command a DM (``/dm``), the
-Home tab (``/home``) or the ``/crosswire`` slash command. What the app posts, edits, shows
-to you only or publishes on the Home tab arrives at the local Web API stand-in and is
-printed here, Slack's markup rendered as terminal text.
+Home tab (``/home``), the ``/crosswire`` slash command, or a click on a button the bot showed
+(``/press N``), a modal it opens then filled in at the terminal (`bot.sandbox.modals`).
+``/as EMAIL`` changes who is typing: any of Northwind's staff (`bot.sandbox.cast`). What the
+app posts, edits, shows to one person or publishes on the Home tab arrives at the local Web
+API stand-in and is printed here (`bot.sandbox.screen`), Slack's markup as terminal text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,35 +24,44 @@ from typing import Any, TextIO
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
-from bot.render.terminal import blocks_text, mrkdwn, wants_ansi
+from bot.render.terminal import mrkdwn, wants_ansi
+from bot.reporters.approvals import NOTE_EVENT
 from bot.reporters.slack import is_answer
 from bot.sandbox import payloads
+from bot.sandbox.cast import SANDBOX_EMAIL, SANDBOX_USER, Cast, join_workspace
+from bot.sandbox.interactions import Interactions
 from bot.sandbox.lines import LineReader
+from bot.sandbox.screen import SANDBOX_CHANNEL, SHOWN, Screen
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import RecordedCall, SlackWebApiStandIn
 
-SANDBOX_USER = "U0SANDBOX"
-SANDBOX_CHANNEL = "C0SANDBOX"
+__all__ = ["SANDBOX_CHANNEL", "SANDBOX_DM", "SANDBOX_EMAIL", "SANDBOX_USER", "SandboxChat"]
+
 SANDBOX_DM = "D0SANDBOX"
-SANDBOX_EMAIL = "dana.reyes@northwind.example"
 QUIT = frozenset({"quit", "exit", "/quit", "/exit"})
 HELP = """Sandbox commands:
   TEXT              mention @crosswire in #sandbox with TEXT, e.g. brief me on Acme
   /dm TEXT          send TEXT to Crosswire in a direct message
   /crosswire TEXT   the slash command (/crosswire help says what it does)
   /home             open Crosswire's Home tab
+  /press N          press button [N] of a message (or /click N); a modal it opens is
+                    filled in here: Enter keeps a value, a line with only . ends long text
+  /as EMAIL         be someone else, e.g. /as rachel.kim@northwind.example (/as: who am I)
+  /who              the people you can be
   /help             this list
   quit              leave (or Ctrl-C, Ctrl-D)"""
+COMMANDS = ("/crosswire", "/dm", "/home", "/press", "/click", "/as", "/who")
 ANSWER_TIMEOUT_S = 120.0
 HOME_TIMEOUT_S = 10.0
 SETTLE_TIMEOUT_S = 2.0
-SHOWN = ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish", "response_url")
 
 
 @dataclass
 class SandboxChat:
-    """The terminal side of the sandbox workspace: you are Dana Reyes, a sales rep."""
+    """The terminal side of the sandbox workspace: you are Dana Reyes, a sales rep, until
+    ``/as`` makes you someone else."""
 
     app: AsyncApp
     standin: SlackWebApiStandIn
@@ -58,75 +70,83 @@ class SandboxChat:
     ansi: bool | None = None
     log_file: Path | None = None
     _seen: int = field(default=0, init=False)
+    _lines: LineReader | None = field(default=None, init=False)
+    _screen: Screen | None = field(default=None, init=False)
+    _interactions: Interactions | None = field(default=None, init=False)
 
     def attach(self) -> None:
-        self.standin.add_user(SANDBOX_USER, SANDBOX_EMAIL, "Dana Reyes")
-        self.standin.subscribe(self._show)
+        """Make Northwind's staff members of the workspace and start showing its calls."""
         if self.ansi is None:
             self.ansi = wants_ansi(self.out)
+        cast = join_workspace(self.standin)
+        me = cast.by_user(SANDBOX_USER)
+        assert me is not None  # the cast always has Dana Reyes
+        self._screen = Screen(self.standin, cast, me, self.out, bool(self.ansi))
+        self._interactions = Interactions(
+            self.standin, self._screen, self._dispatch, self, bool(self.ansi)
+        )
+        self.standin.subscribe(self.screen.show)
+
+    @property
+    def screen(self) -> Screen:
+        if self._screen is None:
+            raise RuntimeError("SandboxChat.attach() was not called")
+        return self._screen
+
+    @property
+    def interactions(self) -> Interactions:
+        if self._interactions is None:
+            raise RuntimeError("SandboxChat.attach() was not called")
+        return self._interactions
+
+    @property
+    def cast(self) -> Cast:
+        return self.screen.cast
+
+    async def press(self, number: int) -> None:
+        """Press button [``number``] as the person at the terminal (see `Interactions`)."""
+        await self.interactions.press(number)
+
+    def read_from(self, stream: TextIO) -> None:
+        """Where the answers to a modal's questions come from (the chat's own input)."""
+        self._lines = LineReader(stream)
 
     # ------------------------------------------------------------------ sending
 
     async def say(self, line: str) -> int:
-        """Send one line as the sandbox user; returns the HTTP status Bolt answered."""
+        """Send one line as the person at the terminal; returns the HTTP status Bolt answered."""
+        me = self.screen.me
         if line.startswith("/crosswire"):
             payload = payloads.slash_command(
                 line.removeprefix("/crosswire").strip(),
-                user_id=SANDBOX_USER,
+                user_id=me.user_id,
                 channel_id=SANDBOX_CHANNEL,
-                response_url=self.standin.response_url(SANDBOX_CHANNEL, SANDBOX_USER),
+                response_url=self.standin.response_url(SANDBOX_CHANNEL, me.user_id),
+                user_name=me.email.split("@")[0],
             )
         elif line.startswith("/dm"):
             text = line.removeprefix("/dm").strip()
-            payload = payloads.direct_message(text, user=SANDBOX_USER, channel=SANDBOX_DM)
+            payload = payloads.direct_message(text, user=me.user_id, channel=me.dm)
         elif line == "/home":
-            payload = payloads.app_home_opened(SANDBOX_USER, channel=SANDBOX_DM)
+            payload = payloads.app_home_opened(me.user_id, channel=me.dm)
         else:
-            payload = payloads.app_mention(line, user=SANDBOX_USER, channel=SANDBOX_CHANNEL)
-        return await self._send(payload, command=line.startswith("/crosswire"))
-
-    async def _send(self, payload: payloads.Payload, *, command: bool) -> int:
-        body = payload.body
-        headers: dict[str, str | Sequence[str]] = dict(
-            signed_headers(body.encode(), self.signing_secret, content_type=payload.content_type)
-        )
-        response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
-        if response.status != 200:
-            self._print(f"[sandbox] the app answered HTTP {response.status}")
-        elif response.body and command:
+            payload = payloads.app_mention(line, user=me.user_id, channel=SANDBOX_CHANNEL)
+        response = await self._dispatch(payload)
+        if response.status == 200 and response.body and line.startswith("/crosswire"):
             self._print(f"crosswire (only you)> {self._ack_text(response.body)}")
         return response.status
 
-    # ------------------------------------------------------------------ showing
-
-    async def _show(self, call: RecordedCall) -> None:
-        if call.error or call.method not in SHOWN:
-            return
-        if call.method == "views.publish":
-            view = call.args.get("view") or {}
-            self._print(f"crosswire (Home tab)>\n{self._blocks(view.get('blocks') or [])}")
-            return
-        self._print(f"{self._marker(call)}> {self._content(call.args)}")
-
-    def _marker(self, call: RecordedCall) -> str:
-        channel = str(call.args.get("channel", ""))
-        where = " (DM)" if channel.startswith("D") else ""
-        if call.method == "chat.update":
-            return f"crosswire{where} (edited)"
-        if call.method == "chat.postEphemeral":
-            return "crosswire (only you)"
-        if call.method == "response_url" and call.args.get("response_type") != "in_channel":
-            return "crosswire (only you)"
-        return f"crosswire{where}"
-
-    def _content(self, args: dict[str, Any]) -> str:
-        blocks = args.get("blocks")
-        if isinstance(blocks, list) and blocks:
-            return self._blocks(blocks)
-        return mrkdwn(str(args.get("text", "")), ansi=bool(self.ansi))
-
-    def _blocks(self, blocks: Sequence[dict[str, Any]]) -> str:
-        return blocks_text(blocks, ansi=bool(self.ansi))
+    async def _dispatch(self, payload: payloads.Payload) -> BoltResponse:
+        headers: dict[str, str | Sequence[str]] = dict(
+            signed_headers(
+                payload.body.encode(), self.signing_secret, content_type=payload.content_type
+            )
+        )
+        request = AsyncBoltRequest(body=payload.body, headers=headers)
+        response = await self.app.async_dispatch(request)
+        if response.status != 200:
+            self._print(f"[sandbox] the app answered HTTP {response.status}")
+        return response
 
     def _ack_text(self, body: str) -> str:
         """A slash command's ack as a person sees it: its blocks, else its text."""
@@ -136,10 +156,57 @@ class SandboxChat:
             return body
         if not isinstance(ack, dict):
             return body
-        return self._content(ack)
+        blocks = ack.get("blocks")
+        if isinstance(blocks, list) and blocks:
+            return self.screen.blocks(None, blocks)
+        return mrkdwn(str(ack.get("text", "")), ansi=bool(self.ansi))
 
     def _print(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        self.screen.print(text)
+
+    # ------------------------------------------------------------------ people
+
+    def _be(self, who: str) -> None:
+        """``/as``: say who is at the terminal, or become the person ``who`` names."""
+        screen = self.screen
+        if not who:
+            self._print(f"[sandbox] you are {screen.me.describe()}")
+            return
+        member = self.cast.find(who)
+        if member is None:
+            self._print(
+                f"[sandbox] nobody in the sandbox workspace is {who}; "
+                "/who lists the people you can be"
+            )
+            return
+        screen.me = member
+        self._print(f"[sandbox] you are now {member.describe()}")
+        screen.reshow_buttons(member)
+
+    def _who(self) -> None:
+        """``/who``: the people you can be, you marked."""
+        lines = ["People you can be (/as EMAIL):"]
+        for member in self.cast:
+            you = "  ← you" if member == self.screen.me else ""
+            lines.append(f"  {member.email:<34} {member.name}, {member.title}{you}")
+        self._print("\n".join(lines))
+
+    # ------------------------------------------------------------------ modals.Terminal
+
+    def show(self, text: str) -> None:
+        """Print a line for the person at the terminal."""
+        self._print(text)
+
+    async def ask(self, prompt: str) -> str | None:
+        """Ask the person at the terminal; their line, or None once their input has ended."""
+        print(prompt, end="", file=self.out, flush=True)
+        line = await self._lines.readline() if self._lines is not None else ""
+        if not line:
+            self._print("")
+            return None
+        if not isinstance(self.out, io.TextIOBase) or not self.out.isatty():
+            self._print(line.rstrip("\n"))  # echo what a script typed, so the chat reads right
+        return line.rstrip("\n")
 
     # ------------------------------------------------------------------ the chat
 
@@ -150,9 +217,10 @@ class SandboxChat:
             "Sandbox workspace: you are Dana Reyes in #sandbox. Try `brief me on Acme`; "
             f"/help lists the sandbox commands; quit or Ctrl-C to leave.{logs}"
         )
+        self.read_from(stdin)
         stop = asyncio.Event()
         with _stop_on_signals(stop):
-            chat = asyncio.ensure_future(self._chat(LineReader(stdin)))
+            chat = asyncio.ensure_future(self._chat())
             stopped = asyncio.ensure_future(stop.wait())
             await asyncio.wait([chat, stopped], return_when=asyncio.FIRST_COMPLETED)
             for task in (chat, stopped):
@@ -162,28 +230,45 @@ class SandboxChat:
         if stop.is_set():
             self._print("\nBye.")
 
-    async def _chat(self, lines: LineReader) -> None:
+    async def _chat(self) -> None:
+        assert self._lines is not None
         while True:
-            print("you> ", end="", file=self.out, flush=True)
-            line = await lines.readline()
+            print(f"you ({self.screen.me.name})> ", end="", file=self.out, flush=True)
+            line = await self._lines.readline()
             if not line or line.strip() in QUIT:
                 return
             if line.strip():
                 await self.converse(line.strip())
 
     async def converse(self, line: str, timeout: float = ANSWER_TIMEOUT_S) -> None:
-        """Say a line and wait for the bot's answer (a message marked as a run's answer,
-        or a message shown to you only), the Home tab, or nothing for help and commands."""
+        """Say a line and wait for the bot's answer (a message marked as a run's answer, a
+        note that the run waits for an approval, or a message shown to you only), the Home
+        tab, the effects of a click, or nothing for help and the sandbox's own commands."""
+        first, _, rest = line.partition(" ")
+        rest = rest.strip()
         if line in ("/help", "/?"):
             self._print(HELP)
-            return
-        first = line.split(maxsplit=1)[0]
-        if line.startswith("/") and first not in ("/crosswire", "/dm", "/home"):
+        elif line.startswith("/") and first not in COMMANDS:
             self._print(f"[sandbox] there is no {first} here; /help lists the sandbox commands")
-            return
-        if first == "/dm" and not line.removeprefix("/dm").strip():
+        elif first == "/dm" and not rest:
             self._print("[sandbox] /dm needs a message, e.g. /dm brief me on Acme")
+        elif first == "/as":
+            self._be(rest)
+        elif first == "/who":
+            self._who()
+        elif first in ("/press", "/click"):
+            await self._press(first, rest)
+        else:
+            await self._ask_bot(line, first, timeout)
+
+    async def _press(self, command: str, rest: str) -> None:
+        number = rest.strip("[]")
+        if not number.isdigit():
+            self._print(f"[sandbox] {command} needs a button's number, e.g. {command} 1")
             return
+        await self.interactions.press(int(number))
+
+    async def _ask_bot(self, line: str, first: str, timeout: float) -> None:
         self._seen = len(self.standin.calls)
         command = line.removeprefix("/crosswire").strip().lower() if first == "/crosswire" else None
         if await self.say(line) != 200 or command in ("", "help", "?"):
@@ -204,9 +289,10 @@ class SandboxChat:
         return [c for c in self.standin.calls[self._seen :] if c.error is None]
 
     def _answered(self) -> bool:
-        """A run's answer arrived, or something only for you with no run in progress."""
+        """A run's answer arrived, or a note that it waits for an approval, or something only
+        for you with no run in progress."""
         calls = self._since()
-        if any(c.method in SHOWN and is_answer(c.args) for c in calls):
+        if any(c.method in SHOWN and _ends_turn(c.args) for c in calls):
             return True
         progress = any(c.method == "chat.postMessage" for c in calls)
         private = any(c.method in ("chat.postEphemeral", "response_url") for c in calls)
@@ -215,15 +301,28 @@ class SandboxChat:
     def _settled(self) -> bool:
         """No progress message, or it was edited after the answer was posted."""
         calls = self._since()
-        if not any(c.method == "chat.postMessage" and not is_answer(c.args) for c in calls):
+        if not any(c.method == "chat.postMessage" and not _ends_turn(c.args) for c in calls):
             return True
-        answer = next(i for i, c in enumerate(calls) if c.method in SHOWN and is_answer(c.args))
+        answer = next(
+            (i for i, c in enumerate(calls) if c.method in SHOWN and _ends_turn(c.args)), None
+        )
+        if answer is None:
+            return True
         if calls[answer].method == "chat.update":  # the progress message became the answer
             return True
         return any(c.method == "chat.update" for c in calls[answer + 1 :])
 
     def _home_published(self) -> bool:
         return any(c.method == "views.publish" for c in self._since())
+
+
+def _ends_turn(args: Mapping[str, Any]) -> bool:
+    """A run's answer, or the note in the requester's thread that the run waits for a
+    decision (it may wait for days: the chat takes the next line meanwhile)."""
+    if is_answer(args):
+        return True
+    metadata = args.get("metadata") or {}
+    return isinstance(metadata, Mapping) and metadata.get("event_type") == NOTE_EVENT
 
 
 @contextmanager

@@ -114,7 +114,7 @@ async def test_a_dm_is_a_signed_message_im_answered_in_the_dm(
     chat: SandboxChat, slack: SlackHarness
 ) -> None:
     await chat.converse("/dm brief me on Acme", timeout=30)
-    assert "crosswire (DM)>" in printed(chat)
+    assert "crosswire (DM to Dana Reyes)>" in printed(chat)
     assert "Acme Corporation" in printed(chat)
     assert any(m.channel == SANDBOX_DM for m in slack.standin.messages())
 
@@ -135,7 +135,7 @@ async def test_help_lists_the_sandbox_commands_and_sends_nothing(
     await chat.converse("/help")
     await chat.converse("/nonsense")
     out = printed(chat)
-    for command in ("/dm", "/home", "/crosswire", "/help", "quit"):
+    for command in ("/dm", "/home", "/crosswire", "/press N", "/as EMAIL", "/who", "/help", "quit"):
         assert command in out
     assert "there is no /nonsense here" in out
     assert len(slack.standin.calls) == before
@@ -198,9 +198,9 @@ def test_ctrl_c_at_the_prompt_quits_cleanly(tmp_path: Path) -> None:
     assert serve.stdout is not None
     deadline = time.monotonic() + 60
     seen = ""
-    while "you> " not in seen and time.monotonic() < deadline:
+    while "you (Dana Reyes)> " not in seen and time.monotonic() < deadline:
         seen += serve.stdout.read(1)
-    assert "you> " in seen
+    assert "you (Dana Reyes)> " in seen
     serve.send_signal(signal.SIGINT)
     # stdin stays open (no EOF): only the signal can stop it
     assert serve.wait(timeout=30) == 0
