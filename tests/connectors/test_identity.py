@@ -164,3 +164,26 @@ async def test_account_by_unified_id(directory: IdentityDirectory) -> None:
     assert acme is not None
     assert acme.name == "Acme Corporation"
     assert directory.account("acct-9999") is None
+
+
+async def test_managers_follow_the_org_chart(directory: IdentityDirectory) -> None:
+    def manager(email: str) -> str | None:
+        found = directory.manager_of(f"{email}@northwind.example")
+        return None if found is None else found.name
+
+    assert manager("dana.reyes") == "Rachel Kim"
+    assert manager("TOM.BECKER") == "Rachel Kim"
+    assert manager("grace.liu") == "Rachel Kim"
+    assert manager("rachel.kim") == "Victor Alvarez"
+    assert manager("nora.lindqvist") == "Victor Alvarez"
+    assert manager("ben.carter") == "Victor Alvarez"
+    assert manager("victor.alvarez") is None
+    assert manager("nobody") is None
+
+
+async def test_account_owner_is_the_crm_owner(directory: IdentityDirectory) -> None:
+    owner = directory.account_owner("acct-0001")
+    assert owner is not None and owner.email == "dana.reyes@northwind.example"
+    blue_harbor = directory.account_owner("acct-0002")
+    assert blue_harbor is not None and blue_harbor.name == "Marcus Chen"
+    assert directory.account_owner("acct-9999") is None
