@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from workflows.approvals.models import Approval, ApprovalItem, Wake, approval_topic, fingerprint
@@ -260,9 +260,11 @@ def _expired_text(approval: Approval, now: datetime) -> str:
 
 def when(at: datetime, now: datetime) -> str:
     """A moment as a clicker reads it: "14:02 UTC", with the day when it is not today."""
-    utc_at = at.astimezone(now.tzinfo) if at.tzinfo else at
+    utc_at = at.astimezone(UTC) if at.tzinfo else at
     stamp = f"{utc_at:%H:%M} UTC"
-    return stamp if utc_at.date() == now.date() else f"{stamp} on {utc_at:%-d %b %Y}"
+    return (
+        stamp if utc_at.date() == now.astimezone(UTC).date() else f"{stamp} on {utc_at:%-d %b %Y}"
+    )
 
 
 def _fingerprint_of(approval: Approval, approved: tuple[ApprovalItem, ...]) -> str | None:
