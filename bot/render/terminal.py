@@ -226,7 +226,10 @@ def _input_lines(block: Mapping[str, Any], ansi: bool) -> list[str]:
     label = text_object(block.get("label"), ansi=ansi)
     optional = " (optional)" if block.get("optional") else ""
     if element.get("type") not in CHOICES:
-        return [f"{label}{optional}: {input_initial(element)}"]
+        value = input_initial(element)
+        if "\n" not in value:
+            return [f"{label}{optional}: {value}"]
+        return [f"{label}{optional}:", *(f"  | {line}" for line in value.splitlines())]
     chosen = {o.get("value") for o in initial_options(element)}
     lines = [f"{label}{optional}:"]
     for n, option in enumerate(element.get("options") or [], start=1):

@@ -117,6 +117,7 @@ class Interactions:
             opened, seen = len(self.screen.opened), len(self.standin.calls)
             self._submitted = seen
             payload = payloads.view_submission(view, values, user_id=self.screen.me.user_id)
+            self.screen.open_modal = None  # until its answer is shown, an update waits
             response = await self.dispatch(payload)
             if response.status != 200:
                 return None
@@ -131,13 +132,23 @@ class Interactions:
         self, view: dict[str, Any], ack: Mapping[str, Any], opened: int, seen: int
     ) -> dict[str, Any] | None:
         answered, action = ack.get("view"), ack.get("response_action")
-        if action in ("update", "push") and isinstance(answered, dict):
-            kept = {"id": view.get("id")} if action == "update" else {}
-            return {**answered, **kept}
+        if action == "push" and isinstance(answered, dict):
+            return answered
+        if action == "update" and isinstance(answered, dict):
+            return self._updated_since(seen, view) or {**answered, "id": view.get("id")}
         self.terminal.show("[sandbox] submitted; the modal closed")
         await self._reacted(seen)
         await self._modals_since(opened)
         return None
+
+    def _updated_since(self, seen: int, view: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The modal as the app last updated it (``views.update``) after the first ``seen``
+        calls, if it did while its submission was being answered."""
+        updates = self.standin.calls[seen:]
+        if not any(c.method == "views.update" and c.args.get("view_id") == view.get("id")
+                   and not c.error for c in updates):  # fmt: skip
+            return None
+        return next((v for v in self.standin.views() if v.get("id") == view.get("id")), None)
 
 
 def _json(body: str) -> dict[str, Any]:

@@ -73,7 +73,42 @@ def received(slack: SlackHarness) -> list[dict[str, Any]]:
         await ack()
         await client.chat_postMessage(channel=SANDBOX_CHANNEL, text="Saved your edit")
 
+    @app.action("sandbox_test.reject")
+    async def reject(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        bodies.append(body)
+        await client.views_open(trigger_id=body["trigger_id"], view=REJECT_MODAL)
+
+    @app.view("sandbox_test.reject_modal")
+    async def rejected(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        bodies.append(body)
+        await ack(response_action="update", view=result_modal("Working on it…"))
+        done = result_modal("Rejected: nothing will be sent.")
+        await client.views_update(view_id=body["view"]["id"], view=done)
+
     return bodies
+
+
+def result_modal(text: str) -> dict[str, Any]:
+    title = {"type": "plain_text", "text": "Reject"}
+    return {"type": "modal", "title": title, "blocks": [section(text)]}
+
+
+REJECT_MODAL: dict[str, Any] = {
+    "type": "modal",
+    "callback_id": "sandbox_test.reject_modal",
+    "title": {"type": "plain_text", "text": "Reject"},
+    "submit": {"type": "plain_text", "text": "Reject"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "reason",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Reason"},
+            "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True},
+        }
+    ],
+}
 
 
 def section(text: str) -> dict[str, Any]:
@@ -354,3 +389,33 @@ async def test_a_modal_left_unconfirmed_or_unfinished_submits_nothing(
     await chat.converse("/press 3")
     assert printed(chat).count("nothing was submitted") == 2
     assert [r["type"] for r in received] == ["block_actions", "block_actions"]
+
+
+async def test_a_modal_the_app_replaces_is_shown_with_its_later_updates(
+    chat: SandboxChat, client: AsyncWebClient, received: list[dict[str, Any]]
+) -> None:
+    await client.chat_postMessage(channel=SANDBOX_CHANNEL, text="no?", blocks=approval_blocks())
+    chat.read_from(io.StringIO("Not this week\n.\ny\n"))
+    await chat.converse("/press 4")
+    _click, submitted = received
+    values = submitted["view"]["state"]["values"]
+    assert values == {"reason": {"reason": {"type": "plain_text_input", "value": "Not this week"}}}
+    out = printed(chat)  # the update may come before the ack's view is shown: then it alone
+    assert "Rejected: nothing will be sent." in out
+    assert out.rfind("Working on it…") < out.rfind("Rejected: nothing will be sent.")
+
+
+async def test_a_home_tab_button_is_pressed_from_the_home_tab(
+    chat: SandboxChat, slack: SlackHarness, client: AsyncWebClient, received: list[dict[str, Any]]
+) -> None:
+    home = {"type": "home", "blocks": approval_blocks()}
+    await client.views_publish(user_id=SANDBOX_USER, view=home)
+    assert "crosswire (Home tab)>" in printed(chat)
+    assert "[1] Approve all" in printed(chat)
+    await chat.converse("/press 1")
+    [click] = received
+    stored = slack.standin.workspace.home_views[SANDBOX_USER]
+    assert click["container"] == {"type": "view", "view_id": stored["id"]}
+    assert click["view"]["id"] == stored["id"]
+    assert click["actions"][0]["action_id"] == "sandbox_test.approve_all"
+    assert "channel" not in click and "message" not in click
