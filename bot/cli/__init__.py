@@ -1,4 +1,4 @@
-"""The ``crosswire`` command line: ``serve``, ``ask`` and ``audit``."""
+"""The ``crosswire`` command line: ``serve``, ``ask``, ``audit``, ``approvals`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
         help="only what waits for this person and what they asked for",
     )
     waiting.add_argument("--json", action="store_true")
+
+    demo = sub.add_parser("demo", help="look into the built-in demo systems")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True)
+    outbox = demo_sub.add_parser("outbox", help="what the demo mailbox has sent, newest last")
+    outbox.add_argument("--json", action="store_true")
     return parser
 
 
@@ -92,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings is None:
         return 2
     forget_slack_environment()
-    quiet = args.command in ("ask", "audit", "approvals")
+    quiet = args.command in ("ask", "audit", "approvals", "demo")
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
         settings.log_format,
@@ -137,6 +142,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.approvals import approvals_list
 
         return await approvals_list(settings, email=args.email, as_json=args.json)
+    if args.command == "demo":
+        from bot.cli.demo import demo_outbox
+
+        return await demo_outbox(settings, as_json=args.json)
     from bot.cli.audit import audit_list, audit_show
 
     if args.audit_command == "list":
