@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.listeners.approval_forms import edited_items, empty_edits, reason_of, reviewed_items
 from bot.people import RequesterUnavailable, SlackPeople, UnknownRequester
 from bot.render import kit
+from bot.render.approval_modals import edit_modal, reject_modal, result_modal, review_modal
 from bot.render.approvals import (
     APPROVE_ALL,
     EDIT,
@@ -30,10 +31,6 @@ from bot.render.approvals import (
     REVIEW,
     approvals_list,
     approvals_list_text,
-    edit_modal,
-    reject_modal,
-    result_modal,
-    review_modal,
 )
 from bot.render.mrkdwn import plain
 from bot.reporters.approvals import approval_words

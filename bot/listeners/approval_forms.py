@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.render.approvals import (
+from bot.render.approval_modals import (
     CHOICE_ACTION,
     EDIT_ACTION,
     REASON_ACTION,

@@ -1,4 +1,5 @@
-"""Block Kit for approvals: the message approvers decide on, its modals, and the requester's notes.
+"""Block Kit for approvals: the message approvers decide on, the requester's notes, and the lists
+of ``/crosswire approvals`` and the Home tab (the modals are :mod:`bot.render.approval_modals`).
 
 The approval message shows what exactly will be done (one section per item: to whom, why, and
 a preview of the content), who asked, the policy rule that asked for a decision, and until when.
@@ -14,17 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from slack_sdk.models.blocks import (
-    Block,
-    ButtonElement,
-    DividerBlock,
-    InputBlock,
-    Option,
-    PlainTextInputElement,
-    PlainTextObject,
-    RadioButtonsElement,
-)
-from slack_sdk.models.views import View
+from slack_sdk.models.blocks import Block, ButtonElement, DividerBlock
 
 from bot.render import kit, limits
 from bot.render.blocks import Rendering
@@ -57,12 +48,6 @@ ACTIONS = (APPROVE_ALL, REVIEW, EDIT, REJECT, ESCALATE)
 
 PREVIEW_CHARS = 700
 """A draft shown in the message: enough to judge it, short enough for ten of them."""
-MODAL_TITLE = 24
-INPUT_VALUE = 3_000
-REASON_BLOCK, REASON_ACTION = "reason", "value"
-CHOICE_ACTION = "choice"
-EDIT_ACTION = "value"
-MULTILINE_ARGS = frozenset({"body", "text", "message", "note", "description"})
 
 
 def who(emails: Sequence[str], names: Callable[[str], str]) -> str:
@@ -217,109 +202,6 @@ def _what(approval: Approval) -> str:
 
 def _count(items: Sequence[ApprovalItem]) -> str:
     return "1 item" if len(items) == 1 else f"{len(items)} items"
-
-
-# ---------------------------------------------------------------- modals
-
-
-def review_modal(approval: Approval) -> View:
-    """Each item with an Approve / Skip choice (Approve chosen); submitted as ``REVIEW``."""
-    blocks: list[Block] = []
-    for item in approval.items:
-        blocks.append(kit.section(item_text(item)))
-        blocks.append(
-            InputBlock(
-                block_id=item_block(item),
-                label=_label(f"Item {item.index + 1}"),
-                element=RadioButtonsElement(
-                    action_id=CHOICE_ACTION,
-                    options=[_option("Approve", "approve"), _option("Skip", "skip")],
-                    initial_option=_option("Approve", "approve"),
-                ),
-            )
-        )
-    return _modal(REVIEW, "Review one by one", approval, blocks, submit="Approve chosen")
-
-
-def edit_modal(approval: Approval) -> View:
-    """A text input for each editable argument of each item, filled with its current value."""
-    blocks: list[Block] = []
-    for item in approval.items:
-        if not item.editable:
-            continue
-        blocks.append(kit.section(bold(limits.cut(item.summary, limits.HEADER_TEXT))))
-        for name in item.editable:
-            value = str(item.args.get(name, ""))
-            blocks.append(
-                InputBlock(
-                    block_id=edit_block(item, name),
-                    label=_label(name.replace("_", " ").capitalize()),
-                    element=PlainTextInputElement(
-                        action_id=EDIT_ACTION,
-                        initial_value=value[:INPUT_VALUE],
-                        multiline=name in MULTILINE_ARGS or len(value) > limits.INLINE_VALUE,
-                        max_length=INPUT_VALUE,
-                    ),
-                )
-            )
-    return _modal(EDIT, "Edit and approve", approval, blocks, submit="Approve edited")
-
-
-def reject_modal(approval: Approval) -> View:
-    """An optional reason, told to the requester and kept in the audit."""
-    reason = InputBlock(
-        block_id=REASON_BLOCK,
-        label=_label("Reason (optional)"),
-        optional=True,
-        element=PlainTextInputElement(
-            action_id=REASON_ACTION, multiline=True, max_length=INPUT_VALUE
-        ),
-    )
-    blocks: list[Block] = [
-        kit.section(f"Reject {bold(approval.title)}? Nothing will be sent."),
-        reason,
-    ]
-    return _modal(REJECT, "Reject", approval, blocks, submit="Reject")
-
-
-def result_modal(title: str, text: str) -> View:
-    """What became of a submitted modal: one line, and a button to close it."""
-    return View(
-        type="modal",
-        title=_label(limits.cut(title, MODAL_TITLE)),
-        close=_label("Close"),
-        blocks=[kit.section(text)],
-    )
-
-
-def item_block(item: ApprovalItem) -> str:
-    return f"item-{item.index}"
-
-
-def edit_block(item: ApprovalItem, name: str) -> str:
-    return f"edit-{item.index}-{name}"
-
-
-def _modal(
-    callback: str, title: str, approval: Approval, blocks: list[Block], *, submit: str
-) -> View:
-    return View(
-        type="modal",
-        callback_id=callback,
-        private_metadata=approval.id,
-        title=_label(limits.cut(title, MODAL_TITLE)),
-        submit=_label(limits.cut(submit, MODAL_TITLE)),
-        close=_label("Cancel"),
-        blocks=kit.surface(blocks),
-    )
-
-
-def _label(text: str) -> PlainTextObject:
-    return PlainTextObject(text=text)
-
-
-def _option(text: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=text), value=value)
 
 
 # ---------------------------------------------------------------- lists (command, home tab)

@@ -9,6 +9,7 @@ can count decisions that reached a run.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ RACHEL_EMAIL = "rachel.kim@northwind.example"
 VICTOR_EMAIL = "victor.alvarez@northwind.example"
 DANA_EMAIL = "dana.reyes@northwind.example"
 THREAD = "1764590000.000100"
-START = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+START = datetime(2026, 3, 5, 14, 0, tzinfo=UTC)  # before the stand-in's wall-clock ts
 TTL = timedelta(hours=24)
 
 
@@ -47,9 +48,18 @@ class Wakes:
     """The messages the desk sent to waiting runs: (run id, message, topic, key)."""
 
     sent: list[tuple[str, dict[str, Any], str, str]] = field(default_factory=list)
+    _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def __call__(self, run_id: str, message: dict[str, Any], topic: str, key: str) -> None:
         self.sent.append((run_id, message, topic, key))
+        async with self._arrived:
+            self._arrived.notify_all()
+
+    async def reached(self, count: int = 1, timeout: float = 5.0) -> None:
+        """Wait for ``count`` wakes: a decision reaches the run after the last Web API call, so
+        the stand-in's own waiting (re-checked after each call) cannot see it."""
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.sent) >= count), timeout)
 
 
 @dataclass

@@ -49,7 +49,7 @@ async def test_approve_all_acks_at_once_and_decides_once(env: ApprovalsHarness) 
     assert response.status == 200
     assert time.perf_counter() - started < 3.0
 
-    await env.standin.wait_for(lambda _: bool(env.wakes.sent))
+    await env.wakes.reached()
     stored = await env.store.get(approval.id)
     assert stored is not None and stored.status == "approved"
     assert (stored.decided_by, stored.decided_by_name) == (RACHEL_EMAIL, "Rachel Kim")
@@ -68,7 +68,9 @@ async def test_two_clicks_at_once_give_one_decision(env: ApprovalsHarness) -> No
     )
     await asyncio.gather(env.slack.send(first), env.slack.send(second))
 
+    await env.wakes.reached()
     await env.standin.wait_for(lambda _: len(env.told(RACHEL)) == 1)
+    await asyncio.sleep(0.05)
     assert len(env.wakes.sent) == 1
     [told] = env.told(RACHEL)
     assert told.startswith("Already approved by Rachel Kim at 14:00 UTC")
@@ -130,7 +132,7 @@ async def test_skipping_every_item_rejects(env: ApprovalsHarness) -> None:
     }
     await env.slack.send(payloads.view_submission(env.standin.views()[0], values, user_id=RACHEL))
 
-    await env.standin.wait_for(lambda _: bool(env.wakes.sent))
+    await env.wakes.reached()
     stored = await env.store.get(approval.id)
     assert stored is not None and stored.status == "rejected"
     assert stored.reason == "Every item was skipped"
@@ -161,7 +163,7 @@ async def test_edit_prefills_each_draft_and_approves_the_edited_text(
     assert env.wakes.sent == []
 
     await env.slack.send(payloads.view_submission(modal, edits("Hi, shorter."), user_id=RACHEL))
-    await env.standin.wait_for(lambda _: bool(env.wakes.sent))
+    await env.wakes.reached()
     stored = await env.store.get(approval.id)
     assert stored is not None and stored.status == "approved"
     assert [i.args["body"] for i in stored.approved] == ["Hi, shorter."] * 3
@@ -192,7 +194,7 @@ async def test_no_form_opens_for_someone_who_may_not_decide(env: ApprovalsHarnes
 async def test_a_form_on_a_decided_approval_says_who_decided(env: ApprovalsHarness) -> None:
     approval = await env.create()
     await env.slack.send(env.click(APPROVE_ALL, approval, RACHEL))
-    await env.standin.wait_for(lambda _: bool(env.wakes.sent))
+    await env.wakes.reached()
     await env.slack.send(env.click(REJECT, approval, RACHEL))
 
     [told] = await env.slack.wait_only_for(RACHEL)
