@@ -19,7 +19,7 @@ async def demo_outbox(settings: Settings, *, as_json: bool) -> int:
     """Print every message in the demo outbox (the newest last); a plain note when empty.
 
     Reads the demo world's file as it is, without creating or regenerating it."""
-    messages = read_outbox(settings.demo_database)
+    messages = await read_outbox(settings.demo_database)
     if as_json:
         print(json.dumps([m.model_dump(mode="json") for m in messages], indent=2))
     elif not messages:

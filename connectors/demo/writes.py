@@ -10,6 +10,7 @@ is still in the outbox today. They are created when missing and never dropped.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from sqlalchemy import (
@@ -22,10 +23,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
     inspect,
     select,
 )
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from connectors.demo.schema import UtcDateTime
 from workflows.domain import OutboxMessage
@@ -129,17 +130,17 @@ def create_write_tables(conn: Connection) -> None:
     metadata.create_all(conn, checkfirst=True)
 
 
-def read_outbox(path: Path) -> list[OutboxMessage]:
+async def read_outbox(path: Path) -> list[OutboxMessage]:
     """Every message the demo mailbox in ``path`` sent, oldest first; none for a file that
     does not exist yet (nothing was ever sent), without creating it."""
-    if not path.exists():
+    if not await asyncio.to_thread(path.exists):
         return []
-    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    engine = create_async_engine(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true")
     try:
-        with engine.connect() as conn:
-            if not inspect(conn).has_table(outbox.name):
+        async with engine.connect() as conn:
+            if not await conn.run_sync(lambda sync: inspect(sync).has_table(outbox.name)):
                 return []
-            rows = conn.execute(select(outbox).order_by(outbox.c.id)).mappings().all()
+            rows = (await conn.execute(select(outbox).order_by(outbox.c.id))).mappings().all()
     finally:
-        engine.dispose()
+        await engine.dispose()
     return [OutboxMessage.model_validate({k: v for k, v in r.items() if k != "id"}) for r in rows]

@@ -69,7 +69,7 @@ async def test_the_same_key_twice_sends_one_email(demo: Demo) -> None:
     again = await demo.call("email.send", ctx(item=0), **EMAIL | {"body": "Changed"})
     assert (first.duplicate, again.duplicate) == (False, True)
     assert again.model_copy(update={"duplicate": False}) == first
-    [sent] = read_outbox(demo.world.path)
+    [sent] = await read_outbox(demo.world.path)
     assert (sent.to, sent.subject, sent.body) == (ELENA, "Slides", "Here they are.")
     assert (sent.idempotency_key, sent.run_id) == ("run-1:send:0", "run-1")
     assert sent.sent_at == NOW == first.sent_at
@@ -80,7 +80,7 @@ async def test_each_item_of_a_fan_out_is_its_own_email(demo: Demo) -> None:
     for item in range(3):
         demo.clock.advance(timedelta(seconds=1))
         await demo.call("email.send", ctx(item=item), **EMAIL | {"subject": f"Note {item}"})
-    sent = read_outbox(demo.world.path)
+    sent = await read_outbox(demo.world.path)
     assert [m.subject for m in sent] == ["Note 0", "Note 1", "Note 2"]  # newest last
     assert len({m.message_id for m in sent}) == 3
 
@@ -89,13 +89,13 @@ async def test_the_outbox_survives_the_daily_rebuild(demo: Demo) -> None:
     await demo.call("email.send", ctx(item=0), **EMAIL)
     demo.clock.advance(timedelta(days=1))
     await demo.call("crm.get_account", ctx("read"), account=demo.account(TAMARACK))  # rebuilds
-    assert [m.idempotency_key for m in read_outbox(demo.world.path)] == ["run-1:send:0"]
+    assert [m.idempotency_key for m in await read_outbox(demo.world.path)] == ["run-1:send:0"]
     again = await demo.call("email.send", ctx(item=0), **EMAIL)
-    assert again.duplicate and len(read_outbox(demo.world.path)) == 1
+    assert again.duplicate and len(await read_outbox(demo.world.path)) == 1
 
 
-def test_a_missing_file_has_an_empty_outbox(tmp_path: Path) -> None:
-    assert read_outbox(tmp_path / "never.db") == []
+async def test_a_missing_file_has_an_empty_outbox(tmp_path: Path) -> None:
+    assert await read_outbox(tmp_path / "never.db") == []
     assert not (tmp_path / "never.db").exists()
 
 
@@ -110,7 +110,7 @@ def test_a_malformed_email_is_refused_before_sending(demo: Demo, bad: dict[str, 
 async def test_an_unknown_account_is_refused_and_nothing_is_sent(demo: Demo) -> None:
     with pytest.raises(RecordNotFound, match="no customer account 'acct-9999'"):
         await demo.call("email.send", ctx(item=0), **EMAIL | {"account_id": "acct-9999"})
-    assert read_outbox(demo.world.path) == []
+    assert await read_outbox(demo.world.path) == []
     sent = await demo.call("email.send", ctx(item=0), **EMAIL)  # the key was not used up
     assert not sent.duplicate
 
@@ -125,7 +125,7 @@ async def test_a_fault_breaks_writes_like_reads(demo: Demo) -> None:
         await op.handler(op.input_model.model_validate(args), ctx("log", 0))
     mail = broken.get("email.send")
     await mail.handler(mail.input_model.model_validate(EMAIL), ctx(item=0))
-    assert len(read_outbox(demo.world.path)) == 1
+    assert len(await read_outbox(demo.world.path)) == 1
 
 
 # ---------------------------------------------------------------- CRM
