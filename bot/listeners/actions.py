@@ -68,6 +68,13 @@ class Approvals:
     people: SlackPeople
     directory: People
 
+    @classmethod
+    def at(cls, desk: ApprovalDesk, people: SlackPeople) -> Approvals:
+        """The approvals that ``desk`` decides, with its store, policy and directory."""
+        return cls(
+            desk=desk, store=desk.store, policy=desk.policy, people=people, directory=desk.people
+        )
+
     async def who(self, user_id: str) -> Principal | str:
         """The person behind a Slack user, or a polite sentence saying why not."""
         try:

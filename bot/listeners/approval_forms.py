@@ -25,12 +25,14 @@ EMPTIED = "Please write something here; to send nothing, use Reject instead."
 
 
 def reviewed_items(approval: Approval, view: Mapping[str, Any]) -> tuple[ApprovalItem, ...]:
-    """The items left on Approve (an item with no choice submitted stays approved)."""
-    values = _values(view)
+    """The items the form showed and left on Approve. An item the form could not show (past
+    a modal's 100 blocks) is not approved: nobody chose it."""
+    values, shown = _values(view), _block_ids(view)
     return tuple(
         item
         for item in approval.items
-        if _selected(values, item_block(item), CHOICE_ACTION) in (None, "approve")
+        if item_block(item) in shown
+        and _selected(values, item_block(item), CHOICE_ACTION) in (None, "approve")
     )
 
 
@@ -64,6 +66,12 @@ def reason_of(view: Mapping[str, Any]) -> str | None:
     """The reason typed into the Reject form, or None when it was left empty."""
     typed = _typed(_values(view), REASON_BLOCK, REASON_ACTION)
     return typed.strip() or None if typed else None
+
+
+def _block_ids(view: Mapping[str, Any]) -> set[str]:
+    blocks = view.get("blocks")
+    found = blocks if isinstance(blocks, list) else []
+    return {str(b.get("block_id")) for b in found if isinstance(b, Mapping)}
 
 
 def _values(view: Mapping[str, Any]) -> dict[str, Any]:

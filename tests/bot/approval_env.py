@@ -155,9 +155,7 @@ async def start_approvals(settings: Settings) -> AsyncIterator[ApprovalsHarness]
             store, policy = ApprovalStore(services.audit.engine), ApprovalPolicy.load()
             desk = ApprovalDesk(store, policy, org, services.audit, clock, TTL, wakes)
             people = SlackPeople(client, services.directory)
-            approvals = Approvals(
-                desk=desk, store=store, policy=policy, people=people, directory=org
-            )
+            approvals = Approvals.at(desk, people)
             app = build_app(
                 client=client,
                 signing_secret=SECRET,

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from structlog.testing import capture_logs
 
 from bot.render.approvals import APPROVE_ALL, EDIT, ESCALATE, REJECT, REVIEW
 from bot.sandbox import payloads
@@ -220,3 +221,36 @@ async def test_a_form_slack_will_not_open_is_said_plainly(env: ApprovalsHarness)
 
     [told] = await env.slack.wait_only_for(RACHEL)
     assert told["text"] == "Slack would not open the form just now; please click the button again."
+
+
+async def test_anything_unexpected_is_a_polite_line_to_the_clicker_and_a_log_entry(
+    env: ApprovalsHarness,
+) -> None:
+    approval = await env.create()
+    async with env.slack.services.audit.engine.begin() as conn:
+        await conn.execute(text("DROP TABLE approvals"))  # the store breaks under the click
+
+    with capture_logs() as logs:
+        await env.slack.send(env.click(APPROVE_ALL, approval, RACHEL))
+        [told] = await env.slack.wait_only_for(RACHEL)
+
+    assert told["text"].startswith("Sorry, something went wrong on my side.")
+    assert "Traceback" not in told["text"]
+    assert any(entry["event"] == "slack.unhandled_error" for entry in logs)
+
+
+async def test_an_item_a_cut_review_form_never_showed_is_not_approved(
+    env: ApprovalsHarness,
+) -> None:
+    approval = await env.create(count=60)  # 120 blocks: past a modal's 100
+    await env.slack.send(env.click(REVIEW, approval, RACHEL))
+    await env.standin.wait_for(lambda s: len(s.views()) == 1)
+    [modal] = env.standin.views()
+    shown = [b["block_id"] for b in modal["blocks"] if b["type"] == "input"]
+    assert 0 < len(shown) < 60
+
+    await env.slack.send(payloads.view_submission(modal, {}, user_id=RACHEL))
+    await env.wakes.reached()
+    stored = await env.store.get(approval.id)
+    assert stored is not None
+    assert [f"item-{i.index}" for i in stored.approved] == shown
