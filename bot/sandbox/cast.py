@@ -2,7 +2,8 @@
 
 Every employee of the demo world is a member of the sandbox workspace, with a Slack user id
 and a DM with the bot, so the bot can look them up by email and message them (an approval
-for Rachel Kim) whoever sits at the terminal. Dana Reyes keeps the sandbox's first user id.
+for Rachel Kim) whoever sits at the terminal. Dana Reyes has the sandbox's first user id
+unless the workspace already knows her.
 """
 
 from __future__ import annotations
@@ -58,17 +59,25 @@ class Cast:
 
 
 def join_workspace(standin: SlackWebApiStandIn) -> Cast:
-    """Make every demo employee a member of the stand-in's workspace; their cast."""
+    """Make every demo employee a member of the stand-in's workspace; their cast. Someone
+    the workspace already knows by email keeps their user id (the one
+    ``users.lookupByEmail`` finds)."""
+    known: dict[str, str] = {}
+    for user_id, user in standin.workspace.users.items():
+        known.setdefault(str(user["profile"].get("email", "")).lower(), user_id)
     members = []
     for person in employees():
-        user_id = SANDBOX_USER if person.email == SANDBOX_EMAIL else _user_id(person.name)
-        standin.add_user(user_id, person.email, person.name)
+        user_id = known.get(person.email) or _new_user_id(person.name, person.email)
+        if person.email not in known:
+            standin.add_user(user_id, person.email, person.name)
         members.append(Member(user_id, person.email, person.name, person.title, ""))
     return Cast(_with_dm(m, standin) for m in members)
 
 
-def _user_id(name: str) -> str:
-    """A Slack-shaped user id from a name: ``Rachel Kim`` is ``U0RACHELKIM``."""
+def _new_user_id(name: str, email: str) -> str:
+    """A Slack-shaped user id: the sandbox's own for Dana Reyes, ``U0RACHELKIM`` for Rachel."""
+    if email == SANDBOX_EMAIL:
+        return SANDBOX_USER
     return "U0" + "".join(c for c in name.upper() if c.isalnum())
 
 

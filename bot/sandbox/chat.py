@@ -30,7 +30,7 @@ from bot.render.terminal import mrkdwn, wants_ansi
 from bot.reporters.approvals import NOTE_EVENT
 from bot.reporters.slack import is_answer
 from bot.sandbox import payloads
-from bot.sandbox.cast import SANDBOX_EMAIL, SANDBOX_USER, Cast, join_workspace
+from bot.sandbox.cast import SANDBOX_EMAIL, SANDBOX_USER, Cast, Member, join_workspace
 from bot.sandbox.interactions import Interactions
 from bot.sandbox.lines import LineReader
 from bot.sandbox.screen import SANDBOX_CHANNEL, SHOWN, Screen
@@ -79,7 +79,7 @@ class SandboxChat:
         if self.ansi is None:
             self.ansi = wants_ansi(self.out)
         cast = join_workspace(self.standin)
-        me = cast.by_user(SANDBOX_USER)
+        me = cast.find(SANDBOX_EMAIL)
         assert me is not None  # the cast always has Dana Reyes
         self._screen = Screen(self.standin, cast, me, self.out, bool(self.ansi))
         self._interactions = Interactions(
@@ -98,6 +98,11 @@ class SandboxChat:
         if self._interactions is None:
             raise RuntimeError("SandboxChat.attach() was not called")
         return self._interactions
+
+    @property
+    def me(self) -> Member:
+        """Who is at the terminal now."""
+        return self.screen.me
 
     @property
     def cast(self) -> Cast:

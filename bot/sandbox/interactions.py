@@ -143,12 +143,15 @@ class Interactions:
 
     def _updated_since(self, seen: int, view: Mapping[str, Any]) -> dict[str, Any] | None:
         """The modal as the app last updated it (``views.update``) after the first ``seen``
-        calls, if it did while its submission was being answered."""
-        updates = self.standin.calls[seen:]
-        if not any(c.method == "views.update" and c.args.get("view_id") == view.get("id")
-                   and not c.error for c in updates):  # fmt: skip
-            return None
-        return next((v for v in self.standin.views() if v.get("id") == view.get("id")), None)
+        calls, if it did while its submission was being answered: the view it sent, which
+        replaces the modal whole, as in Slack."""
+        updates = [
+            c.args["view"]
+            for c in self.standin.calls[seen:]
+            if c.method == "views.update" and not c.error and isinstance(c.args.get("view"), dict)
+            and c.args.get("view_id") == view.get("id")
+        ]  # fmt: skip
+        return {**updates[-1], "id": view.get("id")} if updates else None
 
 
 def _json(body: str) -> dict[str, Any]:

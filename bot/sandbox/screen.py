@@ -93,9 +93,9 @@ class Screen:
         self.print(f"crosswire (Home tab)>\n{self.blocks(place, view.get('blocks') or [])}")
 
     def _modal_updated(self, args: Mapping[str, Any]) -> None:
-        view_id = args.get("view_id")
-        view = next((v for v in self.standin.views() if v.get("id") == view_id), None)
-        if view is not None and view_id == self.open_modal:
+        """The modal on screen as the app replaced it (the view it sent, whole, as in Slack)."""
+        view = args.get("view")
+        if isinstance(view, dict) and args.get("view_id") == self.open_modal:
             self.print(f"crosswire (modal, updated)>\n{modal_text(view, ansi=self.ansi)}")
 
     def _place(self, call: RecordedCall) -> Place | None:

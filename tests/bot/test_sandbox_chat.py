@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.render.terminal import blocks_text, mrkdwn
-from bot.sandbox.chat import SANDBOX_DM, SANDBOX_USER, SandboxChat
+from bot.sandbox.chat import SandboxChat
 from bot.slack_client import web_client
 from tests.harness import SECRET, TOKEN, SlackHarness
 
@@ -116,13 +116,13 @@ async def test_a_dm_is_a_signed_message_im_answered_in_the_dm(
     await chat.converse("/dm brief me on Acme", timeout=30)
     assert "crosswire (DM to Dana Reyes)>" in printed(chat)
     assert "Acme Corporation" in printed(chat)
-    assert any(m.channel == SANDBOX_DM for m in slack.standin.messages())
+    assert any(m.channel == chat.me.dm for m in slack.standin.messages())
 
 
 async def test_home_shows_the_published_home_tab(chat: SandboxChat, slack: SlackHarness) -> None:
     await chat.converse("/home")
     [publish] = slack.standin.calls_to("views.publish")
-    assert publish.args["user_id"] == SANDBOX_USER
+    assert publish.args["user_id"] == chat.me.user_id
     out = printed(chat)
     assert "crosswire (Home tab)>" in out
     assert "Crosswire" in out.split("crosswire (Home tab)>", 1)[1]
@@ -144,7 +144,7 @@ async def test_help_lists_the_sandbox_commands_and_sends_nothing(
 async def test_a_message_for_you_only_is_marked_so(chat: SandboxChat, slack: SlackHarness) -> None:
     client = web_client(TOKEN, slack.standin.base_url)
     await client.chat_postEphemeral(
-        channel="C0SANDBOX", user=SANDBOX_USER, text="Only *you* can see this"
+        channel="C0SANDBOX", user=chat.me.user_id, text="Only *you* can see this"
     )
     assert "crosswire (only you)> Only you can see this" in printed(chat)
 

@@ -16,9 +16,9 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render.terminal import blocks_text
-from bot.sandbox.chat import SANDBOX_CHANNEL, SANDBOX_USER, SandboxChat
+from bot.sandbox.chat import SANDBOX_CHANNEL, SandboxChat
 from bot.slack_client import web_client
-from tests.harness import SECRET, TOKEN, SlackHarness
+from tests.harness import DANA, SECRET, TOKEN, SlackHarness
 
 RACHEL = "rachel.kim@northwind.example"
 LABELS = ("Approve all", "Review one by one", "Edit", "Reject", "Escalate")
@@ -256,7 +256,7 @@ async def test_every_employee_is_a_member_and_as_switches_who_types(
     assert f"[sandbox] you are Rachel Kim ({RACHEL})" in printed(chat)
     await chat.converse("/home")
     [publish] = slack.standin.calls_to("views.publish")
-    assert publish.args["user_id"] == found["user"]["id"] != SANDBOX_USER
+    assert publish.args["user_id"] == found["user"]["id"] != DANA
 
 
 async def test_the_prompt_names_who_is_typing(chat: SandboxChat) -> None:
@@ -315,7 +315,7 @@ async def test_a_button_shown_to_you_only_is_pressed_from_its_ephemeral_message(
     chat: SandboxChat, client: AsyncWebClient, received: list[dict[str, Any]]
 ) -> None:
     await client.chat_postEphemeral(
-        channel=SANDBOX_CHANNEL, user=SANDBOX_USER, text="approve?", blocks=approval_blocks()
+        channel=SANDBOX_CHANNEL, user=chat.me.user_id, text="approve?", blocks=approval_blocks()
     )
     assert "crosswire (only you)> Dana Reyes asks" in printed(chat)
     await chat.converse("/click 1")
@@ -362,7 +362,7 @@ async def test_a_modal_is_shown_filled_in_and_submitted_as_slack_sends_it(
     assert refused["view"]["state"]["values"]["reason"]["reason_input"]["value"] == "short"
     submitted = accepted["view"]
     assert accepted["type"] == "view_submission"
-    assert accepted["user"]["id"] == SANDBOX_USER
+    assert accepted["user"]["id"] == chat.me.user_id == DANA
     assert submitted["id"] == view["id"]
     assert submitted["callback_id"] == "sandbox_test.edit_modal"
     assert submitted["private_metadata"] == "apr-1"
@@ -409,12 +409,12 @@ async def test_a_home_tab_button_is_pressed_from_the_home_tab(
     chat: SandboxChat, slack: SlackHarness, client: AsyncWebClient, received: list[dict[str, Any]]
 ) -> None:
     home = {"type": "home", "blocks": approval_blocks()}
-    await client.views_publish(user_id=SANDBOX_USER, view=home)
+    await client.views_publish(user_id=DANA, view=home)
     assert "crosswire (Home tab)>" in printed(chat)
     assert "[1] Approve all" in printed(chat)
     await chat.converse("/press 1")
     [click] = received
-    stored = slack.standin.workspace.home_views[SANDBOX_USER]
+    stored = slack.standin.workspace.home_views[DANA]
     assert click["container"] == {"type": "view", "view_id": stored["id"]}
     assert click["view"]["id"] == stored["id"]
     assert click["actions"][0]["action_id"] == "sandbox_test.approve_all"
