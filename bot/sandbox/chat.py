@@ -12,7 +12,6 @@ API stand-in and is printed here (`bot.sandbox.screen`), Slack's markup as termi
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import signal
 import sys
@@ -209,8 +208,8 @@ class SandboxChat:
         if not line:
             self._print("")
             return None
-        if not isinstance(self.out, io.TextIOBase) or not self.out.isatty():
-            self._print(line.rstrip("\n"))  # echo what a script typed, so the chat reads right
+        if self._lines is not None and not self._lines.interactive:
+            self._print(line.rstrip("\n"))  # what a script typed, so the chat reads right
         return line.rstrip("\n")
 
     # ------------------------------------------------------------------ the chat

@@ -25,6 +25,14 @@ class LineReader:
         self._buffer = b""
         self._eof = False
 
+    @property
+    def interactive(self) -> bool:
+        """Whether a person types these lines at a terminal (which shows them as typed)."""
+        try:
+            return self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
     async def readline(self) -> str:
         if self._fd is None:
             return await self._read_stream()
