@@ -117,3 +117,20 @@ async def test_a_rejection_with_its_reason_typed_at_the_terminal(
     assert stored is not None and stored.status == "rejected"
     assert stored.reason == "Not before the pricing change."
     assert stored.approved == ()
+
+
+async def test_what_waits_for_rachel_is_listed_with_buttons_she_can_press(
+    env: ApprovalsHarness, chat: SandboxChat
+) -> None:
+    approval = await env.create()
+    await post(env, approval)  # buttons 1 to 5, in her DM
+    await chat.converse(f"/as {RACHEL_EMAIL}")
+    await chat.converse("/crosswire approvals")
+    listing = printed(chat).rsplit("crosswire (only you)> ", 1)[1]
+    assert "[6] Approve all" in listing
+    chat.interactions.timeout = 0.3  # no run here edits the message once the click wins
+    await chat.converse("/press 6")
+    assert "the app took the click; nothing has changed yet" in printed(chat)
+    stored = await env.store.get(approval.id)
+    assert stored is not None and stored.status == "approved"
+    assert [message["wake"] for _, message, _, _ in env.wakes.sent] == ["decided"]
