@@ -50,12 +50,14 @@ class Cast:
         return next((m for m in self._members if m.dm == channel), None)
 
     def find(self, who: str) -> Member | None:
-        """The member with this email (any case), else the one whose name this is."""
+        """The member ``who`` names: by email (any case) or the part before the ``@``, by
+        full name, or by a first name only one of them has."""
         wanted = who.strip().removeprefix("<mailto:").split("|")[0].rstrip(">").lower()
         for member in self._members:
-            if wanted in (member.email, member.name.lower()):
+            if wanted in (member.email, member.email.split("@")[0], member.name.lower()):
                 return member
-        return None
+        firsts = [m for m in self._members if m.name.split()[0].lower() == wanted]
+        return firsts[0] if len(firsts) == 1 else None
 
 
 def join_workspace(standin: SlackWebApiStandIn) -> Cast:

@@ -47,7 +47,8 @@ HELP = """Sandbox commands:
   /home             open Crosswire's Home tab
   /press N          press button [N] of a message (or /click N); a modal it opens is
                     filled in here: Enter keeps a value, a line with only . ends long text
-  /as EMAIL         be someone else, e.g. /as rachel.kim@northwind.example (/as: who am I)
+  /as EMAIL         be someone else (an email or a name), e.g. /as rachel.kim@northwind.example
+                    /as alone says who you are
   /who              the people you can be
   /help             this list
   quit              leave (or Ctrl-C, Ctrl-D)"""

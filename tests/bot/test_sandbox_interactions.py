@@ -254,6 +254,8 @@ async def test_every_employee_is_a_member_and_as_switches_who_types(
     assert f"you are now Rachel Kim ({RACHEL}), Sales Manager" in printed(chat)
     await chat.converse("/as")
     assert f"[sandbox] you are Rachel Kim ({RACHEL})" in printed(chat)
+    for who in ("victor", "Victor Alvarez", "victor.alvarez"):
+        assert chat.cast.find(who) == chat.cast.find("victor.alvarez@northwind.example")
     await chat.converse("/home")
     [publish] = slack.standin.calls_to("views.publish")
     assert publish.args["user_id"] == found["user"]["id"] != DANA
