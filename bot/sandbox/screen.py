@@ -106,8 +106,8 @@ class Screen:
         channel = str(args.get("channel", ""))
         if call.method == "chat.update":
             return Place("message", channel, str(args.get("ts", "")))
-        if call.method == "chat.postMessage":
-            posted = self.standin.messages(channel)
+        if call.method == "chat.postMessage":  # the latest post there with these blocks
+            posted = [m for m in self.standin.messages(channel) if m.blocks == args["blocks"]]
             return Place("message", channel, posted[-1].ts) if posted else None
         shown = self.standin.workspace.ephemerals[-1:]
         if call.method == "response_url" and args.get("response_type") == "in_channel":
