@@ -93,17 +93,21 @@ class Interactions:
     async def _modal(self, view: dict[str, Any]) -> None:
         """Show ``view``, ask for its inputs and submit it; the same for each view the app
         answers with."""
-        current: dict[str, Any] | None = view
-        while current is not None:
+        shown: dict[str, Any] | None = view
+        while shown is not None:
+            current = shown
             self.screen.open_modal = str(current.get("id") or "")
             self.terminal.show(modals.modal_text(current, ansi=self.ansi))
             if not modals.inputs(current) and modals.submit_label(current) is None:
                 await self._reacted(self._submitted)  # it shows what came of the submission
                 return
             try:
-                current = await self._submit(current, await modals.fill(current, self.terminal))
+                shown = await self._submit(current, await modals.fill(current, self.terminal))
             except modals.Closed:
                 self.terminal.show("[sandbox] the modal was closed; nothing was submitted")
+                if current.get("notify_on_close"):
+                    user = self.screen.me.user_id
+                    await self.dispatch(payloads.view_closed(current, user_id=user))
                 return
 
     async def _submit(self, view: dict[str, Any], values: modals.Values) -> dict[str, Any] | None:

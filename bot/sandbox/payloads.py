@@ -303,6 +303,29 @@ def view_submission(
     return _interaction(payload)
 
 
+def view_closed(
+    view: dict[str, Any],
+    *,
+    user_id: str,
+    user_name: str = "sandbox-user",
+    team_id: str = SANDBOX_TEAM_ID,
+) -> Payload:
+    """A `view_closed`: the person closed the modal `view` (sent only for a view opened with
+    `notify_on_close`)."""
+    payload = {
+        "type": "view_closed",
+        "team": {"id": team_id, "domain": SANDBOX_TEAM_DOMAIN},
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+        "api_app_id": SANDBOX_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "view": _as_sent(view, team_id, {}),
+        "is_cleared": False,
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    return _interaction(payload)
+
+
 def _as_sent(view: dict[str, Any], team_id: str, values: dict[str, Any]) -> dict[str, Any]:
     """A view as Slack sends it back: every field it fills in, and the state of its inputs."""
     view_id = str(view.get("id") or "V" + uuid.uuid4().hex[:10].upper())

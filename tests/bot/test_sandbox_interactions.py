@@ -73,6 +73,11 @@ def received(slack: SlackHarness) -> list[dict[str, Any]]:
         await ack()
         await client.chat_postMessage(channel=SANDBOX_CHANNEL, text="Saved your edit")
 
+    @app.view_closed("sandbox_test.edit_modal")
+    async def closed(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        bodies.append(body)
+
     @app.action("sandbox_test.reject")
     async def reject(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -139,6 +144,7 @@ EDIT_MODAL: dict[str, Any] = {
     "type": "modal",
     "callback_id": "sandbox_test.edit_modal",
     "private_metadata": "apr-1",
+    "notify_on_close": True,
     "title": {"type": "plain_text", "text": "Edit the drafts"},
     "submit": {"type": "plain_text", "text": "Save"},
     "close": {"type": "plain_text", "text": "Cancel"},
@@ -390,7 +396,9 @@ async def test_a_modal_left_unconfirmed_or_unfinished_submits_nothing(
     chat.read_from(io.StringIO("\n"))  # input ends in the middle of the modal
     await chat.converse("/press 3")
     assert printed(chat).count("nothing was submitted") == 2
-    assert [r["type"] for r in received] == ["block_actions", "block_actions"]
+    kinds = ["block_actions", "view_closed"] * 2
+    assert [r["type"] for r in received] == kinds
+    assert received[1]["view"]["private_metadata"] == "apr-1"
 
 
 async def test_a_modal_the_app_replaces_is_shown_with_its_later_updates(
