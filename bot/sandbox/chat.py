@@ -15,24 +15,22 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.render.terminal import mrkdwn, wants_ansi
-from bot.reporters.approvals import NOTE_EVENT
-from bot.reporters.slack import is_answer
-from bot.sandbox import payloads
+from bot.sandbox import payloads, turns
 from bot.sandbox.cast import SANDBOX_EMAIL, SANDBOX_USER, Cast, Member, join_workspace
 from bot.sandbox.interactions import Interactions
 from bot.sandbox.lines import LineReader
-from bot.sandbox.screen import SANDBOX_CHANNEL, SHOWN, Screen
+from bot.sandbox.screen import SANDBOX_CHANNEL, Screen
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import RecordedCall, SlackWebApiStandIn
 
@@ -279,55 +277,21 @@ class SandboxChat:
         if await self.say(line) != 200 or command in ("", "help", "?"):
             return
         home = line == "/home"
-        done = self._home_published if home else self._answered
+        done = turns.home_published if home else turns.answered
         try:
-            await self.standin.wait_for(lambda _: done(), HOME_TIMEOUT_S if home else timeout)
+            await self.standin.wait_for(
+                lambda _: done(self._since()), HOME_TIMEOUT_S if home else timeout
+            )
         except TimeoutError:
             self._print("[sandbox] still working; the answer will appear here")
             return
         # The progress message takes its last state once the answer is posted: let that edit
         # land before the prompt comes back, so it is not printed after it.
         with suppress(TimeoutError):
-            await self.standin.wait_for(lambda _: self._settled(), SETTLE_TIMEOUT_S)
+            await self.standin.wait_for(lambda _: turns.settled(self._since()), SETTLE_TIMEOUT_S)
 
     def _since(self) -> list[RecordedCall]:
         return [c for c in self.standin.calls[self._seen :] if c.error is None]
-
-    def _answered(self) -> bool:
-        """A run's answer arrived, or a note that it waits for an approval, or something only
-        for you with no run in progress."""
-        calls = self._since()
-        if any(c.method in SHOWN and _ends_turn(c.args) for c in calls):
-            return True
-        progress = any(c.method == "chat.postMessage" for c in calls)
-        private = any(c.method in ("chat.postEphemeral", "response_url") for c in calls)
-        return private and not progress
-
-    def _settled(self) -> bool:
-        """No progress message, or it was edited after the answer was posted."""
-        calls = self._since()
-        if not any(c.method == "chat.postMessage" and not _ends_turn(c.args) for c in calls):
-            return True
-        answer = next(
-            (i for i, c in enumerate(calls) if c.method in SHOWN and _ends_turn(c.args)), None
-        )
-        if answer is None:
-            return True
-        if calls[answer].method == "chat.update":  # the progress message became the answer
-            return True
-        return any(c.method == "chat.update" for c in calls[answer + 1 :])
-
-    def _home_published(self) -> bool:
-        return any(c.method == "views.publish" for c in self._since())
-
-
-def _ends_turn(args: Mapping[str, Any]) -> bool:
-    """A run's answer, or the note in the requester's thread that the run waits for a
-    decision (it may wait for days: the chat takes the next line meanwhile)."""
-    if is_answer(args):
-        return True
-    metadata = args.get("metadata") or {}
-    return isinstance(metadata, Mapping) and metadata.get("event_type") == NOTE_EVENT
 
 
 @contextmanager

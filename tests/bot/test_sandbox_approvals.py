@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.reporters.approvals import SlackApprovalNotifier
+from bot.sandbox import turns
 from bot.sandbox.chat import SandboxChat
 from bot.settings import Settings
 from bot.slack_client import web_client
@@ -134,3 +135,13 @@ async def test_what_waits_for_rachel_is_listed_with_buttons_she_can_press(
     stored = await env.store.get(approval.id)
     assert stored is not None and stored.status == "approved"
     assert [message["wake"] for _, message, _, _ in env.wakes.sent] == ["decided"]
+
+
+async def test_a_run_waiting_for_an_approval_ends_the_requesters_turn(
+    env: ApprovalsHarness, chat: SandboxChat
+) -> None:
+    before = len(env.standin.calls)
+    await post(env, await env.create())  # the approval DM, then the note in Dana's thread
+    calls = env.standin.calls[before:]
+    assert not turns.answered(calls[:-1]) and turns.answered(calls)
+    assert turns.settled(calls)
