@@ -56,12 +56,11 @@ def crm_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOperat
             return await _contacts(snapshot.conn, inp)
 
     async def contact_activity(inp: ContactActivityInput) -> ContactActivities:
-        wanted = {e.strip().lower() for e in inp.emails}
+        wanted = sorted({e.strip().lower() for e in inp.emails})
         async with world.read() as snapshot:
             since = snapshot.now - timedelta(days=inp.since_days)
-            rows = await _activity_rows(snapshot.conn, since=since)
-        found = [_contact_activity(r) for r in rows if (r["contact_email"] or "") in wanted]
-        return ContactActivities(activities=found)
+            rows = await _activity_rows(snapshot.conn, since=since, contacts=wanted)
+        return ContactActivities(activities=[_contact_activity(r) for r in rows])
 
     async def get_account(inp: AccountInput) -> CrmLookup:
         crm_id = inp.account.links.get("crm")
@@ -145,6 +144,7 @@ async def _activity_rows(
     account_id: str | None = None,
     since: datetime | None = None,
     limit: int | None = None,
+    contacts: Sequence[str] | None = None,
 ) -> Sequence[RowMapping]:
     """Generated and logged (not removed) activities, newest first, with who logged them."""
     g, w = crm_activities, crm_logged_activities
@@ -163,6 +163,8 @@ async def _activity_rows(
         query = query.where(both.c.account_id == account_id)
     if since is not None:
         query = query.where(both.c.at >= since)
+    if contacts is not None:
+        query = query.where(func.lower(both.c.contact_email).in_(contacts))
     if limit is not None:
         query = query.limit(limit)
     return (await conn.execute(query)).mappings().all()
