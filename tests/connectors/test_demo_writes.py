@@ -3,6 +3,7 @@ by their compensations, refused clearly, and broken by injected faults like read
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,6 +75,13 @@ async def test_the_same_key_twice_sends_one_email(demo: Demo) -> None:
     assert (sent.idempotency_key, sent.run_id) == ("run-1:send:0", "run-1")
     assert sent.sent_at == NOW == first.sent_at
     assert sent.message_id == first.message_id
+
+
+async def test_the_same_key_at_the_same_time_sends_one_email(demo: Demo) -> None:
+    sends = [demo.call("email.send", ctx(item=0), **EMAIL) for _ in range(5)]
+    results = await asyncio.gather(*sends)
+    assert sorted(r.duplicate for r in results) == [False, True, True, True, True]
+    assert len(await read_outbox(demo.world.path)) == 1
 
 
 async def test_each_item_of_a_fan_out_is_its_own_email(demo: Demo) -> None:
