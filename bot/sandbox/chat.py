@@ -27,6 +27,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.render.terminal import mrkdwn, wants_ansi
 from bot.sandbox import payloads, turns
+from bot.sandbox.buttons import Place
 from bot.sandbox.cast import SANDBOX_EMAIL, SANDBOX_USER, Cast, Member, join_workspace
 from bot.sandbox.interactions import Interactions
 from bot.sandbox.lines import LineReader
@@ -160,8 +161,10 @@ class SandboxChat:
         if not isinstance(ack, dict):
             return body
         blocks = ack.get("blocks")
-        if isinstance(blocks, list) and blocks:
-            return self.screen.blocks(None, blocks)
+        if isinstance(blocks, list) and blocks:  # shown to the typist alone, buttons and all
+            me = self.screen.me
+            place = Place("ephemeral", SANDBOX_CHANNEL, payloads.new_ts(), me.user_id)
+            return self.screen.blocks(place, blocks)
         return mrkdwn(str(ack.get("text", "")), ansi=bool(self.ansi))
 
     def _print(self, text: str) -> None:
