@@ -224,7 +224,8 @@ def _input_lines(block: Mapping[str, Any], ansi: bool) -> list[str]:
     ones marked ``*``."""
     element = block.get("element") or {}
     label = text_object(block.get("label"), ansi=ansi)
-    optional = " (optional)" if block.get("optional") else ""
+    said = "optional" in label.lower()
+    optional = " (optional)" if block.get("optional") and not said else ""
     if element.get("type") not in CHOICES:
         value = input_initial(element)
         if "\n" not in value:
