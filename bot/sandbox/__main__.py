@@ -2,6 +2,8 @@
 
 Prints its base URL (for ``SLACK_API_URL``) on the first line of stdout, then serves until
 stdin closes or the process is terminated. ``GET /_sandbox/calls`` lists what it received.
+``--staff`` makes Northwind's staff members of the workspace, as the sandbox chat does (so
+approvals can be posted to Rachel Kim's DM).
 Useful to run Crosswire against a local "Slack" in another process, as benchmarks do.
 """
 
@@ -11,6 +13,7 @@ import argparse
 import asyncio
 import sys
 
+from bot.sandbox.cast import join_workspace
 from bot.sandbox.slack_api import SlackWebApiStandIn
 
 
@@ -24,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID=EMAIL",
         help="a workspace member, e.g. U0DANA=dana.reyes@northwind.example",
     )
+    parser.add_argument(
+        "--staff", action="store_true", help="make every Northwind employee a member too"
+    )
     return parser
 
 
@@ -32,6 +38,8 @@ async def _serve(args: argparse.Namespace) -> None:
         for member in args.user:
             user_id, _, email = member.partition("=")
             standin.add_user(user_id, email, email.split("@")[0])
+        if args.staff:
+            join_workspace(standin)
         print(standin.base_url, flush=True)
         await asyncio.to_thread(sys.stdin.read)
 
