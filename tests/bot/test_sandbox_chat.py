@@ -3,6 +3,7 @@ and what is printed back, Slack's markup rendered as terminal text."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -160,7 +162,7 @@ async def test_the_chat_reads_lines_until_quit(chat: SandboxChat) -> None:
 # ---------------------------------------------------------------------- as a process
 
 
-def _serve(state: Path, *extra: str) -> subprocess.Popen[str]:
+def serve_chat(state: Path, *extra: str) -> subprocess.Popen[str]:
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CROSSWIRE_"))
     }
@@ -178,7 +180,7 @@ def _serve(state: Path, *extra: str) -> subprocess.Popen[str]:
 
 def test_serve_chat_answers_lines_and_keeps_logs_out_of_the_chat(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    serve = _serve(state)
+    serve = serve_chat(state)
     out, err = serve.communicate("brief me on Acme\n/home\nquit\n", timeout=120)
     assert serve.returncode == 0, err
     assert "Acme Corporation" in out and "crosswire (Home tab)>" in out
@@ -194,7 +196,7 @@ def test_serve_chat_answers_lines_and_keeps_logs_out_of_the_chat(tmp_path: Path)
 
 
 def test_ctrl_c_at_the_prompt_quits_cleanly(tmp_path: Path) -> None:
-    serve = _serve(tmp_path / "state")
+    serve = serve_chat(tmp_path / "state")
     assert serve.stdout is not None
     deadline = time.monotonic() + 60
     seen = ""
@@ -209,3 +211,18 @@ def test_ctrl_c_at_the_prompt_quits_cleanly(tmp_path: Path) -> None:
     assert "Traceback" not in serve.stderr.read()
     assert serve.stdin is not None
     serve.stdin.close()
+
+
+async def test_the_standalone_stand_in_can_have_the_staff_as_members() -> None:
+    standin = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.sandbox", "--staff", stdin=PIPE, stdout=PIPE
+    )
+    assert standin.stdout is not None and standin.stdin is not None
+    try:
+        base_url = (await standin.stdout.readline()).decode().strip()
+        client = web_client(TOKEN, base_url)
+        found = await client.users_lookupByEmail(email="rachel.kim@northwind.example")
+        assert found["user"]["real_name"] == "Rachel Kim"
+    finally:
+        standin.stdin.close()
+        assert await asyncio.wait_for(standin.wait(), 30) == 0
