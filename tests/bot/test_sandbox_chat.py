@@ -163,6 +163,7 @@ async def test_the_chat_reads_lines_until_quit(chat: SandboxChat) -> None:
 
 
 def serve_chat(state: Path, *extra: str) -> subprocess.Popen[str]:
+    """`crosswire serve --chat` in a process of its own, no Slack settings, state in `state`."""
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CROSSWIRE_"))
     }
