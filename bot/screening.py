@@ -14,9 +14,10 @@ one log line naming the reason and the caller's address (never the body):
 5. 400 for JSON nested deeper than :data:`MAX_DEPTH`, found by a scan of the brackets before
    anything is parsed, and for a body whose shape Bolt cannot route (see :class:`Envelope`).
 
-A verified, well-formed request then goes through Bolt as usual, where
-:class:`bot.verify.VerifiedOnly` checks the signature again: the same rule holds for requests
-dispatched in-process (the sandbox chat, tests) that never pass through here.
+A verified, well-formed request then goes through Bolt as usual, its context marked verified
+(:data:`bot.verify.VERIFIED`), so :class:`bot.verify.VerifiedOnly` does not check the
+signature a second time; requests dispatched in-process (the sandbox chat, tests) never pass
+through here and carry no mark, so it checks theirs.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.app import CrosswireApp
-from bot.verify import RequestVerifier
+from bot.verify import VERIFIED, RequestVerifier
 
 log = structlog.get_logger(__name__)
 
@@ -185,6 +186,8 @@ class Screen:
         # wrong shape (a list, a string, huge numbers) fails there with one of these.
         except (ValueError, TypeError, AttributeError, KeyError, IndexError):
             return Refusal(400, "body is not a Slack payload")
+        # Verified above: VerifiedOnly reads this instead of checking the signature again.
+        request.context[VERIFIED] = True
         return _shape_refusal(request) or request
 
 

@@ -95,8 +95,11 @@ class VerifiedOnly(AsyncMiddleware):
     """Bolt middleware, installed as ``before_authorize``: only verified requests go on.
 
     HTTP requests must carry a valid signature; Socket Mode requests arrive over a WebSocket
-    that Slack opened with the app-level token, so the connection is the proof. A verified
-    request's text is made storable here (see :mod:`workflows.sanitise`), once, at the edge.
+    that Slack opened with the app-level token, so the connection is the proof. A request
+    the HTTP endpoint's screening verified (:mod:`bot.screening`) comes with its context
+    already marked, set by our code before Bolt saw the request (nothing in a payload can
+    set it), and is not checked twice. A verified request's text is made storable here (see
+    :mod:`workflows.sanitise`), once, at the edge.
     """
 
     def __init__(self, verifier: RequestVerifier) -> None:
@@ -109,7 +112,7 @@ class VerifiedOnly(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        if req.mode != "socket_mode":
+        if req.mode != "socket_mode" and not is_verified(req.context):
             reason = self.verifier.headers_refusal(req.raw_body, req.headers)
             if reason is not None:
                 log.warning("slack.request_refused", status=401, reason=reason)

@@ -37,7 +37,7 @@ from workflows.audit.tables import inbox
 from workflows.clock import Clock
 from workflows.database_url import audit_url as async_form
 from workflows.database_url import system_url
-from workflows.sanitise import scrubbed
+from workflows.sanitise import storable, storable_json
 
 log = structlog.get_logger(__name__)
 _T = TypeVar("_T")
@@ -112,8 +112,9 @@ class Inbox:
         """Record a request, returning once the row is committed (or was already there).
 
         Raises :class:`InboxUnavailable` when the database cannot take it."""
+        # The payload is made storable as it is written (the engine's JSON serializer).
         row = {
-            "key": key,
+            "key": storable(key),
             "received_at": self.clock.now(),
             "executor_id": self.executor_id,
             "status": "pending",
@@ -121,7 +122,7 @@ class Inbox:
         }
         if self._closed:
             raise InboxUnavailable("the inbox is closed: the server is stopping")
-        waiting = _Waiting(scrubbed(row), asyncio.get_running_loop().create_future())
+        waiting = _Waiting(row, asyncio.get_running_loop().create_future())
         self._arrivals.append(waiting)
         self._wake()
         receipt = await waiting.future
@@ -280,11 +281,14 @@ class Inbox:
 
 
 def sync_engine(url: str, *, busy_timeout_s: float = 30) -> sa.Engine:
-    """A synchronous engine on ``url``; SQLite waits ``busy_timeout_s`` for a busy lock and
-    writes as the audit store does (WAL, ``synchronous=NORMAL``)."""
+    """A synchronous engine on ``url`` whose JSON is made storable as it is serialised;
+    SQLite waits ``busy_timeout_s`` for a busy lock and writes as the audit store does (WAL,
+    ``synchronous=NORMAL``)."""
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=2)
-    engine = sa.create_engine(url, connect_args={"timeout": busy_timeout_s})
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=2, json_serializer=storable_json)
+    engine = sa.create_engine(
+        url, connect_args={"timeout": busy_timeout_s}, json_serializer=storable_json
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _: Any) -> None:
