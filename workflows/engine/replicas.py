@@ -7,11 +7,13 @@ time (a PostgreSQL advisory lock, held until the dead executor's row is gone) fi
 executors whose heartbeat expired and takes over their PENDING runs through DBOS's public
 API: each run is first marked as taken over (a workflow attribute, :data:`TAKEN_OVER_FROM`,
 which :mod:`workflows.engine.repeats` reads) and then resumed under the same workflow id
-(``DBOS.resume_workflow``: back to its queue, DBOS's own by default, where any live replica
-dequeues it and replays it from its checkpoints). A run that was waiting in
-``DBOS.recv`` waits again under the same id, with the timeout it recorded, so a message
-sent to that id still reaches it. A live executor's runs are never touched: only heartbeats
-older than ``ttl`` count as dead.
+(``DBOS.resume_workflow``: ENQUEUED on its own queue, DBOS's internal one for a run started
+directly; the live replica that dequeues it becomes its ``executor_id`` and replays it from
+its checkpoints). Resuming restarts ``recovery_attempts`` (hence the mark), so takeovers of
+a run that waits for days never push it into DBOS's dead-letter state. A run that was
+waiting in ``DBOS.recv`` waits again under the same id, with the timeout it recorded, so a
+message sent to that id still reaches it (a fork would not do: it gets a new id). A live
+executor's runs are never touched: only heartbeats older than ``ttl`` count as dead.
 
 Time is the database's: on PostgreSQL a heartbeat is stamped with ``now()`` and the cutoff
 is ``now() - ttl``, so replicas whose clocks disagree still agree on who is dead. On SQLite
