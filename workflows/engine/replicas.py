@@ -21,9 +21,11 @@ there is one process by construction, so its clock serves, and there is no lock 
 
 ``resume_workflow`` is unconditional (unlike DBOS's internal recovery, it does not check
 whose run it is), so the advisory lock is what makes one replica take each run over: the
-runs are listed and resumed, and the dead executor's row deleted, in one locked sweep. A
-dead executor restarted under the same id in the middle of that sweep would race it; give
-a restarted replica a new id, or keep it down longer than ``ttl``.
+runs are listed and resumed, and the dead executor's row deleted, in one locked sweep.
+What the lock cannot cover is the dead executor itself coming back under the same id while
+a sweep takes its runs over: DBOS's recovery at its launch and the sweep could then both
+start a run. A replica should therefore :meth:`ReplicaWatch.beat` before it launches DBOS
+(a fresh heartbeat is never swept), which leaves only a sweep already under way.
 """
 
 from __future__ import annotations
