@@ -2,7 +2,9 @@
 
 * The application version is pinned (:data:`WORKFLOW_VERSION`), not DBOS's hash of the
   source, so a deploy does not orphan runs that are waiting. Workflow code must stay
-  replay-compatible within a version; see docs/operations.md for a rolling deploy.
+  replay-compatible within a version (``tests/workflows/test_replay_recorded_runs.py``
+  replays a recorded run under the current code); see docs/operations.md for a rolling
+  deploy.
 * Each replica has a stable executor id, so its pending runs can be found when it dies.
 * On SQLite the notification listener polls often, so a message resumes a run quickly, and
   the system database runs in WAL mode with ``synchronous=NORMAL``: a checkpoint costs a
