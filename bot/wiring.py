@@ -6,19 +6,26 @@ launches DBOS inside the running event loop, and tears it all down again.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import structlog
+from dbos import DBOS
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_app
 from bot.inbox import AskInbox, working_inbox
 from bot.intake import Intake
+from bot.listeners.actions import Approvals
 from bot.pacing import EdgeActivity
 from bot.people import SlackPeople
 from bot.reporters import SlackReporter, TerminalReporter
+from bot.reporters.approvals import SlackApprovalNotifier
+from bot.reporters.terminal_approvals import TerminalApprovalNotifier
 from bot.settings import Settings
 from connectors.demo import (
     DEMO_SYSTEM_LABELS,
@@ -28,6 +35,9 @@ from connectors.demo import (
     open_demo_world,
 )
 from connectors.identity import IdentityDirectory, build_directory
+from workflows.approvals.desk import ApprovalDesk
+from workflows.approvals.policy import ApprovalPolicy
+from workflows.approvals.store import ApprovalStore
 from workflows.audit import AuditStore
 from workflows.catalog import Catalog
 from workflows.clock import Clock, SystemClock
@@ -39,11 +49,18 @@ from workflows.engine import (
     bind,
     no_pacing,
 )
+from workflows.engine.boundary import ActionBoundary
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.engine.replicas import ReplicaWatch
 from workflows.inbox import Inbox
+from workflows.library.follow_up import follow_up_operations
 from workflows.planning import OfflinePlanner, Planner
-from workflows.ports import CustomerFinder, RunReporter
+from workflows.ports import ApprovalNotifier, CustomerFinder, People, RunReporter
+
+log = structlog.get_logger(__name__)
+SWEEP_INTERVAL_S = 5.0
+# Builds where approvals are shown, from who is who and the policy's words.
+NotifierFactory = Callable[[People, ApprovalPolicy], ApprovalNotifier]
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,7 @@ class Services:
     planner: Planner
     engine: Engine
     clock: Clock
+    desk: ApprovalDesk
 
     async def aclose(self) -> None:
         await self.audit.close()
@@ -89,17 +107,34 @@ async def build_services(
     settings: Settings,
     reporters: Mapping[str, RunReporter],
     *,
+    notifier: NotifierFactory | None = None,
     clock: Clock | None = None,
     pacer: Callable[[], Awaitable[None]] | None = None,
 ) -> Services:
-    """Every service, all reading time from ``clock`` (the system's wall clock by default)."""
+    """Every service, all reading time from ``clock`` (the system's wall clock by default);
+    approvals are shown to people through the notifier ``notifier`` builds (by default,
+    they are printed)."""
     clock = clock or SystemClock()
     behaviour = DemoBehaviour.parse(settings.demo_latency, settings.demo_faults)
     audit = await AuditStore.open(settings.audit_database_url, clock=clock)
     world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
     directory = await build_directory(world)
-    catalog = Catalog.of(demo_operations(world, directory, behaviour), DEMO_SYSTEM_LABELS)
+    catalog = Catalog.of(
+        [*demo_operations(world, directory, behaviour), *follow_up_operations()],
+        DEMO_SYSTEM_LABELS,
+    )
     planner = select_planner(settings, directory)
+    policy = ApprovalPolicy.load(settings.policy_file)
+    approvals = ApprovalStore(audit.engine)
+    boundary = ActionBoundary(
+        policy=policy,
+        store=approvals,
+        notifier=(notifier or printed)(directory, policy),
+        people=directory,
+        ttl=settings.approval_ttl,
+        clock=clock,
+    )
+    desk = ApprovalDesk(approvals, policy, directory, audit, clock, settings.approval_ttl, wake_run)
     engine = Engine(
         catalog=catalog,
         planner=planner,
@@ -110,8 +145,35 @@ async def build_services(
         ),
         max_concurrent_runs=settings.max_concurrent_runs,
         pacer=pacer or no_pacing,
+        boundary=boundary,
     )
-    return Services(settings, audit, world, directory, catalog, planner, engine, clock)
+    return Services(settings, audit, world, directory, catalog, planner, engine, clock, desk)
+
+
+def printed(people: People, policy: ApprovalPolicy) -> ApprovalNotifier:
+    """Approvals printed for a terminal run (``crosswire ask``)."""
+
+    def name_of(email: str) -> str:
+        employee = people.find_employee(email)
+        return employee.name if employee else email
+
+    return TerminalApprovalNotifier(name_of)
+
+
+async def wake_run(run_id: str, message: dict[str, Any], topic: str, key: str) -> None:
+    """Wake a run waiting for a decision, from whichever process took it."""
+    await DBOS.send_async(run_id, message, topic, idempotency_key=key)
+
+
+async def sweeping(desk: ApprovalDesk, interval_s: float = SWEEP_INTERVAL_S) -> None:
+    """Escalate and expire approvals whose time is up (on the desk's clock), every
+    ``interval_s``; several processes may sweep at once (each change is a compare-and-set)."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await desk.sweep()
+        except Exception:  # a database blip must not end the sweeping
+            log.exception("approvals.sweep_failed")
 
 
 def durable_settings(settings: Settings) -> DurableSettings:
@@ -132,6 +194,7 @@ async def running(
     replica: bool = False,
     pacer: Callable[[], Awaitable[None]] | None = None,
     takeovers: list[Callable[[str], Awaitable[object]]] | None = None,
+    notifier: NotifierFactory | None = None,
 ) -> AsyncIterator[Services]:
     """Services with the durable engine launched; call inside the event loop that serves.
 
@@ -140,7 +203,9 @@ async def running(
     service reads the time (the system's wall clock by default; tests pass a ManualClock).
     """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    services = await build_services(settings, reporters, clock=clock, pacer=pacer)
+    services = await build_services(
+        settings, reporters, clock=clock, pacer=pacer, notifier=notifier
+    )
     bind(services.engine)
     launch(durable_settings(settings))
     watch = ReplicaWatch(
@@ -151,9 +216,12 @@ async def running(
     )
     if replica:
         watch.start()
+    sweeper = asyncio.create_task(sweeping(services.desk), name="crosswire.approval_sweeper")
     try:
         yield services
     finally:
+        sweeper.cancel()
+        await asyncio.gather(sweeper, return_exceptions=True)
         await watch.stop()
         shutdown()
         await services.aclose()
@@ -187,13 +255,25 @@ async def slack_bot(
     pacer = activity.wait_quiet
     # What a dead replica had acknowledged is taken over once the inbox below is up.
     takeovers: list[Callable[[str], Awaitable[object]]] = []
+    channel = settings.approvals_channel
+
+    def in_slack(people: People, policy: ApprovalPolicy) -> ApprovalNotifier:
+        return SlackApprovalNotifier(client, people, channel, policy)
+
     async with running(
-        settings, reporters, clock=clock, replica=replica, pacer=pacer, takeovers=takeovers
+        settings,
+        reporters,
+        clock=clock,
+        replica=replica,
+        pacer=pacer,
+        takeovers=takeovers,
+        notifier=in_slack,
     ) as services:
+        people = SlackPeople(client, services.directory)
         intake = Intake(
             engine=services.engine,
             audit=services.audit,
-            people=SlackPeople(client, services.directory),
+            people=people,
             client=client,
             clock=services.clock,
         )
@@ -206,5 +286,6 @@ async def slack_bot(
                 intake=intake,
                 inbox=inbox,
                 activity=activity,
+                approvals=Approvals.at(services.desk, people),
             )
             yield SlackBot(app, services, inbox)

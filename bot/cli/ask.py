@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 from bot.logging import json_lines
@@ -9,11 +10,40 @@ from bot.render.terminal import wants_ansi
 from bot.render.text import answer_text
 from bot.reporters import TerminalReporter
 from bot.settings import Settings
-from bot.wiring import running
-from workflows.answers import Briefing
+from bot.wiring import Services, running
+from workflows.answers import Briefing, Notice
+from workflows.approvals import Approval
 from workflows.models import Principal, RunRequest
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE = 0, 1, 2
+WAITING_POLL_S = 0.2
+
+
+async def answer_or_approval(
+    services: Services, request: RunRequest
+) -> Briefing | Notice | Approval:
+    """The run's answer, or the approval it waits for: nobody can click in a terminal, so the
+    run waits durably for the approver and finishes in ``crosswire serve``."""
+    handle = await services.engine.submit(request, audit_duplicates=False)
+    answer = asyncio.ensure_future(services.engine.result(request, handle))
+    try:
+        while True:
+            done, _ = await asyncio.wait({answer}, timeout=WAITING_POLL_S)
+            if done:
+                return answer.result()
+            waiting = await services.desk.store.waiting_on(request.run_id)
+            if waiting:
+                return waiting[0]
+    finally:
+        answer.cancel()
+
+
+def waiting_text(approval: Approval) -> str:
+    return (
+        f"Nothing is sent until then: run {approval.run_id} waits for approval "
+        f"{approval.id}, and finishes in `crosswire serve` once it is decided "
+        "(in its sandbox: `/as EMAIL`, then `/crosswire approvals`)."
+    )
 
 
 async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) -> int:
@@ -32,7 +62,10 @@ async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) 
             return EXIT_USAGE
         principal = Principal(email=employee.email, name=employee.name, roles=tuple(employee.roles))
         request = RunRequest.direct(objective, principal, received_at=services.clock.now())
-        answer = await services.engine.run(request)
+        answer = await answer_or_approval(services, request)
+        if isinstance(answer, Approval):
+            print(answer.model_dump_json(indent=2) if as_json else waiting_text(answer))
+            return EXIT_OK
     print(
         answer.model_dump_json(indent=2)
         if as_json

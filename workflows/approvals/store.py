@@ -124,6 +124,13 @@ class ApprovalStore:
         )
         return await self._many(query)
 
+    async def waiting_on(self, run_id: str) -> list[Approval]:
+        """The run's pending approvals (a run waits for one at a time)."""
+        query = select(approvals).where(
+            approvals.c.run_id == run_id, approvals.c.status == "pending"
+        )
+        return await self._many(query)
+
     async def waiting_for(self, email: str) -> list[Approval]:
         """Pending approvals ``email`` is one of the approvers of, newest first."""
         who = email.strip().lower()

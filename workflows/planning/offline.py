@@ -11,9 +11,11 @@ from workflows.catalog import Catalog
 from workflows.domain import AccountRef, CustomerMention
 from workflows.errors import PlanError
 from workflows.library.briefing import briefing_plan
+from workflows.library.follow_up import follow_up_plan
 from workflows.models import Objective, Principal
 from workflows.plan import validate_plan
 from workflows.planning import notices
+from workflows.planning.actions import asks_webinar_follow_up
 from workflows.planning.help import EXAMPLES, HELP_TEXT
 from workflows.planning.phrasing import (
     Reading,
@@ -44,6 +46,10 @@ class OfflinePlanner:
         self, objective: Objective, catalog: Catalog, requester: Principal | None = None
     ) -> PlanningResult:
         text = tidy(objective.text)
+        if asks_webinar_follow_up(text):
+            if requester is None:
+                return notices.who_is_asking()
+            return _checked(follow_up_plan(requester.email), catalog)
         mentions = self._finder.find_in(text) if self._finder else []
         reading = read(without(text, [(m.start, m.end) for m in mentions]), customers=len(mentions))
         match reading.intent:
