@@ -131,6 +131,17 @@ def _adopt_dbos_logger() -> None:
     if not dbos.handlers:
         dbos.addHandler(logging.NullHandler())
     dbos.propagate = True
+    if not any(isinstance(f, _ParkedRuns) for f in dbos.filters):
+        dbos.addFilter(_ParkedRuns())
+
+
+class _ParkedRuns(logging.Filter):
+    """DBOS warns when it cancels a workflow's task at shutdown. For a run waiting for an
+    approval that is the normal way to stop: it stays PENDING and the next start resumes it.
+    Other cancellations are still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Asyncio task cancelled for workflow")
 
 
 def _log_uncaught(

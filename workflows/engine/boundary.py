@@ -255,7 +255,7 @@ def _cleared(approval: Approval, operation: AnyOperation) -> Cleared:
     if approval.status == "expired":
         return Cleared([], reason="The approval expired, so nothing was done.", approval=approval)
     if approval.status == "rejected":
-        why = f": {approval.reason}" if approval.reason else ""
+        why = f": {approval.reason.strip().rstrip('.!')}" if approval.reason else ""
         return Cleared([], reason=f"Rejected by {by}{why}.", approval=approval)
     approved = approval.approved
     if approval.approved_fingerprint != fingerprint(operation.name, approved):

@@ -52,6 +52,9 @@ def _step_line(
     what = step.title or result.operation
     decided = _decision(approval)
     if result.status == "skipped":
+        before = [r for r in step.references() if r in given.write_steps]
+        if before and all(not given.results[r].ok for r in before if r in given.results):
+            return f"{what}: not done, as nothing came of the step before it.", False
         return f"{what}: {result.error or 'not done'}", False
     count = len(result.items) if result.items else 1
     done = [i for i in result.items if i.ok] if result.items else ([None] if result.ok else [])
