@@ -53,6 +53,7 @@ from workflows.engine.boundary import ActionBoundary
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.engine.replicas import ReplicaWatch
 from workflows.inbox import Inbox
+from workflows.library.follow_up import SYSTEM_LABELS as FOLLOW_UP_LABELS
 from workflows.library.follow_up import follow_up_operations
 from workflows.planning import OfflinePlanner, Planner
 from workflows.ports import ApprovalNotifier, CustomerFinder, People, RunReporter
@@ -84,6 +85,16 @@ def select_planner(settings: Settings, finder: CustomerFinder) -> Planner:
     """The offline planner, finding customers through ``finder`` (the identity directory);
     the Claude planner plugs in here when it lands."""
     return OfflinePlanner(finder)
+
+
+def build_catalog(
+    world: DemoWorld, directory: IdentityDirectory, behaviour: DemoBehaviour
+) -> Catalog:
+    """Every operation a plan may use: the demo systems' and the library's own (drafting)."""
+    return Catalog.of(
+        [*demo_operations(world, directory, behaviour), *follow_up_operations()],
+        {**DEMO_SYSTEM_LABELS, **FOLLOW_UP_LABELS},
+    )
 
 
 def step_policy(settings: Settings) -> StepPolicy:
@@ -119,10 +130,7 @@ async def build_services(
     audit = await AuditStore.open(settings.audit_database_url, clock=clock)
     world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
     directory = await build_directory(world)
-    catalog = Catalog.of(
-        [*demo_operations(world, directory, behaviour), *follow_up_operations()],
-        DEMO_SYSTEM_LABELS,
-    )
+    catalog = build_catalog(world, directory, behaviour)
     planner = select_planner(settings, directory)
     policy = ApprovalPolicy.load(settings.policy_file)
     approvals = ApprovalStore(audit.engine)

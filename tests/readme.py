@@ -18,8 +18,22 @@ def _section(title: str) -> str:
 
 def chat_examples() -> list[str]:
     """The lines of "What you can ask": typed in the sandbox or Slack."""
-    section = _section("Try it")
-    block = section[section.index("### What you can ask") :]
+    return _indented(_subsection("Try it", "What you can ask"))
+
+
+def action_examples() -> list[str]:
+    """The lines of "Asking it to act": requests that wait for an approval."""
+    return _indented(_subsection("Try it", "Asking it to act: approvals"))
+
+
+def _subsection(section: str, title: str) -> str:
+    text = _section(section)
+    start = text.index(f"### {title}\n")
+    end = text.find("\n### ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def _indented(block: str) -> list[str]:
     return [line[4:] for line in block.splitlines() if line.startswith("    ") and line.strip()]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import DANA, crosswire
-from tests.readme import ask_examples, chat_examples
+from tests.readme import action_examples, ask_examples, chat_examples
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +45,20 @@ def test_what_is_not_a_briefing_is_said_plainly(
     assert done.returncode == code, done.stdout + done.stderr
     assert says in done.stdout
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("example", action_examples())
+def test_the_action_example_waits_for_an_approval_from_the_cli(state: Path, example: str) -> None:
+    done = crosswire(state, "ask", example, "--as", DANA, "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    approval = json.loads(done.stdout)
+    assert approval["status"] == "pending"
+    assert approval["operation"] == "email.send"
+    assert approval["approvers"] == ["rachel.kim@northwind.example"]
+    assert len(approval["items"]) >= 8
+    listed = crosswire(state, "approvals", "list", "--as", "rachel.kim@northwind.example", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert approval["id"] in listed.stdout
+    outbox = crosswire(state, "demo", "outbox", "--json")
+    assert outbox.returncode == 0, outbox.stderr
+    assert json.loads(outbox.stdout) == []  # nothing is sent before someone decides

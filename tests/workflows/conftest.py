@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.demo import DEMO_SYSTEM_LABELS, DemoBehaviour, demo_operations, open_demo_world
+from bot.wiring import build_catalog
+from connectors.demo import DemoBehaviour, open_demo_world
 from connectors.identity import IdentityDirectory, build_directory
 from workflows.catalog import Catalog
 from workflows.clock import ManualClock
@@ -24,9 +25,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[IdentityDirectory, 
     async def build() -> tuple[IdentityDirectory, Catalog]:
         demo = await open_demo_world(path, clock=ManualClock(DEMO_NOW))
         directory = await build_directory(demo)
-        ops = demo_operations(demo, directory, DemoBehaviour.parse("", ""))
+        catalog = build_catalog(demo, directory, DemoBehaviour.parse("", ""))
         await demo.close()
-        return directory, Catalog.of(ops, DEMO_SYSTEM_LABELS)
+        return directory, catalog
 
     return asyncio.run(build())
 
@@ -35,7 +36,5 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[IdentityDirectory, 
 async def demo_catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
     world = await open_demo_world(tmp_path / "demo.sqlite", clock=ManualClock(DEMO_NOW))
     directory = await build_directory(world)
-    yield Catalog.of(
-        demo_operations(world, directory, DemoBehaviour.parse("", "")), DEMO_SYSTEM_LABELS
-    )
+    yield build_catalog(world, directory, DemoBehaviour.parse("", ""))
     await world.close()

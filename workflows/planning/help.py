@@ -16,14 +16,21 @@ CAPABILITIES: Final = (
     "I build customer briefings from every system: CRM, mailbox, support desk, contracts, "
     "product usage and billing, with risks called out and every fact sourced."
 )
+ACTION_EXAMPLE: Final = (
+    "follow up with prospects who attended last week's webinar but haven't booked a demo"
+)
 LANGUAGES: Final = "I understand English only, for now."
 HELP_TEXT: Final = (
     f"{CAPABILITIES}\n"
     "Name a customer any way you like (a name, a domain, a contact's name or email) and say "
     "what you need: "
     + ", ".join(f"`{e}`" for e in EXAMPLES[:3])
-    + f" or `{EXAMPLES[-1]}`. {LANGUAGES}"
+    + f" or `{EXAMPLES[-1]}`. I can also draft the webinar follow-up, "
+    f"`{ACTION_EXAMPLE}`: the emails wait for your manager's approval. "
+    "`/crosswire approvals` shows what waits for you. "
+    f"{LANGUAGES}"
 )
 CANNOT_ACT: Final = (
-    "I can only read your systems today: I can't send, schedule or change anything yet."
+    "Besides briefings, the one thing I can do today is the webinar follow-up: I can't send, "
+    "schedule or change anything else yet."
 )

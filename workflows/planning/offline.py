@@ -116,7 +116,7 @@ def _checked(plan: PlanningResult, catalog: Catalog) -> PlanningResult:
     except PlanError as exc:
         return Notice(
             reason="failed",
-            title="This workspace cannot run a briefing",
-            text=f"The briefing needs systems that are not connected here: {exc}",
+            title=f"This workspace cannot run the {plan.workflow.replace('_', '-')}",
+            text=f"It needs systems that are not connected here: {exc}",
         )
     return plan
