@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import structlog
@@ -52,6 +53,7 @@ from workflows.engine import (
 from workflows.engine.boundary import ActionBoundary
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.engine.replicas import ReplicaWatch
+from workflows.engine.waiting_room import WaitingRoom
 from workflows.inbox import Inbox
 from workflows.library.follow_up import SYSTEM_LABELS as FOLLOW_UP_LABELS
 from workflows.library.follow_up import follow_up_operations
@@ -77,6 +79,8 @@ class Services:
     desk: ApprovalDesk
 
     async def aclose(self) -> None:
+        if self.engine.boundary is not None:
+            await self.engine.boundary.room.close()
         await self.audit.close()
         await self.world.close()
 
@@ -134,15 +138,18 @@ async def build_services(
     planner = select_planner(settings, directory)
     policy = ApprovalPolicy.load(settings.policy_file)
     approvals = ApprovalStore(audit.engine)
+    room = WaitingRoom(approvals.states)
     boundary = ActionBoundary(
         policy=policy,
         store=approvals,
+        room=room,
         notifier=(notifier or printed)(directory, policy),
         people=directory,
         ttl=settings.approval_ttl,
         clock=clock,
     )
-    desk = ApprovalDesk(approvals, policy, directory, audit, clock, settings.approval_ttl, wake_run)
+    wake = partial(wake_run, room)
+    desk = ApprovalDesk(approvals, policy, directory, audit, clock, settings.approval_ttl, wake)
     engine = Engine(
         catalog=catalog,
         planner=planner,
@@ -168,9 +175,13 @@ def printed(people: People, policy: ApprovalPolicy) -> ApprovalNotifier:
     return TerminalApprovalNotifier(name_of)
 
 
-async def wake_run(run_id: str, message: dict[str, Any], topic: str, key: str) -> None:
-    """Wake a run waiting for a decision, from whichever process took it."""
+async def wake_run(
+    room: WaitingRoom, run_id: str, message: dict[str, Any], topic: str, key: str
+) -> None:
+    """Wake a run waiting for a decision, from whichever process took it: the message goes
+    to the run, and a run waiting in this process looks at once."""
     await DBOS.send_async(run_id, message, topic, idempotency_key=key)
+    room.ring(str(message.get("approval_id", "")))
 
 
 async def sweeping(desk: ApprovalDesk, interval_s: float = SWEEP_INTERVAL_S) -> None:

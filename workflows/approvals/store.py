@@ -148,6 +148,17 @@ class ApprovalStore:
         )
         return await self._many(query)
 
+    async def states(self, ids: list[str]) -> dict[str, tuple[str, int]]:
+        """Each approval's (status, level), for those of ``ids`` that exist: one query."""
+        if not ids:
+            return {}
+        query = select(approvals.c.id, approvals.c.status, approvals.c.level).where(
+            approvals.c.id.in_(ids)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {str(r.id): (str(r.status), int(r.level)) for r in rows}
+
     async def recent(self, limit: int = 50) -> list[Approval]:
         """The newest approvals, whatever their status."""
         query = select(approvals).order_by(approvals.c.created_at.desc()).limit(limit)

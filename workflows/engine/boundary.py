@@ -3,11 +3,11 @@
 For a write step, the policy decides (a checkpointed step, so a replay sees the decision it
 made then, whatever the policy file says now) whether it needs approval and who may decide.
 If it does, the exact calls become an :class:`~workflows.approvals.Approval` row, written
-before anything is shown; the notifier posts it; then the run waits for a DBOS message on the
-approval's topic, holding no working slot. The row is the truth: the message only wakes the
-run, which reads the row (a step) and acts on what it says: escalated (post it to the new
-approvers and wait again), or settled (update every copy, then run exactly the approved
-items, or none).
+before anything is shown; the notifier posts it; then the run waits, holding no working
+slot, until the row changes (:mod:`workflows.engine.waiting_room`), takes the desk's wake-up
+message on the approval's topic (``DBOS.recv``), and reads the row (a step): the row is the
+truth. Escalated: post it to the new approvers and wait again. Settled: update every copy,
+then run exactly the approved items, or none.
 """
 
 from __future__ import annotations
@@ -33,14 +33,15 @@ from workflows.catalog import AnyOperation
 from workflows.clock import Clock
 from workflows.engine.delivery import DELIVERY_RETRIES
 from workflows.engine.slots import Slots
+from workflows.engine.waiting_room import WaitingRoom
 from workflows.models import RunRequest
 from workflows.plan import Step
 from workflows.ports import ApprovalNotifier, People
 
 log = structlog.get_logger(__name__)
-# A waiting run wakes this often without a message, re-reads its approval and waits again:
-# a backstop for a wake-up that never came (expiry is the sweeper's job, on the clock).
-RECHECK_S = 3600.0
+# How long a run whose approval changed waits for the desk's wake-up message (sent just after
+# the change; a desk that died in between sent none, and the row says what happened anyway).
+WAKE_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class ActionBoundary:
     people: People
     ttl: timedelta
     clock: Clock
-    recheck_s: float = RECHECK_S
+    room: WaitingRoom
 
 
 @dataclass(frozen=True)
@@ -120,11 +121,12 @@ class ApprovalWait:
 
     async def _wait(self, request: RunRequest, step: Step, approval: Approval) -> Approval:
         """Wait until the approval is settled, posting it to whoever it escalates to."""
+        known = (approval.status, approval.level)
         while True:
             async with self.slots.given_up():
-                await DBOS.recv_async(
-                    approval_topic(approval.id), timeout_seconds=self.boundary.recheck_s
-                )
+                await self.boundary.room.changed(approval.id, known)
+            # The wake-up the desk sent after changing the row: there already, or on its way.
+            await DBOS.recv_async(approval_topic(approval.id), timeout_seconds=WAKE_S)
             current = Approval.model_validate(
                 await DBOS.run_step_async({"name": f"check:{step.id}"}, self._read, approval.id)
             )
@@ -140,6 +142,7 @@ class ApprovalWait:
                     added,
                 )
                 approval = current
+            known = (current.status, current.level)
 
     # ------------------------------------------------------------------ the steps
 
