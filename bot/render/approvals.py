@@ -90,10 +90,9 @@ def _deciders(approval: Approval, words: Words) -> str:
 
 def _content(approval: Approval, words: Words) -> list[Block]:
     why = plain(words.rules(approval.rule).rstrip("."))
-    asked = (
-        f"{bold(approval.requester_name)} asked. {why}.\n"
-        f"Waiting for {_deciders(approval, words)} until {date(approval.expires_at)}."
-    )
+    asked = f"{bold(approval.requester_name)} asked. {why}."
+    if approval.open:  # once settled, the outcome line says who decided instead
+        asked += f"\nWaiting for {_deciders(approval, words)} until {date(approval.expires_at)}."
     blocks: list[Block] = [kit.header(approval.title), kit.section(asked), DividerBlock()]
     blocks += [kit.section(item_text(item)) for item in approval.items]
     return blocks
