@@ -14,14 +14,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import ack_latency, briefing, hung_system
+from benchmarks import (
+    ack_latency,
+    approvals,
+    approvals_waiting,
+    briefing,
+    engine_steps,
+    hung_system,
+)
 from benchmarks.common import LOG_FILE, RESULTS_DIR, log_to_file
 from bot.settings import environment_names
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    p.add_argument("--only", choices=("ack", "briefing", "hung"), help="run one benchmark")
+    p.add_argument(
+        "--only",
+        choices=("ack", "briefing", "hung", "approvals", "steps"),
+        help="run one benchmark",
+    )
     p.add_argument("--rounds", type=int, default=2, help="ack: rounds per app (default 2)")
     p.add_argument("--events", type=int, default=200, help="ack: events per burst (200)")
     p.add_argument("--concurrency", type=int, default=50, help="ack: requests in flight (50)")
@@ -39,6 +50,14 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         if args.only in (None, "hung"):
             print("Benchmark 3: a briefing with one hung system", file=sys.stderr, flush=True)
             results["hung"] = await hung_system.run(Path(tmp) / "hung")
+        if args.only in (None, "steps"):
+            print("Benchmark 5: the engine's cost per durable step", file=sys.stderr, flush=True)
+            results["steps"] = await engine_steps.run(Path(tmp) / "steps")
+        if args.only in (None, "approvals"):
+            print("Benchmark 4: click to resumed run", file=sys.stderr, flush=True)
+            results["approvals"] = await approvals.run(Path(tmp) / "approvals")
+            print("Benchmark 6: a briefing with 1,000 runs waiting", file=sys.stderr, flush=True)
+            results["waiting"] = await approvals_waiting.run(Path(tmp) / "waiting")
         if args.only in (None, "ack"):
             print("Benchmark 1: ack latency under a burst", file=sys.stderr, flush=True)
             results["ack"] = await ack_latency.run(
@@ -120,6 +139,12 @@ def _table(results: dict[str, Any]) -> str:
         ]
     if "hung" in results:
         rows += _hung_rows(results["hung"])
+    if "steps" in results:
+        rows += _steps_rows(results["steps"])
+    if "approvals" in results:
+        rows += _approvals_rows(results["approvals"])
+    if "waiting" in results:
+        rows += _waiting_rows(results["waiting"])
     width = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip() for row in rows
@@ -157,6 +182,90 @@ def _hung_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{shed['p50_ms']:.1f} ms",
             f"{r['ratio_breaker_open_p50_vs_healthy']:.2f}x none hung",
             f"was {r['before_deadlines_s']:g} s",
+        ),
+    ]
+
+
+def _steps_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = [("engine steps vs bare DBOS (a chain)", "", "", "")]
+    for case in r["cases"].values():
+        e, b = case["engine"], case["bare_dbos"]
+        rows.append(
+            (
+                f"  {case['steps']} step(s): engine / bare p50",
+                f"{e['p50_ms']:.1f} / {b['p50_ms']:.1f} ms",
+                f"{case['ratio_p50']:.2f}x",
+                f"{case['engine_ms_per_step_p50']:.2f} ms/step",
+            )
+        )
+    rows.append(
+        (
+            "  fixed cost per run: engine / bare",
+            f"{r['engine_fixed_ms']:.1f} / {r['bare_fixed_ms']:.1f} ms",
+            f"per added step {r['engine_ms_per_added_step']:.2f}",
+            f"/ {r['bare_ms_per_added_step']:.2f} ms",
+        )
+    )
+    return rows
+
+
+def _approvals_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = [
+        (f"approve all to the run's first email ({r['config']['clicks']} clicks)", "", "", "")
+    ]
+    for label, key in (("SQLite", "sqlite"), ("PostgreSQL", "postgres")):
+        m = r[key]
+        if "skipped" in m:
+            rows.append((f"  {label}", "skipped", m["skipped"], ""))
+            continue
+        first, floor, done = (
+            m["click_to_first_email"],
+            m["bare_dbos_wake"],
+            m["click_to_send_step_done"],
+        )
+        target = f"p99 < {r['target_p99_ms_sqlite']:g} ms" if key == "sqlite" else ""
+        verdict = ("met" if r["met"] else "NOT MET") if key == "sqlite" else ""
+        rows += [
+            (
+                f"  {label}: click to first email p50 / p99",
+                f"{first['p50_ms']:.1f} / {first['p99_ms']:.1f} ms",
+                target,
+                verdict,
+            ),
+            (
+                f"  {label}: bare DBOS wake p50 / p99",
+                f"{floor['p50_ms']:.1f} / {floor['p99_ms']:.1f} ms",
+                f"{m['ratio_p50']:.2f}x / {m['ratio_p99']:.2f}x",
+                "",
+            ),
+            (
+                f"  {label}: to {m['emails_per_run']} emails sent p50 / p99",
+                f"{done['p50_ms']:.1f} / {done['p99_ms']:.1f} ms",
+                f"ack p50 {m['click_ack']['p50_ms']:.1f} ms",
+                "",
+            ),
+        ]
+    return rows
+
+
+def _waiting_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    none, many = r["none_waiting"], r["with_waiting"]
+    return [
+        (f"briefing with {r['pending_before']} runs waiting for approval", "", "", ""),
+        ("  none waiting p50 / p90", f"{none['p50_ms']:.1f} / {none['p90_ms']:.1f} ms", "", ""),
+        ("  waiting p50 / p90", f"{many['p50_ms']:.1f} / {many['p90_ms']:.1f} ms", "", ""),
+        (
+            "  ratio p50 waiting / none",
+            f"{r['ratio_p50']:.2f}x",
+            f"<= {r['target_ratio']}x",
+            "met" if r["met"] else "NOT MET",
+        ),
+        (
+            "  ratio p90; idle CPU none / waiting",
+            f"{r['ratio_p90']:.2f}x",
+            f"{r['idle_cpu_cores_none_waiting']:.2f} / "
+            f"{r['idle_cpu_cores_with_waiting']:.2f} cores",
+            f"{r['runs_reached_approval_s']:.0f} s to start",
         ),
     ]
 
