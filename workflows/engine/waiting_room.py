@@ -3,7 +3,8 @@
 A run waiting for a person waits here, not in ``DBOS.recv``: DBOS on SQLite polls the
 database for every waiting ``recv`` every 50 ms, so a thousand waiting approvals would cost
 twenty thousand queries a second. Here one task reads the state (status, escalation level)
-of every watched approval in one query per ``interval_s``, and a decision taken in this
+of every watched approval in one query per ``interval_s`` (and at once when new waiters
+arrive: a thousand runs recovered together cost one query), and a decision taken in this
 process rings its waiter at once (:meth:`WaitingRoom.ring`, called by the desk's wake-up
 after ``DBOS.send``). Once its approval has changed, the run takes the wake-up message with
 ``DBOS.recv`` (it is there already) and reads the row, which is the truth.
@@ -35,6 +36,7 @@ class WaitingRoom:
         self._interval_s = interval_s
         self._waiting: dict[str, list[tuple[State, asyncio.Event]]] = {}
         self._watch: asyncio.Task[None] | None = None
+        self._newcomers = asyncio.Event()
 
     @property
     def waiting(self) -> int:
@@ -42,13 +44,12 @@ class WaitingRoom:
         return sum(len(w) for w in self._waiting.values())
 
     async def changed(self, approval_id: str, known: State) -> None:
-        """Return once the approval's state is no longer ``known`` (at once if it is not)."""
-        current = (await self._states([approval_id])).get(approval_id)
-        if current != known:
-            return
+        """Return once the approval's state is no longer ``known`` (at once if it is not
+        already: the next look, which a new waiter brings forward, is made for it)."""
         event = asyncio.Event()
         entry = (known, event)
         self._waiting.setdefault(approval_id, []).append(entry)
+        self._newcomers.set()
         self._start()
         try:
             await event.wait()
@@ -77,7 +78,9 @@ class WaitingRoom:
 
     async def _watching(self) -> None:
         while self._waiting:
-            await asyncio.sleep(self._interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._newcomers.wait(), self._interval_s)
+            self._newcomers.clear()
             try:
                 states = await self._states(list(self._waiting))
             except Exception:  # a database blip: look again next time

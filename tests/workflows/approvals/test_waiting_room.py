@@ -1,0 +1,82 @@
+"""The waiting room: a run waits until its approval's row changes, however it changes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from tests.workflows.approvals.conftest import START
+from tests.workflows.approvals.org import RACHEL, an_approval
+from workflows.approvals import Approval
+from workflows.approvals.store import ApprovalStore
+from workflows.engine.waiting_room import WaitingRoom
+
+AT = START + timedelta(minutes=1)
+
+
+async def _approve(approvals: ApprovalStore, approval: Approval) -> None:
+    won, _ = await approvals.decide(
+        approval.id,
+        status="approved",
+        by_email=RACHEL,
+        by_name="Rachel Kim",
+        at=AT,
+        reason=None,
+        approved=approval.items,
+        approved_fingerprint=approval.fingerprint,
+    )
+    assert won
+
+
+async def test_a_change_made_elsewhere_is_seen_by_the_poll(approvals: ApprovalStore) -> None:
+    room = WaitingRoom(approvals.states, interval_s=0.02)
+    approval = await approvals.create(an_approval(created=START))
+    waiting = asyncio.ensure_future(room.changed(approval.id, ("pending", 0)))
+    await asyncio.sleep(0.1)
+    assert not waiting.done() and room.waiting == 1
+    await _approve(approvals, approval)  # another process: nobody rings
+    await asyncio.wait_for(waiting, 5)
+    assert room.waiting == 0
+    await room.close()
+
+
+async def test_a_ring_wakes_at_once_and_a_changed_row_does_not_wait(
+    approvals: ApprovalStore,
+) -> None:
+    room = WaitingRoom(approvals.states, interval_s=3600)  # the poll never comes
+    approval = await approvals.create(an_approval(created=START))
+    waiting = asyncio.ensure_future(room.changed(approval.id, ("pending", 0)))
+    await asyncio.sleep(0.05)
+    await _approve(approvals, approval)
+    room.ring(approval.id)
+    await asyncio.wait_for(waiting, 1)
+    # A replayed run whose approval moved on finds it changed without waiting.
+    await asyncio.wait_for(room.changed(approval.id, ("pending", 0)), 1)
+    await room.close()
+
+
+async def test_a_thousand_waiters_cost_one_query_per_poll(approvals: ApprovalStore) -> None:
+    queries: list[int] = []
+
+    async def counted(ids: list[str]) -> dict[str, tuple[str, int]]:
+        queries.append(len(ids))
+        return await approvals.states(ids)
+
+    room = WaitingRoom(counted, interval_s=0.05)
+    ids = [
+        (await approvals.create(an_approval(created=START, run_id=f"r{i}"))).id for i in range(20)
+    ]
+    waits = [asyncio.ensure_future(room.changed(i, ("pending", 0))) for i in ids for _ in range(50)]
+    async with asyncio.timeout(30):  # each wait first looks once, then waits in the room
+        while room.waiting < len(waits):
+            await asyncio.sleep(0.01)
+    before = len(queries)
+    await asyncio.sleep(0.3)
+    polls = queries[before:]
+    assert polls and all(n == len(ids) for n in polls)  # one query covers every waiter
+    assert room.waiting == 1000 and not any(w.done() for w in waits)
+    for w in waits:
+        w.cancel()
+    await asyncio.gather(*waits, return_exceptions=True)
+    assert room.waiting == 0
+    await room.close()
