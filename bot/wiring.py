@@ -226,13 +226,15 @@ async def running(
         settings, reporters, clock=clock, pacer=pacer, notifier=notifier
     )
     bind(services.engine)
-    launch(durable_settings(settings))
     watch = ReplicaWatch(
         services.audit.engine,
         settings.executor_id,
         clock=services.clock.now,
         takeovers=takeovers if takeovers is not None else [],
     )
+    if replica:  # alive before it recovers its own runs: a fresh heartbeat is never swept
+        await watch.beat()
+    launch(durable_settings(settings))
     if replica:
         watch.start()
     sweeper = asyncio.create_task(sweeping(services.desk), name="crosswire.approval_sweeper")
