@@ -32,14 +32,7 @@ async def test_every_example_plans_a_briefing(
     world: tuple[IdentityDirectory, Catalog], example: str
 ) -> None:
     directory, catalog = world
-    objective = Objective(
-        text=clean_text(example),
-        trigger="cli",
-        trigger_id="t",
-        reply=ReplyTarget(kind="cli"),
-        received_at=DEMO_NOW,
-    )
-    plan = await OfflinePlanner(directory).plan(objective, catalog)
+    plan = await OfflinePlanner(directory).plan(_objective(example), catalog)
     assert isinstance(plan, Plan), plan
     assert plan.workflow == "briefing"
 
@@ -51,13 +44,7 @@ async def test_the_action_example_plans_the_follow_up_for_who_asks(
     directory, catalog = world
     dana = directory.find_employee("dana.reyes@northwind.example")
     assert dana is not None
-    objective = Objective(
-        text=clean_text(example),
-        trigger="cli",
-        trigger_id="t",
-        reply=ReplyTarget(kind="cli"),
-        received_at=DEMO_NOW,
-    )
+    objective = _objective(example)
     requester = Principal(email=dana.email, name=dana.name, roles=tuple(dana.roles))
     plan = await OfflinePlanner(directory).plan(objective, catalog, requester)
     assert isinstance(plan, Plan), plan
@@ -65,3 +52,13 @@ async def test_the_action_example_plans_the_follow_up_for_who_asks(
     assert catalog.get(plan.step("send").operation).access == "write"
     unplanned = await OfflinePlanner(directory).plan(objective, catalog)
     assert isinstance(unplanned, Notice) and unplanned.reason == "not_allowed"
+
+
+def _objective(example: str) -> Objective:
+    return Objective(
+        text=clean_text(example),
+        trigger="cli",
+        trigger_id="t",
+        reply=ReplyTarget(kind="cli"),
+        received_at=DEMO_NOW,
+    )
