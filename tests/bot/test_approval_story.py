@@ -148,8 +148,13 @@ async def test_the_request_posts_one_approval_listing_exactly_the_prospects(
             assert f">{line}" in text
     assert [b["text"]["text"] for b in buttons(post)][:1] == ["Approve all"]
 
+    count = len(approval.items)
+    assert approval.title == f"Approve {count} follow-up emails for Dana Reyes"
     [note] = notes_about(story, asked)
-    assert "Rachel Kim" in note
+    assert note.startswith(
+        f":hourglass_flowing_sand: Prepared {count} follow-up emails for Dana Reyes; "
+        "waiting for Rachel Kim's approval until "
+    )
     assert approval.expires_at == START + TTL
     assert date_token(approval.expires_at) in note
     assert await sent_by(story.world, asked.run_id) == []

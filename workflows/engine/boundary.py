@@ -300,6 +300,10 @@ def _summary(operation: AnyOperation, args: dict[str, Any]) -> str:
 
 
 def _title(step: Step, operation: AnyOperation, count: int, request: RunRequest) -> str:
+    """What the approver is asked, as the notes quote it without its verb: "Approve 9
+    follow-up emails for Dana Reyes"."""
     what = step.title or operation.description.split(".")[0]
-    many = f" ({count} items)" if count > 1 else ""
-    return f"{what}{many} for {request.principal.name}"
+    if what[:1].isupper() and what[1:2].islower():  # "Follow-up emails", not "CRM notes"
+        what = what[0].lower() + what[1:]
+    many = f"{count} " if count > 1 else ""
+    return f"Approve {many}{what} for {request.principal.name}"
