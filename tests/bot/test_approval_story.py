@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 import bot.wiring
-from bot.render.approvals import APPROVE_ALL, EDIT, REJECT
+from bot.render.approvals import APPROVE_ALL, EDIT, REJECT, REVIEW
 from bot.reporters.approvals import NOTE_EVENT
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import PostedMessage
@@ -220,7 +220,9 @@ async def test_a_rejection_with_a_reason_sends_nothing_and_says_why(story: Story
     assert of_kind(detail.events, "action") == []
     note = notes_about(story, asked)[-1]
     assert "Rachel Kim rejected" in note and "Wait until the new pricing is out." in note
-    assert answer_of(detail)["title"] == "Nothing was done"
+    answer = answer_of(detail)
+    assert answer["title"] == "Nothing was done"
+    assert "Rejected by Rachel Kim: Wait until the new pricing is out." in answer["text"]
     [copy] = story.approval_posts(asked.run_id)
     assert buttons(copy) == [] and "Rejected by Rachel Kim" in shown(copy)
 
@@ -242,6 +244,36 @@ async def test_an_edited_draft_is_what_is_sent(story: Story) -> None:
         message = sent[item.args["to"]]
         wanted = edited if item.index == 1 else item.args["body"]
         assert (message["body"], message["subject"]) == (wanted, item.args["subject"])
+
+
+async def test_items_skipped_in_review_are_not_sent_and_the_rest_keep_their_keys(
+    story: Story,
+) -> None:
+    asked = await story.ask("Ev0REVIEW")
+    [post] = story.approval_posts(asked.run_id)
+    approval = await the_approval(story, asked)
+
+    modal = await story.opened_form(post, REVIEW, RACHEL)
+    skipped = {0, 2}
+    values = {
+        f"item-{i.index}": {
+            "choice": {
+                "type": "radio_buttons",
+                "selected_option": {"value": "skip" if i.index in skipped else "approve"},
+            }
+        }
+        for i in approval.items
+    }
+    await story.slack.send(payloads.view_submission(modal, values, user_id=RACHEL))
+    await finished(story, asked)
+
+    sent = await sent_by(story.world, asked.run_id)
+    kept = [i for i in approval.items if i.index not in skipped]
+    assert sorted(m["to"] for m in sent) == sorted(i.args["to"] for i in kept)
+    keys = {f"{asked.run_id}:send:{i.index}" for i in kept}
+    assert {m["idempotency_key"] for m in sent} == keys
+    logged = await activities_logged_by(story.world, asked.run_id)
+    assert len(logged) == len(kept)
 
 
 # ---------------------------------------------------------------- who may decide
@@ -300,7 +332,7 @@ async def test_rachel_and_victor_at_once_after_escalation_make_one_decision(
 ) -> None:
     asked = await story.ask("Ev0BOTH")
     story.clock.advance(TTL + LATER)
-    assert await story.slack.services.desk.sweep() == 1
+    await story.slack.services.desk.sweep()  # as the wiring's sweeper does every 5 s
     await story.standin.wait_for(lambda _: len(story.approval_posts(asked.run_id)) == 2)
     rachels, victors = story.approval_posts(asked.run_id)
 
@@ -328,7 +360,7 @@ async def test_no_answer_escalates_to_victor_then_expires(story: Story) -> None:
     desk = story.slack.services.desk
 
     story.clock.advance(TTL + LATER)
-    assert await desk.sweep() == 1
+    await desk.sweep()  # as the wiring's sweeper does every 5 s
     await story.standin.wait_for(lambda _: len(story.approval_posts(asked.run_id)) == 2)
     await story.standin.wait_for(lambda _: len(notes_about(story, asked)) == 2)
     _, victors = story.approval_posts(asked.run_id)
@@ -343,7 +375,7 @@ async def test_no_answer_escalates_to_victor_then_expires(story: Story) -> None:
     assert date_token(escalated.expires_at) in note
 
     story.clock.advance(TTL + LATER)
-    assert await desk.sweep() == 1
+    await desk.sweep()
     detail = await finished(story, asked)
 
     await nothing_sent(story, asked)
@@ -351,6 +383,10 @@ async def test_no_answer_escalates_to_victor_then_expires(story: Story) -> None:
     assert outcomes == ["requested", "escalated", "expired"]
     assert (await the_approval(story, asked)).status == "expired"
     assert "in time; nothing was sent" in notes_about(story, asked)[-1]
+    answer = answer_of(detail)
+    assert answer["title"] == "Nothing was done"
+    assert "The approval expired, so nothing was done." in answer["text"]
+    assert any(m.text.startswith("Nothing was done") for m in story.notes(asked.thread_ts))
     for copy in story.approval_posts(asked.run_id):
         assert buttons(copy) == [] and "Expired" in shown(copy)
 
