@@ -35,7 +35,7 @@ from workflows.library import ComposeInput, Composer
 from workflows.models import RunRequest
 from workflows.plan import Plan, Step, validate_plan, waves
 from workflows.planning import Planner
-from workflows.ports import RunReporter
+from workflows.ports import RunReporter, StepState
 from workflows.results import Compensation, StepResult
 
 log = structlog.get_logger(__name__)
@@ -228,7 +228,8 @@ class RunExecution:
             )
             pending.append(_settled(cutoff, step.id, checkpointed))
         for done in await asyncio.gather(*pending):
-            results[done["step_id"]] = StepResult.model_validate(done)
+            result = results[done["step_id"]] = StepResult.model_validate(done)
+            tracker.mark(result.step_id, _state(result))  # a replayed step ran no mark
 
     async def _write_wave(
         self,
@@ -276,6 +277,7 @@ class RunExecution:
                 cleared.indexes,
             )
             result = results[step.id] = StepResult.model_validate(checkpointed)
+            tracker.mark(step.id, _state(result))  # a replayed step ran no mark
             so_far.writes.append(result)
             if not result.ok or result.failed_items:
                 compensator = Compensator(self.catalog, self.caller, self.audit)
@@ -347,7 +349,7 @@ class RunExecution:
                 duration_ms=round(result.duration_ms, 1),
                 error=result.error,
             )
-        tracker.mark(step.id, "ok" if result.ok else "failed")
+        tracker.mark(step.id, _state(result))
         if operation.system not in HIDDEN_SYSTEMS:
             await asyncio.wait([announced])  # progress edits the announcement, once it exists
             if not announced.cancelled() and announced.exception() is None:
@@ -404,6 +406,11 @@ class RunExecution:
             steps=steps,
             delivery="delivered",
         )
+
+
+def _state(result: StepResult) -> StepState:
+    """What the progress display shows of a finished step."""
+    return "ok" if result.ok else "failed"
 
 
 async def _settled(
