@@ -10,6 +10,7 @@ compares the run with the world's rows rather than with a list written down here
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dbos import DBOS
 from sqlalchemy import func, select
 
 from bot.reporters.approvals import APPROVAL_EVENT
@@ -76,7 +78,19 @@ class Story:
         await self.standin.wait_for(
             lambda _: bool(self.approval_posts(run_id)) and bool(self.notes(ts)), RUN_TIMEOUT_S
         )
+        await self.waiting(run_id)
         return Asked(run_id=run_id, thread_ts=ts)
+
+    async def waiting(self, run_id: str, step_id: str = "send") -> None:
+        """Wait until the run has recorded that its approval was shown (the notifier's step
+        is checkpointed), so all that is left for it is to wait."""
+        async with asyncio.timeout(RUN_TIMEOUT_S):
+            while True:
+                steps = await DBOS.list_workflow_steps_async(run_id, load_output=False)
+                shown = f"notify:{step_id}"
+                if any(s["function_name"] == shown and s["completed_at_epoch_ms"] for s in steps):
+                    return
+                await asyncio.sleep(0.02)
 
     def approval_posts(self, run_id: str) -> list[PostedMessage]:
         """Every copy of the approval of ``run_id``'s send step, oldest first."""

@@ -418,7 +418,8 @@ async def test_a_crm_down_after_the_emails_went_out_says_they_cannot_be_undone(
             assert await activities_logged_by(again.world, asked.run_id) == []
             answer = answer_of(detail)
             assert answer["title"] == "Stopped: a write failed"
-            assert "email.send #1: cannot be undone" in answer["text"]
+            count = len(approval.items)
+            assert f"• Follow-up emails ({count}): cannot be undone" in answer["text"]
             undone = of_kind(detail.events, "compensation")
             assert [(c["of"], c["outcome"]) for c in undone] == [
                 ("email.send", "not_reversible")
@@ -427,6 +428,11 @@ async def test_a_crm_down_after_the_emails_went_out_says_they_cannot_be_undone(
             assert [c["item"] for c in undone] == indexes
             thread = [m.text for m in again.notes(asked.thread_ts)]
             assert any("cannot be undone" in t for t in thread)
+            assert len(again.approval_posts(asked.run_id)) == 1  # not posted again on restart
+            assert [n[:23] for n in notes_about(again, asked)] == [
+                ":hourglass_flowing_sand",
+                ":white_check_mark: Rach",
+            ]
 
 
 class TaskThenHold:

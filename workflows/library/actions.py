@@ -34,9 +34,7 @@ def compose_action_report(given: ComposeInput, *, title: str = "Done") -> Notice
     if given.compensations:
         lines.append("")
         lines.append("A write failed, so what had been done was undone where possible:")
-        for c in given.compensations:
-            which = "" if c.item is None else f" #{c.item + 1}"
-            lines.append(f"• {c.of}{which}: {UNDO_OUTCOMES[c.outcome]}")
+        lines.extend(_undo_lines(given))
     if not lines:
         lines.append("There was nothing to do.")
     if given.compensations:
@@ -44,6 +42,22 @@ def compose_action_report(given: ComposeInput, *, title: str = "Done") -> Notice
     else:
         heading, reason = (title if acted else "Nothing was done"), "done"
     return Notice(run_id=given.run_id, reason=reason, title=heading, text="\n".join(lines))
+
+
+def _undo_lines(given: ComposeInput) -> list[str]:
+    """One line per write step and outcome, in the order they were undone: "• Follow-up
+    emails (9): cannot be undone" rather than a line for each email."""
+    titles = {step.id: step.title for step in given.plan.steps}
+    counts: dict[tuple[str, str], int] = {}
+    labels: dict[tuple[str, str], str] = {}
+    for c in given.compensations:
+        key = (c.step_id, c.outcome)
+        counts[key] = counts.get(key, 0) + 1
+        labels[key] = titles.get(c.step_id) or c.of
+    return [
+        f"• {labels[key]}{f' ({count})' if count > 1 else ''}: {UNDO_OUTCOMES[key[1]]}"
+        for key, count in counts.items()
+    ]
 
 
 def _step_line(
