@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,20 @@ class Story:
             self.standin.base_url, token=TOKEN, secret=SECRET, database_url=self.database_url
         )
 
-    def server(self, name: str) -> AbstractAsyncContextManager[str]:
-        """``crosswire serve`` until the block ends, then SIGKILL; its stderr in ``name.log``."""
-        return killed_at_exit(self.state, self.env, self.tmp_path / f"{name}.log")
+    @asynccontextmanager
+    async def server(self, name: str) -> AsyncIterator[str]:
+        """``crosswire serve`` until the block ends, then SIGKILL; its stderr in ``name.log``,
+        shown if it never listens."""
+        log, listening = self.tmp_path / f"{name}.log", False
+        try:
+            async with killed_at_exit(self.state, self.env, log) as base:
+                listening = True
+                yield base
+        except TimeoutError:
+            if listening:
+                raise
+            said = log.read_text() if log.exists() else ""
+            raise AssertionError(f"crosswire serve ({name}) never listened:\n{said}") from None
 
     def crosswire(self, *args: str) -> str:
         """``crosswire ARGS`` as a process on the same state and database: its output."""

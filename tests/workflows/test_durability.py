@@ -27,6 +27,7 @@ async def test_a_restart_resumes_the_run_without_repeating_finished_steps(tmp_pa
         handle = await DBOS.retrieve_workflow_async("survivor")
         answer = await env.engine.result(request)
         status = (await handle.get_status()).status
+        shown = env.reporter.updates[-1]
     for task in asyncio.all_tasks() & interrupted:
         task.cancel()
     result = outcome(answer)
@@ -34,3 +35,5 @@ async def test_a_restart_resumes_the_run_without_repeating_finished_steps(tmp_pa
     assert result["b"]["output"] == {"value": "stuck:first:1"}
     assert len(first.calls) == 1, "a finished step ran again after the restart"
     assert [key for key, _ in stuck.calls] == ["survivor:b", "survivor:b"]
+    # step a, read back from its checkpoint, is shown done, not still running
+    assert {s.system: s.state for s in shown.systems} == {"first": "ok", "stuck": "ok"}
