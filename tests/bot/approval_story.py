@@ -143,8 +143,13 @@ class Asked:
 
 def buttons(post: PostedMessage) -> list[dict[str, Any]]:
     """The buttons on a posted message, with the block id of the actions block each is in."""
+    return buttons_in(post.blocks or [])
+
+
+def buttons_in(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The buttons in ``blocks``, with the block id of the actions block each is in."""
     found: list[dict[str, Any]] = []
-    for block in post.blocks or []:
+    for block in blocks:
         if block.get("type") == "actions":
             for element in block.get("elements") or []:
                 if element.get("type") == "button":

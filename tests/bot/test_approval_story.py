@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 import bot.wiring
-from bot.render.approvals import APPROVE_ALL, EDIT, REJECT, REVIEW
+from bot.render.approvals import APPROVE_ALL, EDIT, ESCALATE, REJECT, REVIEW
 from bot.reporters.approvals import NOTE_EVENT
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import PostedMessage
@@ -37,6 +37,7 @@ from tests.bot.approval_story import (
     Story,
     activities_logged_by,
     buttons,
+    buttons_in,
     date_token,
     of_kind,
     sent_by,
@@ -45,7 +46,7 @@ from tests.bot.approval_story import (
     webinar_prospects,
     workspace,
 )
-from tests.harness import DANA
+from tests.harness import CHANNEL, DANA
 from tests.postgres_server import POSTGRES_SERVER, postgres_database
 from workflows.approvals import Approval, approval_id
 from workflows.audit import RunDetail
@@ -308,6 +309,57 @@ async def test_the_requester_and_another_rep_are_refused_then_rachel_approves(
     assert len(await sent_by(story.world, asked.run_id)) == len(approval.items)
 
 
+async def test_with_an_approvals_channel_the_approval_is_posted_and_decided_there(
+    settings: Settings, clock: ManualClock
+) -> None:
+    in_channel = settings.model_copy(update={"approvals_channel": "C0APPROVALS"})
+    async with start_story(in_channel, clock) as story:
+        asked = await story.ask("Ev0CHANNEL")
+        [post] = story.approval_posts(asked.run_id)
+        assert post.channel == "C0APPROVALS"
+        assert story.standin.calls_to("conversations.open") == []
+
+        await story.slack.send(story.click(post, APPROVE_ALL, DANA))
+        await story.standin.wait_for(lambda _: bool(story.told(DANA)))
+        assert story.told(DANA) == ["You asked for this, so someone else must approve it."]
+        await story.slack.send(story.click(post, APPROVE_ALL, RACHEL))
+        await finished(story, asked)
+
+        approval = await the_approval(story, asked)
+        assert len(await sent_by(story.world, asked.run_id)) == len(approval.items)
+        [copy] = story.approval_posts(asked.run_id)
+        assert buttons(copy) == [] and "Approved by Rachel Kim" in shown(copy)
+
+
+async def test_rachel_approves_from_her_list_of_what_waits(story: Story) -> None:
+    asked = await story.ask("Ev0LISTED")
+    approval = await the_approval(story, asked)
+
+    await story.slack.send(story.slack.command("approvals", user=RACHEL))
+    [listing] = await story.slack.wait_only_for(RACHEL)
+    assert listing["text"] == "1 waiting for you; 0 you asked for."
+    [approve] = [b for b in buttons_in(listing["blocks"]) if b["action_id"] == APPROVE_ALL]
+    assert approve["value"] == approval.id
+    click = payloads.block_action(
+        APPROVE_ALL,
+        approval.id,
+        user_id=RACHEL,
+        channel_id=CHANNEL,
+        message_ts="",
+        ephemeral=True,
+        response_url=story.standin.response_url(CHANNEL, RACHEL),
+    )
+    await story.slack.send(click)
+    await finished(story, asked)
+
+    assert len(await sent_by(story.world, asked.run_id)) == len(approval.items)
+    [copy] = story.approval_posts(asked.run_id)
+    assert buttons(copy) == [] and "Approved by Rachel Kim" in shown(copy)
+    await story.slack.send(story.slack.command("approvals", user=RACHEL))
+    await story.slack.wait_only_for(RACHEL, 2)
+    assert story.told(RACHEL)[-1] == "0 waiting for you; 0 you asked for."
+
+
 # ---------------------------------------------------------------- clicks at once
 
 
@@ -350,6 +402,64 @@ async def test_rachel_and_victor_at_once_after_escalation_make_one_decision(
     assert told.startswith(f"Already approved by {approval.decided_by_name}")
     for copy in story.approval_posts(asked.run_id):
         assert buttons(copy) == []
+
+
+async def test_rachel_escalates_and_victor_approves(story: Story) -> None:
+    asked = await story.ask("Ev0ESCALATE")
+    [post] = story.approval_posts(asked.run_id)
+
+    await story.slack.send(story.click(post, ESCALATE, RACHEL))
+    await story.standin.wait_for(lambda _: len(story.approval_posts(asked.run_id)) == 2)
+    [told] = story.told(RACHEL)
+    assert told.startswith("Asked Victor Alvarez too, until ")
+    await story.waiting(asked.run_id)  # noted in Dana's thread, and waiting again
+    _, victors = story.approval_posts(asked.run_id)
+    await story.slack.send(story.click(victors, APPROVE_ALL, VICTOR))
+    detail = await finished(story, asked)
+
+    approval = await the_approval(story, asked)
+    assert (approval.status, approval.decided_by, approval.level) == ("approved", VICTOR_EMAIL, 1)
+    assert len(await sent_by(story.world, asked.run_id)) == len(approval.items)
+    assert "approved by Victor Alvarez" in answer_of(detail)["text"]
+    outcomes = [(a["outcome"], a.get("by")) for a in of_kind(detail.events, "approval")]
+    assert outcomes == [
+        ("requested", None),
+        ("escalated", RACHEL_EMAIL),
+        ("approved", VICTOR_EMAIL),
+    ]
+    for copy in story.approval_posts(asked.run_id):
+        assert buttons(copy) == [] and "Approved by Victor Alvarez" in shown(copy)
+
+
+async def test_two_requests_wait_side_by_side_and_are_decided_apart(story: Story) -> None:
+    first = await story.ask("Ev0FIRST")
+    second = await story.ask("Ev0SECOND")
+    [one], [two] = story.approval_posts(first.run_id), story.approval_posts(second.run_id)
+    assert one.ts != two.ts
+
+    await story.slack.send(story.click(two, APPROVE_ALL, RACHEL))
+    await finished(story, second)
+    waiting = await the_approval(story, first)
+    assert waiting.open and await sent_by(story.world, first.run_id) == []
+    assert buttons(story.approval_posts(first.run_id)[0])
+
+    modal = await story.opened_form(one, REJECT, RACHEL)
+    await story.slack.send(payloads.view_submission(modal, typed(modal), user_id=RACHEL))
+    await finished(story, first)
+    assert await sent_by(story.world, first.run_id) == []
+    assert len(await sent_by(story.world, second.run_id)) == len(waiting.items)
+
+
+async def test_a_form_opened_on_a_decided_approval_says_who_decided(story: Story) -> None:
+    asked = await story.ask("Ev0LATEFORM")
+    [post] = story.approval_posts(asked.run_id)
+    await story.slack.send(story.click(post, APPROVE_ALL, RACHEL))
+    await finished(story, asked)
+
+    await story.slack.send(story.click(post, EDIT, RACHEL))
+    await story.standin.wait_for(lambda _: bool(story.told(RACHEL)))
+    assert story.told(RACHEL)[0].startswith("Already approved by Rachel Kim at 14:00 UTC")
+    assert story.standin.views() == []
 
 
 # ---------------------------------------------------------------- time running out
