@@ -94,8 +94,26 @@ def _content(approval: Approval, words: Words) -> list[Block]:
     if approval.open:  # once settled, the outcome line says who decided instead
         asked += f"\nWaiting for {_deciders(approval, words)} until {date(approval.expires_at)}."
     blocks: list[Block] = [kit.header(approval.title), kit.section(asked), DividerBlock()]
-    blocks += [kit.section(item_text(item)) for item in approval.items]
+    blocks += [kit.section(text) for text in _item_texts(approval)]
     return blocks
+
+
+def _item_texts(approval: Approval) -> list[str]:
+    """Each item as asked; once approved, as approved: the edited text, or marked skipped."""
+    if approval.status != "approved":
+        return [item_text(item) for item in approval.items]
+    approved = {item.index: item for item in approval.approved}
+    texts: list[str] = []
+    for item in approval.items:
+        chosen = approved.get(item.index)
+        if chosen is None:
+            texts.append(f"_Skipped:_ {item_text(item.model_copy(update={'preview': ''}))}")
+        elif chosen.args != item.args:
+            edited = "\n\n".join(str(chosen.args[k]) for k in item.editable if chosen.args.get(k))
+            texts.append(f"_Edited:_ {item_text(chosen.model_copy(update={'preview': edited}))}")
+        else:
+            texts.append(item_text(item))
+    return texts
 
 
 def item_text(item: ApprovalItem) -> str:

@@ -245,6 +245,12 @@ async def test_an_edited_draft_is_what_is_sent(story: Story) -> None:
         message = sent[item.args["to"]]
         wanted = edited if item.index == 1 else item.args["body"]
         assert (message["body"], message["subject"]) == (wanted, item.args["subject"])
+    [copy] = story.approval_posts(asked.run_id)
+    settled = shown(copy)
+    assert "Approved (edited) by Rachel Kim" in settled
+    assert ">Shorter, as Rachel wants it: a demo next week?" in settled  # what was sent
+    assert settled.count("_Edited:_") == 1
+    assert str(approval.items[1].args["body"]).splitlines()[2] not in settled
 
 
 async def test_items_skipped_in_review_are_not_sent_and_the_rest_keep_their_keys(
@@ -275,6 +281,13 @@ async def test_items_skipped_in_review_are_not_sent_and_the_rest_keep_their_keys
     assert {m["idempotency_key"] for m in sent} == keys
     logged = await activities_logged_by(story.world, asked.run_id)
     assert len(logged) == len(kept)
+    [copy] = story.approval_posts(asked.run_id)
+    settled = shown(copy)
+    count = len(approval.items)
+    assert f"Approved {len(kept)} of {count} by Rachel Kim" in settled
+    for item in approval.items:
+        marked = f"_Skipped:_ *{item.summary}*" in settled
+        assert marked == (item.index in skipped)
 
 
 # ---------------------------------------------------------------- who may decide
