@@ -130,6 +130,31 @@ def approve_all(standin: SlackWebApiStandIn, message: PostedMessage) -> payloads
     )
 
 
+def waiting_notes(standin: SlackWebApiStandIn) -> list[PostedMessage]:
+    """The notes in Dana's thread that the run waits for an approval."""
+    return [
+        m
+        for m in _notes(standin)
+        if m.metadata and m.metadata["event_payload"]["note"] == "waiting"
+    ]
+
+
+class HeldApprovalPost:
+    """Holds Slack's answer to the first approval post, once Slack took it, until released:
+    the step that posted it cannot finish, so it is never checkpointed."""
+
+    def __init__(self, standin: SlackWebApiStandIn) -> None:
+        self.accepted, self.released = asyncio.Event(), asyncio.Event()
+        standin.subscribe(self._hold)
+
+    async def _hold(self, call: RecordedCall) -> None:
+        taken = call.method == "chat.postMessage" and call.error is None
+        approval = _event(call.args.get("metadata")) == APPROVAL_EVENT
+        if taken and approval and not self.accepted.is_set():
+            self.accepted.set()
+            await self.released.wait()  # the caller hears nothing until it is dead
+
+
 def answers(standin: SlackWebApiStandIn) -> list[RecordedCall]:
     """The calls Slack accepted that delivered the run's answer."""
     return [c for c in standin.calls if c.error is None and is_answer_call(c.method, c.args)]
@@ -138,6 +163,10 @@ def answers(standin: SlackWebApiStandIn) -> list[RecordedCall]:
 async def until_posted_for_approval(standin: SlackWebApiStandIn) -> PostedMessage:
     await _until(standin, lambda s: bool(approval_posts(s)), "the approval message")
     return approval_posts(standin)[0]
+
+
+async def until_noted(standin: SlackWebApiStandIn) -> None:
+    await _until(standin, lambda s: bool(waiting_notes(s)), "note that the run waits")
 
 
 async def until_answered(standin: SlackWebApiStandIn) -> None:
@@ -213,7 +242,7 @@ def assert_posted_once_each(standin: SlackWebApiStandIn) -> None:
     posts = [c for c in standin.calls if c.method == "chat.postMessage" and c.error is None]
     assert [_event(c.args.get("metadata")) for c in posts].count(APPROVAL_EVENT) == 1
     assert len(approval_posts(standin)) == 1
-    notes = [m for m in standin.messages(CHANNEL) if _event(m.metadata) == NOTE_EVENT]
+    notes = _notes(standin)
     assert all(m.thread_ts == THREAD for m in notes)
     kinds = Counter(m.metadata["event_payload"]["note"] for m in notes if m.metadata)
     assert kinds == {"waiting": 1, "settled": 1}
@@ -251,6 +280,10 @@ def requested_items(shown: str) -> int:
     found = re.search(r"approval \S+ requested: (\d+) items", shown)
     assert found is not None, shown
     return int(found.group(1))
+
+
+def _notes(standin: SlackWebApiStandIn) -> list[PostedMessage]:
+    return [m for m in standin.messages(CHANNEL) if _event(m.metadata) == NOTE_EVENT]
 
 
 def _event(metadata: Any) -> str | None:

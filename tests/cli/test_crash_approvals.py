@@ -24,8 +24,10 @@ from tests.cli.approval_crash import (
     RACHEL,
     RUN_ID,
     WITHIN_S,
+    HeldApprovalPost,
     Story,
     answers,
+    approval_posts,
     approve_all,
     assert_audited_once_each,
     assert_posted_once_each,
@@ -36,6 +38,7 @@ from tests.cli.approval_crash import (
     requested_items,
     story,
     until_answered,
+    until_noted,
     until_posted_for_approval,
     until_sent,
 )
@@ -68,14 +71,24 @@ async def checked(told: Story) -> dict[str, str]:
     return outcomes
 
 
-async def test_a_run_killed_while_it_waits_for_approval_is_approved_on_the_new_server(
-    tmp_path: Path, database_url: str | None
+@pytest.mark.parametrize("kill_point", ["after_the_approval_post_was_accepted", "while_it_waits"])
+async def test_a_run_killed_around_its_request_for_approval_is_approved_on_the_new_server(
+    tmp_path: Path, database_url: str | None, kill_point: str
 ) -> None:
     async with story(tmp_path, database_url) as told:
+        held = HeldApprovalPost(told.standin) if kill_point != "while_it_waits" else None
         async with told.server("first") as base:
             assert await deliver(base, mention()) == 200
-            message = await until_posted_for_approval(told.standin)
+            if held is None:
+                await until_noted(told.standin)
+                await asyncio.sleep(0.5)  # the request's step is checkpointed: the run waits
+            else:
+                await asyncio.wait_for(held.accepted.wait(), WITHIN_S)
+        if held is not None:
+            held.released.set()  # its caller is gone: nobody reads this answer
+        [message] = approval_posts(told.standin)
         async with told.server("second") as base:
+            await until_noted(told.standin)  # after the post, found again and not posted twice
             assert await deliver(base, approve_all(told.standin, message)) == 200
             await until_answered(told.standin)
             assert set((await checked(told)).values()) == {"done"}
