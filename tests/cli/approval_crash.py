@@ -225,9 +225,9 @@ async def audit_writes_held(state: Path, database_url: str | None) -> AsyncItera
         database.close()
 
 
-def assert_sent_once_each(state_outbox: str, count: int) -> None:
+def assert_sent_once_each(outbox_json: str, count: int) -> None:
     """``crosswire demo outbox --json``: one email per approved item, each with its own key."""
-    sent = json.loads(state_outbox)
+    sent = json.loads(outbox_json)
     assert len(sent) == count
     assert sorted(m["idempotency_key"] for m in sent) == sorted(
         f"{RUN_ID}:send:{i}" for i in range(count)
