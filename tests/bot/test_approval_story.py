@@ -519,6 +519,19 @@ async def test_no_answer_escalates_to_victor_then_expires(story: Story) -> None:
     await nothing_sent(story, asked)
 
 
+async def test_the_wirings_own_sweeper_escalates_on_the_bots_clock(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path / "state", step_timeout_s=2.0)
+    async with start_story(settings, ManualClock(START)) as story:
+        asked = await story.ask("Ev0SWEEPER")
+        story.clock.advance(TTL + LATER)  # nobody calls the desk: serving sweeps every 5 s
+
+        await story.standin.wait_for(
+            lambda _: len(story.approval_posts(asked.run_id)) == 2, bot.wiring.SWEEP_INTERVAL_S + 5
+        )
+        approval = await the_approval(story, asked)
+        assert (approval.level, approval.approvers) == (1, (RACHEL_EMAIL, VICTOR_EMAIL))
+
+
 # ---------------------------------------------------------------- a write that fails
 
 
