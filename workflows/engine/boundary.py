@@ -216,6 +216,8 @@ class ApprovalWait:
             detail={
                 "approval_id": approval.id,
                 "outcome": "requested",
+                "by": request.principal.email,
+                "by_name": request.principal.name,
                 "approvers": list(approval.approvers),
                 "rule": approval.rule,
                 "why": gate.why,
