@@ -57,7 +57,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             print("Benchmark 4: click to resumed run", file=sys.stderr, flush=True)
             results["approvals"] = await approvals.run(Path(tmp) / "approvals")
             print("Benchmark 6: a briefing with 1,000 runs waiting", file=sys.stderr, flush=True)
-            results["waiting"] = await approvals_waiting.run(Path(tmp) / "waiting")
+            results["waiting"] = await approvals_waiting.run_in_child(Path(tmp) / "waiting")
         if args.only in (None, "ack"):
             print("Benchmark 1: ack latency under a burst", file=sys.stderr, flush=True)
             results["ack"] = await ack_latency.run(
@@ -250,20 +250,21 @@ def _approvals_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 def _waiting_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     none, many = r["none_waiting"], r["with_waiting"]
+    verdict = "met" if r["met"] else "NOT MET"
     return [
         (f"briefing with {r['pending_before']} runs waiting for approval", "", "", ""),
         ("  none waiting p50 / p90", f"{none['p50_ms']:.1f} / {none['p90_ms']:.1f} ms", "", ""),
         ("  waiting p50 / p90", f"{many['p50_ms']:.1f} / {many['p90_ms']:.1f} ms", "", ""),
         (
-            "  ratio p50 waiting / none",
-            f"{r['ratio_p50']:.2f}x",
+            "  ratio waiting / none, p50 / p90",
+            f"{r['ratio_p50']:.2f}x / {r['ratio_p90']:.2f}x",
             f"<= {r['target_ratio']}x",
-            "met" if r["met"] else "NOT MET",
+            verdict,
         ),
         (
-            "  ratio p90; idle CPU none / waiting",
-            f"{r['ratio_p90']:.2f}x",
-            f"{r['idle_cpu_cores_none_waiting']:.2f} / "
+            "  in the waiting room at start / end",
+            f"{r['in_waiting_room_before']} / {r['in_waiting_room_after']}",
+            f"idle CPU {r['idle_cpu_cores_none_waiting']:.2f} / "
             f"{r['idle_cpu_cores_with_waiting']:.2f} cores",
             f"{r['runs_reached_approval_s']:.0f} s to start",
         ),

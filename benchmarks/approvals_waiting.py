@@ -8,13 +8,19 @@ policy holds for Rachel Kim. The briefing of benchmark 2 (``brief me on Acme``, 
 200 ms) is timed with no run waiting; then 1,000 one-email runs are started and, once the
 approval store holds 1,000 pending approvals, the briefing is timed again. A waiting run holds
 no working slot, and should cost a briefing nothing.
+
+The benchmark runs in a process of its own (:func:`run_in_child`): the 1,000 runs are still
+waiting when it ends, and a DBOS shutdown does not end their tasks, so in the parent they
+would wake inside the next benchmark's DBOS.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
 import io
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -23,7 +29,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from benchmarks.common import DANA_EMAIL, MENTION_TEXT, bench_settings, summary_ms
+from benchmarks.common import DANA_EMAIL, MENTION_TEXT, RESULTS_DIR, bench_settings, summary_ms
+from bot.logging import configure_logging
 from bot.reporters import TerminalReporter
 from bot.reporters.terminal_approvals import TerminalApprovalNotifier
 from bot.wiring import Services, running
@@ -40,6 +47,7 @@ from workflows.ports import ApprovalNotifier, People
 ONE_EMAIL = "bench: email one prospect"
 TARGET_RATIO = 1.1
 WAIT_S = 240.0
+LOG_FILE = RESULTS_DIR / "bench-waiting.log"
 
 
 def one_email_plan() -> Plan:
@@ -110,6 +118,10 @@ async def _start_waiting(engine: Engine, services: Services, count: int) -> floa
     return elapsed
 
 
+def _in_waiting_room(engine: Engine) -> int | None:
+    return engine.boundary.room.waiting if engine.boundary is not None else None
+
+
 async def _idle_cores(seconds: float = 2.0) -> float:
     """The process's CPU (all threads) while no request is served, in cores."""
     cpu0 = time.process_time()
@@ -126,7 +138,7 @@ def _progress(label: str, values: list[float]) -> None:
 
 
 async def run(
-    state_dir: Path, *, waiting: int = 1000, runs: int = 10, warmup: int = 2
+    state_dir: Path, *, waiting: int = 1000, runs: int = 15, warmup: int = 2
 ) -> dict[str, Any]:
     """The briefing with none waiting, then with ``waiting`` runs waiting for approval."""
     discarded = io.StringIO()
@@ -146,19 +158,26 @@ async def run(
         idle_none = await _idle_cores()
         setup_s = await _start_waiting(engine, services, waiting)
         pending = await _pending(services)
+        in_room = _in_waiting_room(engine)
         idle_waiting = await _idle_cores()
         cpu0 = time.process_time()
         many = [await _briefing(engine, services) for _ in range(runs)]
         cpu_ms = (time.process_time() - cpu0) * 1000 / runs
         _progress(f"{pending} waiting", many)
         still = await _pending(services)
+        in_room_after = _in_waiting_room(engine)
     s_none, s_many = summary_ms(none), summary_ms(many)
     ratio_p50 = s_many["p50_ms"] / s_none["p50_ms"]
+    ratio_p90 = s_many["p90_ms"] / s_none["p90_ms"]
     return {
         "name": "briefing_with_runs_waiting",
         "config": {"waiting": waiting, "briefings": runs, "injected_latency_ms": 200},
         "pending_before": pending,
         "pending_after": still,
+        # Runs actually waiting (in the waiting room, holding no slot) when the briefings
+        # started and when they ended; the rest still work towards their wait.
+        "in_waiting_room_before": in_room,
+        "in_waiting_room_after": in_room_after,
         "runs_reached_approval_s": round(setup_s, 1),
         "none_waiting": s_none,
         "with_waiting": s_many,
@@ -169,7 +188,45 @@ async def run(
         "idle_cpu_cores_none_waiting": idle_none,
         "idle_cpu_cores_with_waiting": idle_waiting,
         "ratio_p50": round(ratio_p50, 2),
-        "ratio_p90": round(s_many["p90_ms"] / s_none["p90_ms"], 2),
+        "ratio_p90": round(ratio_p90, 2),
         "target_ratio": TARGET_RATIO,
-        "met": ratio_p50 <= TARGET_RATIO,
+        "met": ratio_p50 <= TARGET_RATIO and ratio_p90 <= TARGET_RATIO,
     }
+
+
+async def run_in_child(state_dir: Path, *, timeout_s: float = 600.0) -> dict[str, Any]:
+    """:func:`run` in a child process (``python -m benchmarks.approvals_waiting``); its
+    progress goes to this process's stderr, its product logs to ``bench-waiting.log``."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "benchmarks.approvals_waiting",
+        str(state_dir),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, _ = await asyncio.wait_for(child.communicate(), timeout_s)
+    except TimeoutError:
+        child.kill()
+        await child.wait()
+        raise
+    if child.returncode != 0:
+        raise RuntimeError(f"the waiting-runs benchmark exited with {child.returncode}")
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.approvals_waiting")
+    parser.add_argument("state_dir", type=Path, help="an empty folder for the services' state")
+    args = parser.parse_args(argv)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    with LOG_FILE.open("w", encoding="utf-8") as log:
+        configure_logging("INFO", "json", stream=log)
+        result = asyncio.run(run(args.state_dir))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

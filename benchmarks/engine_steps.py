@@ -11,7 +11,6 @@ cost per step does), interleaved, so a noisy moment on the machine hits both ali
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
 import sys
@@ -135,7 +134,6 @@ def _progress(count: int, engine_s: list[float], bare_s: list[float]) -> None:
 
 async def run(state_dir: Path, *, runs_one: int = 40, runs_many: int = 8) -> dict[str, Any]:
     """Engine vs bare DBOS at 1 and 200 steps; ``runs_*`` timed runs of each (after warm-up)."""
-    await asyncio.to_thread(state_dir.mkdir, parents=True, exist_ok=True)
     audit_url = f"sqlite+aiosqlite:///{state_dir / 'audit.db'}"
     audit = await AuditStore.open(audit_url)
     planner = ScriptedPlanner({f"steps {n}": chain(n) for n in STEP_COUNTS})
