@@ -245,6 +245,7 @@ async def _measure(settings: Settings, clicks: int, label: str) -> dict[str, Any
         "emails_per_run": emails,
         "runs_started_s": round(setup_s, 1),
         "click_to_first_email": first,
+        "click_to_first_email_each_ms": [round(t["first_email"] * 1000, 1) for t in timed],
         "click_to_send_step_done": done,
         "click_ack": summary_ms([t["ack"] for t in timed]),
         "bare_dbos_wake": floor,
