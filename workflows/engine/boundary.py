@@ -125,8 +125,9 @@ class ApprovalWait:
         while True:
             async with self.slots.given_up():
                 await self.boundary.room.changed(approval.id, known)
-            # The wake-up the desk sent after changing the row: there already, or on its way.
-            await DBOS.recv_async(approval_topic(approval.id), timeout_seconds=WAKE_S)
+                # The wake-up the desk sent after changing the row: there already, or on its
+                # way (taken before the slot, which a wait for it must not hold).
+                await DBOS.recv_async(approval_topic(approval.id), timeout_seconds=WAKE_S)
             current = Approval.model_validate(
                 await DBOS.run_step_async({"name": f"check:{step.id}"}, self._read, approval.id)
             )

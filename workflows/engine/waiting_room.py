@@ -81,12 +81,15 @@ class WaitingRoom:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._newcomers.wait(), self._interval_s)
             self._newcomers.clear()
+            asked = list(self._waiting)
             try:
-                states = await self._states(list(self._waiting))
+                states = await self._states(asked)
             except Exception:  # a database blip: look again next time
                 log.warning("waiting_room.poll_failed", exc_info=True)
                 continue
-            for approval_id, entries in list(self._waiting.items()):
-                for known, event in entries:
+            # Only what was asked about: a waiter that came in meanwhile is looked at next
+            # time (its arrival brings that look forward), not woken for want of an answer.
+            for approval_id in asked:
+                for known, event in self._waiting.get(approval_id, []):
                     if states.get(approval_id) != known:
                         event.set()

@@ -67,9 +67,8 @@ async def test_a_thousand_waiters_cost_one_query_per_poll(approvals: ApprovalSto
         (await approvals.create(an_approval(created=START, run_id=f"r{i}"))).id for i in range(20)
     ]
     waits = [asyncio.ensure_future(room.changed(i, ("pending", 0))) for i in ids for _ in range(50)]
-    async with asyncio.timeout(30):  # each wait first looks once, then waits in the room
-        while room.waiting < len(waits):
-            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.01)
+    assert room.waiting == len(waits)  # a waiter is in the room as soon as it starts
     before = len(queries)
     await asyncio.sleep(0.3)
     polls = queries[before:]
@@ -79,4 +78,33 @@ async def test_a_thousand_waiters_cost_one_query_per_poll(approvals: ApprovalSto
         w.cancel()
     await asyncio.gather(*waits, return_exceptions=True)
     assert room.waiting == 0
+    await room.close()
+
+
+async def test_a_waiter_arriving_during_a_look_is_not_woken_for_want_of_an_answer(
+    approvals: ApprovalStore,
+) -> None:
+    first = await approvals.create(an_approval(created=START, run_id="first"))
+    second = await approvals.create(an_approval(created=START, run_id="second"))
+    looking, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow(ids: list[str]) -> dict[str, tuple[str, int]]:
+        states = await approvals.states(ids)
+        looking.set()
+        await go_on.wait()
+        return states
+
+    room = WaitingRoom(slow, interval_s=3600)
+    one = asyncio.ensure_future(room.changed(first.id, ("pending", 0)))
+    await asyncio.wait_for(looking.wait(), 5)  # the look for `first` is under way
+    two = asyncio.ensure_future(room.changed(second.id, ("pending", 0)))
+    await asyncio.sleep(0.01)
+    looking.clear()
+    go_on.set()
+    await asyncio.wait_for(looking.wait(), 5)  # the next look, for both, brought forward
+    await asyncio.sleep(0.05)
+    assert not one.done() and not two.done()
+    for waiting in (one, two):
+        waiting.cancel()
+    await asyncio.gather(one, two, return_exceptions=True)
     await room.close()
