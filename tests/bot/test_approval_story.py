@@ -436,7 +436,7 @@ async def test_rachel_escalates_and_victor_approves(story: Story) -> None:
     assert "approved by Victor Alvarez" in answer_of(detail)["text"]
     outcomes = [(a["outcome"], a.get("by")) for a in of_kind(detail.events, "approval")]
     assert outcomes == [
-        ("requested", None),
+        ("requested", DANA_EMAIL),
         ("escalated", RACHEL_EMAIL),
         ("approved", VICTOR_EMAIL),
     ]
