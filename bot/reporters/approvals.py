@@ -4,9 +4,9 @@ in the requester's thread, and every copy brought to its final state once decide
 Each call is made from inside a durable step and may run again (a retry, a recovered run), so
 every post carries message metadata (:func:`approval_metadata`, :func:`note_metadata`: the
 approval id, its level and the kind of note) and is first looked for where it would be before
-it is posted again (:func:`find_marked`). Edits (``chat.update``) are safe to repeat as they
-are. Slack's failures leave as classified :class:`~workflows.errors.DeliveryError`s, so only
-transient ones are retried.
+it is posted again (:func:`~bot.reporters.posted.find_posted`, matching the metadata exactly).
+Edits (``chat.update``) are safe to repeat as they are. Slack's failures leave as classified
+:class:`~workflows.errors.DeliveryError`s, so only transient ones are retried.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bot.render.approvals import (
     waiting_note,
 )
 from bot.render.blocks import Rendering
-from bot.reporters.posted import LOOKBACK_S, MAX_PAGES, PAGE_SIZE
+from bot.reporters.posted import find_posted
 from bot.reporters.replies import Message, SlackReplies
 from workflows.approvals.models import Approval, MessageRef
 from workflows.approvals.policy import ApprovalPolicy
@@ -185,52 +185,20 @@ class SlackApprovalNotifier:
         """The ts of the post ``metadata`` marks, if this step may have made it already."""
         if not await may_have_happened():
             return None
-        try:
-            return await find_marked(self.client, channel, thread_ts, metadata, since)
-        except PermanentDeliveryError as exc:  # a read refused: a second copy beats none
-            log.warning("slack.lookup_refused", channel=channel, error=str(exc))
-            return None
+        return await find_posted(
+            self.client,
+            channel,
+            thread_ts=thread_ts,
+            metadata=metadata,
+            since=since,
+            matches=same_metadata,
+        )
 
     async def _call(self, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
         return await SlackReplies(self.client).call(call)
 
 
-async def find_marked(
-    client: AsyncWebClient,
-    channel: str,
-    thread_ts: str | None,
-    metadata: Mapping[str, Any],
-    since: datetime,
-) -> str | None:
-    """The ts of a message in ``channel`` (or ``thread_ts``'s thread) posted since about
-    ``since`` that carries exactly ``metadata``; None if there is none. Raises a
-    :class:`~workflows.errors.DeliveryError` when Slack will not answer."""
-    replies = SlackReplies(client)
-    common: dict[str, Any] = {
-        "channel": channel,
-        "oldest": f"{since.timestamp() - LOOKBACK_S:.6f}",
-        "include_all_metadata": True,
-        "limit": PAGE_SIZE,
-    }
-    cursor: str | None = None
-    for _ in range(MAX_PAGES):
-        call = (
-            client.conversations_replies(ts=thread_ts, cursor=cursor, **common)
-            if thread_ts is not None
-            else client.conversations_history(cursor=cursor, **common)
-        )
-        page = (await replies.call(call)).data
-        if not isinstance(page, dict):
-            return None
-        found = [m for m in page.get("messages") or [] if _marked(m, metadata)]
-        if found:
-            return str(found[0]["ts"])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-        if not page.get("has_more") or cursor is None:
-            return None
-    return None
-
-
-def _marked(message: Mapping[str, Any], metadata: Mapping[str, Any]) -> bool:
+def same_metadata(message: Mapping[str, Any], metadata: Mapping[str, Any]) -> bool:
+    """Whether a message from Slack carries exactly ``metadata`` (approval id and level)."""
     found = message.get("metadata")
     return isinstance(found, Mapping) and dict(found) == dict(metadata)

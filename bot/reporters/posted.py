@@ -19,7 +19,7 @@ Metadata is visible to every member and app of the workspace: it holds the run i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,9 @@ PAGE_SIZE = 200
 MAX_PAGES = 10
 
 
+Mark = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
+
+
 async def find_posted(
     client: AsyncWebClient,
     channel: str,
@@ -47,12 +50,14 @@ async def find_posted(
     thread_ts: str | None,
     metadata: Mapping[str, Any],
     since: datetime,
+    matches: Mark | None = None,
 ) -> str | None:
     """The ts of a message in ``channel`` (in ``thread_ts``'s thread, when given) posted since
-    about ``since`` with ``metadata``'s event type and run id; None if there is none."""
+    about ``since`` that ``matches`` ``metadata`` (by default: its event type and run id); None
+    if there is none, or if Slack refuses the read (a second copy beats none)."""
     oldest = f"{since.timestamp() - LOOKBACK_S:.6f}"
     try:
-        return await _search(client, channel, thread_ts, metadata, oldest)
+        return await _search(client, channel, thread_ts, metadata, oldest, matches or same_mark)
     except PermanentDeliveryError as exc:
         log.warning("slack.lookup_refused", channel=channel, error=str(exc))
         return None
@@ -64,11 +69,12 @@ async def _search(
     thread_ts: str | None,
     metadata: Mapping[str, Any],
     oldest: str,
+    matches: Mark,
 ) -> str | None:
     cursor: str | None = None
     for _ in range(MAX_PAGES):
         page = await _page(client, channel, thread_ts, oldest, cursor)
-        found = next((m for m in page["messages"] if same_mark(m, metadata)), None)
+        found = next((m for m in page["messages"] if matches(m, metadata)), None)
         if found is not None:
             return str(found["ts"])
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
