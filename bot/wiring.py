@@ -167,12 +167,7 @@ async def build_services(
 
 def printed(people: People, policy: ApprovalPolicy) -> ApprovalNotifier:
     """Approvals printed for a terminal run (``crosswire ask``)."""
-
-    def name_of(email: str) -> str:
-        employee = people.find_employee(email)
-        return employee.name if employee else email
-
-    return TerminalApprovalNotifier(name_of)
+    return TerminalApprovalNotifier(people)
 
 
 async def wake_run(

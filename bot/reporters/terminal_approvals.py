@@ -8,19 +8,20 @@ then finishes in the server, which resumes it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
 from workflows.approvals import Approval, MessageRef
+from workflows.approvals.policy import names_of
 from workflows.models import RunRequest
+from workflows.ports import People
 
 
 @dataclass
 class TerminalApprovalNotifier:
-    """Prints approvals; ``name_of`` turns an approver's email into a name."""
+    """Prints approvals, naming people as ``people`` knows them."""
 
-    name_of: Callable[[str], str]
+    people: People
     stream: TextIO = sys.stderr
 
     async def requested(self, approval: Approval, request: RunRequest) -> tuple[MessageRef, ...]:
@@ -42,7 +43,7 @@ class TerminalApprovalNotifier:
         self._print(f"{approval.title}: {approval.status}" + (f" by {who}" if who else "") + ".")
 
     def _names(self, emails: tuple[str, ...]) -> str:
-        return " or ".join(self.name_of(e) for e in emails) or "nobody"
+        return names_of(emails, self.people) or "nobody"
 
     def _print(self, line: str) -> None:
         print(line, file=self.stream, flush=True)
