@@ -27,9 +27,9 @@ from pydantic_settings import (
 )
 
 from connectors.demo import DemoBehaviour
-from workflows.approvals.durations import parse_duration
 from workflows.approvals.policy import ApprovalPolicy
 from workflows.database_url import audit_url
+from workflows.durations import parse_duration
 
 DEFAULT_STATE_DIR = Path(".crosswire")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

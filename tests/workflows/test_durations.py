@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from workflows.approvals.durations import DurationError, format_duration, parse_duration
+from workflows.durations import DurationError, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(
