@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.domain import AccountRef
+from workflows.models import Occasion
 
 
 class Model(BaseModel):
@@ -54,6 +55,7 @@ class Briefing(Model):
     generated_at: datetime
     sections: tuple[Section, ...]
     concerns: tuple[Concern, ...] = ()
+    occasion: Occasion | None = None
 
     @property
     def unavailable(self) -> list[Section]:

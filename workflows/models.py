@@ -23,6 +23,7 @@ class Principal(Model):
     name: str
     roles: tuple[str, ...] = ()
     slack_user_id: str | None = None
+    tz: str | None = Field(default=None, description="IANA time zone, e.g. America/New_York")
 
 
 TriggerKind = Literal["slack_mention", "slack_dm", "slack_command", "cli", "schedule"]
@@ -40,6 +41,20 @@ class ReplyTarget(Model):
     thread_ts: str | None = None
     user_id: str | None = None
     response_url: str | None = None
+    # A scheduled delivery shows only its answer: no progress message in the channel or DM.
+    progress: bool = True
+
+
+class Occasion(Model):
+    """The meeting a scheduled briefing is for, as its header shows it: the title, the start
+    in the recipient's time zone, and who attends from each side (names)."""
+
+    meeting_id: str
+    title: str
+    starts_at: datetime
+    tz: str = "UTC"
+    ours: tuple[str, ...] = ()
+    theirs: tuple[str, ...] = ()
 
 
 class Objective(Model):
@@ -52,6 +67,7 @@ class Objective(Model):
     )
     reply: ReplyTarget
     received_at: datetime
+    occasion: Occasion | None = None
 
 
 class RunRequest(Model):

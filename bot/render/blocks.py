@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.render import kit, limits
 from bot.render.mrkdwn import bold, code, date, plain, prose
+from bot.render.occasion import occasion_mrkdwn
 from workflows.answers import Briefing, Concern, Notice, Section
 from workflows.ports import Progress, StepState
 
@@ -110,6 +111,8 @@ def briefing_blocks(briefing: Briefing) -> list[Block]:
             f"{plain(account.domain)} · {date(briefing.generated_at)} · run {code(briefing.run_id)}"
         ),
     ]
+    if briefing.occasion is not None:
+        blocks.insert(1, kit.section(occasion_mrkdwn(briefing.occasion)))
     if briefing.concerns:
         lines = "\n".join(_concern_line(c) for c in briefing.concerns)
         blocks.append(kit.section(f"*Watch out for*\n{lines}"))

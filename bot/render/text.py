@@ -7,6 +7,7 @@ terminal renderer, :func:`bot.render.terminal.mrkdwn`, shared with the sandbox c
 
 from __future__ import annotations
 
+from bot.render.occasion import occasion_text
 from bot.render.terminal import mrkdwn, style
 from workflows.answers import Briefing, Notice
 from workflows.ports import Progress
@@ -21,6 +22,8 @@ def briefing_text(briefing: Briefing, *, ansi: bool = False) -> str:
         f"generated {briefing.generated_at:%Y-%m-%d %H:%M} UTC, run {briefing.run_id}",
         "",
     ]
+    if briefing.occasion is not None:
+        lines[1:1] = occasion_text(briefing.occasion).splitlines()
     if briefing.concerns:
         lines.append("Watch out for:")
         lines += [f"  ! {c.text} ({', '.join(c.sources)})" for c in briefing.concerns]

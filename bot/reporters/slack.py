@@ -94,8 +94,11 @@ class SlackReporter:
     _edits: dict[str, _Edits] = field(default_factory=dict)
 
     async def started(self, request: RunRequest, progress: Progress) -> str | None:
-        """Post the progress message, or find the one this run already posted."""
+        """Post the progress message, or find the one this run already posted; a reply
+        that shows only its answer (a scheduled delivery) gets none."""
         objective = request.objective
+        if not objective.reply.progress:
+            return None
         message = Message(
             progress_text(progress), progress_blocks(progress), progress_metadata(request.run_id)
         )

@@ -366,7 +366,7 @@ class RunExecution:
                 title="Nothing to show",
                 text=f"No composer is registered for workflow {plan.workflow!r}.",
             )
-        return composer(
+        answer = composer(
             ComposeInput(
                 run_id=request.run_id,
                 plan=plan,
@@ -380,6 +380,10 @@ class RunExecution:
                 ),
             )
         )
+        occasion = request.objective.occasion
+        if occasion is not None and isinstance(answer, Briefing):
+            return answer.model_copy(update={"occasion": occasion})
+        return answer
 
     async def _deliver(
         self,
