@@ -61,6 +61,7 @@ def calendar_rows(companies: tuple[Company, ...], rng: Random, today: date) -> R
                 "title": f"{c.name} — {rng.choice(_MEETINGS)}",
                 "anchor": "today",
                 "offset_minutes": day * 1440 + hour * 60,
+                "period_minutes": None,
                 "duration_minutes": rng.choice((30, 45, 60)),
                 "organizer_email": c.owner.email,
                 "attendees": [c.owner.email, *guests],

@@ -1,18 +1,21 @@
-"""Mailbox and calendar operations: recent threads with a customer or with people, upcoming
-meetings (slots held with ``calendar.create_hold`` included)."""
+"""Mailbox and calendar operations: recent threads with a customer or with people, a person's
+upcoming meetings, and every calendar's meetings in a window (slots held with
+``calendar.create_hold`` included, moves and cancellations applied:
+:mod:`connectors.demo.calendar`)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Self
 
-from pydantic import Field
-from sqlalchemy import RowMapping, select
+from pydantic import Field, field_validator, model_validator
+from sqlalchemy import select
 
+from connectors.demo import calendar
 from connectors.demo.behaviour import DemoBehaviour
 from connectors.demo.ops_base import AccountInput, Input, read_operation
-from connectors.demo.schema import calendar_events, mail_threads
-from connectors.demo.store import DemoRead, DemoWorld
-from connectors.demo.writes import calendar_holds
+from connectors.demo.schema import mail_threads
+from connectors.demo.store import DemoWorld
 from workflows.catalog import AnyOperation
 from workflows.domain import EmailThread, EmailThreads, Meeting, Meetings
 
@@ -29,6 +32,28 @@ class ThreadsWithInput(Input):
 class UpcomingMeetingsInput(Input):
     owner_email: str
     within_hours: int = Field(default=24, ge=1, le=24 * 14)
+
+
+class MeetingsBetweenInput(Input):
+    """A window of at most 14 days (naive times are taken as UTC), and optionally a person
+    whose meetings (organised or attended) are the only ones wanted."""
+
+    starts_from: datetime
+    starts_before: datetime
+    attendee_email: str | None = None
+
+    @field_validator("starts_from", "starts_before")
+    @classmethod
+    def _utc(cls, moment: datetime) -> datetime:
+        return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.starts_before <= self.starts_from:
+            raise ValueError("starts_before must be later than starts_from")
+        if self.starts_before - self.starts_from > calendar.MAX_WINDOW:
+            raise ValueError("the window can be at most 14 days long")
+        return self
 
 
 def comms_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOperation]:
@@ -57,6 +82,16 @@ def comms_operations(world: DemoWorld, behaviour: DemoBehaviour) -> list[AnyOper
             "`within_hours` hours, soonest first, with attendee email addresses.",
             (UpcomingMeetingsInput, Meetings),
             queries.upcoming_meetings,
+            behaviour,
+        ),
+        read_operation(
+            "calendar.meetings_between",
+            "Every calendar's meetings (not one person's) that start at or after "
+            "`starts_from` and before `starts_before` (ISO times, at most 14 days apart), "
+            "soonest first, with attendee email addresses; `attendee_email` keeps only the "
+            "meetings that person organises or attends.",
+            (MeetingsBetweenInput, Meetings),
+            queries.meetings_between,
             behaviour,
         ),
     ]
@@ -97,41 +132,24 @@ class _Queries:
         return EmailThreads(threads=threads)
 
     async def upcoming_meetings(self, inp: UpcomingMeetingsInput) -> Meetings:
-        holds = select(calendar_holds).where(calendar_holds.c.released_at.is_(None))
         async with self.world.read() as world:
-            rows = (await world.conn.execute(select(calendar_events))).mappings().all()
-            held = (await world.conn.execute(holds)).mappings().all()
-        now = world.now
-        until = now + timedelta(hours=inp.within_hours)
-        who = inp.owner_email.strip().lower()
-        meetings = [_meeting(world, r) for r in rows] + [_held(r) for r in held]
-        mine = [m for m in meetings if now <= m.starts_at < until and _involves(m, who)]
-        return Meetings(meetings=sorted(mine, key=lambda m: (m.starts_at, m.id)))
+            until = world.now + timedelta(hours=inp.within_hours)
+            found = await calendar.meetings_between(world, world.now, until)
+        return _of(found, inp.owner_email)
+
+    async def meetings_between(self, inp: MeetingsBetweenInput) -> Meetings:
+        async with self.world.read() as world:
+            found = await calendar.meetings_between(world, inp.starts_from, inp.starts_before)
+        return _of(found, inp.attendee_email)
+
+
+def _of(meetings: list[Meeting], email: str | None) -> Meetings:
+    """``meetings`` (all of them, or only those ``email`` organises or attends)."""
+    if email is not None:
+        who = email.strip().lower()
+        meetings = [m for m in meetings if _involves(m, who)]
+    return Meetings(meetings=meetings)
 
 
 def _involves(meeting: Meeting, email: str) -> bool:
     return email in {meeting.organizer_email.lower(), *(a.lower() for a in meeting.attendees)}
-
-
-def _meeting(world: DemoRead, row: RowMapping) -> Meeting:
-    starts = world.resolve(row["anchor"], row["offset_minutes"])
-    return Meeting(
-        id=row["id"],
-        title=row["title"],
-        starts_at=starts,
-        ends_at=starts + timedelta(minutes=row["duration_minutes"]),
-        organizer_email=row["organizer_email"],
-        attendees=row["attendees"],
-    )
-
-
-def _held(row: RowMapping) -> Meeting:
-    """A slot held with ``calendar.create_hold``, shown as the meeting it holds time for."""
-    return Meeting(
-        id=row["id"],
-        title=row["title"],
-        starts_at=row["starts_at"],
-        ends_at=row["starts_at"] + timedelta(minutes=row["duration_minutes"]),
-        organizer_email=row["owner_email"],
-        attendees=[row["owner_email"], *row["attendees"]],
-    )

@@ -1,9 +1,10 @@
 """SQLite tables of the demo world: one group of tables per system, each in its own spelling.
 
 Datetimes are stored as naive UTC and read back timezone-aware. Calendar events are stored
-relative to an anchor ("now" or "today") so that the world's data depend only on the seed and
-the day, while meetings still start "in two hours" whenever the world is read (the anchors are
-resolved against the clock's now at each read).
+as a time of the generated day (anchor "today") or as rolling recurring meetings on a fixed
+UTC grid (anchor "every"), so that the world's data depend only on the seed and the day while
+there is always a meeting in the next few hours, and a meeting's start never moves as the
+clock does (see :mod:`connectors.demo.calendar`).
 """
 
 from __future__ import annotations
@@ -108,8 +109,9 @@ calendar_events = _table(
     "calendar_events",
     Column("id", String, primary_key=True),
     Column("title", String),
-    Column("anchor", String),  # "now" (floored to 15 minutes) or "today" (midnight UTC)
-    Column("offset_minutes", Integer),
+    Column("anchor", String),  # "today" (from midnight UTC) or "every" (recurring)
+    Column("offset_minutes", Integer),  # from midnight, or into each period of the grid
+    Column("period_minutes", Integer, nullable=True),  # "every" rows: how often
     Column("duration_minutes", Integer),
     Column("organizer_email", String),
     Column("attendees", JSON),

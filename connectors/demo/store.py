@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,14 +36,14 @@ from connectors.demo.world import generate_world
 from connectors.demo.writes import create_write_tables
 from workflows.clock import Clock
 
-GENERATOR_VERSION: Final = "3"
+GENERATOR_VERSION: Final = "4"
 log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
 class DemoRead:
     """One read of the world: a connection on a consistent snapshot, and the moment it is
-    answered for. ``now`` (aware, UTC) anchors "upcoming" meetings and "since" windows;
+    answered for. ``now`` (aware, UTC) is where "upcoming" meetings and "since" windows start;
     ``today`` (its UTC date) is the day the rows were generated for."""
 
     conn: AsyncConnection
@@ -54,21 +54,9 @@ class DemoRead:
         return self.now.date()
 
     @property
-    def anchor(self) -> datetime:
-        """``now`` floored to a quarter hour: where "in two hours" meetings are counted from."""
-        return self.now.replace(
-            minute=self.now.minute - self.now.minute % 15, second=0, microsecond=0
-        )
-
-    @property
     def midnight(self) -> datetime:
-        """The start of ``today`` in UTC."""
+        """The start of ``today`` in UTC: what ``"today"`` calendar rows are counted from."""
         return datetime(self.today.year, self.today.month, self.today.day, tzinfo=UTC)
-
-    def resolve(self, anchor: str, offset_minutes: int) -> datetime:
-        """The instant of a calendar offset stored against ``"now"`` or ``"today"``."""
-        base = self.anchor if anchor == "now" else self.midnight
-        return base + timedelta(minutes=offset_minutes)
 
 
 class DemoWorld:

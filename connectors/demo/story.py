@@ -2,7 +2,8 @@
 
 Dana Reyes owns it. An $84,000 expansion is in flight, but a P1 has been open for nine days,
 usage has dropped by about a third, an invoice is overdue and the contract renews in 14 days.
-Dana meets Acme in about two and a half hours. Every row here is written by hand so that the
+Dana meets Acme within the next four hours, whenever the world is read (a rolling recurring
+meeting, see :mod:`connectors.demo.calendar`). Every row here is written by hand so that the
 demo script and the tests can quote it; only usage noise is drawn from the seeded generator.
 """
 
@@ -18,6 +19,7 @@ from connectors.demo.spelling import ACME_SPELLINGS, tenant_slug
 ACME_SUPPORT_ORG = "org-1042"
 ACME_BILLING_ID = "cus_7f3a9c21e4"
 ACME_CONTRACT_ID = "CTR-ACME-0001"
+STORY_PERIOD_MINUTES = 240  # Dana's rolling meetings recur every four hours
 
 
 def story_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
@@ -97,6 +99,9 @@ def _threads(acme: Company, today: date) -> list[Row]:
 
 
 def _dana_day(companies: tuple[Company, ...]) -> list[Row]:
+    """Dana's meetings: three rolling ones every four hours (so the next of each is always
+    less than four hours away, and Acme's starts at 03:00, 07:00, ... 23:00 UTC), and the
+    prospect's discovery call tomorrow."""
     acme = companies[0]
     dana = acme.owner.email
     staff = {p.name: p.email for p in employees()}
@@ -104,16 +109,17 @@ def _dana_day(companies: tuple[Company, ...]) -> list[Row]:
     prospect = next(c for c in companies if c.owner.email == dana and c.profile == "prospect")
     acme_guests = [p.email for p in acme.contacts[:2]] + [staff["Grace Liu"]]
     plan = (
-        ("evt-story-1", "Pipeline review", "now", 60, 30, [staff["Rachel Kim"]]),
-        ("evt-story-2", "Acme Corporation — QBR and expansion review", "now", 150, 60,
+        ("evt-story-1", "Pipeline review", "every", 30, 30, [staff["Rachel Kim"]]),
+        ("evt-story-2", "Acme Corporation — QBR and expansion review", "every", 180, 60,
          acme_guests),
-        ("evt-story-3", f"{other.name} — Weekly sync", "now", 270, 30,
+        ("evt-story-3", f"{other.name} — Weekly sync", "every", 90, 30,
          [other.contacts[0].email]),
         ("evt-story-4", f"{prospect.name} — Discovery call", "today", 1440 + 17 * 60, 45,
          [p.email for p in prospect.contacts[:2]]),
     )  # fmt: skip
     return [
         {"id": eid, "title": title, "anchor": anchor, "offset_minutes": offset}
+        | {"period_minutes": STORY_PERIOD_MINUTES if anchor == "every" else None}
         | {"duration_minutes": length, "organizer_email": dana, "attendees": [dana, *guests]}
         for eid, title, anchor, offset, length, guests in plan
     ]

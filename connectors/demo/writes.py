@@ -94,6 +94,15 @@ calendar_holds = _table(
     Column("released_at", UtcDateTime, nullable=True),
     *_done_by(),
 )
+calendar_changes = _table(
+    "calendar_changes",
+    Column("instance_id", String, primary_key=True),  # see connectors.demo.calendar
+    Column("event_id", String, index=True),  # the calendar row or hold it is an instance of
+    Column("original_start", UtcDateTime),  # where the instance was scheduled
+    Column("moved_to", UtcDateTime, nullable=True),
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    Column("changed_at", UtcDateTime),
+)
 tasks = _table(
     "tasks",
     Column("id", String, primary_key=True),
