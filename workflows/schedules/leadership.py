@@ -7,7 +7,8 @@ leader until it stops, dies or loses its hold, and the others try again every ``
   lock's name) on a connection of its own, kept open while the lock is held and checked with a
   ``SELECT 1`` every ``retry_s``. The server releases the lock when the session ends (the
   process died, the connection was killed, the server restarted); a leader that finds its
-  connection gone calls ``on_loss`` and goes back to trying.
+  connection gone calls ``on_loss`` and goes back to trying. The connection must be a real
+  session: behind a pooler in transaction mode (PgBouncer's) a session lock is not kept.
 - SQLite: an exclusive ``flock`` on ``<database file>.scheduler.lock``, released by the OS
   when the process dies. An in-memory database belongs to one process: it always leads.
 
