@@ -1,11 +1,12 @@
-"""What a run answers with: a briefing, or a notice (help, an unknown customer, a refusal).
+"""What a run answers with: a briefing, a digest of the day's customer meetings, or a notice
+(help, an unknown customer, a refusal).
 
 Answers are plain data; the edge renders them as Block Kit, terminal text or JSON.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,4 +84,60 @@ class Notice(Model):
     suggestions: tuple[str, ...] = ()
 
 
+DigestScope = Literal["me", "team"]
+DigestLineKey = Literal["deal", "concern", "owner"]
+
+
+class DigestLine(Model):
+    """One of a digest meeting's three lines: the deal (stage and amount), the top concern,
+    the owner. ``unavailable``: a system it needs did not answer, and ``text`` says which;
+    ``missing`` names (by label) every system the line could not draw on."""
+
+    key: DigestLineKey
+    text: str
+    status: Literal["ok", "empty", "unavailable"]
+    sources: tuple[str, ...] = ()
+    severity: Literal["high", "medium"] | None = None
+    missing: tuple[str, ...] = ()
+
+
+class DigestMeeting(Model):
+    """One customer meeting of a digest. ``ours`` are the seller's attendees (names),
+    ``theirs`` the guests (email addresses); ``account`` is None when no customer account
+    matches the guests (there is then no briefing to offer)."""
+
+    meeting_id: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    account: AccountRef | None = None
+    ours: tuple[str, ...] = ()
+    theirs: tuple[str, ...] = ()
+    lines: tuple[DigestLine, ...] = ()
+
+
+class Digest(Model):
+    """The day's customer meetings of a person (``scope`` "me") or of the people they manage
+    and themselves ("team"), soonest first. ``whose`` names them as the header says it;
+    ``day`` is the date in ``tz`` the digest covers."""
+
+    kind: Literal["digest"] = "digest"
+    run_id: str
+    scope: DigestScope
+    whose: str
+    day: date
+    tz: str = "UTC"
+    generated_at: datetime
+    meetings: tuple[DigestMeeting, ...] = ()
+
+    @property
+    def unavailable(self) -> list[str]:
+        """The systems that did not answer for at least one meeting (their labels)."""
+        return list(
+            dict.fromkeys(s for m in self.meetings for line in m.lines for s in line.missing)
+        )
+
+
 Answer = Annotated[Briefing | Notice, Field(discriminator="kind")]
+# Every kind of answer, the digest included; what the engine's answer types widen to.
+AnyAnswer = Annotated[Briefing | Notice | Digest, Field(discriminator="kind")]
