@@ -14,6 +14,13 @@ import pytest
 from pydantic import ValidationError
 
 from connectors.demo import DemoBehaviour, DemoWorld, demo_operations, open_demo_world
+from connectors.demo.calendar_edit import (
+    MeetingCancelled,
+    MovedIntoThePast,
+    UnknownMeeting,
+    cancel_meeting,
+    move_meeting,
+)
 from connectors.identity import build_directory
 from workflows.catalog import CallContext, Catalog
 from workflows.clock import ManualClock
@@ -142,3 +149,92 @@ async def test_the_planner_reads_what_meetings_between_does(demo: Demo) -> None:
     assert op.access == "read"
     assert "Every calendar" in op.description and "14 days" in op.description
     assert set(op.input_model.model_fields) == {"starts_from", "starts_before", "attendee_email"}
+
+
+# ---------------------------------------------------------------- moves and cancellations
+
+
+async def test_a_moved_instance_keeps_its_id_in_both_reads_and_across_days(demo: Demo) -> None:
+    acme = await demo.next_acme()
+    edit = await move_meeting(demo.world, acme.id, timedelta(minutes=15))
+    assert (edit.action, edit.before, edit.after) == ("moved", acme, _shifted(acme, 15))
+    assert await demo.next_acme() == _shifted(acme, 15)
+    window = await demo.between(acme.starts_at, acme.starts_at + timedelta(hours=1))
+    assert [m for m in window if m.id == acme.id] == [_shifted(acme, 15)]
+    again = await move_meeting(demo.world, acme.id, timedelta(hours=1, minutes=30))
+    assert again.after == _shifted(acme, 105)  # from where it stood, not where it was set
+    demo.clock.set(datetime(2026, 3, 6, 0, 10, tzinfo=UTC))  # the world is rebuilt
+    back = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    assert _shifted(acme, 105) in await demo.between(back, back + timedelta(hours=8))
+
+
+async def test_a_meeting_moved_into_a_window_from_outside_it_appears_there(demo: Demo) -> None:
+    later = datetime(2026, 3, 6, 11, 0, tzinfo=UTC)
+    acme = next(m for m in await demo.between(later, later + timedelta(hours=1)))
+    assert acme.title == ACME_TITLE
+    await move_meeting(demo.world, acme.id, NOW + timedelta(hours=1) - acme.starts_at)
+    moved = [m for m in await demo.upcoming(hours=2) if m.id == acme.id]
+    assert [m.starts_at for m in moved] == [NOW + timedelta(hours=1)]
+    assert acme.id not in {m.id for m in await demo.between(later, later + timedelta(hours=1))}
+
+
+async def test_a_cancelled_instance_is_gone_from_both_reads_for_good(demo: Demo) -> None:
+    acme = await demo.next_acme()
+    edit = await cancel_meeting(demo.world, acme.id)
+    assert (edit.action, edit.before, edit.after) == ("cancelled", acme, None)
+    following = await demo.next_acme()
+    assert following.starts_at == acme.starts_at + timedelta(hours=4)
+    assert acme.id not in {m.id for m in await demo.between(NOW, NOW + timedelta(days=1))}
+    demo.clock.advance(timedelta(days=1, hours=-14))  # 23:50, then past midnight: rebuilt
+    demo.clock.advance(timedelta(minutes=30))
+    back = NOW - timedelta(hours=1)
+    assert acme.id not in {m.id for m in await demo.between(back, back + timedelta(days=1))}
+    with pytest.raises(MeetingCancelled, match="already cancelled"):
+        await cancel_meeting(demo.world, acme.id)
+    with pytest.raises(MeetingCancelled, match="already cancelled"):
+        await move_meeting(demo.world, acme.id, timedelta(minutes=15))
+
+
+async def test_one_offs_and_holds_move_and_cancel_too(demo: Demo) -> None:
+    discovery = next(m for m in await demo.upcoming(hours=48) if m.id == "evt-story-4")
+    await move_meeting(demo.world, "evt-story-4", timedelta(minutes=-30))
+    assert _shifted(discovery, -30) in await demo.upcoming(hours=48)
+    hold = await demo.call(
+        "calendar.create_hold", owner_email=DANA, title="Hold: demo", duration_minutes=30,
+        starts_at=(NOW + timedelta(hours=5)).isoformat(), attendees=[],
+    )  # fmt: skip
+    await cancel_meeting(demo.world, hold.hold_id)
+    assert hold.hold_id not in {m.id for m in await demo.upcoming()}
+
+
+@pytest.mark.parametrize(
+    "meeting_id",
+    [
+        "evt-nothing",
+        "evt-story-2-20260305T1501Z",  # not on the meeting's grid
+        "evt-story-2-20260305T1500",
+        "evt-story-4-20260305T1500Z",  # a one-off meeting has no instances
+        "evt-story-2",  # the recurring row, not one instance
+    ],
+)
+async def test_an_unknown_id_is_refused_clearly(demo: Demo, meeting_id: str) -> None:
+    with pytest.raises(UnknownMeeting, match="crosswire demo meetings"):
+        await move_meeting(demo.world, meeting_id, timedelta(minutes=15))
+    with pytest.raises(UnknownMeeting):
+        await cancel_meeting(demo.world, meeting_id)
+
+
+async def test_a_meeting_cannot_be_moved_into_the_past(demo: Demo) -> None:
+    acme = await demo.next_acme()  # 15:00, 70 minutes away
+    with pytest.raises(MovedIntoThePast, match=r"by -1h30m .* in the past"):
+        await move_meeting(demo.world, acme.id, timedelta(minutes=-90))
+    assert await demo.next_acme() == acme
+    edit = await move_meeting(demo.world, acme.id, timedelta(minutes=-70))  # to now: allowed
+    assert edit.after is not None and edit.after.starts_at == NOW
+
+
+def _shifted(meeting: Meeting, minutes: int) -> Meeting:
+    by = timedelta(minutes=minutes)
+    return meeting.model_copy(
+        update={"starts_at": meeting.starts_at + by, "ends_at": meeting.ends_at + by}
+    )
