@@ -95,6 +95,7 @@ class IdentityDirectory:
         self._aliases = [(alias, a) for a in self._accounts for alias in _aliases(a, source)]
         self._employees = {e.email.lower(): e for e in source.employees}
         self._owners = {a: e.lower() for a, e in source.account_owners.items()}
+        self._contacts = {c.email.lower(): c.name for c in source.contacts}
         self._mentions = MentionIndex(self._index_source(source.contacts), normalize_name)
 
     def _index_source(self, contacts: Sequence[ContactRecord]) -> IndexSource:
@@ -119,6 +120,12 @@ class IdentityDirectory:
     def find_employee(self, email: str) -> Employee | None:
         """The employee with this email address, ignoring case."""
         return self._employees.get(email.strip().lower())
+
+    def person_name(self, email: str) -> str | None:
+        """The name of the employee or customer contact with this email, if known."""
+        key = email.strip().lower()
+        employee = self._employees.get(key)
+        return employee.name if employee is not None else self._contacts.get(key)
 
     def manager_of(self, email: str) -> Employee | None:
         """The employee's manager; None at the top of the org chart or for someone unknown."""

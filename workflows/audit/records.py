@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict
 EventKind = Literal[
     "trigger", "plan", "step", "decision", "answer", "delivery", "duplicate", "error"
 ]
-RunStatus = Literal["running", "completed", "failed", "refused"]
+# "skipped": a scheduled delivery that was due but not made (the audit says why).
+RunStatus = Literal["running", "completed", "failed", "refused", "skipped"]
 # Whether the answer reached the requester; a ``delivery`` event records it with the run.
 DeliveryStatus = Literal["delivered", "not_delivered"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -105,4 +106,50 @@ heartbeats = Table(
     metadata,
     Column("executor_id", String(120), primary_key=True),
     Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+
+# Schedules (workflows/schedules/store.py): what runs when, and for whom. ``next_fire_at`` is
+# moved on by compare-and-set, so a tick is claimed once however many schedulers see it.
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("when_text", String(200), nullable=False),
+    Column("tz", String(64), nullable=False),
+    Column("cron", String(120)),
+    Column("every_s", Integer),
+    Column("objective", Text, nullable=False),
+    Column("owner", JSON, nullable=False),
+    Column("owner_email", String(320), nullable=False, index=True),
+    Column("channel", String(80), index=True),
+    Column("source", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("next_fire_at", DateTime(timezone=True), index=True),
+    Column("last_fire_at", DateTime(timezone=True)),
+    Column("last_run_id", String(200)),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("paused_reason", Text),
+)
+
+# Every tick a schedule fired (or skipped), keyed by the run it started.
+schedule_fires = Table(
+    "schedule_fires",
+    metadata,
+    Column("run_id", String(200), primary_key=True),
+    Column("schedule_id", String(120), nullable=False, index=True),
+    Column("fire_at", DateTime(timezone=True), nullable=False),
+    Column("fired_at", DateTime(timezone=True), nullable=False),
+    Column("lateness_ms", Float, nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+)
+
+# A person's own pre-meeting briefings (``/crosswire briefings on|off|lead 45m``).
+briefing_prefs = Table(
+    "briefing_prefs",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("lead_s", Integer),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

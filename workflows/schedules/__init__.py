@@ -1,0 +1,44 @@
+"""Runs with no one typing: cron schedules for any objective, and pre-meeting briefings.
+
+    when = parse_when("every weekday at 8am", "America/New_York")
+    schedule = await store.add(when, "today's customer meetings", owner, channel="C123",
+                               source="slack")
+    when.describe(clock.now())  # "Every Monday to Friday at 08:00 America/New_York, next on …"
+
+:class:`Scheduler` (``crosswire serve``) runs them with APScheduler, in one process per
+database at a time (:class:`Leadership`); a tick's run id is the schedule id and the tick, so
+a tick fired twice starts one run.
+"""
+
+from workflows.schedules.briefings import MeetingBriefings
+from workflows.schedules.firing import ScheduleFiring
+from workflows.schedules.leadership import Leadership
+from workflows.schedules.models import (
+    BriefingPrefs,
+    Fire,
+    Schedule,
+    briefing_run_id,
+    schedule_run_id,
+)
+from workflows.schedules.ports import Calendars, Mailroom, Roster
+from workflows.schedules.store import ScheduleStore
+from workflows.schedules.when import EXAMPLES, BadWhen, When, parse_when
+
+__all__ = [
+    "EXAMPLES",
+    "BadWhen",
+    "BriefingPrefs",
+    "Calendars",
+    "Fire",
+    "Leadership",
+    "Mailroom",
+    "MeetingBriefings",
+    "Roster",
+    "Schedule",
+    "ScheduleFiring",
+    "ScheduleStore",
+    "When",
+    "briefing_run_id",
+    "parse_when",
+    "schedule_run_id",
+]
