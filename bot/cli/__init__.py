@@ -87,7 +87,31 @@ def _parser() -> argparse.ArgumentParser:
     demo_sub = demo.add_subparsers(dest="demo_command", required=True)
     outbox = demo_sub.add_parser("outbox", help="what the demo mailbox has sent, newest last")
     outbox.add_argument("--json", action="store_true")
+    meetings = demo_sub.add_parser(
+        "meetings", help="every demo calendar's meetings of the next 24 hours, with their ids"
+    )
+    meetings.add_argument("--json", action="store_true")
+    _demo_meeting(demo_sub)
     return parser
+
+
+def _demo_meeting(demo_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``demo meeting move ID OFFSET`` and ``demo meeting cancel ID``."""
+    meeting = demo_sub.add_parser("meeting", help="move or cancel one demo meeting")
+    meeting_sub = meeting.add_subparsers(dest="meeting_command", required=True)
+    move = meeting_sub.add_parser(
+        "move",
+        help="move a meeting, keeping its id",
+        epilog="Exit code 2 for an unknown id or offset, 1 for a move into the past or of a "
+        "cancelled meeting.",
+    )
+    move.add_argument("meeting_id", metavar="ID", help="an id from `crosswire demo meetings`")
+    # REMAINDER, so that "-30m" is taken as the offset rather than as an unknown option.
+    move.add_argument(
+        "offset", nargs=argparse.REMAINDER, metavar="OFFSET", help="+15m, -30m, +2h or +1h30m"
+    )
+    cancel = meeting_sub.add_parser("cancel", help="cancel a meeting")
+    cancel.add_argument("meeting_id", metavar="ID", help="an id from `crosswire demo meetings`")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,14 +167,24 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return await approvals_list(settings, email=args.email, as_json=args.json)
     if args.command == "demo":
-        from bot.cli.demo import demo_outbox
-
-        return await demo_outbox(settings, as_json=args.json)
+        return await _demo(args, settings)
     from bot.cli.audit import audit_list, audit_show
 
     if args.audit_command == "list":
         return await audit_list(settings, limit=args.limit, as_json=args.json)
     return await audit_show(settings, args.run_id, as_json=args.json)
+
+
+async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import demo
+
+    if args.demo_command == "outbox":
+        return await demo.demo_outbox(settings, as_json=args.json)
+    if args.demo_command == "meetings":
+        return await demo.demo_meetings(settings, as_json=args.json)
+    if args.meeting_command == "move":
+        return await demo.demo_meeting_move(settings, args.meeting_id, args.offset)
+    return await demo.demo_meeting_cancel(settings, args.meeting_id)
 
 
 if __name__ == "__main__":
