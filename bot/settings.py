@@ -30,6 +30,7 @@ from connectors.demo import DemoBehaviour
 from workflows.approvals.policy import ApprovalPolicy
 from workflows.database_url import audit_url
 from workflows.durations import parse_duration
+from workflows.schedules.declared import read_declared
 
 DEFAULT_STATE_DIR = Path(".crosswire")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -88,6 +89,14 @@ class Settings(BaseSettings):
     approval_ttl: timedelta = Field(
         timedelta(hours=24), validation_alias=_env("CROSSWIRE_APPROVAL_TTL")
     )
+    briefing_lead: timedelta = Field(
+        timedelta(minutes=30), validation_alias=_env("CROSSWIRE_BRIEFING_LEAD")
+    )
+    scheduler: bool = Field(True, validation_alias=_env("CROSSWIRE_SCHEDULER"))
+    schedule_sync_s: float = Field(
+        30.0, gt=0, le=3600, validation_alias=_env("CROSSWIRE_SCHEDULE_SYNC")
+    )
+    schedules_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_SCHEDULES_FILE"))
     policy_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_POLICY_FILE"))
     approvals_channel: str | None = Field(
         None, validation_alias=_env("CROSSWIRE_APPROVALS_CHANNEL")
@@ -139,15 +148,22 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return self
 
-    @field_validator("approval_ttl", mode="before")
+    @field_validator("approval_ttl", "briefing_lead", mode="before")
     @classmethod
-    def _ttl_parses(cls, value: object) -> object:
+    def _durations_parse(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
 
-    @field_validator("policy_file", "approvals_channel", mode="before")
+    @field_validator("policy_file", "schedules_file", "approvals_channel", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("schedules_file")
+    @classmethod
+    def _schedules_read(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_declared(value)  # a DeclaredError (a ValueError) names the file and entry
+        return value
 
     @field_validator("policy_file")
     @classmethod

@@ -26,8 +26,10 @@ from bot.pacing import EdgeActivity
 from bot.people import SlackPeople
 from bot.reporters import SlackReporter, TerminalReporter
 from bot.reporters.approvals import SlackApprovalNotifier
+from bot.reporters.mailroom import SlackMailroom
 from bot.reporters.terminal_approvals import TerminalApprovalNotifier
 from bot.settings import Settings
+from bot.startup import StartupError
 from connectors.demo import (
     DEMO_SYSTEM_LABELS,
     DemoBehaviour,
@@ -59,6 +61,11 @@ from workflows.library.follow_up import SYSTEM_LABELS as FOLLOW_UP_LABELS
 from workflows.library.follow_up import follow_up_operations
 from workflows.planning import OfflinePlanner, Planner
 from workflows.ports import ApprovalNotifier, CustomerFinder, People, RunReporter
+from workflows.schedules import MeetingBriefings, ScheduleFiring, ScheduleStore
+from workflows.schedules.calendars import CatalogCalendars
+from workflows.schedules.declared import DeclaredError, declare_schedules
+from workflows.schedules.ports import Roster
+from workflows.schedules.service import Scheduler
 
 log = structlog.get_logger(__name__)
 SWEEP_INTERVAL_S = 5.0
@@ -77,6 +84,7 @@ class Services:
     engine: Engine
     clock: Clock
     desk: ApprovalDesk
+    schedules: ScheduleStore
 
     async def aclose(self) -> None:
         if self.engine.boundary is not None:
@@ -162,7 +170,10 @@ async def build_services(
         pacer=pacer or no_pacing,
         boundary=boundary,
     )
-    return Services(settings, audit, world, directory, catalog, planner, engine, clock, desk)
+    schedules = ScheduleStore(audit.engine, clock)
+    return Services(
+        settings, audit, world, directory, catalog, planner, engine, clock, desk, schedules
+    )
 
 
 def printed(people: People, policy: ApprovalPolicy) -> ApprovalNotifier:
@@ -248,6 +259,29 @@ class SlackBot:
     app: AsyncApp
     services: Services
     inbox: AskInbox
+    scheduler: Scheduler
+
+
+def build_scheduler(services: Services, client: AsyncWebClient) -> Scheduler:
+    """The scheduler, delivering to Slack through ``client``: cron schedules and pre-meeting
+    briefings through the same engine, audit and delivery as a typed request."""
+    settings, store = services.settings, services.schedules
+    mailroom = SlackMailroom(client, services.directory)
+    parts = (services.engine, services.audit, mailroom, services.clock)
+    return Scheduler(
+        store=store,
+        firing=ScheduleFiring(store, *parts),
+        briefings=MeetingBriefings(
+            CatalogCalendars(services.catalog),
+            services.directory,
+            store,
+            *parts,
+            default_lead=settings.briefing_lead,
+        ),
+        clock=services.clock,
+        database_url=settings.audit_database_url,
+        sync_s=settings.schedule_sync_s,
+    )
 
 
 @asynccontextmanager
@@ -294,7 +328,11 @@ async def slack_bot(
             clock=services.clock,
         )
         store = Inbox.on(settings.audit_database_url, settings.executor_id, services.clock)
-        async with working_inbox(store, intake) as inbox:
+        scheduler = build_scheduler(services, client)
+        async with (
+            working_inbox(store, intake) as inbox,
+            scheduling(scheduler, settings, services.directory),
+        ):
             takeovers.append(inbox.take_over)
             app = build_app(
                 client=client,
@@ -304,4 +342,26 @@ async def slack_bot(
                 activity=activity,
                 approvals=Approvals.at(services.desk, people),
             )
-            yield SlackBot(app, services, inbox)
+            yield SlackBot(app, services, inbox, scheduler)
+
+
+@asynccontextmanager
+async def scheduling(
+    scheduler: Scheduler, settings: Settings, roster: Roster
+) -> AsyncIterator[Scheduler]:
+    """The scheduler running (leading, or ready to take over) for as long as the bot serves;
+    the schedules an admin declared in ``CROSSWIRE_SCHEDULES_FILE`` are added first. With
+    ``CROSSWIRE_SCHEDULER=off`` nothing fires here (another replica, or nobody, runs them)."""
+    if not settings.scheduler:
+        yield scheduler
+        return
+    if settings.schedules_file is not None:
+        try:
+            await declare_schedules(scheduler.store, settings.schedules_file, roster)
+        except DeclaredError as exc:
+            raise StartupError(f"CROSSWIRE_SCHEDULES_FILE: {exc}") from None
+    await scheduler.start()
+    try:
+        yield scheduler
+    finally:
+        await scheduler.stop()

@@ -22,7 +22,8 @@ def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(state_dir=tmp_path / "state", step_timeout_s=2.0)
+    # The scheduler is off unless a test is about it: a demo meeting due mid-test would DM.
+    return Settings(state_dir=tmp_path / "state", step_timeout_s=2.0, scheduler=False)
 
 
 @pytest.fixture

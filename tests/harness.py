@@ -23,6 +23,7 @@ from bot.slack_client import web_client
 from bot.wiring import Services, slack_bot
 from workflows.audit import RunDetail
 from workflows.clock import Clock
+from workflows.schedules.service import Scheduler
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test"
@@ -36,6 +37,7 @@ class SlackHarness:
     app: AsyncApp
     standin: SlackWebApiStandIn
     services: Services
+    scheduler: Scheduler
 
     async def send(
         self,
@@ -119,4 +121,6 @@ async def start_harness(
         standin.add_user(STRANGER, "someone@elsewhere.example", "Some One")
         client = web_client(TOKEN, standin.base_url)
         async with slack_bot(settings, client, signing_secret=SECRET, clock=clock) as bot:
-            yield SlackHarness(app=bot.app, standin=standin, services=bot.services)
+            yield SlackHarness(
+                app=bot.app, standin=standin, services=bot.services, scheduler=bot.scheduler
+            )
