@@ -33,7 +33,8 @@ def _environment(state: Path, **extra: str) -> dict[str, str]:
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CROSSWIRE_"))
     }
-    return {**environment, "CROSSWIRE_STATE_DIR": str(state), **extra}
+    quiet = {"CROSSWIRE_SCHEDULER": "off"}  # no pre-meeting DM in the middle of a test
+    return {**environment, "CROSSWIRE_STATE_DIR": str(state), **quiet, **extra}
 
 
 def _json_lines(stderr: str) -> list[dict[str, Any]]:

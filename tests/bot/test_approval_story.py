@@ -67,11 +67,11 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     """The bot's settings, its audit (and DBOS) on a fresh database of either kind."""
     state = tmp_path / "state"
     if request.param == "sqlite":
-        yield Settings(state_dir=state, step_timeout_s=2.0)
+        yield Settings(state_dir=state, scheduler=False, step_timeout_s=2.0)
         return
     async with postgres_database() as name:
         url = f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
-        yield Settings(state_dir=state, step_timeout_s=2.0, database_url=url)
+        yield Settings(state_dir=state, scheduler=False, step_timeout_s=2.0, database_url=url)
 
 
 @pytest.fixture
@@ -520,7 +520,7 @@ async def test_no_answer_escalates_to_victor_then_expires(story: Story) -> None:
 
 
 async def test_the_wirings_own_sweeper_escalates_on_the_bots_clock(tmp_path: Path) -> None:
-    settings = Settings(state_dir=tmp_path / "state", step_timeout_s=2.0)
+    settings = Settings(state_dir=tmp_path / "state", scheduler=False, step_timeout_s=2.0)
     async with start_story(settings, ManualClock(START)) as story:
         asked = await story.ask("Ev0SWEEPER")
         story.clock.advance(TTL + LATER)  # nobody calls the desk: serving sweeps every 5 s

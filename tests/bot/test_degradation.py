@@ -23,7 +23,7 @@ TS = "1700000030.000100"
 
 @pytest.fixture
 async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SlackHarness]:
-    settings = Settings(state_dir=tmp_path / "state", **request.param)
+    settings = Settings(state_dir=tmp_path / "state", scheduler=False, **request.param)
     async with start_harness(settings) as slack:
         yield slack
 

@@ -75,7 +75,9 @@ async def test_retry_of_a_finished_event_starts_nothing_and_is_audited(
 
 @pytest.fixture
 def slow_settings(tmp_path: Path) -> Settings:
-    return Settings(state_dir=tmp_path / "slow", demo_latency="*=300", step_timeout_s=2.0)
+    return Settings(
+        state_dir=tmp_path / "slow", scheduler=False, demo_latency="*=300", step_timeout_s=2.0
+    )
 
 
 @pytest.fixture

@@ -168,6 +168,7 @@ def serve_chat(state: Path, *extra: str) -> subprocess.Popen[str]:
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CROSSWIRE_"))
     }
     environment["CROSSWIRE_STATE_DIR"] = str(state)
+    environment["CROSSWIRE_SCHEDULER"] = "off"  # no pre-meeting DM in the middle of a test
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--chat", "--port", "0", "--host", "127.0.0.1"],
         stdin=subprocess.PIPE,

@@ -35,7 +35,7 @@ def test_the_approval_story_as_a_new_user_tries_it(tmp_path: Path) -> None:
         [sys.executable, "-m", "bot", "demo", "outbox", "--json"],
         capture_output=True,
         text=True,
-        env={**os.environ, "CROSSWIRE_STATE_DIR": str(state)},
+        env={**os.environ, "CROSSWIRE_STATE_DIR": str(state), "CROSSWIRE_SCHEDULER": "off"},
         cwd=state.parent,
         timeout=60,
         check=True,

@@ -20,7 +20,9 @@ def clean_environment(state: Path, extra: Mapping[str, str] | None = None) -> di
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CROSSWIRE_"))
     }
-    return environment | {"CROSSWIRE_STATE_DIR": str(state), **(extra or {})}
+    # The scheduler is off unless a test asks for it: a demo meeting due mid-test would DM.
+    quiet = {"CROSSWIRE_SCHEDULER": "off"}
+    return environment | quiet | {"CROSSWIRE_STATE_DIR": str(state), **(extra or {})}
 
 
 def crosswire(

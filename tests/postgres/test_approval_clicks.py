@@ -13,7 +13,7 @@ from tests.bot.approval_env import RACHEL, RACHEL_EMAIL, VICTOR, VICTOR_EMAIL, s
 async def test_two_approvers_at_once_one_decision_the_other_told(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    settings = Settings(state_dir=tmp_path / "state", database_url=postgres_url)
+    settings = Settings(state_dir=tmp_path / "state", scheduler=False, database_url=postgres_url)
     async with start_approvals(settings) as env:
         approval = await env.create(approvers=(RACHEL_EMAIL, VICTOR_EMAIL))
         clicks = [env.click(APPROVE_ALL, approval, user) for user in (RACHEL, VICTOR)]

@@ -81,7 +81,7 @@ async def write_and_read_back(database_url: str) -> None:
 async def test_a_mention_with_nul_on_postgres_is_answered_and_audited(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    settings = Settings(state_dir=tmp_path / "state", database_url=postgres_url)
+    settings = Settings(state_dir=tmp_path / "state", scheduler=False, database_url=postgres_url)
     async with start_harness(settings) as slack:
         mention = payloads.app_mention(TYPED, user=DANA, channel=CHANNEL, event_id="Ev0NUL")
         assert (await slack.send(mention)).status == 200

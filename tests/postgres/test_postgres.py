@@ -52,7 +52,7 @@ async def test_the_audit_store_records_once_per_key(postgres_url: str) -> None:
 
 
 async def test_a_slack_briefing_runs_on_postgres(postgres_url: str, tmp_path: Path) -> None:
-    settings = Settings(state_dir=tmp_path / "state", database_url=postgres_url)
+    settings = Settings(state_dir=tmp_path / "state", scheduler=False, database_url=postgres_url)
     async with start_harness(settings) as slack:
         mention = payloads.app_mention(
             "brief me on Acme", user=DANA, channel=CHANNEL, event_id="Ev0POSTGRES"
