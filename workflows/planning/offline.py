@@ -1,6 +1,8 @@
 """The planner that needs no model: it finds the customers a message names, then reads what
 is asked of them (:mod:`workflows.planning.phrasing`) and answers with the briefing plan or a
-notice: help, thanks, an action it cannot take yet, or a question (which customer?)."""
+notice: help, thanks, an action it cannot take yet, or a question (which customer?). The
+webinar follow-up and today's customer meetings (:mod:`workflows.planning.digest_words`)
+are known by their words."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from workflows.catalog import Catalog
 from workflows.domain import AccountRef, CustomerMention
 from workflows.errors import PlanError
 from workflows.library.briefing import briefing_plan
+from workflows.library.digest import digest_plan
 from workflows.library.follow_up import follow_up_plan
 from workflows.models import Objective, Principal
 from workflows.plan import validate_plan
 from workflows.planning import notices
 from workflows.planning.actions import asks_webinar_follow_up
+from workflows.planning.digest_words import asks_meetings_digest, digest_scope
 from workflows.planning.help import EXAMPLES, HELP_TEXT
 from workflows.planning.phrasing import (
     Reading,
@@ -52,6 +56,11 @@ class OfflinePlanner:
             return _checked(follow_up_plan(requester.email), catalog)
         mentions = self._finder.find_in(text) if self._finder else []
         reading = read(without(text, [(m.start, m.end) for m in mentions]), customers=len(mentions))
+        if not mentions and reading.intent != "action" and asks_meetings_digest(text):
+            if requester is None:
+                return notices.who_is_asking()
+            scope = digest_scope(text, objective)
+            return _checked(digest_plan(requester, scope=scope, now=objective.received_at), catalog)
         match reading.intent:
             case "help":
                 return notices.help_notice()
