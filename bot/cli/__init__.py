@@ -1,4 +1,5 @@
-"""The ``crosswire`` command line: ``serve``, ``ask``, ``audit``, ``approvals`` and ``demo``."""
+"""The ``crosswire`` command line: ``serve``, ``ask``, ``audit``, ``approvals``, ``schedule``
+and ``demo``."""
 
 from __future__ import annotations
 
@@ -83,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     waiting.add_argument("--json", action="store_true")
 
+    _schedule(sub)
+
     demo = sub.add_parser("demo", help="look into the built-in demo systems")
     demo_sub = demo.add_subparsers(dest="demo_command", required=True)
     outbox = demo_sub.add_parser("outbox", help="what the demo mailbox has sent, newest last")
@@ -93,6 +96,36 @@ def _parser() -> argparse.ArgumentParser:
     meetings.add_argument("--json", action="store_true")
     _demo_meeting(demo_sub)
     return parser
+
+
+def _schedule(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``schedule add --as EMAIL [--channel ID] [--tz TZ] WHEN OBJECTIVE``, ``list``, ``remove``."""
+    schedule = sub.add_parser(
+        "schedule",
+        help="objectives run on a timetable",
+        epilog="A running `crosswire serve` picks changes up at its next sync "
+        "(CROSSWIRE_SCHEDULE_SYNC, every 30 s by default).",
+    )
+    schedule_sub = schedule.add_subparsers(dest="schedule_command", required=True)
+    add = schedule_sub.add_parser(
+        "add",
+        help="run an objective on a timetable",
+        epilog="Exit code 2 (with the reason) for an unknown person, time or channel.",
+    )
+    add.add_argument(
+        "--as", dest="email", required=True, metavar="EMAIL", help="whose schedule (a person "
+        "in the company directory): the runs are theirs, with their access"
+    )  # fmt: skip
+    add.add_argument(
+        "--channel", metavar="CHANNEL_ID", help="post in this channel (default: a DM to them)"
+    )
+    add.add_argument("--tz", metavar="TZ", help="the time zone of WHEN (default UTC)")
+    add.add_argument("when", metavar="WHEN", help='e.g. "every weekday at 8am" or "0 8 * * 1-5"')
+    add.add_argument("objective", metavar="OBJECTIVE", help='e.g. "today\'s customer meetings"')
+    listing = schedule_sub.add_parser("list", help="every schedule, with its next and last run")
+    listing.add_argument("--json", action="store_true")
+    remove = schedule_sub.add_parser("remove", help="remove a schedule")
+    remove.add_argument("schedule_id", metavar="ID", help="an id from `crosswire schedule list`")
 
 
 def _demo_meeting(demo_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -121,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings is None:
         return 2
     forget_slack_environment()
-    quiet = args.command in ("ask", "audit", "approvals", "demo")
+    quiet = args.command in ("ask", "audit", "approvals", "schedule", "demo")
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
         settings.log_format,
@@ -166,6 +199,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.approvals import approvals_list
 
         return await approvals_list(settings, email=args.email, as_json=args.json)
+    if args.command == "schedule":
+        return await _schedule_command(args, settings)
     if args.command == "demo":
         return await _demo(args, settings)
     from bot.cli.audit import audit_list, audit_show
@@ -173,6 +208,23 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.audit_command == "list":
         return await audit_list(settings, limit=args.limit, as_json=args.json)
     return await audit_show(settings, args.run_id, as_json=args.json)
+
+
+async def _schedule_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import schedule
+
+    if args.schedule_command == "add":
+        return await schedule.schedule_add(
+            settings,
+            email=args.email,
+            when=args.when,
+            objective=args.objective,
+            channel=args.channel,
+            tz=args.tz,
+        )
+    if args.schedule_command == "list":
+        return await schedule.schedule_list(settings, as_json=args.json)
+    return await schedule.schedule_remove(settings, args.schedule_id)
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
