@@ -167,6 +167,17 @@ class ScheduleStore:
         async with self.engine.connect() as conn:
             return [_fire(r._mapping) for r in await conn.execute(query)]
 
+    async def latest_fires(self, *, limit: int = 50) -> list[Fire]:
+        """The latest fires of every schedule and pre-meeting briefing, newest first."""
+        query = (
+            select(schedule_fires, runs.c.status)
+            .outerjoin(runs, runs.c.run_id == schedule_fires.c.run_id)
+            .order_by(schedule_fires.c.fired_at.desc(), schedule_fires.c.run_id)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            return [_fire(r._mapping) for r in await conn.execute(query)]
+
     async def fired(self, run_id: str) -> Fire | None:
         query = (
             select(schedule_fires, runs.c.status)
