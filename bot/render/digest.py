@@ -4,7 +4,9 @@ One section per meeting: its time (Slack-formatted, so each reader sees it in th
 zone, the digest's zone as the fallback), title and customer, then its three lines, with a
 "Full briefing" button whose value is the customer's account id (the click is handled in
 :mod:`bot.listeners.digest`). A day without customer meetings says so in one line. Values go
-through :mod:`bot.render.mrkdwn`, blocks through :mod:`bot.render.kit`.
+through :mod:`bot.render.mrkdwn`, blocks through :mod:`bot.render.kit`; the answer renderer
+(:func:`bot.render.blocks.answer_rendering`) puts :func:`digest_fallback` and
+:func:`digest_blocks` together.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import Final
 from slack_sdk.models.blocks import Block, SectionBlock
 
 from bot.render import kit, limits
-from bot.render.blocks import Rendering
 from bot.render.mrkdwn import bold, code, plain
 from workflows.answers import Digest, DigestLine, DigestMeeting
 from workflows.library.digest import zone_of
@@ -103,10 +104,6 @@ def _line(line: DigestLine) -> str:
     return text
 
 
-def digest_rendering(digest: Digest) -> Rendering:
-    return Rendering(digest_fallback(digest), digest_blocks(digest))
-
-
 def digest_text(digest: Digest) -> str:
     """The digest for a terminal (``crosswire ask``): times in the digest's time zone."""
     lines = [f"{heading(digest)} ({_day(digest)}, {digest.tz})", f"run {digest.run_id}", ""]
@@ -129,7 +126,6 @@ __all__ = [
     "FULL_BRIEFING",
     "digest_blocks",
     "digest_fallback",
-    "digest_rendering",
     "digest_text",
     "meeting_block",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.render import kit
-from bot.render.digest import FULL_BRIEFING, digest_rendering
+from bot.render.digest import FULL_BRIEFING, digest_blocks, digest_fallback
 from bot.sandbox import payloads
 from bot.settings import Settings
 from tests.harness import CHANNEL, DANA, STRANGER, SlackHarness, block_texts, start_harness
@@ -35,11 +35,11 @@ async def posted(tmp_path: Path) -> AsyncIterator[tuple[SlackHarness, str, list[
     """The harness, and the digest as posted in #sales (its ts and blocks)."""
     digest = await real_digest(tmp_path)  # its files beside the harness's state folder
     async with start_harness(Settings(state_dir=tmp_path / "state")) as slack:
-        shown = digest_rendering(digest)
+        blocks = kit.fit(digest_blocks(digest))
         response = await slack.app.client.chat_postMessage(
-            channel=CHANNEL, text=shown.text, blocks=kit.fit(shown.blocks)
+            channel=CHANNEL, text=digest_fallback(digest), blocks=blocks
         )
-        yield slack, str(response["ts"]), kit.fit(shown.blocks)
+        yield slack, str(response["ts"]), blocks
 
 
 def buttons(blocks: list[dict[str, Any]]) -> dict[str, str]:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.render import kit, limits
-from bot.render.digest import FULL_BRIEFING, digest_fallback, digest_rendering, digest_text
+from bot.render.digest import FULL_BRIEFING, digest_blocks, digest_fallback, digest_text
 from tests.harness import block_texts
 from tests.workflows.digest_env import digest_env
 from workflows.answers import Digest, DigestLine, DigestMeeting
@@ -59,7 +59,7 @@ async def test_a_real_digest_shows_each_meeting_in_three_lines_with_its_button(
     async with digest_env(tmp_path, NOON) as env:
         answer = await env.ask("my meetings today")
     assert isinstance(answer, Digest)
-    blocks = kit.fit(digest_rendering(answer).blocks)
+    blocks = kit.fit(digest_blocks(answer))
 
     assert blocks[0] == {
         "type": "header",
@@ -82,14 +82,13 @@ async def test_a_real_digest_shows_each_meeting_in_three_lines_with_its_button(
 
 
 def test_a_day_without_customer_meetings_says_so_kindly() -> None:
-    shown = digest_rendering(digest())
-    texts = block_texts(kit.fit(shown.blocks))
+    texts = block_texts(kit.fit(digest_blocks(digest())))
 
     assert "*No customer meetings today.*" in texts
     assert "you have no meeting with anyone from outside the company" in texts
-    assert shown.text == "No customer meetings today (Dana Reyes)."
+    assert digest_fallback(digest()) == "No customer meetings today (Dana Reyes)."
     assert "accessory" not in texts
-    team = block_texts(kit.fit(digest_rendering(digest(scope="team")).blocks))
+    team = block_texts(kit.fit(digest_blocks(digest(scope="team"))))
     assert "Customer meetings today: Rachel Kim's team" in team
     assert "Rachel Kim's team has no meeting" in team
 
@@ -107,23 +106,23 @@ def test_a_system_down_is_named_on_its_line_and_below() -> None:
         status="empty",
         missing=("CRM", "Billing"),
     )
-    shown = digest_rendering(digest(meeting(1, deal=down, concern=partial)))
-    texts = block_texts(kit.fit(shown.blocks))
+    shown = digest(meeting(1, deal=down, concern=partial))
+    texts = block_texts(kit.fit(digest_blocks(shown)))
 
     assert ":x: Stage and amount missing: CRM could not be reached" in texts
     assert ":white_check_mark: Nothing to watch out for _(CRM, Billing did not answer)_" in texts
     assert ":x: Unavailable for some meetings: CRM, Billing" in texts
-    assert shown.text.endswith("; unavailable: CRM, Billing.")
+    assert digest_fallback(shown).endswith("; unavailable: CRM, Billing.")
 
 
 def test_a_guest_from_no_known_customer_gets_no_button() -> None:
-    blocks = kit.fit(digest_rendering(digest(meeting(1, account=None))).blocks)
+    blocks = kit.fit(digest_blocks(digest(meeting(1, account=None))))
 
     assert not any(b.get("accessory") for b in blocks)
 
 
 def test_names_are_shown_as_typed_never_as_formatting() -> None:
-    blocks = kit.fit(digest_rendering(digest(meeting(1))).blocks)
+    blocks = kit.fit(digest_blocks(digest(meeting(1))))
     head = blocks[2]["text"]["text"].split("\n")[0]
 
     assert "*Star*" not in head  # the stars are shown, not bold
@@ -131,7 +130,7 @@ def test_names_are_shown_as_typed_never_as_formatting() -> None:
 
 
 def test_a_very_busy_day_stays_within_slack_s_limits() -> None:
-    blocks = kit.fit(digest_rendering(digest(*(meeting(n) for n in range(80)))).blocks)
+    blocks = kit.fit(digest_blocks(digest(*(meeting(n) for n in range(80)))))
 
     assert len(blocks) <= limits.MESSAGE_BLOCKS
     assert blocks[-1]["type"] == "context" and "more not shown here" in block_texts(blocks[-1])
