@@ -26,6 +26,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse as SlackRespon
 from bot.health import Readiness, database_readiness
 from bot.http import EVENTS_PATH, bound_port, start_health, start_http
 from bot.logging import json_lines, logs_to
+from bot.sandbox.cast import join_workspace
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
@@ -138,24 +139,38 @@ async def _serve_sandbox(settings: Settings, *, host: str, port: int, chat_repl:
 async def _sandbox(
     settings: Settings, *, host: str, port: int, secret: str, log_file: Path | None
 ) -> None:
-    async with (
-        SlackWebApiStandIn() as standin,
-        shared_web_client("xoxb-sandbox", standin.base_url) as client,
-        slack_bot(settings, client, signing_secret=secret, replica=True) as bot,
-    ):
-        chat = SandboxChat(app=bot.app, standin=standin, signing_secret=secret, log_file=log_file)
-        chat.attach()
-        runner = await start_http(bot.app, host=host, port=port, ready=_readiness(bot))
-        # Listen for the stop signals before saying we are up: a stop that follows the
-        # announcement at once still shuts down cleanly.
-        stopped = None if log_file else asyncio.ensure_future(until_stopped())
-        await asyncio.sleep(0)
-        url = f"http://{host}:{bound_port(runner)}{EVENTS_PATH}"
-        _announce_sandbox(url, secret, as_log=not log_file and json_lines(settings.log_format))
-        try:
-            await (stopped if stopped is not None else chat.repl())
-        finally:
-            await runner.cleanup()
+    async with SlackWebApiStandIn() as standin:
+        join_workspace(standin)  # Northwind's staff are in Slack before anything is delivered
+        async with (
+            shared_web_client("xoxb-sandbox", standin.base_url) as client,
+            slack_bot(settings, client, signing_secret=secret, replica=True) as bot,
+        ):
+            await _sandbox_chat(settings, host, port, secret, log_file, standin, bot)
+
+
+async def _sandbox_chat(
+    settings: Settings,
+    host: str,
+    port: int,
+    secret: str,
+    log_file: Path | None,
+    standin: SlackWebApiStandIn,
+    bot: SlackBot,
+) -> None:
+    """The terminal chat (or, with logs on stderr, just the endpoint) until stopped."""
+    chat = SandboxChat(app=bot.app, standin=standin, signing_secret=secret, log_file=log_file)
+    chat.attach()
+    runner = await start_http(bot.app, host=host, port=port, ready=_readiness(bot))
+    # Listen for the stop signals before saying we are up: a stop that follows the
+    # announcement at once still shuts down cleanly.
+    stopped = None if log_file else asyncio.ensure_future(until_stopped())
+    await asyncio.sleep(0)
+    url = f"http://{host}:{bound_port(runner)}{EVENTS_PATH}"
+    _announce_sandbox(url, secret, as_log=not log_file and json_lines(settings.log_format))
+    try:
+        await (stopped if stopped is not None else chat.repl())
+    finally:
+        await runner.cleanup()
 
 
 def _announce_sandbox(url: str, secret: str, *, as_log: bool) -> None:

@@ -3,11 +3,13 @@
 The scheduler knows people by email; Slack by user id. ``users.lookupByEmail`` finds the
 person (with their time zone, so a briefing's meeting shows in it), ``conversations.open``
 their DM. Lookups are cached for the life of the process: a scheduler fires the same people
-over and over.
+over and over; someone Slack does not know is asked for again after
+:data:`UNKNOWN_RETRY_S` (they may have joined).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import structlog
@@ -20,6 +22,7 @@ from workflows.models import Principal, ReplyTarget
 from workflows.ports import People
 
 log = structlog.get_logger(__name__)
+UNKNOWN_RETRY_S = 300.0
 
 
 @dataclass
@@ -28,7 +31,8 @@ class SlackMailroom:
 
     client: AsyncWebClient
     people: People
-    _users: dict[str, tuple[str, str | None] | None] = field(default_factory=dict)
+    _users: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    _unknown: dict[str, float] = field(default_factory=dict)  # email -> when Slack said so
     _dms: dict[str, str] = field(default_factory=dict)
 
     async def person(self, email: str) -> Principal | None:
@@ -71,19 +75,22 @@ class SlackMailroom:
 
     async def _user(self, email: str) -> tuple[str, str | None] | None:
         key = email.strip().lower()
-        if key not in self._users:
-            try:
-                response = await SlackReplies(self.client).call(
-                    self.client.users_lookupByEmail(email=key)
-                )
-            except DeliveryError as exc:
-                if exc.code not in UNKNOWN_USER:
-                    raise
-                log.warning("schedule.person_not_in_slack", email=key)
-                self._users[key] = None
-                return None
-            user = response["user"]
-            self._users[key] = (str(user["id"]), user.get("tz"))
+        if key in self._users:
+            return self._users[key]
+        if time.monotonic() - self._unknown.get(key, -UNKNOWN_RETRY_S) < UNKNOWN_RETRY_S:
+            return None
+        try:
+            response = await SlackReplies(self.client).call(
+                self.client.users_lookupByEmail(email=key)
+            )
+        except DeliveryError as exc:
+            if exc.code not in UNKNOWN_USER:
+                raise
+            log.warning("schedule.person_not_in_slack", email=key)
+            self._unknown[key] = time.monotonic()
+            return None
+        user = response["user"]
+        self._users[key] = (str(user["id"]), user.get("tz"))
         return self._users[key]
 
     async def _dm(self, user_id: str) -> str:

@@ -120,8 +120,8 @@ class MeetingBriefings:
         with structlog.contextvars.bound_contextvars(run_id=due.run_id, meeting=due.meeting.id):
             person = await self.mailroom.person(due.attendee)
             reply = None if person is None else await self.mailroom.reply_to(person, None)
-            if person is None or reply is None:
-                await self._record(due, now, "skipped", f"{due.attendee} is not reachable in Slack")
+            if person is None or reply is None:  # tried again at the next scan, until it starts
+                log.info("briefing.recipient_unreachable", attendee=due.attendee)
                 return
             objective = Objective(
                 text=f"brief me on {due.account.name}",
