@@ -128,7 +128,23 @@ def _event_lines(event: AuditEvent, delivery: AuditEvent | None = None) -> list[
             return [f"{at} action {_action_text(event.detail)}"]
         case "compensation":
             return [f"{at} undo   {_compensation_text(event.detail)}"]
+        case "schedule_fire" | "briefing_skipped":
+            return [f"{at} fired  {_fire_text(event.status, event.detail)}"]
     return [f"{at} {event.kind:<6} {_detail_gist(event.detail)}"]
+
+
+def _fire_text(status: str | None, fire: dict[str, Any]) -> str:
+    """A scheduled run's tick: which schedule or meeting, when it was due, how late, and why
+    it was skipped if it was."""
+    late = float(fire.get("lateness_ms") or 0) / 1000
+    due = fire.get("fire_at") or fire.get("due_at")
+    what = fire.get("schedule_id")
+    if fire.get("meeting"):
+        what = f"briefing for {fire.get('attendee')} before {fire['meeting']!r}"
+    elif fire.get("when"):
+        what = f"{what} ({fire['when']})"
+    reason = f": {fire['reason']}" if fire.get("reason") else ""
+    return f"{what}, due {due}, {late:.1f} s late, {status}{reason}"
 
 
 def _answer_line(answer: dict[str, Any], delivery: AuditEvent | None) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.audit import audit_show
 from bot.sandbox.slack_api import PostedMessage
 from bot.settings import Settings
 from connectors.demo.calendar_edit import cancel_meeting, move_meeting
@@ -128,7 +129,7 @@ async def test_a_moved_meeting_is_briefed_at_its_new_time_and_a_cancelled_one_ne
 
 
 async def test_a_lead_longer_than_the_wait_sends_at_once_and_a_meeting_under_way_is_skipped(
-    slack: SlackHarness, clock: ManualClock
+    slack: SlackHarness, clock: ManualClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await slack.services.schedules.set_prefs(DANA_EMAIL, lead=timedelta(hours=2))
     await settle(slack, clock, START)  # the QBR is an hour away, its briefing was due at 13:00
@@ -141,6 +142,9 @@ async def test_a_lead_longer_than_the_wait_sends_at_once_and_a_meeting_under_way
     assert detail is not None
     reasons = [e.detail.get("reason") for e in detail.events if e.kind == "briefing_skipped"]
     assert reasons and "already started" in str(reasons[0])
+    shown = await _audit_show(slack, skipped[0].run_id, capsys)
+    assert "fired  briefing for dana.reyes@northwind.example before" in shown
+    assert "skipped: the meeting had already started" in shown
     assert not briefings_of(dms_to(slack, DANA), "Weekly sync")
 
 
@@ -211,6 +215,13 @@ async def test_a_schedule_whose_runs_keep_failing_is_paused_and_its_owner_told(
     assert len(await store.fires(schedule.id)) == 3
     told = [m.text for m in dms_to(slack, DANA)]
     assert any(f"paused your schedule `{schedule.id}`" in t for t in told)
+
+
+async def _audit_show(slack: SlackHarness, run_id: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """``crosswire audit show RUN_ID`` as it prints."""
+    capsys.readouterr()
+    assert await audit_show(slack.services.settings, run_id, as_json=False) == 0
+    return capsys.readouterr().out
 
 
 def _channel_briefings(slack: SlackHarness) -> list[PostedMessage]:
