@@ -21,6 +21,7 @@ from bot.inbox import AskInbox
 from bot.intake import Intake
 from bot.listeners import register_all
 from bot.listeners.actions import Approvals, is_interaction, tell_clicker
+from bot.listeners.schedules import SlackSchedules
 from bot.pacing import EdgeActivity
 from bot.verify import RequestVerifier, VerifiedOnly, is_verified
 
@@ -46,9 +47,9 @@ class CrosswireApp(AsyncApp):
 
 class ProvideServices(AsyncMiddleware):
     """Global middleware: tells ``activity`` of the request and puts the services in its
-    context (``approvals`` only where approvals are set up). A middleware object rather than
-    a function: Bolt calls it directly, where a function is wrapped and has its arguments
-    looked up by name on every request."""
+    context (``approvals`` and ``schedules`` only where they are set up). A middleware object
+    rather than a function: Bolt calls it directly, where a function is wrapped and has its
+    arguments looked up by name on every request."""
 
     def __init__(
         self,
@@ -56,11 +57,13 @@ class ProvideServices(AsyncMiddleware):
         inbox: AskInbox,
         activity: EdgeActivity | None,
         approvals: Approvals | None = None,
+        schedules: SlackSchedules | None = None,
     ) -> None:
         self.intake = intake
         self.inbox = inbox
         self.activity = activity
         self.approvals = approvals
+        self.schedules = schedules
 
     async def async_process(
         self,
@@ -75,6 +78,8 @@ class ProvideServices(AsyncMiddleware):
         req.context["inbox"] = self.inbox
         if self.approvals is not None:
             req.context["approvals"] = self.approvals
+        if self.schedules is not None:
+            req.context["schedules"] = self.schedules
         await next()
         return None
 
@@ -88,14 +93,17 @@ def build_app(
     activity: EdgeActivity | None = None,
     now: Callable[[], float] = time.time,
     approvals: Approvals | None = None,
+    schedules: SlackSchedules | None = None,
 ) -> CrosswireApp:
     """The one Bolt app, for HTTP, Socket Mode and the sandbox alike; asks are acknowledged
     once ``inbox`` has them (see :mod:`bot.inbox`). ``activity`` hears of
     every request, so that runs can give way to acknowledgements (see :mod:`bot.pacing`);
     ``now`` is the clock request timestamps are checked against; ``approvals`` is what the
-    approval buttons, ``/crosswire approvals`` and the Home tab decide and read with."""
+    approval buttons, ``/crosswire approvals`` and the Home tab decide and read with;
+    ``schedules`` is what ``/crosswire schedule …``, ``/crosswire briefings …`` and the Remove
+    buttons use."""
     app = CrosswireApp(client=client, verifier=RequestVerifier(signing_secret, now=now))
-    app.middleware(ProvideServices(intake, inbox, activity, approvals))
+    app.middleware(ProvideServices(intake, inbox, activity, approvals, schedules))
     register_all(app)
     app.error(on_error)
     return app

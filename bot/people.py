@@ -36,7 +36,8 @@ class RequesterUnavailable(Exception):
 
 @dataclass
 class SlackPeople:
-    """Resolves Slack users to principals (``users.info`` → email → directory), cached."""
+    """Resolves Slack users to principals (``users.info`` → email → directory), cached; a
+    principal carries the time zone Slack has for the user."""
 
     client: AsyncWebClient
     directory: IdentityDirectory
@@ -45,7 +46,7 @@ class SlackPeople:
     async def principal(self, user_id: str) -> Principal:
         if user_id in self._cache:
             return self._cache[user_id]
-        email = await self._email(user_id)
+        email, tz = await self._profile(user_id)
         employee = self.directory.find_employee(email)
         if employee is None:
             raise UnknownRequester(
@@ -56,19 +57,23 @@ class SlackPeople:
             name=employee.name,
             roles=tuple(employee.roles),
             slack_user_id=user_id,
+            tz=tz,
         )
         self._cache[user_id] = principal
         return principal
 
-    async def _email(self, user_id: str) -> str:
+    async def _profile(self, user_id: str) -> tuple[str, str | None]:
+        """The user's email and their time zone as Slack has it (``tz``, e.g.
+        ``America/New_York``; None when Slack gives none)."""
         response = await self._users_info(user_id)
-        profile = (response.get("user") or {}).get("profile") or {}
-        email = profile.get("email")
+        user = response.get("user") or {}
+        email = (user.get("profile") or {}).get("email")
         if not email:
             raise UnknownRequester(
                 "your Slack profile has no email I can read (the app needs users:read.email)"
             )
-        return str(email)
+        tz = user.get("tz")
+        return str(email), str(tz) if isinstance(tz, str) and tz else None
 
     async def _users_info(self, user_id: str) -> AsyncSlackResponse:
         try:

@@ -1,4 +1,5 @@
-"""``/crosswire brief Acme``, ``/crosswire approvals`` and ``/crosswire help``.
+"""``/crosswire brief Acme``, ``/crosswire approvals``, ``/crosswire help``, and the routing of
+``/crosswire schedule …`` and ``/crosswire briefings …`` to :mod:`bot.listeners.schedules`.
 
 The command is recorded in the inbox (listener middleware, see :mod:`bot.inbox`), then
 acknowledged with an ephemeral line; help is answered in the ack itself, and so is a text too
@@ -6,7 +7,8 @@ long to be an objective (the refusal is still recorded). Everything else the run
 reaches the person who typed the command through its ``response_url`` when it concerns only
 them, or the bot cannot post in the channel. ``approvals`` is no ask: it is acknowledged
 empty and answered, to the person alone, with what waits for them (with its buttons) and what
-they asked for.
+they asked for. Nor are ``schedule`` and ``briefings``: acknowledged empty, then answered
+by :mod:`bot.listeners.schedules`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from bot.inbound import SlackAsk, command_ask
 from bot.inbox import handle_recorded, record_first
 from bot.intake import run_id_for, too_long_notice
 from bot.listeners.actions import NOT_HERE, Approvals
+from bot.listeners.schedule_words import is_schedule_command
+from bot.listeners.schedules import on_schedule_command
 from bot.render import kit
 from bot.render.blocks import notice_blocks, notice_fallback
 from workflows.answers import Notice
@@ -35,7 +39,7 @@ def _words(command: dict[str, Any]) -> str:
 def runnable_ask(command: dict[str, Any]) -> SlackAsk | None:
     """The ask a command makes; None for help (``/crosswire``, ``help``, ``?``) and for
     payloads that do not parse, which are answered with help."""
-    if _words(command) in {"", "help", "?", APPROVALS}:
+    if _words(command) in {"", "help", "?", APPROVALS} or is_schedule_command(_words(command)):
         return None
     return command_ask(command)
 
@@ -46,6 +50,10 @@ async def on_command(
     if _words(command) == APPROVALS:
         await ack()
         await show_approvals(command, context, respond)
+        return
+    if is_schedule_command(_words(command)):
+        await ack()
+        await on_schedule_command(command, context, respond)
         return
     ask = runnable_ask(command)
     if ask is None:
