@@ -163,5 +163,7 @@ async def start_approvals(settings: Settings) -> AsyncIterator[ApprovalsHarness]
                 inbox=bot.inbox,
                 approvals=approvals,
             )
-            slack = SlackHarness(app=app, standin=standin, services=services)
+            slack = SlackHarness(
+                app=app, standin=standin, services=services, scheduler=bot.scheduler
+            )
             yield ApprovalsHarness(slack, approvals, store, wakes, clock)

@@ -190,7 +190,9 @@ async def start_story(
     async with workspace(standin) as slack_api:
         client = web_client(TOKEN, slack_api.base_url)
         async with slack_bot(settings, client, signing_secret=SECRET, clock=clock) as bot:
-            harness = SlackHarness(app=bot.app, standin=slack_api, services=bot.services)
+            harness = SlackHarness(
+                app=bot.app, standin=slack_api, services=bot.services, scheduler=bot.scheduler
+            )
             yield Story(harness, clock)
 
 

@@ -153,7 +153,9 @@ async def impatient(settings: Settings) -> AsyncIterator[SlackHarness]:
         client = web_client(TOKEN, standin.base_url)
         client.timeout = CLIENT_TIMEOUT_S
         async with slack_bot(settings, client, signing_secret=SECRET) as bot:
-            yield SlackHarness(app=bot.app, standin=standin, services=bot.services)
+            yield SlackHarness(
+                app=bot.app, standin=standin, services=bot.services, scheduler=bot.scheduler
+            )
 
 
 async def test_an_answer_whose_post_timed_out_after_slack_took_it_is_not_posted_again(

@@ -112,8 +112,11 @@ class Scheduler:
             self._aps.remove_job(gone)
             del self._loaded[gone]
         for schedule in wanted.values():
-            if schedule.id in self._loaded:
+            loaded = self._loaded.get(schedule.id)
+            if loaded is not None and loaded.when == schedule.when:
                 continue
+            if loaded is not None:  # declared again with another timetable
+                self._aps.remove_job(schedule.id)
             trigger = schedule.when.trigger(start=schedule.created_at)
             self._aps.add_job(self._tick, trigger, args=[schedule.id], id=schedule.id)
             self._loaded[schedule.id] = schedule
