@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ import pytest
 from bot.settings import Settings
 from tests.cli.processes import crosswire
 from tests.postgres_server import POSTGRES_SERVER, postgres_database
+from tests.readme import README
 from workflows.audit import AuditStore
 from workflows.clock import SystemClock
 from workflows.schedules import Schedule, ScheduleStore, parse_when
@@ -184,3 +186,25 @@ async def test_input_that_cannot_work_is_refused_in_one_line(
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.strip() == f"crosswire: {said}"
     assert await stored(state, {}) == []
+
+
+def readme_commands() -> list[list[str]]:
+    """The ``crosswire schedule`` commands of the README's "Schedules" part, as arguments."""
+    text = README.read_text()
+    part = text[text.index("### Schedules") : text.index("## Connect it to a Slack workspace")]
+    block = part[part.index("```sh\n") + 6 :]
+    block = block[: block.index("```")].replace("\\\n", " ")
+    lines = [line.split("#", 1)[0] for line in block.splitlines()]
+    return [shlex.split(line)[1:] for line in lines if "crosswire schedule" in line]
+
+
+def test_the_readme_commands_work_as_written(state: Path) -> None:
+    add, listing, remove = readme_commands()
+    assert add[:2] == ["schedule", "add"] and listing == ["schedule", "list"]
+    added = crosswire(state, *add)
+    assert added.returncode == 0, added.stderr
+    [shown] = json.loads(crosswire(state, "schedule", "list", "--json").stdout)
+    assert (shown["objective"], shown["channel"]) == ("today's customer meetings", "C0123ABCD")
+    assert crosswire(state, *listing).stdout.startswith(shown["id"])
+    assert remove[:2] == ["schedule", "remove"]
+    assert crosswire(state, "schedule", "remove", shown["id"]).returncode == 0
