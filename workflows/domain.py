@@ -384,3 +384,90 @@ class DemoBookings(Record):
 
     bookings: list[DemoBooking] = Field(default_factory=list)
     emails: list[str] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- lists across accounts
+#
+# Records of the list and search operations. Each carries the customer it belongs to as an
+# ``account`` (an :class:`AccountRef`), so that lists from different systems join on
+# ``account.account_id`` and a record can be handed to the per-account operations as is.
+
+
+class AccountSummary(Record):
+    """A CRM account in a list: owner, stage and industry, and its contract's renewal (if it
+    has a current contract)."""
+
+    account: AccountRef
+    industry: str
+    lifecycle_stage: Literal["prospect", "customer", "churned"]
+    owner_email: str
+    owner_name: str
+    renewal_date: date | None = None
+    annual_value: float | None = None
+
+
+class AccountList(Record):
+    """One page of accounts; ``total`` counts every match, ``next_offset`` asks for the next
+    page (None on the last)."""
+
+    accounts: list[AccountSummary] = Field(default_factory=list)
+    total: int = 0
+    next_offset: int | None = None
+
+
+class AccountTicket(Ticket):
+    """A support ticket with its customer and its age in whole days."""
+
+    account: AccountRef | None = None
+    age_days: int
+
+
+class TicketList(Record):
+    tickets: list[AccountTicket] = Field(default_factory=list)
+    total: int = 0
+    next_offset: int | None = None
+
+
+class OverdueInvoice(Invoice):
+    """An unpaid invoice past its due date, with its customer."""
+
+    account: AccountRef | None = None
+    days_overdue: int
+
+
+class OverdueInvoices(Record):
+    """One page of overdue invoices; ``total_amount`` sums every match (all pages)."""
+
+    invoices: list[OverdueInvoice] = Field(default_factory=list)
+    total: int = 0
+    total_amount: float = 0.0
+    next_offset: int | None = None
+
+
+class AccountDeal(Deal):
+    """A CRM deal with its customer and the account owner."""
+
+    account: AccountRef
+    owner_email: str
+
+
+class DealList(Record):
+    deals: list[AccountDeal] = Field(default_factory=list)
+    total: int = 0
+    total_amount: float = 0.0
+    next_offset: int | None = None
+
+
+class ContactMatch(Contact):
+    """A CRM contact found by a search: how it matched, how well (0-100), and its company."""
+
+    account: AccountRef
+    how: Literal["email", "name", "similar"]
+    score: float
+
+
+class ContactMatches(Record):
+    """Best match first; ``emails`` lists the matches' addresses in the same order."""
+
+    contacts: list[ContactMatch] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)

@@ -10,6 +10,7 @@ from connectors.demo.ops_commercial import commercial_operations
 from connectors.demo.ops_comms import comms_operations
 from connectors.demo.ops_crm import crm_operations
 from connectors.demo.ops_growth import growth_operations
+from connectors.demo.ops_lists import list_operations
 from connectors.demo.ops_outreach import outreach_operations
 from connectors.demo.ops_service import service_operations
 from connectors.demo.store import DemoWorld
@@ -54,4 +55,5 @@ def demo_operations(
         *growth_operations(world, behaviour),
         *outreach_operations(world, behaviour),
         *commercial_operations(world, behaviour),
+        *list_operations(world, directory, behaviour),
     ]
