@@ -99,6 +99,8 @@ class SlackSchedules:
                     return await self.listing(person, channel)
                 case "remove" | "delete" | "rm":
                     return await self.remove_command(person, rest.strip())
+                case "help" | "?":
+                    return Reply(render.said(USAGE))
                 case _:
                     raise Unclear(f"I don't know `schedule {action}`. {USAGE}")
         except (Unclear, BadWhen) as exc:

@@ -224,6 +224,14 @@ async def test_what_cannot_be_scheduled_is_answered_to_the_typer_alone(
     assert env.changes.seen == []
 
 
+async def test_schedule_help_says_what_the_commands_look_like(env: Env) -> None:
+    await env.type("schedule help")
+    answer = env.last_answer()
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"].startswith(f"`{EXAMPLE}` runs an objective on a timetable, here")
+    assert "`/crosswire schedule remove sch-3f9a1c` removes one." in answer["text"]
+
+
 async def test_a_bad_phrase_lists_the_phrases_it_understands(env: Env) -> None:
     await env.type('schedule add "fortnightly-ish" brief me on Acme')
     text = env.last_answer()["text"]
@@ -260,7 +268,9 @@ async def test_list_shows_mine_and_this_channels_with_next_and_last_runs(env: En
     answer = env.last_answer()
     assert answer["response_type"] == "ephemeral"
     text = block_texts(answer["blocks"])
-    assert buttons(answer["blocks"]) == [(REMOVE_LISTED, mine.id), (REMOVE_LISTED, channels.id)]
+    # Oldest first; added at the same moment (a manual clock), by id.
+    shown = [(REMOVE_LISTED, s) for s in sorted((mine.id, channels.id))]
+    assert buttons(answer["blocks"]) == shown
     assert "not for Dana" not in text
     assert "Every Monday to Friday at 08:00 America/New_York, next on Wed 2 Dec" in text
     assert "Paused: 5 runs in a row failed" in text
