@@ -102,7 +102,7 @@ async def start_schedules(settings: Settings) -> AsyncIterator[Env]:
     async with SlackWebApiStandIn(token=TOKEN) as standin:
         standin.add_user(DANA, DANA_EMAIL, "Dana Reyes", tz=NEW_YORK)
         standin.add_user(RACHEL, RACHEL_EMAIL, "Rachel Kim", tz="Europe/Berlin")
-        standin.add_user(MARCUS, "marcus.chen@northwind.example", "Marcus Chen")
+        standin.add_user(MARCUS, "marcus.chen@northwind.example", "Marcus Chen", tz="")
         standin.add_user(STRANGER, "someone@elsewhere.example", "Some One")
         client = web_client(TOKEN, standin.base_url)
         async with slack_bot(settings, client, signing_secret=SECRET, clock=clock) as bot:
@@ -180,6 +180,14 @@ async def test_add_without_quotes_takes_the_opening_words_that_say_a_time(env: E
     assert env.last_answer()["text"].endswith(
         "brief me on Lumen & Oak. Every day at 17:00 Europe/Berlin, next at 17:00"
     )
+
+
+async def test_someone_slack_gives_no_time_zone_schedules_in_utc(env: Env) -> None:
+    await env.type('schedule add "every day at 9:00" brief me on Acme', user=MARCUS)
+
+    schedule = await env.only()
+    assert (schedule.owner.tz, schedule.when.tz) == (None, "UTC")
+    assert env.last_answer()["text"].endswith("Every day at 09:00 UTC, next on Wed 2 Dec")
 
 
 async def test_add_in_a_dm_delivers_to_the_owner_and_answers_them_alone(env: Env) -> None:
