@@ -64,7 +64,7 @@ class BriefingClick(BaseModel):
                 user_id=(body.get("user") or {}).get("id"),
                 channel=channel,
                 message_ts=container.get("message_ts") or message.get("ts"),
-                thread_ts=message.get("thread_ts"),
+                thread_ts=message.get("thread_ts") or container.get("thread_ts"),
                 account_id=str(action.get("value") or "").strip(),
                 trigger_id=f"click-{trigger}",
             )

@@ -77,8 +77,10 @@ class DigestEnv:
 
 
 def with_digest(catalog: Catalog, directory: IdentityDirectory) -> Catalog:
-    """The product's catalog with the digest's own operation."""
-    return Catalog.of([*catalog, *digest_operations(directory)], catalog.system_labels)
+    """The product's catalog with the digest's own operation (once the wiring adds it, as
+    it is)."""
+    added = [op for op in digest_operations(directory) if op.name not in catalog]
+    return Catalog.of([*catalog, *added], catalog.system_labels)
 
 
 @asynccontextmanager
