@@ -1,0 +1,262 @@
+"""The planner on Claude: one Messages API call turns an objective into a plan.
+
+The call sends a stable, cached prefix (the plan tool, the rules, the workflows, the catalog;
+:mod:`workflows.planning.claude_prompt`) and a user turn with the objective as data. The model
+answers through the ``submit_plan`` tool. A plan that does not fit the catalog goes back to the
+model with its errors (a ``tool_result`` with ``is_error``) at most ``max_repairs`` times; after
+that, and whenever the API is overloaded, down, slow or unreachable, the offline planner answers
+and says so ("Planned offline: …"). A repeated kind of objective is served from the plan cache
+(:mod:`workflows.planning.claude_cache`) with no call at all.
+
+The client is injected (``anthropic.AsyncAnthropic`` in production, pointed at the Messages API
+stand-in in tests); the core does not import it, so the composition root also passes the
+library's exception types (:class:`ModelErrors`). With ``CROSSWIRE_TEST_NO_NETWORK=1`` in the
+environment, a client whose base URL is not on this machine is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import structlog
+
+from workflows.answers import Notice
+from workflows.catalog import Catalog
+from workflows.domain import CustomerMention
+from workflows.models import Objective, Principal
+from workflows.plan import Plan
+from workflows.planning.claude_cache import PlanCache
+from workflows.planning.claude_client import (
+    NETWORK_SWITCH,
+    ModelClient,
+    ModelErrors,
+    RealModelRequestRefused,
+    refuse_remote,
+)
+from workflows.planning.claude_prompt import (
+    PLAN_TOOL,
+    WorkflowGuide,
+    builtin_guides,
+    plan_tool,
+    system_blocks,
+    user_turn,
+)
+from workflows.planning.claude_reply import (
+    Reply,
+    Submission,
+    plan_problem,
+    read_submission,
+    repair_turn,
+)
+from workflows.planning.claude_usage import CallOutcome, ModelCall, Planned, PlanningUsage
+from workflows.planning.help import EXAMPLES
+from workflows.planning.offline import OfflinePlanner
+from workflows.planning.protocol import Planner, PlanningResult
+from workflows.ports import CustomerFinder
+
+__all__ = [
+    "NETWORK_SWITCH",
+    "ClaudePlanner",
+    "ModelClient",
+    "ModelErrors",
+    "Planned",
+    "PlanningUsage",
+    "RealModelRequestRefused",
+    "with_note",
+]
+
+log = structlog.get_logger(__name__)
+
+OUTCOMES: dict[str, CallOutcome] = {
+    "plan": "plan",
+    "invalid": "invalid_plan",
+    "declined": "declined",
+    "none": "no_plan",
+}
+
+
+class ClaudePlanner:
+    """Plans with one model call, repairs a refused plan a bounded number of times, reuses
+    plans of objectives of the same kind, and falls back to ``fallback`` (the offline planner
+    by default) when the model cannot help."""
+
+    name = "claude"
+
+    def __init__(
+        self,
+        client: ModelClient,
+        *,
+        model: str,
+        errors: ModelErrors,
+        finder: CustomerFinder | None = None,
+        fallback: Planner | None = None,
+        cache: PlanCache | None = None,
+        guides: Sequence[WorkflowGuide] | None = None,
+        max_repairs: int = 2,
+        max_tokens: int = 4096,
+        timeout_s: float = 30.0,
+    ) -> None:
+        refuse_remote(client)
+        self._client = client
+        self._model = model
+        self._errors = errors
+        self._finder = finder
+        self._fallback = fallback or OfflinePlanner(finder)
+        self._cache = cache if cache is not None else PlanCache()
+        self._guides = tuple(guides if guides is not None else builtin_guides())
+        self._workflows: Collection[str] = frozenset(g.name for g in self._guides)
+        self._max_repairs = max_repairs
+        self._max_tokens = max_tokens
+        self._timeout_s = timeout_s
+
+    async def plan(
+        self, objective: Objective, catalog: Catalog, requester: Principal | None = None
+    ) -> PlanningResult:
+        return (await self.plan_with_usage(objective, catalog, requester)).result
+
+    async def plan_with_usage(
+        self, objective: Objective, catalog: Catalog, requester: Principal | None = None
+    ) -> Planned:
+        """The plan (or notice) and what it cost: calls, tokens, cache, fallback."""
+        mentions = self._finder.find_in(objective.text) if self._finder else []
+        key = self._cache.key(catalog, objective.text, mentions)
+        cached = self._from_cache(key, catalog, mentions, requester)
+        if cached is not None:
+            return Planned(result=cached, usage=PlanningUsage(source="cache", cache_key=key))
+        return await self._ask(objective, catalog, requester, mentions, key)
+
+    def _from_cache(
+        self,
+        key: str | None,
+        catalog: Catalog,
+        mentions: Sequence[CustomerMention],
+        requester: Principal | None,
+    ) -> Plan | None:
+        if key is None:
+            return None
+        plan = self._cache.get(key, mentions, requester)
+        if plan is not None and plan_problem(plan, catalog, self._workflows):
+            self._cache.forget(key)
+            return None
+        return plan
+
+    async def _ask(
+        self,
+        objective: Objective,
+        catalog: Catalog,
+        requester: Principal | None,
+        mentions: Sequence[CustomerMention],
+        key: str | None,
+    ) -> Planned:
+        conversation: list[dict[str, Any]] = [
+            {"role": "user", "content": user_turn(objective, requester, mentions)}
+        ]
+        calls: list[ModelCall] = []
+        try:
+            for _ in range(1 + self._max_repairs):
+                reply = await self._call(catalog, conversation)
+                submission = read_submission(reply, catalog, self._workflows)
+                calls.append(self._record(reply, submission))
+                if submission.kind in ("plan", "declined"):
+                    return self._answered(submission, calls, key, mentions, requester)
+                conversation += [reply.assistant_turn(), repair_turn(reply, submission)]
+        except self._errors.api as exc:
+            note = self._failure(exc)
+        else:
+            note = f"Claude's plans did not fit the catalog after {len(calls)} tries"
+        return await self._offline(objective, catalog, requester, note, calls)
+
+    async def _call(self, catalog: Catalog, conversation: list[dict[str, Any]]) -> Reply:
+        refuse_remote(self._client)
+        message = await self._client.messages.create(
+            model=self._model,
+            max_tokens=self._max_tokens,
+            system=system_blocks(catalog, self._guides),
+            tools=[plan_tool()],
+            tool_choice={"type": "tool", "name": PLAN_TOOL},
+            messages=conversation,
+            timeout=self._timeout_s,
+        )
+        return Reply.model_validate(message.model_dump(mode="json"))
+
+    def _record(self, reply: Reply, submission: Submission) -> ModelCall:
+        call = ModelCall.of(
+            reply.model or self._model, reply.usage, reply.stop_reason, OUTCOMES[submission.kind]
+        )
+        log.info(
+            "planning.model_call",
+            outcome=call.outcome,
+            input_tokens=call.input_tokens,
+            output_tokens=call.output_tokens,
+            cache_read=call.cache_read_input_tokens,
+            cache_write=call.cache_creation_input_tokens,
+            errors=submission.errors or None,
+        )
+        return call
+
+    def _answered(
+        self,
+        submission: Submission,
+        calls: list[ModelCall],
+        key: str | None,
+        mentions: Sequence[CustomerMention],
+        requester: Principal | None,
+    ) -> Planned:
+        usage = PlanningUsage(source="model", calls=tuple(calls), repairs=len(calls) - 1)
+        if submission.plan is None:
+            return Planned(result=_declined(submission.reason), usage=usage)
+        if key is not None and self._cache.put(key, submission.plan, mentions, requester):
+            usage = usage.model_copy(update={"cache_key": key})
+        return Planned(result=submission.plan, usage=usage)
+
+    def _failure(self, exc: Exception) -> str:
+        """What went wrong with the API, in one line for the requester."""
+        status = getattr(exc, "status_code", None)
+        if isinstance(exc, self._errors.timeout):
+            note = "Claude did not answer in time"
+        elif status == 529:
+            note = "Claude is overloaded right now"
+        elif status == 429:
+            note = "Claude's rate limit was reached"
+        elif isinstance(status, int) and status >= 500:
+            note = f"Claude is unavailable (HTTP {status})"
+        elif isinstance(status, int):
+            note = f"Claude refused the request (HTTP {status})"
+        else:
+            note = "Claude could not be reached"
+        log.warning("planning.model_unavailable", note=note, error=str(exc)[:300])
+        return note
+
+    async def _offline(
+        self,
+        objective: Objective,
+        catalog: Catalog,
+        requester: Principal | None,
+        note: str,
+        calls: list[ModelCall],
+    ) -> Planned:
+        result = await self._fallback.plan(objective, catalog, requester)
+        usage = PlanningUsage(
+            source="offline",
+            calls=tuple(calls),
+            repairs=max(len(calls) - 1, 0),
+            fallback=note,
+        )
+        return Planned(result=with_note(result, f"Planned offline: {note}."), usage=usage)
+
+
+def with_note(result: PlanningResult, line: str) -> PlanningResult:
+    """The result with a one-line note: after a notice's text, before a plan's summary."""
+    if isinstance(result, Notice):
+        return result.model_copy(update={"text": f"{result.text}\n\n{line}"})
+    return result.model_copy(update={"summary": f"{line} {result.summary}".strip()})
+
+
+def _declined(reason: str) -> Notice:
+    return Notice(
+        reason="unsupported",
+        title="I can't do that with the connected systems",
+        text=reason,
+        suggestions=EXAMPLES,
+    )
