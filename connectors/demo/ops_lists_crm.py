@@ -156,20 +156,23 @@ async def _summaries(conn: AsyncConnection, known: dict[str, AccountRef]) -> lis
         account = known.get(row["id"]) or AccountRef(
             account_id=row["id"], name=row["name"], domain=row["domain"]
         )
-        fields = {"industry": row["industry"], "lifecycle_stage": row["lifecycle_stage"]}
-        fields |= overrides.get(row["id"], {})
         contract = terms.get(account.links.get("contracts", ""))
-        summaries.append(
-            AccountSummary(
-                account=account,
-                owner_email=row["owner_email"],
-                owner_name=row["owner_name"],
-                renewal_date=contract["renewal_date"] if contract else None,
-                annual_value=contract["annual_value"] if contract else None,
-                **fields,
-            )
-        )
+        summaries.append(_summary(row, account, overrides.get(row["id"], {}), contract))
     return summaries
+
+
+def _summary(
+    row: RowMapping, account: AccountRef, written: dict[str, str], contract: RowMapping | None
+) -> AccountSummary:
+    fields = {"industry": row["industry"], "lifecycle_stage": row["lifecycle_stage"]} | written
+    return AccountSummary(
+        account=account,
+        owner_email=row["owner_email"],
+        owner_name=row["owner_name"],
+        renewal_date=contract["renewal_date"] if contract else None,
+        annual_value=contract["annual_value"] if contract else None,
+        **fields,
+    )
 
 
 async def _overrides(conn: AsyncConnection) -> dict[str, dict[str, str]]:

@@ -33,7 +33,8 @@ QUESTION = "which of my accounts have an overdue invoice and a P1 open?"
 
 
 def overdue_and_p1_plan(requester_email: str) -> Plan:
-    """The plan a model would make: three lists, then two joins on the account."""
+    """The plan a model would make: three lists, two joins on the account, and each found
+    account's contract."""
 
     def ref(path: str) -> dict[str, str]:
         return {"$ref": path}
@@ -73,6 +74,13 @@ def overdue_and_p1_plan(requester_email: str) -> Plan:
                     "key": key,
                     "into": "p1_tickets",
                 },
+            ),
+            # A listed record's account goes as is to a per-account read.
+            Step(
+                id="contracts",
+                operation="contracts.get_contract",
+                for_each="answer.records",
+                args={"account": {"$item": "account"}},
             ),
         ),
     )
@@ -141,6 +149,7 @@ async def test_dana_s_accounts_with_an_overdue_invoice_and_a_p1_are_acme(tmp_pat
     assert [i["number"] for i in acme["overdue_invoices"]] == ["INV-000101"]
     assert [t["id"] for t in acme["p1_tickets"]] == ["org-1042-t1"]
     assert acme["owner_email"] == DANA
+    assert [c["contract"]["id"] for c in dana["contracts"]["output"]] == ["CTR-ACME-0001"]
     assert dana["mine"]["output"]["total"] > 3  # Dana owns more than Acme
     assert len(dana["overdue"]["output"]["invoices"]) > 1  # and Acme is not the only debtor
 
@@ -155,3 +164,4 @@ async def test_overdue_accounts_without_a_p1_drop_out_at_the_second_join(tmp_pat
     assert names(leah["mine_overdue"]["output"]["records"]) == hers & owing
     assert not names(leah["p1s"]["output"]["tickets"]) & hers  # ...but none with a P1
     assert leah["answer"]["output"] == {"records": [], "count": 0}
+    assert leah["contracts"]["output"] == []
