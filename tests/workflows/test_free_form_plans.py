@@ -165,3 +165,38 @@ async def test_overdue_accounts_without_a_p1_drop_out_at_the_second_join(tmp_pat
     assert not names(leah["p1s"]["output"]["tickets"]) & hers  # ...but none with a P1
     assert leah["answer"]["output"] == {"records": [], "count": 0}
     assert leah["contracts"]["output"] == []
+
+
+async def test_a_misspelt_field_fails_its_step_once_with_a_message_a_model_can_act_on(
+    tmp_path: Path,
+) -> None:
+    plan = Plan(
+        workflow="test",
+        steps=(
+            Step(id="overdue", operation="billing.overdue_invoices", args={}),
+            Step(
+                id="big",
+                operation="data.filter",
+                args={
+                    "records": {"$ref": "overdue.invoices"},
+                    "field": "acount.name",
+                    "value": "Acme Corporation",
+                },
+            ),
+            Step(
+                id="listed",
+                operation="data.filter",
+                args={"records": {"$ref": "overdue"}, "field": "number", "op": "in", "value": []},
+            ),
+        ),
+    )
+    async with free_form_env(tmp_path) as env:
+        result = await env.ask(plan, DANA)
+    assert result["overdue"]["status"] == "ok"
+    big = result["big"]
+    assert (big["status"], big["failure"], big["attempts"]) == ("failed", "permanent", 1)
+    assert "no field 'acount.name'" in str(big["error"])
+    assert "did you mean 'account'" in str(big["error"])
+    listed = result["listed"]
+    assert (listed["status"], listed["failure"]) == ("failed", "permanent")
+    assert "not an object (it has the list(s) invoices" in str(listed["error"])
