@@ -74,11 +74,6 @@ class AccountIndex:
         """Every customer by its unified (CRM) account id."""
         return {a.account_id: a for a in self._source.accounts()}
 
-    def link_of(self, account_id: str, system: str) -> str | None:
-        """The id ``system`` knows the customer ``account_id`` by; None if it has none."""
-        account = self.by_id().get(account_id.strip())
-        return None if account is None else account.links.get(system)
-
 
 def listing_operation(
     name: str,
