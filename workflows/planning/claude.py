@@ -26,6 +26,7 @@ from workflows.catalog import Catalog
 from workflows.domain import CustomerMention
 from workflows.models import Objective, Principal
 from workflows.plan import Plan
+from workflows.planning import notices
 from workflows.planning.claude_cache import PlanCache
 from workflows.planning.claude_client import (
     NETWORK_SWITCH,
@@ -68,6 +69,7 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
+QUESTIONS = frozenset({"ambiguous", "unknown_customer", "not_allowed"})
 OUTCOMES: dict[str, CallOutcome] = {
     "plan": "plan",
     "invalid": "invalid_plan",
@@ -158,8 +160,10 @@ class ClaudePlanner:
                 reply = await self._call(catalog, conversation)
                 submission = read_submission(reply, catalog, self._workflows)
                 calls.append(self._record(reply, submission))
-                if submission.kind in ("plan", "declined"):
-                    return self._answered(submission, calls, key, mentions, requester)
+                if submission.plan is not None:
+                    return self._answered(submission.plan, calls, key, mentions, requester)
+                if submission.kind == "declined":
+                    return await self._declined(objective, catalog, requester, submission, calls)
                 conversation += [reply.assistant_turn(), repair_turn(reply, submission)]
         except self._errors.api as exc:
             note = self._failure(exc)
@@ -197,18 +201,33 @@ class ClaudePlanner:
 
     def _answered(
         self,
-        submission: Submission,
+        plan: Plan,
         calls: list[ModelCall],
         key: str | None,
         mentions: Sequence[CustomerMention],
         requester: Principal | None,
     ) -> Planned:
         usage = PlanningUsage(source="model", calls=tuple(calls), repairs=len(calls) - 1)
-        if submission.plan is None:
-            return Planned(result=_declined(submission.reason), usage=usage)
-        if key is not None and self._cache.put(key, submission.plan, mentions, requester):
+        if key is not None and self._cache.put(key, plan, mentions, requester):
             usage = usage.model_copy(update={"cache_key": key})
-        return Planned(result=submission.plan, usage=usage)
+        return Planned(result=plan, usage=usage)
+
+    async def _declined(
+        self,
+        objective: Objective,
+        catalog: Catalog,
+        requester: Principal | None,
+        submission: Submission,
+        calls: list[ModelCall],
+    ) -> Planned:
+        """The model found nothing to plan. The offline planner's question or help for the
+        same words (which customer? what can you do?) answers better than the model's reason;
+        anything else it would say does not."""
+        usage = PlanningUsage(source="model", calls=tuple(calls), repairs=len(calls) - 1)
+        offline = await self._fallback.plan(objective, catalog, requester)
+        if isinstance(offline, Notice) and _asks_or_helps(offline):
+            return Planned(result=offline, usage=usage)
+        return Planned(result=_cannot(submission.reason), usage=usage)
 
     def _failure(self, exc: Exception) -> str:
         """What went wrong with the API, in one line for the requester."""
@@ -253,7 +272,13 @@ def with_note(result: PlanningResult, line: str) -> PlanningResult:
     return result.model_copy(update={"summary": f"{line} {result.summary}".strip()})
 
 
-def _declined(reason: str) -> Notice:
+def _asks_or_helps(notice: Notice) -> bool:
+    """A question back (which customer, who is asking) or the help and thanks answers."""
+    helpful = {notices.help_notice().title, notices.thanks().title}
+    return notice.reason in QUESTIONS or notice.title in helpful
+
+
+def _cannot(reason: str) -> Notice:
     return Notice(
         reason="unsupported",
         title="I can't do that with the connected systems",

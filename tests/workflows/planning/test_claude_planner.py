@@ -284,7 +284,7 @@ async def test_a_reply_without_the_plan_tool_is_asked_again(
     assert "submit_plan" in retry[2]["content"][0]["text"]
 
 
-async def test_words_that_fit_several_customers_are_never_served_from_the_cache(
+async def test_words_that_fit_several_customers_get_the_question_and_never_the_cache(
     standin: MessagesStandIn, client: anthropic.AsyncAnthropic, world: World
 ) -> None:
     reason = "Summit matches two customers; ask which one."
@@ -294,8 +294,37 @@ async def test_words_that_fit_several_customers_are_never_served_from_the_cache(
     for _ in range(2):
         planned = await plan(chosen, world, "brief me on Summit")
         assert planned.usage.source == "model"
+        assert isinstance(planned.result, Notice)
+        assert planned.result.reason == "ambiguous"
+        assert planned.result.suggestions == (
+            "brief me on Summit Financial Group",
+            "brief me on Summit Health Systems",
+        )
 
     assert len(standin.bodies) == 2
+
+
+@pytest.mark.parametrize(
+    ("words", "title"),
+    [
+        ("thanks!", "You're welcome"),
+        ("brief me on Globex", "I couldn't find a customer called “Globex”"),
+    ],
+)
+async def test_a_declined_objective_gets_the_offline_help_or_question_for_its_words(
+    standin: MessagesStandIn,
+    client: anthropic.AsyncAnthropic,
+    world: World,
+    words: str,
+    title: str,
+) -> None:
+    standin.script(tool_use("submit_plan", {"cannot_plan": "Nothing to plan."}))
+
+    planned = await plan(planner(client, world), world, words)
+
+    assert isinstance(planned.result, Notice)
+    assert planned.result.title == title
+    assert "Planned offline" not in planned.result.text
 
 
 async def test_the_key_goes_as_a_bearer_token_and_a_wrong_one_is_refused(
@@ -315,3 +344,10 @@ def test_a_model_request_beyond_this_machine_is_refused_under_the_switch(url: st
     remote = anthropic.AsyncAnthropic(api_key="k", base_url=url)
     with pytest.raises(RealModelRequestRefused, match="CROSSWIRE_TEST_NO_NETWORK"):
         ClaudePlanner(remote, model="claude-test", errors=ERRORS)
+
+
+def test_without_the_switch_a_remote_client_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CROSSWIRE_TEST_NO_NETWORK")
+    remote = anthropic.AsyncAnthropic(api_key="k", base_url="https://api.anthropic.com")
+
+    assert ClaudePlanner(remote, model="claude-test", errors=ERRORS).name == "claude"
