@@ -21,6 +21,7 @@ from benchmarks import (
     briefing,
     engine_steps,
     hung_system,
+    schedules,
 )
 from benchmarks.common import LOG_FILE, RESULTS_DIR, log_to_file
 from bot.settings import environment_names
@@ -30,7 +31,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument(
         "--only",
-        choices=("ack", "briefing", "hung", "approvals", "steps"),
+        choices=("ack", "briefing", "hung", "approvals", "steps", "schedules"),
         help="run one benchmark",
     )
     p.add_argument("--rounds", type=int, default=2, help="ack: rounds per app (default 2)")
@@ -58,6 +59,9 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             results["approvals"] = await approvals.run(Path(tmp) / "approvals")
             print("Benchmark 6: a briefing with 1,000 runs waiting", file=sys.stderr, flush=True)
             results["waiting"] = await approvals_waiting.run_in_child(Path(tmp) / "waiting")
+        if args.only in (None, "schedules"):
+            print("Benchmark 7: 10,000 registered schedules", file=sys.stderr, flush=True)
+            results["schedules"] = await schedules.run(Path(tmp) / "schedules")
         if args.only in (None, "ack"):
             print("Benchmark 1: ack latency under a burst", file=sys.stderr, flush=True)
             results["ack"] = await ack_latency.run(
@@ -145,6 +149,8 @@ def _table(results: dict[str, Any]) -> str:
         rows += _approvals_rows(results["approvals"])
     if "waiting" in results:
         rows += _waiting_rows(results["waiting"])
+    if "schedules" in results:
+        rows += schedules.rows(results["schedules"])
     width = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip() for row in rows
