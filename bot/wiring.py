@@ -44,6 +44,8 @@ from workflows.approvals.store import ApprovalStore
 from workflows.audit import AuditStore
 from workflows.catalog import Catalog
 from workflows.clock import Clock, SystemClock
+from workflows.dataops import SYSTEM_LABELS as DATA_LABELS
+from workflows.dataops import data_operations
 from workflows.engine import (
     CircuitBreakers,
     Engine,
@@ -102,10 +104,15 @@ def select_planner(settings: Settings, finder: CustomerFinder) -> Planner:
 def build_catalog(
     world: DemoWorld, directory: IdentityDirectory, behaviour: DemoBehaviour
 ) -> Catalog:
-    """Every operation a plan may use: the demo systems' and the library's own (drafting)."""
+    """Every operation a plan may use: the demo systems', the library's own (drafting) and
+    the pure data operations (filter, sort, top, count, join)."""
     return Catalog.of(
-        [*demo_operations(world, directory, behaviour), *follow_up_operations()],
-        {**DEMO_SYSTEM_LABELS, **FOLLOW_UP_LABELS},
+        [
+            *demo_operations(world, directory, behaviour),
+            *follow_up_operations(),
+            *data_operations(),
+        ],
+        {**DEMO_SYSTEM_LABELS, **FOLLOW_UP_LABELS, **DATA_LABELS},
     )
 
 

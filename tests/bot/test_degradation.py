@@ -170,6 +170,7 @@ async def test_a_hung_support_desk_holds_no_briefing_and_is_then_skipped_until_a
     clock = ManualClock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
     settings = Settings(
         state_dir=tmp_path / "state",
+        scheduler=False,
         demo_faults="support=timeout",
         run_deadline_s=5.0,
         late_grace_s=GRACE,

@@ -45,6 +45,11 @@ NAMES = {
     "crm.find_contacts",
     "crm.contact_activity",
     "email.threads_with",
+    "crm.list_accounts",
+    "crm.deals_closing",
+    "crm.search_contacts",
+    "support.list_tickets",
+    "billing.overdue_invoices",
 }
 # name: (risk, undo operation or None when it cannot be undone)
 WRITES = {

@@ -171,7 +171,10 @@ class OperationCaller:
             self.breakers.timed_out(operation.system)
             return None, (str(exc), "timeout"), tally.attempts
         except OperationError as exc:
-            self.breakers.failed(operation.system)
+            if exc.retryable:
+                self.breakers.failed(operation.system)
+            else:  # a refusal (not found, a bad filter) is the system answering: it is up
+                self.breakers.succeeded(operation.system)
             return None, (str(exc), _kind(exc)), tally.attempts
         except Exception as exc:  # a connector bug must cost its section, not the run
             log.exception("operation.crashed", operation=operation.name)
