@@ -91,7 +91,8 @@ one references or waits for another; there must be no cycle."""
 
 def plan_tool() -> dict[str, Any]:
     """The one tool the model answers with: a plan in the project's plan schema, or a reason
-    it cannot plan. Its schema hoists the plan's ``$defs`` to the root, where refs resolve."""
+    it cannot plan. The plan's ``$defs`` are inlined, so the schema is one self-contained
+    object (the plan schema has no recursive definitions)."""
     schema = Plan.model_json_schema()
     defs = schema.pop("$defs", {})
     return {
@@ -100,16 +101,27 @@ def plan_tool() -> dict[str, Any]:
         "input_schema": {
             "type": "object",
             "properties": {
-                "plan": schema,
+                "plan": _inlined(schema, defs),
                 "cannot_plan": {
                     "type": "string",
                     "description": "Why the catalog cannot serve this objective, in one "
                     "sentence; only when there is no plan.",
                 },
             },
-            "$defs": defs,
         },
     }
+
+
+def _inlined(value: Any, defs: dict[str, Any]) -> Any:
+    """``value`` with each ``{"$ref": "#/$defs/Name"}`` replaced by that definition."""
+    if isinstance(value, dict):
+        ref = value.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inlined(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inlined(v, defs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_inlined(v, defs) for v in value]
+    return value
 
 
 def system_blocks(catalog: Catalog, guides: Sequence[WorkflowGuide]) -> list[dict[str, Any]]:

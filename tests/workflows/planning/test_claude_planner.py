@@ -225,7 +225,9 @@ async def test_the_catalog_reaches_the_model_with_every_input_schema(
         assert listed[operation.name]["access"] == operation.access
     plan_schema = body["tools"][0]["input_schema"]
     assert plan_schema["properties"]["plan"]["title"] == "Plan"
-    assert "Step" in plan_schema["$defs"]
+    step_schema = plan_schema["properties"]["plan"]["properties"]["steps"]["items"]
+    assert set(step_schema["properties"]) >= {"id", "operation", "args", "for_each", "when"}
+    assert "$ref" not in json.dumps(plan_schema)
 
 
 async def test_untrusted_text_never_reaches_the_system_prompt(
