@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = Field(None, validation_alias=_env("ANTHROPIC_API_KEY"))
     anthropic_base_url: str | None = Field(None, validation_alias=_env("ANTHROPIC_BASE_URL"))
     model: str = Field("claude-sonnet-4-5", validation_alias=_env("CROSSWIRE_MODEL"))
+    planner_timeout_s: float = Field(
+        30.0, gt=0, le=600, validation_alias=_env("CROSSWIRE_PLANNER_TIMEOUT")
+    )
 
     demo_seed: int = Field(7, validation_alias=_env("CROSSWIRE_DEMO_SEED"))
     demo_latency: str = Field("", validation_alias=_env("CROSSWIRE_DEMO_LATENCY"))
@@ -153,7 +156,9 @@ class Settings(BaseSettings):
     def _durations_parse(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
 
-    @field_validator("policy_file", "schedules_file", "approvals_channel", mode="before")
+    @field_validator(
+        "policy_file", "schedules_file", "approvals_channel", "anthropic_base_url", mode="before"
+    )
     @classmethod
     def _blank_is_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

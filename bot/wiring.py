@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import anthropic
 import structlog
 from dbos import DBOS
 from slack_bolt.async_app import AsyncApp
@@ -62,6 +63,7 @@ from workflows.inbox import Inbox
 from workflows.library.follow_up import SYSTEM_LABELS as FOLLOW_UP_LABELS
 from workflows.library.follow_up import follow_up_operations
 from workflows.planning import OfflinePlanner, Planner
+from workflows.planning.claude import ClaudePlanner, ModelErrors
 from workflows.ports import ApprovalNotifier, CustomerFinder, People, RunReporter
 from workflows.schedules import MeetingBriefings, ScheduleFiring, ScheduleStore
 from workflows.schedules.calendars import CatalogCalendars
@@ -87,18 +89,46 @@ class Services:
     clock: Clock
     desk: ApprovalDesk
     schedules: ScheduleStore
+    model: anthropic.AsyncAnthropic | None = None
 
     async def aclose(self) -> None:
+        if self.model is not None:
+            await self.model.close()
         if self.engine.boundary is not None:
             await self.engine.boundary.room.close()
         await self.audit.close()
         await self.world.close()
 
 
-def select_planner(settings: Settings, finder: CustomerFinder) -> Planner:
-    """The offline planner, finding customers through ``finder`` (the identity directory);
-    the Claude planner plugs in here when it lands."""
-    return OfflinePlanner(finder)
+def model_client(settings: Settings) -> anthropic.AsyncAnthropic | None:
+    """The Messages API client when ``ANTHROPIC_API_KEY`` is set (``ANTHROPIC_BASE_URL``
+    points it elsewhere); None runs every objective through the offline planner."""
+    if settings.anthropic_api_key is None:
+        return None
+    return anthropic.AsyncAnthropic(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        base_url=settings.anthropic_base_url,
+        max_retries=2,
+    )
+
+
+def select_planner(
+    settings: Settings, finder: CustomerFinder, client: anthropic.AsyncAnthropic | None
+) -> Planner:
+    """Claude when there is a model client, with the offline planner (finding customers
+    through ``finder``, the identity directory) as its fallback; else the offline planner."""
+    offline = OfflinePlanner(finder)
+    if client is None:
+        return offline
+    errors = ModelErrors(api=(anthropic.APIError,), timeout=(anthropic.APITimeoutError,))
+    return ClaudePlanner(
+        client,
+        model=settings.model,
+        errors=errors,
+        finder=finder,
+        fallback=offline,
+        timeout_s=settings.planner_timeout_s,
+    )
 
 
 def build_catalog(
@@ -150,7 +180,8 @@ async def build_services(
     world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
     directory = await build_directory(world)
     catalog = build_catalog(world, directory, behaviour)
-    planner = select_planner(settings, directory)
+    model = model_client(settings)
+    planner = select_planner(settings, directory, model)
     policy = ApprovalPolicy.load(settings.policy_file)
     approvals = ApprovalStore(audit.engine)
     room = WaitingRoom(approvals.states)
@@ -179,7 +210,7 @@ async def build_services(
     )
     schedules = ScheduleStore(audit.engine, clock)
     return Services(
-        settings, audit, world, directory, catalog, planner, engine, clock, desk, schedules
+        settings, audit, world, directory, catalog, planner, engine, clock, desk, schedules, model
     )
 
 

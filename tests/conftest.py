@@ -17,6 +17,7 @@ def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tests never pick up a developer's settings or Slack and Anthropic credentials."""
     for name in environment_names():
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CROSSWIRE_TEST_NO_NETWORK", "1")  # a real model request fails
     yield
 
 
