@@ -192,14 +192,30 @@ def _step_line(event: AuditEvent) -> str:
 
 def _plan_lines(detail: dict[str, Any]) -> list[str]:
     plan = detail.get("plan")
+    usage = [_usage_line(detail["usage"])] if detail.get("usage") else []
     if not plan:
-        return [f"         no plan: {detail.get('notice', {}).get('title', '')}"]
-    lines = []
+        return [f"         no plan: {detail.get('notice', {}).get('title', '')}", *usage]
+    lines = usage
     for step in plan["steps"]:
         needs = sorted({ref for ref in [step.get("when")] if ref})
         when = f" when {', '.join(needs)}" if needs else ""
         lines.append(f"         {step['id']:<10} {step['operation']}{when}")
     return lines
+
+
+def _usage_line(usage: dict[str, Any]) -> str:
+    """What planning cost: where the plan came from, model calls and tokens."""
+    calls = usage.get("calls") or []
+
+    def total(name: str) -> int:
+        return sum(int(c.get(name) or 0) for c in calls)
+
+    cached = total("cache_read_input_tokens")
+    tokens = f"{total('input_tokens')} in, {total('output_tokens')} out, {cached} cached"
+    source = usage.get("source")
+    repairs = f", {usage['repairs']} repairs" if usage.get("repairs") else ""
+    fallback = f"; {usage['fallback']}" if usage.get("fallback") else ""
+    return f"         planned by {source}: {len(calls)} model calls ({tokens}){repairs}{fallback}"
 
 
 def _answer_gist(answer: dict[str, Any]) -> str:

@@ -35,6 +35,7 @@ from workflows.library import ComposeInput, Composer
 from workflows.models import RunRequest
 from workflows.plan import Plan, Step, validate_plan, waves
 from workflows.planning import Planner
+from workflows.planning.usage import MeteredPlanner, PlanningUsage
 from workflows.ports import RunReporter, StepState
 from workflows.results import Compensation, StepResult
 
@@ -162,7 +163,14 @@ class RunExecution:
         return asyncio.ensure_future(DBOS.reserve_step().run_async(options, func, *args))
 
     async def _plan_step(self, request: RunRequest) -> dict[str, Any]:
-        result = await self.planner.plan(request.objective, self.catalog, request.principal)
+        usage: PlanningUsage | None = None
+        if isinstance(self.planner, MeteredPlanner):
+            planned_with = await self.planner.plan_with_usage(
+                request.objective, self.catalog, request.principal
+            )
+            result, usage = planned_with.result, planned_with.usage
+        else:
+            result = await self.planner.plan(request.objective, self.catalog, request.principal)
         if isinstance(result, Plan):
             try:
                 validate_plan(result, self.catalog)
@@ -176,6 +184,8 @@ class RunExecution:
             planned = {"kind": "notice", "notice": result.model_dump(mode="json")}
         else:
             planned = {"kind": "plan", "plan": result.model_dump(mode="json")}
+        if usage is not None:
+            planned["usage"] = usage.model_dump(mode="json")
         await self._record_plan(request, planned)
         return planned
 

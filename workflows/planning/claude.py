@@ -50,10 +50,10 @@ from workflows.planning.claude_reply import (
     read_submission,
     repair_turn,
 )
-from workflows.planning.claude_usage import CallOutcome, ModelCall, Planned, PlanningUsage
 from workflows.planning.help import EXAMPLES
 from workflows.planning.offline import OfflinePlanner
 from workflows.planning.protocol import Planner, PlanningResult
+from workflows.planning.usage import CallOutcome, ModelCall, Planned, PlanningUsage
 from workflows.ports import CustomerFinder
 
 __all__ = [

@@ -1,16 +1,19 @@
 """What planning one objective cost: model calls and tokens, where the plan came from.
 
-The Claude planner returns a :class:`PlanningUsage` with each result (see
-:meth:`~workflows.planning.claude.ClaudePlanner.plan_with_usage`) so the engine can record it
+A planner that calls a model is a :class:`MeteredPlanner`: it returns a
+:class:`PlanningUsage` with each result (e.g.
+:meth:`~workflows.planning.claude.ClaudePlanner.plan_with_usage`), and the engine records it
 in the audit inside the planning step, once, as a replay sees it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
+from workflows.catalog import Catalog
+from workflows.models import Objective, Principal
 from workflows.planning.protocol import PlanningResult
 
 # What one reply was: a plan that fit, a plan that did not (sent back with its errors), a
@@ -80,3 +83,12 @@ class Planned(BaseModel):
 
     result: PlanningResult
     usage: PlanningUsage
+
+
+@runtime_checkable
+class MeteredPlanner(Protocol):
+    """A planner that says what each planning cost."""
+
+    async def plan_with_usage(
+        self, objective: Objective, catalog: Catalog, requester: Principal | None = None
+    ) -> Planned: ...
