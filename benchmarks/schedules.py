@@ -23,7 +23,8 @@ The rate is :data:`HOT` = 100 schedules (about 140 ticks in the window, 5.6 a se
 average, from 4 to 9 towards its end as the shortest intervals come round again), not
 the few hundred first planned: with 250 (14 ticks a second) the fires, which the scheduler
 starts one at a time at about 100 ms each while runs write to the same SQLite files, queued
-without end (p50 7 s, p99 21 s), and the window measured the queue.
+without end (p50 7 s, p99 21 s), and the window measured the queue; with the fires made
+concurrent (an experiment), the runs fell behind instead (8 at a time, 10 s each on SQLite).
 
 Memory: the process's resident set (``/proc/self/statm``) grown from before the schedules
 exist to when all are registered, and to its peak in the window (sampled every 0.1 s, with the
