@@ -1,8 +1,8 @@
 """Two ``crosswire serve`` processes on one PostgreSQL database share a schedule: each tick
 starts exactly one run and posts exactly one message, and SIGKILL of the process that runs the
-scheduler loses no tick. The other process takes the lead; a tick that fell due while nobody
-led is fired late, not dropped (nor coalesced with the next); a tick whose run was under way
-in the dead process is answered once, by the survivor.
+scheduler loses no tick. The other process takes the lead; a tick that falls due during the
+takeover is fired late, not dropped (nor coalesced with the next); a tick whose run was under
+way in the dead process is answered once, by the survivor.
 
 Both serves run in HTTP mode against one Slack stand-in (a process of its own, see
 ``conftest.py``), each with its own state folder and executor id. The schedule ticks every
@@ -48,7 +48,7 @@ CHANNEL = "C0SCHEDCRASH"
 TICK_S = 4
 LED_BEFORE_THE_KILL_S = 12.0
 ALONE_AFTER_THE_KILL_S = 16.0
-KILL_BEFORE_A_TICK_S = 0.5  # the tick falls due while nobody leads
+KILL_BEFORE_A_TICK_S = 0.5  # the tick falls due during the takeover (retried every 2 s)
 ANSWERED_WITHIN_S = 25.0  # a dead replica's run waits for the survivor's sweep (every 10 s)
 KILL_POINTS = ("just_before_a_tick", "while_a_tick_runs")
 # Every demo read takes 1.5 s, so a run takes seconds and the kill lands inside one.
