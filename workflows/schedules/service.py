@@ -48,7 +48,10 @@ class Scheduler:
     leadership_retry_s: float = 2.0
     _aps: AsyncIOScheduler | None = None
     _leadership: Leadership | None = None
-    _sync_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Ticks never wait behind a calendar scan (a slow calendar must not make them late):
+    # firing and scanning each go one at a time, each under its own lock.
+    _firing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _scanning: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaded: dict[str, Schedule] = field(default_factory=dict)
 
     async def start(self) -> None:
@@ -78,17 +81,22 @@ class Scheduler:
 
     async def sync(self) -> None:
         """Fire what is due now, then make APScheduler's jobs match the database and the
-        calendars. Tests drive it directly with a manual clock; serving, the sync job and
-        each schedule's own job call it."""
-        async with self._sync_lock:
-            try:
+        calendars. Tests drive it directly with a manual clock; serving, the sync job calls it
+        every ``sync_s`` (each schedule's own job fires just its tick)."""
+        try:
+            async with self._firing:
                 await self.firing.fire_due()
-                due = await self.briefings.scan()
                 if self._aps is not None:
                     self._schedule_jobs(await self.store.active())
+        except Exception:  # a blip (database, Slack) must not stop the timetable
+            log.exception("scheduler.sync_failed", part="schedules")
+        try:
+            async with self._scanning:
+                due = await self.briefings.scan()
+                if self._aps is not None:
                     self._briefing_jobs([d.due_at for d in due if d.decision == "wait"])
-            except Exception:  # a blip (database, Slack) must not stop the timetable
-                log.exception("scheduler.sync_failed")
+        except Exception:  # the next sync scans again; what is due is still due
+            log.exception("scheduler.sync_failed", part="briefings")
 
     async def _lead(self) -> None:
         aps = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
@@ -134,14 +142,14 @@ class Scheduler:
 
     async def _tick(self, schedule_id: str) -> None:
         await self._on_time(self._loaded.get(schedule_id))
-        async with self._sync_lock:
+        async with self._firing:
             try:
                 await self.firing.fire_due(schedule_id)
             except Exception:  # the next sync fires the tick: it stays due until claimed
                 log.exception("scheduler.tick_failed", schedule_id=schedule_id)
 
     async def _briefing(self) -> None:
-        async with self._sync_lock:
+        async with self._scanning:
             try:
                 await self.briefings.scan()
             except Exception:  # the next sync sends what is still due
