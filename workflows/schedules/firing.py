@@ -45,7 +45,8 @@ class ScheduleFiring:
         now = self.clock.now()
         fired = []
         for schedule in await self.store.due(now, schedule_id=schedule_id):
-            if await self.check_failures(schedule.id):  # runs that ended while we were down
+            # Its last runs may have ended in failure while no one watched (a restart).
+            if schedule.last_outcome == "failed" and await self.check_failures(schedule.id):
                 continue
             fire = await self._fire(schedule, now)
             if fire is not None:

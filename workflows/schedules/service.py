@@ -27,13 +27,13 @@ from workflows.clock import Clock
 from workflows.schedules.briefings import MeetingBriefings
 from workflows.schedules.firing import ScheduleFiring
 from workflows.schedules.leadership import Leadership
-from workflows.schedules.models import Schedule
-from workflows.schedules.store import ScheduleStore
+from workflows.schedules.store import ScheduleStore, Timetable
 
 log = structlog.get_logger(__name__)
 SYNC_S: Final = 30.0
 SYNC_JOB: Final = "crosswire.sync"
 EARLY: Final = timedelta(seconds=2)  # a job woken this much early waits for its tick
+TICKS_AT_ONCE: Final = 4  # schedules' ticks starting runs at once (each a few queries)
 JOB_DEFAULTS: Final = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
 
 
@@ -52,7 +52,9 @@ class Scheduler:
     # firing and scanning each go one at a time, each under its own lock.
     _firing: asyncio.Lock = field(default_factory=asyncio.Lock)
     _scanning: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _loaded: dict[str, Schedule] = field(default_factory=dict)
+    # What APScheduler holds: schedule id -> its timetable, to see a change without objects.
+    _loaded: dict[str, Timetable] = field(default_factory=dict)
+    _ticks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(TICKS_AT_ONCE))
 
     async def start(self) -> None:
         """Contend for leadership; run the jobs while leading."""
@@ -87,7 +89,7 @@ class Scheduler:
             async with self._firing:
                 await self.firing.fire_due()
                 if self._aps is not None:
-                    self._schedule_jobs(await self.store.active())
+                    self._schedule_jobs(await self.store.timetables())
         except Exception:  # a blip (database, Slack) must not stop the timetable
             log.exception("scheduler.sync_failed", part="schedules")
         try:
@@ -100,34 +102,37 @@ class Scheduler:
 
     async def _lead(self) -> None:
         aps = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
-        aps.start()
         self._aps = aps
+        # Jobs go in before the timer starts: one wake-up for all of them, not one each.
+        self._schedule_jobs(await self.store.timetables())
         aps.add_job(self.sync, "interval", seconds=self.sync_s, id=SYNC_JOB)
-        log.info("scheduler.leading")
+        aps.start()
+        log.info("scheduler.leading", schedules=len(self._loaded))
         await self.sync()
 
     async def _step_down(self) -> None:
         aps, self._aps = self._aps, None
         self._loaded.clear()
         if aps is not None:
-            aps.shutdown(wait=False)
+            if aps.running:
+                aps.shutdown(wait=False)
             log.info("scheduler.stepped_down")
 
-    def _schedule_jobs(self, schedules: list[Schedule]) -> None:
+    def _schedule_jobs(self, timetables: list[Timetable]) -> None:
         assert self._aps is not None
-        wanted = {s.id: s for s in schedules}
+        wanted = {t.schedule_id: t for t in timetables}
         for gone in self._loaded.keys() - wanted.keys():
             self._aps.remove_job(gone)
             del self._loaded[gone]
-        for schedule in wanted.values():
-            loaded = self._loaded.get(schedule.id)
-            if loaded is not None and loaded.when == schedule.when:
+        for schedule_id, timetable in wanted.items():
+            loaded = self._loaded.get(schedule_id)
+            if loaded == timetable:
                 continue
             if loaded is not None:  # declared again with another timetable
-                self._aps.remove_job(schedule.id)
-            trigger = schedule.when.trigger(start=schedule.created_at)
-            self._aps.add_job(self._tick, trigger, args=[schedule.id], id=schedule.id)
-            self._loaded[schedule.id] = schedule
+                self._aps.remove_job(schedule_id)
+            trigger = timetable.when.trigger(start=timetable.created_at)
+            self._aps.add_job(self._tick, trigger, args=[schedule_id], id=schedule_id)
+            self._loaded[schedule_id] = timetable
 
     def _briefing_jobs(self, due_times: list[datetime]) -> None:
         """One date job per distinct time a briefing is due before the next sync."""
@@ -141,10 +146,12 @@ class Scheduler:
             self._aps.add_job(self._briefing, DateTrigger(run_date=at), id=job_id)
 
     async def _tick(self, schedule_id: str) -> None:
-        await self._on_time(self._loaded.get(schedule_id))
-        async with self._firing:
+        """One schedule's tick. Ticks of different schedules fire side by side (a few at a
+        time): two firings of one tick are harmless (one run id, one claim)."""
+        async with self._ticks:
             try:
-                await self.firing.fire_due(schedule_id)
+                if not await self.firing.fire_due(schedule_id):
+                    await self._early(schedule_id)
             except Exception:  # the next sync fires the tick: it stays due until claimed
                 log.exception("scheduler.tick_failed", schedule_id=schedule_id)
 
@@ -155,11 +162,12 @@ class Scheduler:
             except Exception:  # the next sync sends what is still due
                 log.exception("scheduler.briefings_failed")
 
-    async def _on_time(self, schedule: Schedule | None) -> None:
-        """APScheduler's timer may wake a little early: wait for the tick itself."""
-        current = schedule and await self.store.get(schedule.id)
+    async def _early(self, schedule_id: str) -> None:
+        """APScheduler's timer may wake a little before the tick: wait for it, then fire."""
+        current = await self.store.get(schedule_id)
         if current is None or current.next_fire_at is None:
             return
         ahead = (current.next_fire_at - self.clock.now()).total_seconds()
         if 0 < ahead <= EARLY.total_seconds():
             await asyncio.sleep(ahead)
+            await self.firing.fire_due(schedule_id)

@@ -8,6 +8,7 @@ DBOS starts once. A fire is recorded once per run id.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -38,6 +39,15 @@ _OUTCOMES: dict[str, FireOutcome] = {
 }
 
 
+@dataclass(frozen=True)
+class Timetable:
+    """When one schedule fires, and nothing else: what the scheduler's jobs are made of."""
+
+    schedule_id: str
+    when: When
+    created_at: datetime
+
+
 class ScheduleStore:
     """Schedules and briefing preferences (the audit store's engine, SQLite or PostgreSQL)."""
 
@@ -61,7 +71,7 @@ class ScheduleStore:
         schedules) makes adding it again change nothing."""
         now = self.clock.now()
         row = {
-            "id": schedule_id or f"sch-{secrets.token_hex(3)}",
+            "id": schedule_id or new_schedule_id(),
             "when_text": when.text,
             "tz": when.tz,
             "cron": when.cron,
@@ -76,7 +86,9 @@ class ScheduleStore:
             "failures": 0,
         }
         async with self.engine.begin() as conn:
-            await conn.execute(_insert_once(self.engine).values(**scrubbed(row)))
+            inserted = await conn.execute(_insert_once(self.engine).values(**scrubbed(row)))
+        if not inserted.rowcount and schedule_id is None:  # a new id taken already: another
+            return await self.add(when, objective, owner, channel=channel, source=source)
         found = await self.get(str(row["id"]))
         assert found is not None
         return found
@@ -119,9 +131,25 @@ class ScheduleStore:
         async with self.engine.connect() as conn:
             return [_schedule(r._mapping) for r in await conn.execute(query)]
 
-    async def active(self) -> list[Schedule]:
-        """Every schedule that is not paused."""
-        return [s for s in await self.listed() if s.paused_reason is None]
+    async def timetables(self) -> list[Timetable]:
+        """Every schedule that is not paused, as its timetable only (one light query: a
+        scheduler reads this for thousands of schedules at every sync)."""
+        columns = (schedules.c.id, schedules.c.when_text, schedules.c.tz, schedules.c.cron)
+        query = select(*columns, schedules.c.every_s, schedules.c.created_at).where(
+            schedules.c.paused_reason.is_(None)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            Timetable(
+                schedule_id=r.id,
+                when=When.model_construct(
+                    text=r.when_text, tz=r.tz, cron=r.cron, every_s=r.every_s
+                ),
+                created_at=cast(datetime, _utc(r.created_at)),
+            )
+            for r in rows
+        ]
 
     async def claim(
         self, schedule: Schedule, *, fire_at: datetime, run_id: str, next_fire_at: datetime | None
@@ -223,6 +251,11 @@ class ScheduleStore:
                 return changed
             await conn.execute(insert(briefing_prefs).values(email=changed.email, **values))
         return changed
+
+
+def new_schedule_id() -> str:
+    """A short id people can type (``sch-3f9a1c20b4``), unlikely to repeat in a million."""
+    return f"sch-{secrets.token_hex(5)}"
 
 
 def _insert_once(engine: AsyncEngine, table: Any = schedules) -> Any:

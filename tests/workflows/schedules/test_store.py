@@ -45,6 +45,8 @@ async def test_a_schedule_is_stored_with_its_next_tick_in_utc(store: ScheduleSto
     assert await store.get(added.id) == added
     assert await store.due(NOW) == []
     assert [s.id for s in await store.due(NOW + timedelta(days=1))] == [added.id]
+    [timetable] = await store.timetables()
+    assert (timetable.schedule_id, timetable.when) == (added.id, when)
 
 
 async def test_a_tick_is_claimed_once(store: ScheduleStore) -> None:
@@ -78,7 +80,7 @@ async def test_paused_schedules_are_not_due(store: ScheduleStore) -> None:
     assert await store.pause(added.id, "its last 3 runs failed")
     assert not await store.pause(added.id, "again")
     assert await store.due(NOW + timedelta(days=1)) == []
-    assert await store.active() == []
+    assert await store.timetables() == []
 
 
 async def test_briefing_preferences_default_and_change(store: ScheduleStore) -> None:
