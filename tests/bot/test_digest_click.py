@@ -34,7 +34,9 @@ async def real_digest(state: Path) -> Digest:
 async def posted(tmp_path: Path) -> AsyncIterator[tuple[SlackHarness, str, list[dict[str, Any]]]]:
     """The harness, and the digest as posted in #sales (its ts and blocks)."""
     digest = await real_digest(tmp_path)  # its files beside the harness's state folder
-    async with start_harness(Settings(state_dir=tmp_path / "state")) as slack:
+    # No scheduler: a pre-meeting briefing due meanwhile would be one more answer.
+    settings = Settings(state_dir=tmp_path / "state", scheduler=False)
+    async with start_harness(settings) as slack:
         blocks = kit.fit(digest_blocks(digest))
         response = await slack.app.client.chat_postMessage(
             channel=CHANNEL, text=digest_fallback(digest), blocks=blocks

@@ -85,14 +85,21 @@ def with_digest(catalog: Catalog, directory: IdentityDirectory) -> Catalog:
 
 @asynccontextmanager
 async def digest_env(
-    state: Path, now: datetime, *, faults: str = "", timeout_s: float = 2.0
+    state: Path,
+    now: datetime,
+    *,
+    faults: str = "",
+    timeout_s: float = 2.0,
+    database_url: str | None = None,
 ) -> AsyncIterator[DigestEnv]:
+    """The environment at ``now``; its audit and DBOS on ``database_url`` (PostgreSQL) when
+    given, else on SQLite files in ``state``."""
     clock = ManualClock(now)
     world = await open_demo_world(state / "demo.sqlite", clock=clock)
     directory = await build_directory(world)
     behaviour = DemoBehaviour.parse("", faults)
     catalog = with_digest(build_catalog(world, directory, behaviour), directory)
-    audit_url = f"sqlite+aiosqlite:///{state / 'audit.db'}"
+    audit_url = database_url or f"sqlite+aiosqlite:///{state / 'audit.db'}"
     audit = await AuditStore.open(audit_url, clock=clock)
     reporter = CollectingReporter()
     # The digest's composer answers with a Digest, which Composer's return type gains with

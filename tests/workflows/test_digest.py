@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres_server import POSTGRES_SERVER, postgres_database
 from tests.workflows.digest_env import BEN, DANA, RACHEL, DigestEnv, digest_env
 from workflows.answers import Digest, DigestMeeting, Notice
 from workflows.library.digest import day_window
@@ -199,3 +200,16 @@ async def test_a_calendar_down_costs_the_digest_with_a_clear_answer(
     assert isinstance(answer, Notice)
     assert (answer.reason, answer.title) == ("failed", "I could not read today's meetings")
     assert answer.text.startswith("Calendar could not be reached")
+
+
+@pytest.mark.postgres
+async def test_the_team_s_digest_on_postgresql(tmp_path: Path) -> None:
+    async with postgres_database() as name:
+        url = f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+        async with digest_env(tmp_path, NOON, database_url=url) as env:
+            digest = await digest_of(env, "the team's customer meetings today", RACHEL)
+            detail = await env.audit.get_run(digest.run_id)
+
+    assert (digest.whose, len(digest.meetings)) == ("Rachel Kim's team", 6)
+    assert detail is not None and detail.run.workflow == "digest"
+    assert detail.run.answer_kind == "digest"
