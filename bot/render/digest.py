@@ -83,8 +83,7 @@ def meeting_block(meeting: DigestMeeting, tz: str) -> SectionBlock:
     """A meeting's section: when and what, its three lines, and the briefing button."""
     span = f"{_when(meeting.starts_at, tz)}–{_when(meeting.ends_at, tz)}"
     head = f"*{span}* · {bold(limits.cut(meeting.title, limits.INLINE_VALUE))}"
-    ours = plain(", ".join(meeting.ours))
-    lines = [head, *(_line(line) for line in meeting.lines), f"_With us: {ours}_"]
+    lines = [head, *(_line(line) for line in meeting.lines)]
     accessory = None
     if meeting.account is not None:
         accessory = kit.button(BUTTON_LABEL, FULL_BRIEFING, meeting.account.account_id)

@@ -24,7 +24,7 @@ def meeting(n: int, account: AccountRef | None = STAR, **lines: DigestLine) -> D
         "concern": DigestLine(
             key="concern", text="Usage is down 35%", status="ok", severity="high"
         ),
-        "owner": DigestLine(key="owner", text="Dana Reyes (attending)", status="ok"),
+        "owner": DigestLine(key="owner", text="Dana Reyes, attending", status="ok"),
     }
     default.update(lines)
     return DigestMeeting(
@@ -76,8 +76,8 @@ async def test_a_real_digest_shows_each_meeting_in_three_lines_with_its_button(
     assert text[0].startswith(f"*<!date^{stamp}^{{time}}|15:00>–")
     assert text[1].startswith(":moneybag: Negotiation · $")
     assert text[2].startswith(":red_circle: P1 ticket")
-    assert text[3] == ":bust_in_silhouette: Dana Reyes (attending)"
-    assert text[4] == "_With us: Dana Reyes, Grace Liu_"
+    assert text[3] == ":bust_in_silhouette: Dana Reyes, attending with Grace Liu"
+    assert len(text) == 4
     assert digest_fallback(answer) == "6 customer meetings today (Dana Reyes)."
 
 

@@ -141,15 +141,21 @@ def _concern(view: ComposeInput, account: AccountRef) -> DigestLine:
 
 
 def _owner(found: CustomerMeeting, view: ComposeInput) -> DigestLine:
-    """The account owner, from the directory; the CRM's record when the directory has none."""
+    """The account owner (from the directory; the CRM's record when the directory has none),
+    and who of ours attends."""
     name = found.owner_name
     if name is None and not _down(view, "crm"):
         crm = CrmLookup.model_validate(view.results["crm"].output).account
         name = crm.owner_name if crm else None
+    others = ", ".join(n for n in found.ours if n != name)
     if name is None:
-        return DigestLine(key="owner", text="No owner on record", status="empty")
-    attending = "attending" if name in found.ours else "not attending"
-    return DigestLine(key="owner", text=f"{name} ({attending})", status="ok", sources=("crm",))
+        text = "No owner on record" + (f"; {others} attending" if others else "")
+        return DigestLine(key="owner", text=text, status="empty")
+    if name in found.ours:
+        text = f"{name}, attending" + (f" with {others}" if others else "")
+    else:
+        text = f"{name}, not attending" + (f" ({others} attending)" if others else "")
+    return DigestLine(key="owner", text=text, status="ok", sources=("crm",))
 
 
 def _unknown_customer(found: CustomerMeeting) -> tuple[DigestLine, ...]:
@@ -157,7 +163,11 @@ def _unknown_customer(found: CustomerMeeting) -> tuple[DigestLine, ...]:
     return (
         DigestLine(key="deal", text=f"No customer account matches {domains}", status="empty"),
         DigestLine(key="concern", text="Nothing known: not a customer yet", status="empty"),
-        DigestLine(key="owner", text="No owner on record", status="empty"),
+        DigestLine(
+            key="owner",
+            text=f"No owner on record; {', '.join(found.ours)} attending",
+            status="empty",
+        ),
     )
 
 
