@@ -39,13 +39,21 @@ _OUTCOMES: dict[str, FireOutcome] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Timetable:
-    """When one schedule fires, and nothing else: what the scheduler's jobs are made of."""
+    """When one schedule fires, and nothing else: what the scheduler's jobs are made of (a
+    few plain fields, since a scheduler holds one per schedule)."""
 
     schedule_id: str
-    when: When
+    text: str
+    tz: str
+    cron: str | None
+    every_s: int | None
     created_at: datetime
+
+    @property
+    def when(self) -> When:
+        return When(text=self.text, tz=self.tz, cron=self.cron, every_s=self.every_s)
 
 
 class ScheduleStore:
@@ -142,11 +150,7 @@ class ScheduleStore:
             rows = (await conn.execute(query)).all()
         return [
             Timetable(
-                schedule_id=r.id,
-                when=When.model_construct(
-                    text=r.when_text, tz=r.tz, cron=r.cron, every_s=r.every_s
-                ),
-                created_at=cast(datetime, _utc(r.created_at)),
+                r.id, r.when_text, r.tz, r.cron, r.every_s, cast(datetime, _utc(r.created_at))
             )
             for r in rows
         ]
