@@ -2,7 +2,9 @@
 
 The plan resolves the customer first, then reads the six systems in parallel, each step only
 if the customer was found. The composer turns whatever came back, including failures, into a
-:class:`~workflows.answers.Briefing` whose every section names its source.
+:class:`~workflows.answers.Briefing` whose every section names its source. It finds each
+system's part by the operation that read it (:mod:`workflows.library.briefing_reads`), so a
+plan with other step ids, as a model may write it, gives the same briefing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from workflows.answers import Briefing, Notice, Section
 from workflows.domain import AccountResolution
 from workflows.library.briefing_concerns import concerns
+from workflows.library.briefing_reads import RESOLVE_OPERATION, SYSTEM_READS, result_of
 from workflows.library.briefing_sections import SECTION_BUILDERS, unavailable_section
 from workflows.library.compose import ComposeInput
 from workflows.plan import Plan, Step
@@ -20,13 +23,10 @@ ACCOUNT_STEP = "account"
 _FOUND = f"{ACCOUNT_STEP}.account"
 _ACCOUNT = {"$ref": _FOUND}
 
-SYSTEM_STEPS: tuple[tuple[str, str, str], ...] = (
-    ("crm", "crm.get_account", "Account, owner, open deals"),
-    ("email", "email.recent_threads", "Latest email threads"),
-    ("support", "support.open_tickets", "Open support tickets"),
-    ("contracts", "contracts.get_contract", "Contract terms"),
-    ("usage", "usage.get_trend", "Product usage trend"),
-    ("billing", "billing.list_invoices", "Invoices"),
+# The built-in plan's reads: (step id, operation, title). The step id is the system's, but
+# the composer does not rely on it.
+SYSTEM_STEPS: tuple[tuple[str, str, str], ...] = tuple(
+    (read.system, read.operation, read.title) for read in SYSTEM_READS
 )
 
 
@@ -41,7 +41,7 @@ def briefing_plan(
         args["account_id"] = account_id
     resolve = Step(
         id=ACCOUNT_STEP,
-        operation="directory.resolve_account",
+        operation=RESOLVE_OPERATION,
         args=args,
         title="Find the customer in every system",
     )
@@ -65,7 +65,7 @@ def compose_briefing(data: ComposeInput) -> Briefing | Notice:
         return resolution
     account = resolution.account
     assert account is not None
-    sections = tuple(_section(step_id, data) for step_id, _, _ in SYSTEM_STEPS)
+    sections = tuple(_section(read.system, read.operation, data) for read in SYSTEM_READS)
     return Briefing(
         run_id=data.run_id,
         account=account,
@@ -75,16 +75,18 @@ def compose_briefing(data: ComposeInput) -> Briefing | Notice:
     )
 
 
-def _section(step_id: str, data: ComposeInput) -> Section:
-    result = data.results.get(step_id)
-    system = data.plan.step(step_id).operation.split(".", 1)[0]
+def _section(system: str, operation: str, data: ComposeInput) -> Section:
+    """The section of ``system``, from the step that ran ``operation`` (not asked, when the
+    plan has none)."""
+    result = result_of(data, operation)
     if result is None or not result.ok:
-        return unavailable_section(system, data.label(system), result)
+        asked = any(step.operation == operation for step in data.plan.steps)
+        return unavailable_section(system, data.label(system), result, asked=asked)
     return SECTION_BUILDERS[system](result.output, data)
 
 
 def _resolution(data: ComposeInput) -> AccountResolution | Notice:
-    result = data.results.get(ACCOUNT_STEP)
+    result = result_of(data, RESOLVE_OPERATION)
     if result is None or not result.ok:
         reason = result.error if result and result.error else "the directory did not answer"
         return Notice(
@@ -117,3 +119,6 @@ def _not_found(resolution: AccountResolution, run_id: str) -> Notice:
         text=f"No customer in the CRM or the other systems matches “{resolution.query}”.{hint}",
         suggestions=tuple(f"brief me on {c}" for c in resolution.candidates),
     )
+
+
+__all__ = ["ACCOUNT_STEP", "SYSTEM_STEPS", "briefing_plan", "compose_briefing"]

@@ -1,16 +1,15 @@
 """The "watch out for" list: risks that show when systems are read together.
 
-Each rule reads the outputs of the systems that answered and says what a rep should know
-before talking to the customer, citing the systems it drew on. Thresholds are named here.
+Each rule reads the outputs of the systems that answered (found by what they are, through
+:func:`~workflows.library.briefing_reads.read`, whatever the plan called its steps) and says
+what a rep should know before talking to the customer, citing the systems it drew on.
+Thresholds are named here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TypeVar
-
-from pydantic import BaseModel
 
 from workflows.answers import Concern
 from workflows.domain import (
@@ -23,6 +22,7 @@ from workflows.domain import (
     Tickets,
     UsageLookup,
 )
+from workflows.library.briefing_reads import read
 from workflows.library.compose import ComposeInput
 from workflows.library.formatting import day, days_between, money, plural
 
@@ -34,13 +34,6 @@ NO_CONTACT_DAYS = 30
 UNANSWERED_DAYS = 2
 DEAL_CLOSING_DAYS = 14
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _output(data: ComposeInput, step_id: str, model: type[M]) -> M | None:
-    result = data.results.get(step_id)
-    return model.model_validate(result.output) if result is not None and result.ok else None
-
 
 def concerns(data: ComposeInput, account: AccountRef) -> tuple[Concern, ...]:
     """Every concern the rules find, most severe first."""
@@ -49,7 +42,7 @@ def concerns(data: ComposeInput, account: AccountRef) -> tuple[Concern, ...]:
 
 
 def _renewal(data: ComposeInput) -> Contract | None:
-    lookup = _output(data, "contracts", ContractLookup)
+    lookup = read(data, ContractLookup)
     return lookup.contract if lookup else None
 
 
@@ -58,7 +51,7 @@ def _days_to(contract: Contract, now: datetime) -> int:
 
 
 def urgent_tickets(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
-    tickets = _output(data, "support", Tickets)
+    tickets = read(data, Tickets)
     contract = _renewal(data)
     for t in tickets.tickets if tickets else []:
         age = days_between(t.opened_at, data.now)
@@ -88,7 +81,7 @@ def renewal_soon(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
 
 
 def usage_decline(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
-    lookup = _output(data, "usage", UsageLookup)
+    lookup = read(data, UsageLookup)
     usage = lookup.usage if lookup else None
     if usage is None or usage.change_pct > -USAGE_DROP_PCT:
         return
@@ -101,7 +94,7 @@ def usage_decline(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
 
 
 def overdue_invoices(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
-    invoices = _output(data, "billing", Invoices)
+    invoices = read(data, Invoices)
     overdue = [i for i in invoices.invoices if i.status == "overdue"] if invoices else []
     if not overdue:
         return
@@ -116,7 +109,7 @@ def overdue_invoices(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
 
 
 def quiet_account(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
-    lookup = _output(data, "crm", CrmLookup)
+    lookup = read(data, CrmLookup)
     crm = lookup.account if lookup else None
     if crm is None or crm.last_activity is None:
         return
@@ -128,7 +121,7 @@ def quiet_account(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
 
 
 def unanswered_email(data: ComposeInput, account: AccountRef) -> Iterator[Concern]:
-    threads = _output(data, "email", EmailThreads)
+    threads = read(data, EmailThreads)
     for t in threads.threads if threads else []:
         waiting = days_between(t.last_at, data.now)
         if (
@@ -145,7 +138,7 @@ def unanswered_email(data: ComposeInput, account: AccountRef) -> Iterator[Concer
 
 def deals_closing(data: ComposeInput, _: AccountRef) -> Iterator[Concern]:
     """Open deals due soon, except the renewal itself (the contract concern covers it)."""
-    lookup = _output(data, "crm", CrmLookup)
+    lookup = read(data, CrmLookup)
     contract = _renewal(data)
     renewal_day = contract.renewal_date if contract else None
     for deal in lookup.account.open_deals if lookup and lookup.account else []:

@@ -34,9 +34,12 @@ def _section(system: str, data: ComposeInput, facts: list[Fact], empty_note: str
     )
 
 
-def unavailable_section(system: str, label: str, result: StepResult | None) -> Section:
-    """The section of a system that failed, timed out, was cut off late or was not asked."""
-    if result is not None and result.status == "skipped":
+def unavailable_section(
+    system: str, label: str, result: StepResult | None, *, asked: bool = True
+) -> Section:
+    """The section of a system that failed, timed out, was cut off late or was not asked
+    (skipped, or not in the plan at all: ``asked`` False)."""
+    if not asked or (result is not None and result.status == "skipped"):
         return Section(
             key=system,
             title=TITLES[system],
