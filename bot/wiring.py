@@ -60,6 +60,7 @@ from workflows.engine.durable import DurableSettings, launch, shutdown, system_d
 from workflows.engine.replicas import ReplicaWatch
 from workflows.engine.waiting_room import WaitingRoom
 from workflows.inbox import Inbox
+from workflows.library.digest import digest_operations
 from workflows.library.follow_up import SYSTEM_LABELS as FOLLOW_UP_LABELS
 from workflows.library.follow_up import follow_up_operations
 from workflows.planning import OfflinePlanner, Planner
@@ -134,12 +135,13 @@ def select_planner(
 def build_catalog(
     world: DemoWorld, directory: IdentityDirectory, behaviour: DemoBehaviour
 ) -> Catalog:
-    """Every operation a plan may use: the demo systems', the library's own (drafting) and
-    the pure data operations (filter, sort, top, count, join)."""
+    """Every operation a plan may use: the demo systems', the library's own (drafting, the
+    digest's customer meetings) and the pure data operations (filter, sort, top, count, join)."""
     return Catalog.of(
         [
             *demo_operations(world, directory, behaviour),
             *follow_up_operations(),
+            *digest_operations(directory),
             *data_operations(),
         ],
         {**DEMO_SYSTEM_LABELS, **FOLLOW_UP_LABELS, **DATA_LABELS},

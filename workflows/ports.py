@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from workflows.answers import Briefing, Notice
+from workflows.answers import Briefing, Digest, Notice
 from workflows.approvals.models import Approval, MessageRef
 from workflows.domain import AccountRef, CustomerMention, Employee
 from workflows.models import RunRequest
@@ -53,7 +53,7 @@ class RunReporter(Protocol):
         """Show progress; may coalesce or drop updates, never raises for a display problem."""
 
     async def finished(
-        self, request: RunRequest, handle: str | None, answer: Briefing | Notice
+        self, request: RunRequest, handle: str | None, answer: Briefing | Notice | Digest
     ) -> None:
         """Deliver the answer; raise :class:`~workflows.errors.DeliveryError` if it cannot."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workflows.answers import Briefing, Notice
+from workflows.answers import Briefing, Digest, Notice
 from workflows.models import RunRequest
 from workflows.ports import Progress
 
@@ -16,7 +16,7 @@ class CollectingReporter:
 
     started_with: list[Progress] = field(default_factory=list)
     updates: list[Progress] = field(default_factory=list)
-    answers: list[Briefing | Notice] = field(default_factory=list)
+    answers: list[Briefing | Notice | Digest] = field(default_factory=list)
 
     async def started(self, request: RunRequest, progress: Progress) -> str | None:
         self.started_with.append(progress)
@@ -26,6 +26,6 @@ class CollectingReporter:
         self.updates.append(progress)
 
     async def finished(
-        self, request: RunRequest, handle: str | None, answer: Briefing | Notice
+        self, request: RunRequest, handle: str | None, answer: Briefing | Notice | Digest
     ) -> None:
         self.answers.append(answer)

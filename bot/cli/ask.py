@@ -11,7 +11,7 @@ from bot.render.text import answer_text
 from bot.reporters import TerminalReporter
 from bot.settings import Settings
 from bot.wiring import Services, running
-from workflows.answers import Briefing, Notice
+from workflows.answers import Briefing, Digest, Notice
 from workflows.approvals import Approval
 from workflows.models import Principal, RunRequest
 
@@ -21,7 +21,7 @@ WAITING_POLL_S = 0.2
 
 async def answer_or_approval(
     services: Services, request: RunRequest
-) -> Briefing | Notice | Approval:
+) -> Briefing | Notice | Digest | Approval:
     """The run's answer, or the approval it waits for: nobody can click in a terminal, so the
     run waits durably for the approver and finishes in ``crosswire serve``."""
     handle = await services.engine.submit(request, audit_duplicates=False)
@@ -47,7 +47,8 @@ def waiting_text(approval: Approval) -> str:
 
 
 async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) -> int:
-    """Print the answer; exit 0 for a briefing or help, 1 when there was none, 2 for usage.
+    """Print the answer; exit 0 for a briefing, a digest or help, 1 when there was none,
+    2 for usage.
 
     Progress lines are for a person watching: with JSON logging stderr holds only JSON."""
     reporter = TerminalReporter(show_progress=not as_json and not json_lines(settings.log_format))
@@ -72,5 +73,5 @@ async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) 
         else answer_text(answer, ansi=wants_ansi(sys.stdout)),
         end="\n" if as_json else "",
     )
-    ok = isinstance(answer, Briefing) or answer.reason == "help"
+    ok = isinstance(answer, Briefing | Digest) or answer.reason == "help"
     return EXIT_OK if ok else EXIT_NO_ANSWER

@@ -1,4 +1,4 @@
-"""Block Kit for briefings, notices and progress.
+"""Block Kit for briefings, notices and progress (a digest's own in :mod:`bot.render.digest`).
 
 Blocks are made through :mod:`bot.render.kit` (Slack's limits) and every value from the
 answer goes through :mod:`bot.render.mrkdwn` (escaped, never formatting), so only the
@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.render import kit, limits
+from bot.render.digest import digest_blocks, digest_fallback
 from bot.render.mrkdwn import bold, code, date, plain, prose
 from bot.render.occasion import occasion_mrkdwn
-from workflows.answers import Briefing, Concern, Notice, Section
+from workflows.answers import Briefing, Concern, Digest, Notice, Section
 from workflows.ports import Progress, StepState
 
 STATE_ICON: dict[StepState, str] = {
@@ -78,7 +79,7 @@ def final_progress(briefing: Briefing, *, in_thread: bool) -> Rendering:
     return Rendering(text, [kit.section(text)])
 
 
-def undelivered_progress(answer: Briefing | Notice, reason: str) -> Rendering:
+def undelivered_progress(answer: Briefing | Notice | Digest, reason: str) -> Rendering:
     """What the progress message says when the answer itself could not be posted."""
     what = (
         f"the briefing on {_subject(answer.account.name)}"
@@ -159,8 +160,10 @@ def notice_rendering(notice: Notice) -> Rendering:
     return Rendering(notice_fallback(notice), notice_blocks(notice))
 
 
-def answer_rendering(answer: Briefing | Notice) -> Rendering:
+def answer_rendering(answer: Briefing | Notice | Digest) -> Rendering:
     """The answer as Slack shows it."""
     if isinstance(answer, Briefing):
         return briefing_rendering(answer)
+    if isinstance(answer, Digest):
+        return Rendering(digest_fallback(answer), digest_blocks(answer))
     return notice_rendering(answer)

@@ -35,7 +35,7 @@ from bot.render.blocks import (
     undelivered_progress,
 )
 from bot.reporters.replies import Message, SlackReplies
-from workflows.answers import Briefing, Notice
+from workflows.answers import Briefing, Digest, Notice
 from workflows.errors import DeliveryError
 from workflows.models import RunRequest
 from workflows.ports import Progress
@@ -135,7 +135,7 @@ class SlackReporter:
             log.warning("slack.progress_edit_failed", error=str(exc))
 
     async def finished(
-        self, request: RunRequest, handle: str | None, answer: Briefing | Notice
+        self, request: RunRequest, handle: str | None, answer: Briefing | Notice | Digest
     ) -> None:
         """Deliver the answer, then bring the progress message to its final state.
 
@@ -177,7 +177,11 @@ class SlackReporter:
         return True
 
     async def _show(
-        self, request: RunRequest, handle: str | None, answer: Briefing | Notice, message: Message
+        self,
+        request: RunRequest,
+        handle: str | None,
+        answer: Briefing | Notice | Digest,
+        message: Message,
     ) -> None:
         """A briefing goes to the thread, and so does a notice that completes a progress message
         already there; any other notice concerns only the person who asked, and goes to them."""

@@ -7,9 +7,11 @@ from functools import partial
 from workflows.library.actions import compose_action_report
 from workflows.library.briefing import compose_briefing
 from workflows.library.compose import ComposeInput, Composer
+from workflows.library.digest import compose_digest
 
 COMPOSERS: Mapping[str, Composer] = {
     "briefing": compose_briefing,
+    "digest": compose_digest,
     "follow_up": partial(compose_action_report, title="Follow-ups sent"),
 }
 
