@@ -1,5 +1,5 @@
-"""What a run answers with: a briefing, a digest of the day's customer meetings, or a notice
-(help, an unknown customer, a refusal).
+"""What a run answers with: a briefing, a digest of the day's customer meetings, the answer to
+a free-form question, or a notice (help, an unknown customer, a refusal).
 
 Answers are plain data; the edge renders them as Block Kit, terminal text or JSON.
 """
@@ -136,6 +136,57 @@ class Digest(Model):
         return list(
             dict.fromkeys(s for m in self.meetings for line in m.lines for s in line.missing)
         )
+
+
+class SourcedFact(Model):
+    """One short statement of a free-form answer, citing the plan step it was read from and
+    that step's system (by its label), with the record's id where it has one."""
+
+    text: str
+    step: str
+    source: str
+    record: str | None = None
+
+
+class Finding(Model):
+    """One entry of a free-form answer's main list (an account found), with the evidence
+    about it, each fact from the step and system it came from."""
+
+    title: str
+    facts: tuple[SourcedFact, ...] = ()
+
+
+class MissingStep(Model):
+    """A step whose result a free-form answer lacks (it failed, timed out, or some of its
+    calls did), named by its step, what it was for and its system's label."""
+
+    step: str
+    title: str
+    source: str
+    reason: str
+
+
+FreeFormStatus = Literal["complete", "partial", "unavailable"]
+
+
+class FreeFormAnswer(Model):
+    """The answer to a question that no built-in workflow serves, written from any plan's
+    results: ``findings`` are the final step's records, ``total`` how many there were (the
+    findings may be fewer), ``context`` what the other steps found, ``missing`` the steps that
+    failed. ``status`` "partial": something is missing; "unavailable": the final step itself
+    has no result. ``written_by`` says whether a template or a model wrote it."""
+
+    kind: Literal["answer"] = "answer"
+    run_id: str
+    title: str
+    generated_at: datetime
+    status: FreeFormStatus
+    summary: str
+    findings: tuple[Finding, ...] = ()
+    total: int = 0
+    context: tuple[SourcedFact, ...] = ()
+    missing: tuple[MissingStep, ...] = ()
+    written_by: Literal["template", "model"] = "template"
 
 
 Answer = Annotated[Briefing | Notice, Field(discriminator="kind")]
