@@ -13,9 +13,10 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.render import kit, limits
 from bot.render.digest import digest_blocks, digest_fallback
+from bot.render.free_form import free_form_blocks, free_form_fallback
 from bot.render.mrkdwn import bold, code, date, plain, prose
 from bot.render.occasion import occasion_mrkdwn
-from workflows.answers import Briefing, Concern, Digest, Notice, Section
+from workflows.answers import Briefing, Concern, Digest, FreeFormAnswer, Notice, Section
 from workflows.ports import Progress, StepState
 
 STATE_ICON: dict[StepState, str] = {
@@ -160,10 +161,12 @@ def notice_rendering(notice: Notice) -> Rendering:
     return Rendering(notice_fallback(notice), notice_blocks(notice))
 
 
-def answer_rendering(answer: Briefing | Notice | Digest) -> Rendering:
+def answer_rendering(answer: Briefing | Notice | Digest | FreeFormAnswer) -> Rendering:
     """The answer as Slack shows it."""
     if isinstance(answer, Briefing):
         return briefing_rendering(answer)
     if isinstance(answer, Digest):
         return Rendering(digest_fallback(answer), digest_blocks(answer))
+    if isinstance(answer, FreeFormAnswer):
+        return Rendering(free_form_fallback(answer), free_form_blocks(answer))
     return notice_rendering(answer)

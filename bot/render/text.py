@@ -8,9 +8,10 @@ terminal renderer, :func:`bot.render.terminal.mrkdwn`, shared with the sandbox c
 from __future__ import annotations
 
 from bot.render.digest import digest_text
+from bot.render.free_form import free_form_text
 from bot.render.occasion import occasion_text
 from bot.render.terminal import mrkdwn, style
-from workflows.answers import Briefing, Digest, Notice
+from workflows.answers import Briefing, Digest, FreeFormAnswer, Notice
 from workflows.ports import Progress
 
 MARK = {"ok": "", "empty": "", "unavailable": "[unavailable] ", "skipped": "[skipped] "}
@@ -44,12 +45,14 @@ def notice_text(notice: Notice, *, ansi: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def answer_text(answer: Briefing | Notice | Digest, *, ansi: bool = False) -> str:
+def answer_text(answer: Briefing | Notice | Digest | FreeFormAnswer, *, ansi: bool = False) -> str:
     """The answer as a terminal shows it; ``ansi`` styles it (bold, italic) for a terminal."""
     if isinstance(answer, Briefing):
         return briefing_text(answer, ansi=ansi)
     if isinstance(answer, Digest):
         return digest_text(answer)
+    if isinstance(answer, FreeFormAnswer):
+        return free_form_text(answer, ansi=ansi)
     return notice_text(answer, ansi=ansi)
 
 
