@@ -4,7 +4,7 @@ briefing. Each run hands back the answer the requester was given and every step'
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,13 +25,14 @@ from workflows.library import COMPOSERS, ComposeInput, Composer
 from workflows.library.answer import WORKFLOW, compose_answer
 from workflows.models import Principal, RunRequest
 from workflows.plan import Plan
-from workflows.planning import ScriptedPlanner
+from workflows.planning import Planner, ScriptedPlanner
 from workflows.results import StepResult
 from workflows.testing import CollectingReporter
 
 NOW = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 DANA = "dana.reyes@northwind.example"
 LEAH = "leah.okafor@northwind.example"
+PlannerFor = Callable[[IdentityDirectory], Planner]
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Asked:
 @dataclass
 class FreeFormEnv:
     engine: Engine
-    planner: ScriptedPlanner
+    planner: Planner
     reporter: CollectingReporter
     directory: IdentityDirectory
     clock: ManualClock
@@ -59,7 +60,12 @@ class FreeFormEnv:
     async def ask(self, plan: Plan, email: str = DANA, text: str = "a question") -> Asked:
         """Run ``plan`` as the plan for ``text``, asked by ``email``."""
         text = f"{text} ({uuid4().hex})"
+        assert isinstance(self.planner, ScriptedPlanner)
         self.planner._script[text] = plan
+        return await self.objective(text, email)
+
+    async def objective(self, text: str, email: str = DANA) -> Asked:
+        """Run ``text`` as ``email`` asked it, planned by the env's planner."""
         who = self.directory.find_employee(email)
         assert who is not None, email
         principal = Principal(email=who.email, name=who.name, roles=tuple(who.roles))
@@ -68,12 +74,17 @@ class FreeFormEnv:
         assert handle.workflow is not None
         await handle.workflow.get_result()
         [answer] = [a for a in self.reporter.answers if a.run_id == request.run_id]
-        [data] = [d for d in self.composed if d.run_id == request.run_id]
-        return Asked(cast(FreeFormAnswer | Briefing | Notice, answer), dict(data.results))
+        # A run the planner answered with a notice composed nothing and ran no step.
+        composed = [d.results for d in self.composed if d.run_id == request.run_id]
+        steps = dict(composed[0]) if composed else {}
+        return Asked(cast(FreeFormAnswer | Briefing | Notice, answer), steps)
 
 
 @asynccontextmanager
-async def free_form_env(state: Path, *, faults: str = "") -> AsyncIterator[FreeFormEnv]:
+async def free_form_env(
+    state: Path, *, faults: str = "", planner: PlannerFor | None = None
+) -> AsyncIterator[FreeFormEnv]:
+    """The env; ``planner`` makes the planner from the directory (scripted when None)."""
     clock = ManualClock(NOW)
     world = await open_demo_world(state / "demo.sqlite", clock=clock)
     directory = await build_directory(world)
@@ -84,7 +95,8 @@ async def free_form_env(state: Path, *, faults: str = "") -> AsyncIterator[FreeF
     )
     audit_url = f"sqlite+aiosqlite:///{state / 'audit.db'}"
     audit = await AuditStore.open(audit_url, clock=clock)
-    planner, reporter = ScriptedPlanner({}), CollectingReporter()
+    chosen = planner(directory) if planner is not None else ScriptedPlanner({})
+    reporter = CollectingReporter()
     composed: list[ComposeInput] = []
 
     def watched(composer: Composer) -> Composer:
@@ -100,7 +112,7 @@ async def free_form_env(state: Path, *, faults: str = "") -> AsyncIterator[FreeF
     library = {**COMPOSERS, WORKFLOW: cast(Composer, compose_answer)}
     engine = Engine(
         catalog=catalog,
-        planner=planner,
+        planner=chosen,
         audit=audit,
         reporters={"cli": reporter},
         caller=OperationCaller(StepPolicy(timeout_s=2.0, attempts=1), clock=clock),
@@ -110,7 +122,7 @@ async def free_form_env(state: Path, *, faults: str = "") -> AsyncIterator[FreeF
     system_url = system_database_url(audit_url, str(state / "dbos.sqlite"))
     launch(DurableSettings(system_database_url=system_url, executor_id="free-form-test"))
     try:
-        yield FreeFormEnv(engine, planner, reporter, directory, clock, composed)
+        yield FreeFormEnv(engine, chosen, reporter, directory, clock, composed)
     finally:
         shutdown()
         await audit.close()
