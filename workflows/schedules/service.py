@@ -52,8 +52,9 @@ class Scheduler:
     # firing and scanning each go one at a time, each under its own lock.
     _firing: asyncio.Lock = field(default_factory=asyncio.Lock)
     _scanning: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # What APScheduler holds: schedule id -> its timetable, to see a change without objects.
-    _loaded: dict[str, Timetable] = field(default_factory=dict)
+    # What APScheduler holds: schedule id -> a hash of its timetable (to see a change), kept
+    # small because a scheduler may hold tens of thousands.
+    _loaded: dict[str, int] = field(default_factory=dict)
     _ticks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(TICKS_AT_ONCE))
 
     async def start(self) -> None:
@@ -126,13 +127,13 @@ class Scheduler:
             del self._loaded[gone]
         for schedule_id, timetable in wanted.items():
             loaded = self._loaded.get(schedule_id)
-            if loaded == timetable:
+            if loaded == hash(timetable):
                 continue
             if loaded is not None:  # declared again with another timetable
                 self._aps.remove_job(schedule_id)
             trigger = timetable.when.trigger(start=timetable.created_at)
             self._aps.add_job(self._tick, trigger, args=[schedule_id], id=schedule_id)
-            self._loaded[schedule_id] = timetable
+            self._loaded[schedule_id] = hash(timetable)
 
     def _briefing_jobs(self, due_times: list[datetime]) -> None:
         """One date job per distinct time a briefing is due before the next sync."""
