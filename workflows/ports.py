@@ -37,6 +37,8 @@ class Progress(BaseModel):
 
     subject: str
     systems: tuple[SystemProgress, ...]
+    # A line for the requester about how the run was planned ("Planned offline: …").
+    note: str = ""
 
     @property
     def finished(self) -> int:

@@ -59,7 +59,8 @@ def progress_text(progress: Progress) -> str:
 
 def progress_blocks(progress: Progress) -> list[Block]:
     states = "   ".join(f"{STATE_ICON[s.state]} {plain(s.label)}" for s in progress.systems)
-    return [kit.section(progress_text(progress)), kit.context(states)]
+    note = [kit.context(plain(progress.note))] if progress.note else []
+    return [kit.section(progress_text(progress)), kit.context(states), *note]
 
 
 def progress_rendering(progress: Progress) -> Rendering:

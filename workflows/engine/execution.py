@@ -130,7 +130,9 @@ class RunExecution:
             await self._deliver(request, None, notice)
             return notice
         plan = Plan.model_validate(planned["plan"])
-        tracker = ProgressTracker(plan, self.catalog, hidden=HIDDEN_SYSTEMS)
+        tracker = ProgressTracker(
+            plan, self.catalog, hidden=HIDDEN_SYSTEMS, note=_planning_note(planned)
+        )
         # Announcing the run need not hold up the first wave: its step is reserved first (a
         # fixed place in the replay order) and runs beside the wave.
         announced = self._start_step(
@@ -422,6 +424,13 @@ class RunExecution:
             steps=steps,
             delivery="delivered",
         )
+
+
+def _planning_note(planned: dict[str, Any]) -> str:
+    """What the requester is told of how the run was planned: only that the model could not
+    plan it and the offline planner did (and why)."""
+    fallback = (planned.get("usage") or {}).get("fallback")
+    return f"Planned offline: {fallback}." if fallback else ""
 
 
 def _state(result: StepResult) -> StepState:

@@ -10,8 +10,11 @@ from workflows.ports import Progress, StepState, SystemProgress
 class ProgressTracker:
     """The state of each system a plan reads; a system is as far along as its slowest step."""
 
-    def __init__(self, plan: Plan, catalog: Catalog, *, hidden: frozenset[str]) -> None:
+    def __init__(
+        self, plan: Plan, catalog: Catalog, *, hidden: frozenset[str], note: str = ""
+    ) -> None:
         self._subject = plan.subject
+        self._note = note
         self._labels = {s: catalog.label(s) for s in plan.systems(catalog) if s not in hidden}
         self._system_of = {s.id: catalog.get(s.operation).system for s in plan.steps}
         self._states: dict[str, StepState] = {}
@@ -24,7 +27,7 @@ class ProgressTracker:
             SystemProgress(system=system, label=label, state=self._system_state(system))
             for system, label in self._labels.items()
         )
-        return Progress(subject=self._subject, systems=systems)
+        return Progress(subject=self._subject, systems=systems, note=self._note)
 
     def _system_state(self, system: str) -> StepState:
         states = [
