@@ -16,6 +16,7 @@ from connectors.demo.gen_comms import calendar_rows, mail_rows, marketing_rows
 from connectors.demo.gen_crm import crm_rows
 from connectors.demo.gen_service import billing_rows, contract_rows, support_rows, usage_rows
 from connectors.demo.story import story_rows
+from connectors.demo.story_injections import injection_rows
 from connectors.demo.story_webinar import webinar_rows
 
 Generator = Callable[[tuple[Company, ...], Random, date], Rows]
@@ -31,6 +32,7 @@ _GENERATORS: Final[tuple[tuple[str, Generator], ...]] = (
     ("marketing", marketing_rows),
     ("story", story_rows),
     ("webinar", webinar_rows),
+    ("injections", injection_rows),
 )
 
 
