@@ -1,0 +1,57 @@
+"""Entity resolution: which records in which systems are the same person or company.
+
+Records (:class:`Record`) go in; :meth:`Resolver.resolve` blocks them into candidate pairs,
+compares fields by type, scores pairs with a Fellegi–Sunter model fitted by EM (no labels),
+bands them into match / maybe / non-match, applies manual overrides and clusters the matches
+into entities (:class:`Entity`) with the evidence for each link. Pairs a person should decide
+come back as :class:`Review` items.
+"""
+
+from connectors.resolution.blocking import BlockingStats, candidate_pairs, keys
+from connectors.resolution.clustering import OverrideConflict
+from connectors.resolution.compare import COMPANY, MISSING, PERSON, Comparison, comparisons_for
+from connectors.resolution.engine import ResolutionError, Resolver, ResolverSettings
+from connectors.resolution.features import Features, features
+from connectors.resolution.model import FieldModel, MatchModel, fit
+from connectors.resolution.records import Kind, Override, Record, RecordKey, Verdict
+from connectors.resolution.results import (
+    Band,
+    Entity,
+    Evidence,
+    Link,
+    Resolution,
+    ResolutionStats,
+    Review,
+)
+
+__all__ = [
+    "COMPANY",
+    "MISSING",
+    "PERSON",
+    "Band",
+    "BlockingStats",
+    "Comparison",
+    "Entity",
+    "Evidence",
+    "Features",
+    "FieldModel",
+    "Kind",
+    "Link",
+    "MatchModel",
+    "Override",
+    "OverrideConflict",
+    "Record",
+    "RecordKey",
+    "Resolution",
+    "ResolutionError",
+    "ResolutionStats",
+    "Resolver",
+    "ResolverSettings",
+    "Review",
+    "Verdict",
+    "candidate_pairs",
+    "comparisons_for",
+    "features",
+    "fit",
+    "keys",
+]

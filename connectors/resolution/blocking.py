@@ -1,0 +1,128 @@
+"""Blocking: which pairs are worth comparing. Every record gets a few keys; two records are a
+candidate pair only when they share one, so the work grows with the records, not with their
+square.
+
+Keys (each prefixed by kind, so people and companies never meet):
+
+- person: the email address; the phone; the last name's metaphone code with each possible
+  first initial (a nickname's canonical forms count: "Bob" also files under "r" for Robert);
+  the organisation domain with the last name's code;
+- company: the domain; the domain's stem and the cleaned name squashed (so "Acme Corp." meets
+  ``acme.io``); the name's first word with each of the next two, as written and as
+  metaphone codes (a typo leaves one of them: "Bold Field Parlners" still meets "Bold Field
+  Partners", "Bold Fieldd Partners" too); the phone.
+
+A block larger than ``max_block`` is **skipped**, not sub-blocked, and counted in the stats:
+such a key is common by nature (a generic word, a switchboard number), and each record's
+other, more specific keys still pair it with its true duplicates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jellyfish
+import numpy as np
+import numpy.typing as npt
+
+from connectors.resolution.features import Features
+
+Pairs = npt.NDArray[np.int64]
+"""An ``(n, 2)`` array of record indices, ``left < right``, sorted, without repeats."""
+
+
+@dataclass(frozen=True)
+class BlockingStats:
+    """What blocking did: keys and blocks, those skipped as too large, and the pairs."""
+
+    keys: int
+    blocks: int
+    skipped_blocks: int
+    records_in_skipped_blocks: int
+    largest_block: int
+    candidate_pairs: int
+
+
+def keys(f: Features) -> set[str]:
+    """The blocking keys of one record."""
+    if f.kind == "person":
+        return _person_keys(f)
+    return _company_keys(f)
+
+
+def _person_keys(f: Features) -> set[str]:
+    out: set[str] = set()
+    if f.email:
+        out.add(f"p|e|{f.email}")
+    if f.phone:
+        out.add(f"p|t|{f.phone}")
+    if f.last_code:
+        initials = {name[0] for name in f.first_group} or {""}
+        out |= {f"p|n|{f.last_code}|{i}" for i in initials}
+        if f.domain:
+            out.add(f"p|d|{f.domain}|{f.last_code}")
+    return out
+
+
+def _company_keys(f: Features) -> set[str]:
+    out: set[str] = set()
+    if f.domain:
+        out.add(f"c|d|{f.domain}")
+    out |= {f"c|s|{s}" for s in (f.domain_stem, f.company_squashed) if len(s) >= 3}
+    words = [w for w in f.company.split() if len(w) >= 2][:3]
+    if len(words) == 1:
+        out.add(f"c|w|{words[0]}")
+    for other in words[1:]:
+        out.add(f"c|w|{words[0]}|{other}")
+        out.add(f"c|m|{jellyfish.metaphone(words[0])}|{jellyfish.metaphone(other)}")
+    if f.phone:
+        out.add(f"c|t|{f.phone}")
+    return out
+
+
+def candidate_pairs(records: Sequence[Features], max_block: int) -> tuple[Pairs, BlockingStats]:
+    """Every pair of records that share a key in a block of at most ``max_block`` records."""
+    blocks: defaultdict[str, list[int]] = defaultdict(list)
+    for index, f in enumerate(records):
+        for key in keys(f):
+            blocks[key].append(index)
+    chunks: list[Pairs] = []
+    skipped = set[int]()
+    skipped_blocks = 0
+    for members in blocks.values():
+        if len(members) > max_block:
+            skipped_blocks += 1
+            skipped.update(members)
+        elif len(members) > 1:
+            chunks.append(_pairs_of(members))
+    pairs = _unique(chunks)
+    stats = BlockingStats(
+        keys=sum(len(m) for m in blocks.values()),
+        blocks=len(blocks),
+        skipped_blocks=skipped_blocks,
+        records_in_skipped_blocks=len(skipped),
+        largest_block=max((len(m) for m in blocks.values()), default=0),
+        candidate_pairs=len(pairs),
+    )
+    return pairs, stats
+
+
+def all_pairs(count: int) -> Pairs:
+    """Every pair of ``count`` records: the baseline blocking is measured against."""
+    left, right = np.triu_indices(count, k=1)
+    return np.stack([left, right], axis=1).astype(np.int64)
+
+
+def _pairs_of(members: list[int]) -> Pairs:
+    ids = np.asarray(members, dtype=np.int64)
+    left, right = np.triu_indices(len(ids), k=1)
+    a, b = ids[left], ids[right]
+    return np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)
+
+
+def _unique(chunks: list[Pairs]) -> Pairs:
+    if not chunks:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(chunks), axis=0)

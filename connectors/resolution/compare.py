@@ -1,0 +1,170 @@
+"""Comparisons by field type. Each compares one aspect of two records and answers a level,
+best first (``levels[0]`` is the strongest agreement, the last is disagreement), or
+:data:`MISSING` when either side lacks the field: a missing field is no evidence either way.
+
+Thresholds are on rapidfuzz's scales: Jaro-Winkler similarity 0..1 for single names (it
+rewards a shared start, which typos rarely touch), token ratios 0..100 for multi-word names
+and addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import JaroWinkler
+
+from connectors.resolution import normalise as norm
+from connectors.resolution.features import Features
+from connectors.resolution.records import Kind
+
+MISSING: Final = -1
+Level = int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One field comparison: its name, its level names (best first) and the function."""
+
+    name: str
+    levels: tuple[str, ...]
+    compare: Callable[[Features, Features], Level]
+
+
+def first_name(a: Features, b: Features) -> Level:
+    """exact / nickname ("Bob" for "Robert") / close (typo) / initial ("J." for "John") / far."""
+    if not a.first or not b.first:
+        return MISSING
+    if a.first == b.first:
+        return 0
+    if a.first_group & b.first_group:
+        return 1
+    if JaroWinkler.similarity(a.first, b.first) >= 0.88:
+        return 2
+    if (len(a.first) == 1 or len(b.first) == 1) and a.first[0] == b.first[0]:
+        return 3
+    return 4
+
+
+def last_name(a: Features, b: Features) -> Level:
+    """exact / close (Jaro-Winkler >= 0.88) / sounds alike (metaphone) / far."""
+    if not a.last or not b.last:
+        return MISSING
+    if a.last == b.last:
+        return 0
+    if JaroWinkler.similarity(a.last, b.last) >= 0.88:
+        return 1
+    return 2 if a.last_code == b.last_code else 3
+
+
+def email(a: Features, b: Features) -> Level:
+    """exact / personal (the same local part, one side at a free-mail provider: a work and a
+    home address) / same organisation domain (never a free-mail one) / far. The same local
+    part at two different organisations is "far": it is mostly the name again, and people
+    with one name work at many companies."""
+    if not a.email or not b.email:
+        return MISSING
+    if a.email == b.email:
+        return 0
+    free = norm.is_free_mail(a.email_domain) or norm.is_free_mail(b.email_domain)
+    if free and JaroWinkler.similarity(a.email_local, b.email_local) >= 0.92:
+        return 1
+    return 2 if a.domain and a.domain == b.domain else 3
+
+
+def phone(a: Features, b: Features) -> Level:
+    """exact / same last seven digits (another country or area presentation) / far."""
+    if not a.phone or not b.phone:
+        return MISSING
+    if a.phone == b.phone:
+        return 0
+    return 1 if a.phone[-7:] == b.phone[-7:] else 2
+
+
+def company(a: Features, b: Features) -> Level:
+    """Company names without legal forms: exact / close (typo, word order) / one contains the
+    other's words / far."""
+    if not a.company or not b.company:
+        return MISSING
+    if a.company_squashed == b.company_squashed:
+        return 0
+    if max(fuzz.ratio(a.company_squashed, b.company_squashed),
+           fuzz.token_sort_ratio(a.company, b.company)) >= 90:  # fmt: skip
+        return 1
+    return 2 if fuzz.token_set_ratio(a.company, b.company) >= 90 else 3
+
+
+def domain(a: Features, b: Features) -> Level:
+    """Organisation domains: exact / same name under another suffix (acme.io, acme.com) / far."""
+    if not a.domain or not b.domain:
+        return MISSING
+    if a.domain == b.domain:
+        return 0
+    return 1 if a.domain_stem == b.domain_stem else 2
+
+
+def address(a: Features, b: Features) -> Level:
+    """exact / close (token set ratio >= 85) / far."""
+    if not a.address or not b.address:
+        return MISSING
+    if a.address == b.address:
+        return 0
+    return 1 if fuzz.token_set_ratio(a.address, b.address) >= 85 else 2
+
+
+def dates(a: Features, b: Features) -> Level:
+    """Over the dates both name: all equal / each equal or one part off (a typo, day and
+    month swapped) / far."""
+    shared = a.dates.keys() & b.dates.keys()
+    if not shared:
+        return MISSING
+    pairs = [(a.dates[k], b.dates[k]) for k in shared]
+    if all(x == y for x, y in pairs):
+        return 0
+    near = all(
+        x == y
+        or (x.day, x.month) == (y.month, y.day)
+        or sum((x.year != y.year, x.month != y.month, x.day != y.day)) == 1
+        for x, y in pairs
+    )
+    return 1 if near else 2
+
+
+def identifiers(a: Features, b: Features) -> Level:
+    """Identifiers under the same name: one equal / all differ."""
+    shared = a.identifiers.keys() & b.identifiers.keys()
+    if not shared:
+        return MISSING
+    return 0 if any(a.identifiers[k] == b.identifiers[k] for k in shared) else 1
+
+
+_FIELDS: Final = {
+    "first_name": Comparison("first_name", ("exact", "nickname", "close", "initial", "far"),
+                             first_name),
+    "last_name": Comparison("last_name", ("exact", "close", "phonetic", "far"), last_name),
+    "email": Comparison("email", ("exact", "personal", "domain", "far"), email),
+    "phone": Comparison("phone", ("exact", "close", "far"), phone),
+    "company": Comparison("company", ("exact", "close", "partial", "far"), company),
+    "domain": Comparison("domain", ("exact", "stem", "far"), domain),
+    "address": Comparison("address", ("exact", "close", "far"), address),
+    "dates": Comparison("dates", ("exact", "close", "far"), dates),
+    "identifiers": Comparison("identifiers", ("exact", "far"), identifiers),
+}  # fmt: skip
+_PERSON_FIELDS: Final = ("first_name", "last_name", "email", "phone", "company", "address")
+PERSON: Final[tuple[Comparison, ...]] = tuple(
+    _FIELDS[n] for n in (*_PERSON_FIELDS, "dates", "identifiers")
+)
+COMPANY: Final[tuple[Comparison, ...]] = tuple(
+    _FIELDS[n] for n in ("company", "domain", "phone", "address", "dates", "identifiers")
+)
+
+
+def comparisons_for(kind: Kind) -> tuple[Comparison, ...]:
+    """The comparisons a pair of records of ``kind`` is scored on."""
+    return PERSON if kind == "person" else COMPANY
+
+
+def compare(a: Features, b: Features, comparisons: Sequence[Comparison]) -> list[Level]:
+    """The comparison vector of a pair: one level (or :data:`MISSING`) per comparison."""
+    return [c.compare(a, b) for c in comparisons]

@@ -1,0 +1,167 @@
+"""The resolver: records in, entities out.
+
+Order of work: features → blocking (candidate pairs) → comparison levels → EM fit per kind →
+bands by two probability thresholds → manual overrides (must-link / cannot-link) →
+guarded clustering → entities with their links and evidence, and the pairs for review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.resolution.blocking import BlockingStats, Pairs, all_pairs, candidate_pairs
+from connectors.resolution.clustering import OverrideConflict, cluster
+from connectors.resolution.features import Features, features
+from connectors.resolution.linking import LinkBook
+from connectors.resolution.model import MatchModel
+from connectors.resolution.records import Kind, Override, Record, RecordKey
+from connectors.resolution.results import Resolution, ResolutionStats, Review
+from connectors.resolution.scoring import Scored, score_kind
+
+KINDS: tuple[Kind, ...] = ("company", "person")
+
+
+class ResolutionError(ValueError):
+    """Input the resolver cannot work with; the message says what and which records."""
+
+
+class ResolverSettings(BaseModel):
+    """How the resolver decides. Thresholds are match probabilities: at or above
+    ``match_threshold`` a pair is a match, at or above ``maybe_threshold`` a "maybe" for a
+    person. A pair whose log2 Bayes factor is at most ``conflict_weight`` is a conflict the
+    clustering never joins."""
+
+    model_config = ConfigDict(frozen=True)
+
+    match_threshold: float = Field(default=0.9, gt=0, lt=1)
+    maybe_threshold: float = Field(default=0.5, gt=0, lt=1)
+    conflict_weight: float = -8.0
+    max_block: int = Field(default=200, ge=2)
+    random_pairs: int = Field(default=20_000, ge=100)
+    seed: int = 0
+    update_u: bool = True
+    country_code: str = "1"
+    candidates: Literal["blocking", "all_pairs"] = "blocking"
+
+
+class Resolver:
+    """Resolves records into entities with :class:`ResolverSettings`; ``models`` (per kind)
+    skips the EM fit and scores with given parameters."""
+
+    def __init__(
+        self,
+        settings: ResolverSettings | None = None,
+        *,
+        models: dict[Kind, MatchModel] | None = None,
+    ) -> None:
+        self.settings = settings or ResolverSettings()
+        self._models = dict(models or {})
+        if self.settings.maybe_threshold > self.settings.match_threshold:
+            raise ResolutionError("the maybe threshold must not be above the match threshold")
+
+    def resolve(self, records: Sequence[Record], overrides: Sequence[Override] = ()) -> Resolution:
+        """Entities for ``records``; ``overrides`` win over the model."""
+        index = _index(records)
+        feats = [features(r, country_code=self.settings.country_code) for r in records]
+        pairs, blocking = self._candidates(feats)
+        scored = [self._score(feats, pairs, kind) for kind in KINDS]
+        must, cannot = _overrides(overrides, index, records)
+        book = LinkBook(records, feats, scored, self.settings)
+        links = book.match_pairs(exclude=set(must) | set(cannot))
+        try:
+            clusters, refused = cluster(
+                len(records),
+                links,
+                must=must,
+                cannot=cannot,
+                conflicts=book.conflicts(self.settings.conflict_weight, exclude=set(must)),
+            )
+        except OverrideConflict as err:
+            left, right = records[err.left].key, records[err.right].key
+            raise ResolutionError(
+                f"{left} and {right} are marked the same, but a 'not same' override keeps "
+                "them apart (through the records they are linked to)"
+            ) from err
+        entities = book.entities(clusters.groups(), clusters.find, must)
+        reviews = book.reviews(clusters.find, [links[i] for i in refused], set(must) | set(cannot))
+        stats = _stats(records, blocking, book, len(refused), len(entities), reviews)
+        models = {s.kind: s.model for s in scored}
+        return Resolution(entities=entities, reviews=reviews, models=models, stats=stats)
+
+    def _candidates(self, feats: list[Features]) -> tuple[Pairs, BlockingStats]:
+        if self.settings.candidates == "blocking":
+            return candidate_pairs(feats, self.settings.max_block)
+        chunks = []
+        for kind in KINDS:
+            ids = np.asarray([i for i, f in enumerate(feats) if f.kind == kind], dtype=np.int64)
+            chunks.append(ids[all_pairs(len(ids))])
+        pairs = np.concatenate(chunks)
+        stats = BlockingStats(0, 0, 0, 0, 0, len(pairs))
+        return pairs, stats
+
+    def _score(self, feats: list[Features], pairs: Pairs, kind: Kind) -> Scored:
+        s = self.settings
+        return score_kind(
+            feats,
+            pairs,
+            kind,
+            sample=s.random_pairs,
+            seed=s.seed,
+            update_u=s.update_u,
+            model=self._models.get(kind),
+        )
+
+
+def _index(records: Sequence[Record]) -> dict[RecordKey, int]:
+    index: dict[RecordKey, int] = {}
+    for i, record in enumerate(records):
+        if record.key in index:
+            raise ResolutionError(f"record {record.key} appears twice")
+        index[record.key] = i
+    return index
+
+
+def _overrides(
+    overrides: Sequence[Override], index: dict[RecordKey, int], records: Sequence[Record]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    must: list[tuple[int, int]] = []
+    cannot: list[tuple[int, int]] = []
+    for o in overrides:
+        unknown = [k for k in (o.left, o.right) if k not in index]
+        if unknown:
+            raise ResolutionError(f"an override names a record that is not there: {unknown[0]}")
+        a, b = sorted((index[o.left], index[o.right]))
+        if records[a].kind != records[b].kind:
+            raise ResolutionError(f"{o.left} and {o.right} are not the same kind of record")
+        (must if o.verdict == "same" else cannot).append((a, b))
+    both = set(must) & set(cannot)
+    if both:
+        a, b = min(both)
+        raise ResolutionError(f"{records[a].key} and {records[b].key} are both same and not same")
+    return must, cannot
+
+
+def _stats(
+    records: Sequence[Record],
+    blocking: BlockingStats,
+    book: LinkBook,
+    refused: int,
+    entities: int,
+    reviews: tuple[Review, ...],
+) -> ResolutionStats:
+    return ResolutionStats(
+        records=len(records),
+        candidate_pairs=blocking.candidate_pairs,
+        blocks=blocking.blocks,
+        skipped_blocks=blocking.skipped_blocks,
+        records_in_skipped_blocks=blocking.records_in_skipped_blocks,
+        largest_block=blocking.largest_block,
+        matches=book.count("match"),
+        maybes=sum(1 for r in reviews if r.reason == "maybe"),
+        refused_merges=refused,
+        entities=entities,
+    )

@@ -1,0 +1,137 @@
+"""The scored pairs as links: which are matches, which conflict, and the evidence of each,
+turned into entities and review items once clustering has run."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from connectors.resolution.compare import compare, comparisons_for
+from connectors.resolution.features import Features
+from connectors.resolution.model import MatchModel
+from connectors.resolution.records import Record
+from connectors.resolution.results import Band, Entity, Evidence, Link, LinkSource, Review
+from connectors.resolution.scoring import Scored
+
+if TYPE_CHECKING:
+    from connectors.resolution.engine import ResolverSettings
+
+Pair = tuple[int, int]
+
+
+class LinkBook:
+    """Every scored candidate pair of a run, by band, with what each link needs to explain
+    itself."""
+
+    def __init__(
+        self,
+        records: Sequence[Record],
+        feats: Sequence[Features],
+        scored: Sequence[Scored],
+        settings: ResolverSettings,
+    ) -> None:
+        self._records, self._feats, self._settings = records, feats, settings
+        self._models = {s.kind: s.model for s in scored}
+        self._scored: dict[Pair, tuple[float, float]] = {}
+        self._bands: dict[Band, list[Pair]] = {"match": [], "maybe": [], "non_match": []}
+        self._conflict_pairs: list[tuple[Pair, float]] = []
+        for s in scored:
+            self._add(s)
+        self._bands["match"].sort(key=lambda p: (-self._scored[p][1], p))
+
+    def _add(self, s: Scored) -> None:
+        match_at, maybe_at = self._settings.match_threshold, self._settings.maybe_threshold
+        strong = s.probabilities >= maybe_at
+        for (a, b), prob, bf in zip(
+            s.pairs[strong].tolist(), s.probabilities[strong], s.bayes_factors[strong], strict=True
+        ):
+            self._scored[(a, b)] = (float(prob), float(bf))
+            self._bands["match" if prob >= match_at else "maybe"].append((a, b))
+        weak = s.bayes_factors <= self._settings.conflict_weight
+        self._conflict_pairs += [
+            ((a, b), float(bf))
+            for (a, b), bf in zip(s.pairs[weak].tolist(), s.bayes_factors[weak], strict=True)
+        ]
+
+    def count(self, band: Band) -> int:
+        """How many scored pairs fell in ``band`` (non-matches are not kept)."""
+        return len(self._bands[band])
+
+    def match_pairs(self, *, exclude: set[Pair]) -> list[Pair]:
+        """Matched pairs, strongest (highest Bayes factor) first, without overridden ones."""
+        return [p for p in self._bands["match"] if p not in exclude]
+
+    def conflicts(self, weight: float, *, exclude: set[Pair]) -> list[Pair]:
+        """Pairs the model judged strong non-matches (Bayes factor at most ``weight``)."""
+        return [p for p, bf in self._conflict_pairs if bf <= weight and p not in exclude]
+
+    def link(self, pair: Pair, source: LinkSource) -> Link:
+        """The link between two records with the model's evidence for it."""
+        a, b = pair
+        fa, fb = self._feats[a], self._feats[b]
+        model = self._models[fa.kind]
+        levels = compare(fa, fb, comparisons_for(fa.kind))
+        evidence = tuple(_evidence(model, levels))
+        bf = sum(e.weight for e in evidence)
+        prob = float(model.probabilities(np.asarray([bf]))[0])
+        band: Band = "match" if prob >= self._settings.match_threshold else "maybe"
+        if prob < self._settings.maybe_threshold:
+            band = "non_match"
+        return Link(
+            left=self._records[a].key,
+            right=self._records[b].key,
+            probability=1.0 if source == "override" else prob,
+            bayes_factor=bf,
+            band=band,
+            source=source,
+            evidence=evidence,
+        )
+
+    def entities(
+        self, groups: Sequence[list[int]], root: Callable[[int], int], must: Sequence[Pair]
+    ) -> tuple[Entity, ...]:
+        """One entity per cluster, with the links inside it (overrides first)."""
+        inside: defaultdict[int, list[tuple[Pair, LinkSource]]] = defaultdict(list)
+        for p in must:
+            inside[root(p[0])].append((p, "override"))
+        forced = set(must)
+        for p in self._bands["match"]:
+            if p not in forced and root(p[0]) == root(p[1]):
+                inside[root(p[0])].append((p, "model"))
+        return tuple(self._entity(g, inside[root(g[0])]) for g in groups)
+
+    def _entity(self, group: list[int], pairs: list[tuple[Pair, LinkSource]]) -> Entity:
+        links = [self.link(p, source) for p, source in pairs]
+        first = self._records[group[0]]
+        return Entity(
+            entity_id=f"{first.kind}:{first.system}:{first.record_id}",
+            kind=first.kind,
+            records=tuple(self._records[i].key for i in group),
+            confidence=min((link.probability for link in links), default=1.0),
+            links=tuple(links),
+        )
+
+    def reviews(
+        self, root: Callable[[int], int], refused: Sequence[Pair], overridden: set[Pair]
+    ) -> tuple[Review, ...]:
+        """Maybes between different entities, then matches the chaining guard refused."""
+        maybes = [
+            p for p in self._bands["maybe"] if p not in overridden and root(p[0]) != root(p[1])
+        ]
+        maybes.sort(key=lambda p: (-self._scored[p][1], p))
+        out = [Review(link=self.link(p, "model"), reason="maybe") for p in maybes]
+        out += [Review(link=self.link(p, "model"), reason="refused_merge") for p in refused]
+        return tuple(out)
+
+
+def _evidence(model: MatchModel, levels: list[int]) -> list[Evidence]:
+    out = []
+    for field, level in zip(model.fields, levels, strict=True):
+        if level >= 0:
+            out.append(
+                Evidence(field=field.name, level=field.levels[level], weight=field.weight(level))
+            )
+    return out

@@ -1,0 +1,136 @@
+"""The match model: Fellegi–Sunter, with no hand labels.
+
+For each comparison level, ``m`` is how often true matches show it and ``u`` how often
+non-matches do; a level's match weight is ``log2(m / u)`` and a pair's Bayes factor is the sum
+over its comparisons (a missing field adds 0). ``u`` is seeded from random pairs (almost all
+non-matches), ``m`` from a prior that favours agreement; expectation–maximisation over the
+candidate pairs then re-estimates ``m``, ``u`` and the share of matches ``λ`` until no
+parameter moves by more than ``tol``. A pair's match probability is
+``1 / (1 + 2 ** -(log2(λ / (1 - λ)) + bayes factor))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict
+
+from connectors.resolution.compare import Comparison
+
+Levels = npt.NDArray[np.int8]
+"""``(pairs, comparisons)`` comparison levels, ``-1`` for missing."""
+Floats = npt.NDArray[np.float64]
+SMOOTHING = 0.1  # pseudo-count per level, so no level is ever impossible
+
+
+class FieldModel(BaseModel):
+    """One comparison's fitted parameters, level by level (best first)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    levels: tuple[str, ...]
+    m: tuple[float, ...]
+    u: tuple[float, ...]
+
+    def weight(self, level: int) -> float:
+        """``log2(m / u)`` of ``level``; 0 for a missing field (``-1``)."""
+        return 0.0 if level < 0 else float(np.log2(self.m[level] / self.u[level]))
+
+
+class MatchModel(BaseModel):
+    """A fitted Fellegi–Sunter model for one kind of record, and how its fit went."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prior: float
+    fields: tuple[FieldModel, ...]
+    iterations: int
+    converged: bool
+    pairs: int
+
+    def weight_table(self) -> Floats:
+        """``(fields, levels + 1)`` match weights; the last column (index ``-1``) is 0."""
+        width = max(len(f.levels) for f in self.fields) + 1
+        table = np.zeros((len(self.fields), width))
+        for k, f in enumerate(self.fields):
+            table[k, : len(f.levels)] = np.log2(np.asarray(f.m) / np.asarray(f.u))
+        return table
+
+    def bayes_factors(self, levels: Levels) -> Floats:
+        """Each pair's log2 Bayes factor: the sum of its levels' match weights."""
+        if len(levels) == 0:
+            return np.zeros(0)
+        table = self.weight_table()
+        summed = table[np.arange(len(self.fields))[None, :], levels].sum(axis=1)
+        return np.asarray(summed, dtype=np.float64)
+
+    def probabilities(self, bayes_factors: Floats) -> Floats:
+        """Each pair's match probability, given its log2 Bayes factor."""
+        prior_weight = np.log2(self.prior / (1 - self.prior))
+        return np.asarray(1.0 / (1.0 + np.exp2(-(prior_weight + bayes_factors))), dtype=np.float64)
+
+
+def level_shares(levels: Levels, count: int, weights: Floats | None = None) -> Floats:
+    """How the present (non-missing) values of one column spread over ``count`` levels."""
+    present = levels >= 0
+    w = None if weights is None else weights[present]
+    counts = np.bincount(levels[present], weights=w, minlength=count)[:count] + SMOOTHING
+    return np.asarray(counts / counts.sum(), dtype=np.float64)
+
+
+def initial_m(count: int) -> Floats:
+    """A prior for ``m`` that favours agreement: ``(count - level) ** 2``, normalised."""
+    raw = (count - np.arange(count, dtype=np.float64)) ** 2
+    return np.asarray(raw / raw.sum(), dtype=np.float64)
+
+
+def fit(
+    levels: Levels,
+    comparisons: Sequence[Comparison],
+    u_seed: Sequence[Floats],
+    *,
+    prior: float = 0.2,
+    update_u: bool = True,
+    max_iterations: int = 200,
+    tol: float = 1e-5,
+) -> MatchModel:
+    """Estimate ``m``, ``u`` and ``λ`` by EM over the candidate pairs' ``levels``."""
+    sizes = [len(c.levels) for c in comparisons]
+    m = [initial_m(n) for n in sizes]
+    u = [np.asarray(s, dtype=np.float64) for s in u_seed]
+    iterations, converged = 0, False
+    while iterations < max_iterations and len(levels) and not converged:
+        iterations += 1
+        p = _posterior(levels, m, u, prior)
+        new_m = [level_shares(levels[:, k], n, p) for k, n in enumerate(sizes)]
+        new_u = [level_shares(levels[:, k], n, 1 - p) for k, n in enumerate(sizes)]
+        new_u = new_u if update_u else u
+        new_prior = float(np.clip(p.mean(), 1e-6, 1 - 1e-6))
+        change = max(
+            abs(new_prior - prior),
+            *(float(np.abs(a - b).max()) for a, b in zip(new_m + new_u, m + u, strict=True)),
+        )
+        m, u, prior, converged = new_m, new_u, new_prior, change < tol
+    fields = tuple(
+        FieldModel(name=c.name, levels=c.levels, m=_floats(mk), u=_floats(uk))
+        for c, mk, uk in zip(comparisons, m, u, strict=True)
+    )
+    return MatchModel(
+        prior=prior, fields=fields, iterations=iterations, converged=converged, pairs=len(levels)
+    )
+
+
+def _posterior(levels: Levels, m: list[Floats], u: list[Floats], prior: float) -> Floats:
+    width = max(len(x) for x in m) + 1
+    table = np.zeros((len(m), width))
+    for k, (mk, uk) in enumerate(zip(m, u, strict=True)):
+        table[k, : len(mk)] = np.log2(mk / uk)
+    factor = table[np.arange(len(m))[None, :], levels].sum(axis=1)
+    return np.asarray(1.0 / (1.0 + np.exp2(-(np.log2(prior / (1 - prior)) + factor))))
+
+
+def _floats(values: Floats) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)

@@ -1,0 +1,174 @@
+"""Field normalisers: each turns what a system typed into the form comparisons and blocking
+keys use. They never fail on odd input; what cannot be read becomes ``""`` (missing)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from typing import Final
+
+from cleanco import basename
+from nicknames import NickNamer
+
+FREE_MAIL: Final = frozenset(
+    {"gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "outlook.com"}
+    | {"live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com", "proton.me"}
+    | {"protonmail.com", "gmx.com", "gmx.de", "web.de", "mail.com", "yandex.ru", "qq.com"}
+    | {"163.com", "zoho.com", "fastmail.com", "hey.com", "comcast.net", "verizon.net"}
+)
+"""Mail providers anyone can sign up to: sharing one says nothing about an employer."""
+
+SECOND_LEVEL: Final = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ltd"})
+ADDRESS_WORDS: Final = {
+    "street": "st",
+    "road": "rd",
+    "avenue": "ave",
+    "av": "ave",
+    "boulevard": "blvd",
+    "drive": "dr",
+    "lane": "ln",
+    "suite": "ste",
+    "floor": "fl",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "place": "pl",
+    "court": "ct",
+    "square": "sq",
+}
+_NON_WORD = re.compile(r"[^\w\s]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
+_COMPANY_STOPWORDS: Final = frozenset({"the", "and", "of"})
+
+
+@cache
+def nicknamer() -> NickNamer:
+    """The nickname list of the ``nicknames`` package, loaded once on first use."""
+    return NickNamer()
+
+
+def plain(text: str | None) -> str:
+    """Lower case, accents removed, punctuation to spaces, spaces collapsed."""
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKD", text.lower().replace("&", " and "))
+    ascii_only = folded.encode("ascii", "ignore").decode("ascii")
+    return " ".join(_NON_WORD.sub(" ", ascii_only).split())
+
+
+def squash(text: str) -> str:
+    """Only letters and digits: ``"ACME Corp."`` → ``"acmecorp"``."""
+    return _NON_ALNUM.sub("", text.lower())
+
+
+def person_name(name: str | None) -> tuple[str, str]:
+    """``(first, last)`` in lower case: "Smith, John" and "John Q. Smith" both give
+    ``("john", "smith")``; a single word is a last name."""
+    if not name:
+        return ("", "")
+    if "," in name:
+        last, _, first = name.partition(",")
+        name = f"{first} {last}"
+    words = plain(name).split()
+    if not words:
+        return ("", "")
+    if len(words) == 1:
+        return ("", words[0])
+    return (words[0], words[-1])
+
+
+def first_name_group(first: str) -> frozenset[str]:
+    """The name and the names it is a nickname of: two first names that share a member are
+    the same name ("bob" and "robert", "rob" and "bob")."""
+    if not first:
+        return frozenset()
+    return frozenset({first} | nicknamer().canonicals_of(first))
+
+
+def email(address: str | None) -> tuple[str, str]:
+    """``(local, domain)``, lower case; ``+tags`` dropped, and Gmail's dots."""
+    text = (address or "").strip().lower()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or "." not in domain:
+        return ("", "")
+    local = local.split("+", 1)[0]
+    if domain in ("gmail.com", "googlemail.com"):
+        local = local.replace(".", "")
+    return (local, domain)
+
+
+def is_free_mail(domain: str) -> bool:
+    """Whether ``domain`` is a public mail provider (gmail.com, outlook.com, …)."""
+    return domain in FREE_MAIL
+
+
+def domain(text: str | None) -> str:
+    """``"https://www.Acme.io/about"`` → ``"acme.io"``; an email address gives its domain."""
+    value = (text or "").strip().lower()
+    value = value.rpartition("@")[2]
+    value = re.sub(r"^[a-z]+://", "", value).split("/", 1)[0].split(":", 1)[0]
+    value = value.removeprefix("www.").strip(".")
+    return value if "." in value else ""
+
+
+def domain_stem(value: str) -> str:
+    """The registrable label: ``"acme.io"`` → ``"acme"``, ``"shop.acme.co.uk"`` → ``"acme"``."""
+    labels = value.split(".")
+    if len(labels) >= 3 and labels[-2] in SECOND_LEVEL and len(labels[-1]) == 2:
+        return labels[-3]
+    return labels[-2] if len(labels) >= 2 else ""
+
+
+def phone(text: str | None, country_code: str = "1") -> str:
+    """Digits with the country code: ``"(415) 555-0100"``, ``"+1 415.555.0100"`` and
+    ``"001 415 555 0100"`` all give ``"14155550100"``. A national number (ten digits, or a
+    leading trunk ``0``) gets ``country_code``."""
+    raw = (text or "").strip()
+    raw = re.split(r"(?i)\s*(?:ext\.?|x|#)\s*\d+\s*$", raw)[0]
+    digits = re.sub(r"\D", "", raw)
+    if len(digits) < 7:
+        return ""
+    if raw.startswith("+"):
+        return digits
+    if digits.startswith("00"):
+        return digits[2:]
+    if digits.startswith("0"):
+        return country_code + digits[1:]
+    if len(digits) == 10:
+        return country_code + digits
+    return digits
+
+
+def company_name(name: str | None) -> str:
+    """A company name without legal forms, case or punctuation: "Acme Corporation",
+    "ACME Corp." and "The Acme Co., Inc." all give ``"acme"``."""
+    if not name or not name.strip():
+        return ""
+    words = plain(basename(name.strip())).split()
+    while len(words) > 1 and words[0] in _COMPANY_STOPWORDS:
+        words.pop(0)
+    cleaned = " ".join(words)
+    if not cleaned:
+        return plain(name)
+    again = plain(basename(cleaned))  # "Acme Co., Inc." sheds one form per pass
+    return again or cleaned
+
+
+def company_token(cleaned: str) -> str:
+    """The first distinctive word of a cleaned company name, or ``""``."""
+    for word in cleaned.split():
+        if len(word) >= 3 and word not in _COMPANY_STOPWORDS:
+            return word
+    return ""
+
+
+def address(text: str | None) -> str:
+    """Lower case, punctuation gone, common words abbreviated ("Street" → "st")."""
+    return " ".join(ADDRESS_WORDS.get(w, w) for w in plain(text).split())
+
+
+def identifier(value: str) -> str:
+    """An identifier compared exactly, ignoring case, spaces and dashes."""
+    return squash(value)

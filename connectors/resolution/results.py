@@ -1,0 +1,100 @@
+"""What resolution answers: entities with their records, how confident, and why."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors.resolution.model import MatchModel
+from connectors.resolution.records import Kind, RecordKey
+
+Band = Literal["match", "maybe", "non_match"]
+LinkSource = Literal["model", "override"]
+
+
+class Evidence(BaseModel):
+    """One comparison of a pair: the level it reached and that level's match weight."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    level: str
+    weight: float
+
+
+class Link(BaseModel):
+    """Two records judged the same (or possibly the same), and the evidence.
+
+    ``probability`` is the model's match probability (1.0 for a "same" override, whose
+    evidence is still the model's); ``bayes_factor`` the log2 sum of the match weights."""
+
+    model_config = ConfigDict(frozen=True)
+
+    left: RecordKey
+    right: RecordKey
+    probability: float
+    bayes_factor: float
+    band: Band
+    source: LinkSource
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def agreed(self) -> list[str]:
+        """The fields that spoke for the match (positive weight), e.g. ``"email=domain"``."""
+        return [f"{e.field}={e.level}" for e in self.evidence if e.weight > 0]
+
+
+class Entity(BaseModel):
+    """One person or company across systems. ``confidence`` is its weakest link's
+    probability (1.0 for a single record); ``links`` are the pairs that made it, strongest
+    first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entity_id: str
+    kind: Kind
+    records: tuple[RecordKey, ...]
+    confidence: float
+    links: tuple[Link, ...]
+
+
+class Review(BaseModel):
+    """A pair for a person to decide: a "maybe", or a match the chaining guard refused."""
+
+    model_config = ConfigDict(frozen=True)
+
+    link: Link
+    reason: Literal["maybe", "refused_merge"]
+
+
+class ResolutionStats(BaseModel):
+    """How the run went: blocking, bands, and the guard."""
+
+    model_config = ConfigDict(frozen=True)
+
+    records: int
+    candidate_pairs: int
+    blocks: int
+    skipped_blocks: int
+    records_in_skipped_blocks: int
+    largest_block: int
+    matches: int
+    maybes: int
+    refused_merges: int
+    entities: int
+
+
+class Resolution(BaseModel):
+    """Entities, the pairs left for review, the fitted models (one per kind) and stats."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entities: tuple[Entity, ...]
+    reviews: tuple[Review, ...]
+    models: dict[Kind, MatchModel]
+    stats: ResolutionStats
+
+    def entity_of(self, key: RecordKey) -> Entity | None:
+        """The entity that holds record ``key``."""
+        return next((e for e in self.entities if key in e.records), None)
