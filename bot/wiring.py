@@ -23,6 +23,7 @@ from bot.app import build_app
 from bot.inbox import AskInbox, working_inbox
 from bot.intake import Intake
 from bot.listeners.actions import Approvals
+from bot.listeners.schedules import SlackSchedules
 from bot.pacing import EdgeActivity
 from bot.people import SlackPeople
 from bot.reporters import SlackReporter, TerminalReporter
@@ -381,6 +382,13 @@ async def slack_bot(
                 inbox=inbox,
                 activity=activity,
                 approvals=Approvals.at(services.desk, people),
+                schedules=SlackSchedules(
+                    store=services.schedules,
+                    people=people,
+                    clock=services.clock,
+                    changed=scheduler.changed,
+                    default_lead=settings.briefing_lead,
+                ),
             )
             yield SlackBot(app, services, inbox, scheduler)
 
