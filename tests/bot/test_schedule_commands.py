@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,10 +27,19 @@ from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
 from bot.slack_client import web_client
 from bot.wiring import slack_bot
-from tests.harness import CHANNEL, DANA, SECRET, STRANGER, TOKEN, SlackHarness, block_texts
+from tests.harness import (
+    CHANNEL,
+    DANA,
+    SECRET,
+    STRANGER,
+    TOKEN,
+    SlackHarness,
+    block_texts,
+    start_harness,
+)
 from workflows.clock import ManualClock
 from workflows.models import Principal
-from workflows.schedules import Schedule, ScheduleStore, parse_when
+from workflows.schedules import Schedule, ScheduleStore, parse_when, schedule_run_id
 
 RACHEL = "U0RACHEL"
 MARCUS = "U0MARCUS"
@@ -429,3 +439,35 @@ async def test_a_lead_that_cannot_work_changes_nothing(env: Env, text: str, said
     assert (await env.store.prefs(DANA_EMAIL)).lead is None
     await asyncio.sleep(0.05)
     assert env.changes.seen == []
+
+
+# ---------------------------------------------------------------- through the composition root
+
+
+async def test_a_schedule_added_in_slack_posts_at_each_tick_until_removed(tmp_path: Path) -> None:
+    """The wiring's own SlackSchedules and scheduler: added, it fires at its tick in its
+    channel; removed, its next tick starts nothing."""
+    clock = ManualClock(NOW)
+    settings = Settings(state_dir=tmp_path / "state", step_timeout_s=2.0, scheduler=True)
+    async with start_harness(settings, clock=clock) as slack:
+        await slack.standin.wait_for(lambda _: slack.scheduler.leading, 10.0)
+        await slack.send(slack.command('schedule add "every 5 minutes" brief me on Acme'))
+        await slack.standin.wait_for(lambda s: len(s.messages(CHANNEL)) == 1)
+        [schedule] = await slack.services.schedules.listed()
+        assert schedule.next_fire_at == NOW + timedelta(minutes=5)
+
+        clock.set(NOW + timedelta(minutes=5))
+        await slack.scheduler.sync()
+        detail = await slack.finished(schedule_run_id(schedule.id, clock.now()), timeout=20.0)
+        assert detail.run.status == "completed"
+        await slack.standin.wait_for(
+            lambda s: "Acme Corporation" in block_texts([m.blocks for m in s.messages(CHANNEL)])
+        )
+
+        await slack.send(slack.command(f"schedule remove {schedule.id}"))
+        await slack.standin.wait_for(
+            lambda s: any(m.text.startswith("Removed by") for m in s.messages(CHANNEL))
+        )
+        clock.set(NOW + timedelta(minutes=10))
+        await slack.scheduler.sync()
+        assert await slack.services.audit.get_run(schedule_run_id(schedule.id, clock.now())) is None
