@@ -53,7 +53,7 @@ def removed(schedule: Schedule, by: str) -> Rendering:
     """A confirmation once its schedule is gone: what it was, who removed it, no buttons."""
     text = f"Removed by {by}: `{schedule.id}`, {schedule.objective} ({schedule.when.text})"
     line = (
-        f":wastebasket: Removed by {plain(by)}: {code(schedule.id)}, {_objective(schedule)} "
+        f"Removed by {plain(by)}: {code(schedule.id)}, {_objective(schedule)} "
         f"({plain(schedule.when.text)})"
     )
     return Rendering(kit.fallback(text), [kit.section(line)])
@@ -81,7 +81,7 @@ def _entry(schedule: Schedule, now: datetime) -> SectionBlock:
         f"{plain(schedule.owner.name)}'s; {_where(schedule)}. {last_run(schedule)}",
     ]
     if schedule.paused_reason:
-        lines.append(f":double_vertical_bar: Paused: {plain(schedule.paused_reason)}")
+        lines.append(f":warning: Paused: {plain(schedule.paused_reason)}")
     return SectionBlock(
         text=kit.mrkdwn("\n".join(lines)),
         accessory=kit.button("Remove", REMOVE_LISTED, schedule.id),
