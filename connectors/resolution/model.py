@@ -1,7 +1,8 @@
 """The match model: Fellegi–Sunter, with no hand labels.
 
 For each comparison level, ``m`` is how often true matches show it and ``u`` how often
-non-matches do; a level's match weight is ``log2(m / u)`` and a pair's Bayes factor is the sum
+non-matches do; a level's match weight is ``log2(m / u)`` (kept monotone, see
+:func:`monotone`) and a pair's Bayes factor is the sum
 over its comparisons (a missing field adds 0). ``u`` is seeded from random pairs (almost all
 non-matches), ``m`` from a prior that favours agreement; expectation–maximisation over the
 candidate pairs then re-estimates ``m``, ``u`` and the share of matches ``λ`` until no
@@ -35,9 +36,13 @@ class FieldModel(BaseModel):
     m: tuple[float, ...]
     u: tuple[float, ...]
 
+    def weights(self) -> tuple[float, ...]:
+        """Each level's match weight, ``log2(m / u)`` made monotone (see :func:`monotone`)."""
+        return _floats(monotone(np.log2(np.asarray(self.m) / np.asarray(self.u))))
+
     def weight(self, level: int) -> float:
-        """``log2(m / u)`` of ``level``; 0 for a missing field (``-1``)."""
-        return 0.0 if level < 0 else float(np.log2(self.m[level] / self.u[level]))
+        """The match weight of ``level``; 0 for a missing field (``-1``)."""
+        return 0.0 if level < 0 else self.weights()[level]
 
 
 class MatchModel(BaseModel):
@@ -56,7 +61,7 @@ class MatchModel(BaseModel):
         width = max(len(f.levels) for f in self.fields) + 1
         table = np.zeros((len(self.fields), width))
         for k, f in enumerate(self.fields):
-            table[k, : len(f.levels)] = np.log2(np.asarray(f.m) / np.asarray(f.u))
+            table[k, : len(f.levels)] = f.weights()
         return table
 
     def bayes_factors(self, levels: Levels) -> Floats:
@@ -79,6 +84,18 @@ def level_shares(levels: Levels, count: int, weights: Floats | None = None) -> F
     w = None if weights is None else weights[present]
     counts = np.bincount(levels[present], weights=w, minlength=count)[:count] + SMOOTHING
     return np.asarray(counts / counts.sum(), dtype=np.float64)
+
+
+def monotone(weights: Floats) -> Floats:
+    """Weights that never rise from a better level to a worse one, and a last level (the
+    field disagrees) that is never evidence *for* a match.
+
+    EM over blocked pairs needs this: non-matches that share a blocking key (the same
+    surname code) almost never disagree on it, so its raw ``u`` for "far" can fall below
+    ``m`` and a different surname would count in favour of a match."""
+    out = np.minimum.accumulate(np.asarray(weights, dtype=np.float64))
+    out[-1] = min(out[-1], 0.0)
+    return out
 
 
 def initial_m(count: int) -> Floats:
@@ -127,7 +144,7 @@ def _posterior(levels: Levels, m: list[Floats], u: list[Floats], prior: float) -
     width = max(len(x) for x in m) + 1
     table = np.zeros((len(m), width))
     for k, (mk, uk) in enumerate(zip(m, u, strict=True)):
-        table[k, : len(mk)] = np.log2(mk / uk)
+        table[k, : len(mk)] = monotone(np.log2(mk / uk))
     factor = table[np.arange(len(m))[None, :], levels].sum(axis=1)
     return np.asarray(1.0 / (1.0 + np.exp2(-(np.log2(prior / (1 - prior)) + factor))))
 

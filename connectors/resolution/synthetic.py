@@ -52,6 +52,7 @@ _LAST: Final = _words(
     "richter klein wolf neumann schwarz zimmerman braun hartmann lange werner krause"
 )
 _ONSETS: Final = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "tr")
+_CODAS: Final = ("", "", "n", "r", "l", "s", "x", "m", "k", "t", "nd", "st")
 _ENDINGS: Final = ("son", "ski", "ez", "er", "ley", "man", "ford", "ton", "ova", "berg")
 _STREETS: Final = ("Main", "Oak", "Market", "Mission", "Elm", "Park", "Lake", "Hill", "Broad")
 _KINDS: Final = (("Street", "St."), ("Avenue", "Ave"), ("Road", "Rd."), ("Boulevard", "Blvd"))
@@ -96,12 +97,14 @@ def phone_format(rng: random.Random, digits: str) -> str:
 def coined(rng: random.Random, syllables: int) -> str:
     """An invented word ("korvani"): real directories keep meeting new names, so the
     vocabulary grows with the data instead of repeating a fixed list."""
-    return "".join(rng.choice(_ONSETS) + rng.choice("aeiou") for _ in range(syllables))
+    return "".join(
+        rng.choice(_ONSETS) + rng.choice("aeiou") + rng.choice(_CODAS) for _ in range(syllables)
+    )
 
 
 def generate(companies: int, *, seed: int = 7, people_per_company: int = 2) -> Directory:
     """``companies`` companies with their people across :data:`SYSTEMS`. Most company
-    names start with an invented word, the rest are three common words; half the
+    names start with an invented word, the rest are three common words; four in five
     people have an invented surname."""
     rng = random.Random(seed)
     names = list(product(_ADJECTIVES, _NOUNS, _TRADES))
@@ -150,7 +153,7 @@ def _person(
     rng: random.Random, out: Directory, pid: str, company: str, domain: str, systems: list[str]
 ) -> None:
     first, last = rng.choice(_FIRST), rng.choice(_LAST)
-    if rng.random() < 0.5:
+    if rng.random() < 0.8:  # the common surnames are about a fifth of people, as in census data
         last = coined(rng, rng.randrange(1, 3)) + rng.choice(_ENDINGS)
     email = f"{first}.{last}@{domain}"
     phone = f"{rng.randrange(200, 999)}{rng.randrange(200, 999)}{rng.randrange(0, 9999):04d}"
@@ -161,6 +164,8 @@ def _person(
         shown_first = rng.choice(nicks) if nicks and rng.random() < 0.3 else first
         shown_last = typo(rng, last) if rng.random() < 0.1 else last
         address = email
+        if shown_first != first and rng.random() < 0.5:  # bob.smith@ for robert.smith@
+            address = f"{shown_first}.{last}@{domain}"
         if rng.random() < 0.1:
             address = f"{first}{last}{rng.randrange(10, 99)}@{rng.choice(_FREE)}"
         record = Record(
