@@ -21,6 +21,7 @@ from benchmarks import (
     briefing,
     engine_steps,
     hung_system,
+    resolution,
     schedules,
 )
 from benchmarks.common import LOG_FILE, RESULTS_DIR, log_to_file
@@ -31,7 +32,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument(
         "--only",
-        choices=("ack", "briefing", "hung", "approvals", "steps", "schedules"),
+        choices=("ack", "briefing", "hung", "approvals", "steps", "schedules", "resolution"),
         help="run one benchmark",
     )
     p.add_argument("--rounds", type=int, default=2, help="ack: rounds per app (default 2)")
@@ -62,6 +63,9 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         if args.only in (None, "schedules"):
             print("Benchmark 7: 10,000 registered schedules", file=sys.stderr, flush=True)
             results["schedules"] = await schedules.run(Path(tmp) / "schedules")
+        if args.only in (None, "resolution"):
+            print("Benchmark 8: entity resolution at scale", file=sys.stderr, flush=True)
+            results["resolution"] = await resolution.run()
         if args.only in (None, "ack"):
             print("Benchmark 1: ack latency under a burst", file=sys.stderr, flush=True)
             results["ack"] = await ack_latency.run(
@@ -151,6 +155,8 @@ def _table(results: dict[str, Any]) -> str:
         rows += _waiting_rows(results["waiting"])
     if "schedules" in results:
         rows += schedules.rows(results["schedules"])
+    if "resolution" in results:
+        rows += resolution.rows(results["resolution"])
     width = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip() for row in rows

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 import jellyfish
 import numpy as np
@@ -88,16 +89,18 @@ def candidate_pairs(records: Sequence[Features], max_block: int) -> tuple[Pairs,
     for index, f in enumerate(records):
         for key in keys(f):
             blocks[key].append(index)
-    chunks: list[Pairs] = []
+    found: set[int] = set()
     skipped = set[int]()
     skipped_blocks = 0
+    width = len(records)
     for members in blocks.values():
         if len(members) > max_block:
             skipped_blocks += 1
             skipped.update(members)
         elif len(members) > 1:
-            chunks.append(_pairs_of(members))
-    pairs = _unique(chunks)
+            found.update(a * width + b for a, b in combinations(sorted(members), 2))
+    codes = np.fromiter(sorted(found), dtype=np.int64, count=len(found))
+    pairs = np.stack([codes // max(width, 1), codes % max(width, 1)], axis=1)
     stats = BlockingStats(
         keys=sum(len(m) for m in blocks.values()),
         blocks=len(blocks),
@@ -113,16 +116,3 @@ def all_pairs(count: int) -> Pairs:
     """Every pair of ``count`` records: the baseline blocking is measured against."""
     left, right = np.triu_indices(count, k=1)
     return np.stack([left, right], axis=1).astype(np.int64)
-
-
-def _pairs_of(members: list[int]) -> Pairs:
-    ids = np.asarray(members, dtype=np.int64)
-    left, right = np.triu_indices(len(ids), k=1)
-    a, b = ids[left], ids[right]
-    return np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)
-
-
-def _unique(chunks: list[Pairs]) -> Pairs:
-    if not chunks:
-        return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(chunks), axis=0)
