@@ -28,9 +28,15 @@ HELP_TEXT: Final = (
     + f" or `{EXAMPLES[-1]}`. I can also draft the webinar follow-up, "
     f"`{ACTION_EXAMPLE}`: the emails wait for your manager's approval. "
     "`/crosswire approvals` shows what waits for you. "
+    "`today's customer meetings` lists the day's meetings, each with its key facts. "
+    "Anything I can answer can run on a timetable: "
+    '`/crosswire schedule add "every weekday at 8am" today\'s customer meetings`; '
+    "before each of your customer meetings you get its briefing in a DM "
+    "(`/crosswire briefings off` or `lead 45m`). "
     f"{LANGUAGES}"
 )
 CANNOT_ACT: Final = (
-    "Besides briefings, the one thing I can do today is the webinar follow-up: I can't send, "
-    "schedule or change anything else yet."
+    "Besides briefings, the one thing I can do today is the webinar follow-up: I can't send "
+    "or change anything else yet. To run a request on a timetable, use "
+    '`/crosswire schedule add "WHEN" REQUEST`.'
 )
