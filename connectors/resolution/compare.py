@@ -38,7 +38,7 @@ def first_name(a: Features, b: Features) -> Level:
         return MISSING
     if a.first == b.first:
         return 0
-    if a.first_group & b.first_group:
+    if a.first_group & b.first_group and norm.same_first_name(a.first, b.first):
         return 1
     if JaroWinkler.similarity(a.first, b.first) >= 0.88:
         return 2

@@ -80,11 +80,25 @@ def person_name(name: str | None) -> tuple[str, str]:
 
 
 def first_name_group(first: str) -> frozenset[str]:
-    """The name and the names it is a nickname of: two first names that share a member are
-    the same name ("bob" and "robert", "rob" and "bob")."""
+    """The name and its canonical forms in the ``nicknames`` package's list, for blocking:
+    "bob" also files under "robert"."""
     if not first:
         return frozenset()
     return frozenset({first} | nicknamer().canonicals_of(first))
+
+
+def same_first_name(a: str, b: str) -> bool:
+    """Whether two different first names are one name: one is a canonical form of the other
+    ("bob", "robert"), or both are nicknames of a longer name ("rob", "bob" → "robert").
+
+    The list also records some long names as nicknames of short ones ("bill" has the
+    nickname "robert"), so a shared canonical no longer than either name does not count:
+    otherwise "robert" and "william" would be one name through "bill"."""
+    a_canon, b_canon = nicknamer().canonicals_of(a), nicknamer().canonicals_of(b)
+    if b in a_canon or a in b_canon:
+        return True
+    longest = max(len(a), len(b))
+    return any(len(c) > longest for c in a_canon & b_canon)
 
 
 def email(address: str | None) -> tuple[str, str]:

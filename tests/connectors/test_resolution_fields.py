@@ -66,6 +66,15 @@ def test_a_nickname_is_the_same_first_name() -> None:
     assert cmp.first_name(bob, robert) == 1  # nickname
     assert cmp.last_name(bob, robert) == 1  # close: one letter
     assert cmp.first_name(features(person("Jon Smith")), robert) == 4
+    rob = features(person("Rob Smith"))
+    assert cmp.first_name(rob, bob) == 1  # both short for Robert
+
+
+def test_a_long_name_listed_as_a_nickname_does_not_join_two_names() -> None:
+    # The list has "bill" with the nickname "robert" and "bill" for William too.
+    robert, william = features(person("Robert Smith")), features(person("William Smith"))
+    assert cmp.first_name(robert, william) == 4
+    assert cmp.first_name(features(person("Bill Smith")), william) == 1
 
 
 def test_a_missing_field_is_missing_not_disagreement() -> None:
