@@ -39,6 +39,7 @@ from connectors.demo import (
     demo_operations,
     open_demo_world,
 )
+from connectors.demo.audience import DemoAudience
 from connectors.identity import IdentityDirectory, build_directory
 from workflows.approvals.desk import ApprovalDesk
 from workflows.approvals.policy import ApprovalPolicy
@@ -196,6 +197,7 @@ async def build_services(
         people=directory,
         ttl=settings.approval_ttl,
         clock=clock,
+        audience=DemoAudience(world),
     )
     wake = partial(wake_run, room)
     desk = ApprovalDesk(approvals, policy, directory, audit, clock, settings.approval_ttl, wake)

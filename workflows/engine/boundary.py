@@ -8,6 +8,9 @@ slot, until the row changes (:mod:`workflows.engine.waiting_room`), takes the de
 message on the approval's topic (``DBOS.recv``), and reads the row (a step): the row is the
 truth. Escalated: post it to the new approvers and wait again. Settled: update every copy,
 then run exactly the approved items, or none.
+
+Before the policy is asked, in the same checkpointed step, a send to anyone the systems do
+not know is refused for good (:mod:`workflows.engine.recipients`): no approval can lift it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from workflows.audit import AuditStore
 from workflows.catalog import AnyOperation
 from workflows.clock import Clock
 from workflows.engine.delivery import DELIVERY_RETRIES
+from workflows.engine.recipients import Audience, Refusal, record_refusal, unknown_recipients
 from workflows.engine.slots import Slots
 from workflows.engine.waiting_room import WaitingRoom
 from workflows.models import RunRequest
@@ -47,7 +51,8 @@ WAKE_S = 5.0
 @dataclass(frozen=True)
 class ActionBoundary:
     """What the engine needs to pause writes for people: the policy, the approvals, who is
-    who, where approvals are shown, and how long they stay open."""
+    who, where approvals are shown, and how long they stay open; ``audience`` says who the
+    systems know at each customer (None: nobody outside the company may receive a send)."""
 
     policy: ApprovalPolicy
     store: ApprovalStore
@@ -56,18 +61,21 @@ class ActionBoundary:
     ttl: timedelta
     clock: Clock
     room: WaitingRoom
+    audience: Audience | None = None
 
 
 @dataclass(frozen=True)
 class Cleared:
     """What a gated step may run: ``calls`` numbered by ``indexes`` (an approval that let
     some items through keeps their numbers, so their idempotency keys do not move), or
-    nothing, with ``reason`` (rejected, expired, nobody may approve)."""
+    nothing, with ``reason`` (rejected, expired, nobody may approve); ``refused`` when
+    the step may never run (a recipient nobody knows), a permanent failure."""
 
     calls: list[dict[str, Any]]
     indexes: list[int] | None = None
     reason: str | None = None
     approval: Approval | None = None
+    refused: bool = False
 
 
 class ApprovalWait:
@@ -90,11 +98,13 @@ class ApprovalWait:
 
         ``items`` are the fan-out's items the calls were made from (their ``summary`` and
         ``why``, if any, describe each call to the approver)."""
-        gate = Gate.model_validate(
-            await DBOS.run_step_async(
-                {"name": f"gate:{step.id}"}, self._gate, request, step, operation, calls
-            )
+        decided = await DBOS.run_step_async(
+            {"name": f"gate:{step.id}"}, self._gate, request, step, operation, calls
         )
+        if "refused" in decided:
+            refusal = Refusal.model_validate(decided["refused"])
+            return Cleared([], reason=refusal.reason, refused=True)
+        gate = Gate.model_validate(decided)
         if not gate.required:
             return Cleared(calls)
         if not gate.approvers:
@@ -154,6 +164,11 @@ class ApprovalWait:
         operation: AnyOperation,
         calls: list[dict[str, Any]],
     ) -> dict[str, Any]:
+        people, audience = self.boundary.people, self.boundary.audience
+        refusal = await unknown_recipients(operation.name, calls, people, audience)
+        if refusal is not None:
+            await record_refusal(self.audit, request, step.id, operation, refusal)
+            return {"refused": refusal.model_dump(mode="json")}
         gate = self.boundary.policy.gate(operation, calls, request.principal, self.boundary.people)
         await self.audit.record(
             request.run_id,

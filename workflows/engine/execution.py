@@ -29,6 +29,7 @@ from workflows.engine.compensation import Compensator
 from workflows.engine.deadline import StepCutoff, WaveCutoff, reading_deadline
 from workflows.engine.delivery import DELIVERY_RETRIES
 from workflows.engine.progress import ProgressTracker
+from workflows.engine.recipients import refused_result
 from workflows.engine.slots import Slots
 from workflows.errors import DeliveryError, PlanError
 from workflows.library import ComposeInput, Composer
@@ -272,6 +273,12 @@ class RunExecution:
                 cleared = await wait.clear(request, step, operation, calls, items)
             if cleared.approval is not None:
                 so_far.approvals[step.id] = cleared.approval
+            if cleared.refused:  # a send nobody may approve: a permanent failure
+                results[step.id] = refused_result(request, step, operation.system, cleared.reason)
+                tracker.mark(step.id, "failed")
+                compensator = Compensator(self.catalog, self.caller, self.audit)
+                so_far.compensations.extend(await compensator.undo(request, so_far.writes))
+                return False
             if cleared.reason is not None:
                 results[step.id] = self._skipped(request, step, cleared.reason)
                 tracker.mark(step.id, "skipped")
