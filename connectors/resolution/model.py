@@ -111,19 +111,24 @@ def fit(
     *,
     prior: float = 0.2,
     update_u: bool = True,
+    u_prior: float = 500.0,
     max_iterations: int = 200,
     tol: float = 1e-5,
 ) -> MatchModel:
     """Estimate ``m``, ``u`` and ``λ`` by EM over the candidate pairs' ``levels``."""
     sizes = [len(c.levels) for c in comparisons]
     m = [initial_m(n) for n in sizes]
-    u = [np.asarray(s, dtype=np.float64) for s in u_seed]
+    seeds = [np.asarray(s, dtype=np.float64) for s in u_seed]
+    u = list(seeds)
     iterations, converged = 0, False
     while iterations < max_iterations and len(levels) and not converged:
         iterations += 1
         p = _posterior(levels, m, u, prior)
         new_m = [level_shares(levels[:, k], n, p) for k, n in enumerate(sizes)]
-        new_u = [level_shares(levels[:, k], n, 1 - p) for k, n in enumerate(sizes)]
+        new_u = [
+            _with_prior(levels[:, k], n, 1 - p, seed, u_prior)
+            for k, (n, seed) in enumerate(zip(sizes, seeds, strict=True))
+        ]
         new_u = new_u if update_u else u
         new_prior = float(np.clip(p.mean(), 1e-6, 1 - 1e-6))
         change = max(
@@ -138,6 +143,18 @@ def fit(
     return MatchModel(
         prior=prior, fields=fields, iterations=iterations, converged=converged, pairs=len(levels)
     )
+
+
+def _with_prior(
+    column: npt.NDArray[np.int8], count: int, weights: Floats, seed: Floats, strength: float
+) -> Floats:
+    """``u`` re-estimated from the pairs EM judges non-matches, with the random-pair seed
+    counted as ``strength`` pseudo-pairs: on a small candidate set (mostly matches) EM
+    could otherwise call a whole kind of match (nickname variants) the non-match class."""
+    present = column >= 0
+    counts = np.bincount(column[present], weights=weights[present], minlength=count)[:count]
+    mixed = counts + strength * seed + SMOOTHING
+    return np.asarray(mixed / mixed.sum(), dtype=np.float64)
 
 
 def _posterior(levels: Levels, m: list[Floats], u: list[Floats], prior: float) -> Floats:

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from connectors.resolution import (
+    PERSON,
+    FieldModel,
     Kind,
     MatchModel,
     Override,
@@ -19,7 +21,6 @@ from connectors.resolution import (
     Resolution,
     ResolutionError,
     Resolver,
-    ResolverSettings,
     candidate_pairs,
     features,
 )
@@ -143,26 +144,49 @@ def test_phones_in_different_formats_link_a_renamed_company(
     assert "phone=exact" in entity.links[0].agreed
 
 
-def test_the_maybe_band_goes_to_review_instead_of_merging(
-    models: dict[Kind, MatchModel], background: Directory
-) -> None:
-    """In a directory of 300 companies a shared full name is strong evidence (about 0.998:
-    few people share one), so with the match threshold at 0.9999 two people known only by
-    the same name are a "maybe", while the same name with the same email is still a match."""
+def _even(levels: int) -> tuple[float, ...]:
+    return tuple(1 / levels for _ in range(levels))
+
+
+def _person_model() -> MatchModel:
+    """A person model with parameters chosen by hand: a shared first and last name give a
+    Bayes factor of 2 (log2), against a prior of 0.3 a probability of 0.63; the same email
+    adds about 9.8."""
+    given = {
+        "first_name": ((0.8, 0.15, 0.03, 0.01, 0.01), (0.4, 0.1, 0.1, 0.1, 0.3)),
+        "last_name": ((0.8, 0.1, 0.05, 0.05), (0.4, 0.2, 0.2, 0.2)),
+        "email": ((0.9, 0.05, 0.03, 0.02), (0.001, 0.01, 0.05, 0.939)),
+    }
+    fields = tuple(
+        FieldModel(
+            name=c.name,
+            levels=c.levels,
+            m=given.get(c.name, (_even(len(c.levels)),) * 2)[0],
+            u=given.get(c.name, (_even(len(c.levels)),) * 2)[1],
+        )
+        for c in PERSON
+    )
+    return MatchModel(prior=0.3, fields=fields, iterations=0, converged=True, pairs=0)
+
+
+def test_the_maybe_band_goes_to_review_instead_of_merging(models: dict[Kind, MatchModel]) -> None:
     a = person("crm", "m-1", "Priya Zimmerman")
     b = person("support", "m-2", "Priya Zimmerman")
     c = person("crm", "m-3", "Tomas Kerrigan", email="tk@kerrigan.dev")
     d = person("billing", "m-4", "Tomas Kerrigan", email="TK@kerrigan.dev")
-    settings = ResolverSettings(match_threshold=0.9999, maybe_threshold=0.5)
-    resolver = Resolver(settings, models=models)
-    result = resolver.resolve([*background.records, a, b, c, d])
+    resolver = Resolver(models={"person": _person_model(), "company": models["company"]})
+    result = resolver.resolve([a, b, c, d])
     assert not same_entity(result, a.key, b.key)
     assert same_entity(result, c.key, d.key)
-    review = next(r for r in result.reviews if {r.link.left, r.link.right} == {a.key, b.key})
+    [review] = result.reviews
+    assert {review.link.left, review.link.right} == {a.key, b.key}
     assert review.reason == "maybe" and review.link.band == "maybe"
-    assert 0.5 <= review.link.probability < 0.9999
-    assert {"first_name=exact"} <= set(review.link.agreed)
-    assert result.stats.maybes == sum(1 for r in result.reviews if r.reason == "maybe") >= 1
+    assert review.link.bayes_factor == pytest.approx(2.0)
+    assert review.link.probability == pytest.approx(1 / (1 + 2 ** -(2 + np.log2(0.3 / 0.7))))
+    assert set(review.link.agreed) == {"first_name=exact", "last_name=exact"}
+    assert result.stats.maybes == 1
+    entity = result.entity_of(c.key)
+    assert entity is not None and entity.confidence > 0.999
 
 
 def test_overrides_beat_the_model(models: dict[Kind, MatchModel], background: Directory) -> None:
