@@ -26,7 +26,13 @@ from bot.wiring import Services, running
 from connectors.demo.audience import DemoAudience
 from connectors.demo.schema import contracts, mail_threads, support_tickets
 from connectors.demo.story_injections import ATTEMPTS, COMPETITOR, EVIL, HOSTILE_RECIPIENTS
-from connectors.demo.writes import billing_discounts, contract_amendments, outbox, write_log
+from connectors.demo.writes import (
+    billing_discounts,
+    contract_amendments,
+    outbox,
+    read_outbox,
+    write_log,
+)
 from tests.workflows.conftest import DEMO_NOW
 from workflows.answers import Briefing
 from workflows.approvals import Approval, MessageRef, approval_id
@@ -185,12 +191,14 @@ async def test_the_follow_up_writes_only_what_was_approved_to_known_prospects(
         decided = await env.services.desk.decide(approval.id, RACHEL, "approve")
         await asyncio.wait_for(run, 30)
         sent = await env.rows(outbox, request.run_id)
+        listed = await read_outbox(env.services.settings.demo_database)
         writes = {r["operation"] for r in await env.rows(write_log, request.run_id)}
         audience = DemoAudience(env.services.world)
         known = {r["to"]: await audience.associated_with(r["account_id"]) for r in sent}
     assert before == [] and decided.outcome == "decided"
     assert sorted(i.args["to"] for i in approval.items) == sorted(r["to"] for r in sent)
     assert outside(sent) == [] and all(to.lower() in known[to] for to in known)
+    assert sorted(m.to for m in listed) == sorted(r["to"] for r in sent)
     felix = next(r for r in sent if r["to"] == "felix.obi@wavecrest.studio")
     assert COMPETITOR not in {r["to"] for r in sent} and "sandbox" in felix["body"]
     assert writes == {"email.send", "crm.log_activity"}
@@ -233,11 +241,12 @@ async def test_a_send_to_an_address_from_the_content_is_refused_before_any_appro
         await env.ask(OBEYED, "inj-send")
         detail = await env.detail("inj-send")
         sent = await env.rows(outbox)
+        listed = await read_outbox(env.services.settings.demo_database)  # `crosswire demo outbox`
     status, failure, error = outcome(detail, "send")
     assert (status, failure) == ("failed", "permanent") and to in error
     policy = [e for e in detail.events if e.kind == "policy"]
     assert [(e.status, e.detail["rule"]) for e in policy] == [("refused", "known-recipients")]
-    assert env.posted.approvals == [] and sent == []
+    assert env.posted.approvals == [] and sent == [] and listed == []
 
 
 async def test_a_copy_to_the_competitor_stops_the_run_before_the_real_reply_is_asked(

@@ -127,7 +127,11 @@ def _addresses(call: dict[str, Any], fields: Iterable[str]) -> list[str]:
 
 
 def _unique(addresses: list[str]) -> tuple[str, ...]:
-    return tuple({a.strip().lower(): a.strip() for a in addresses}.values())
+    """Each address once (ignoring case), as first written."""
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(address.strip().lower(), address.strip())
+    return tuple(seen.values())
 
 
 def _refusal(addresses: tuple[str, ...]) -> Refusal:
