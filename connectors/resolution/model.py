@@ -6,7 +6,9 @@ non-matches do; a level's match weight is ``log2(m / u)`` (kept monotone, see
 over its comparisons (a missing field adds 0). ``u`` is seeded from random pairs (almost all
 non-matches), ``m`` from a prior that favours agreement; expectation–maximisation over the
 candidate pairs then re-estimates ``m``, ``u`` and the share of matches ``λ`` until no
-parameter moves by more than ``tol``. A pair's match probability is
+parameter moves by more than ``tol``. The seed stays in every ``u`` re-estimate as
+``u_prior`` pseudo-pairs, which anchors the non-match class when the candidates are few
+and mostly matches. A pair's match probability is
 ``1 / (1 + 2 ** -(log2(λ / (1 - λ)) + bayes factor))``.
 """
 
