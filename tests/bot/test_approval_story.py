@@ -621,7 +621,7 @@ class TaskThenHold:
 async def test_reversible_writes_are_undone_newest_first_when_a_later_one_fails(
     settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def planner(_: Settings, finder: CustomerFinder) -> TaskThenHold:
+    def planner(_: Settings, finder: CustomerFinder, model: object) -> TaskThenHold:
         return TaskThenHold(finder)
 
     monkeypatch.setattr(bot.wiring, "select_planner", planner)
