@@ -41,14 +41,30 @@ def read_operation(
     behaviour: DemoBehaviour | None,
 ) -> Operation[InT, OutT]:
     """A low-risk read named ``system.verb``; ``behaviour`` (if any) runs before ``handler``."""
+
+    async def told(inp: InT, ctx: CallContext) -> OutT:
+        return await handler(inp)
+
+    return context_read_operation(name, description, models, told, behaviour)
+
+
+def context_read_operation(
+    name: str,
+    description: str,
+    models: tuple[type[InT], type[OutT]],
+    handler: Callable[[InT, CallContext], Awaitable[OutT]],
+    behaviour: DemoBehaviour | None,
+) -> Operation[InT, OutT]:
+    """A low-risk read named ``system.verb`` whose handler is told the call's context (who
+    asks); ``behaviour`` (if any) is the system's latency and faults."""
     system = name.partition(".")[0]
 
     async def call(inp: InT, ctx: CallContext) -> OutT:
         if behaviour is None:
-            return await handler(inp)
+            return await handler(inp, ctx)
         # The injected latency is the system's response time, as for a remote system whose
         # own work happens while the request is on the wire: the local query overlaps it.
-        query = asyncio.ensure_future(handler(inp))
+        query = asyncio.ensure_future(handler(inp, ctx))
         try:
             await behaviour.apply(system)
         except BaseException:

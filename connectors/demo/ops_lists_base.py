@@ -7,16 +7,13 @@ later depend on who asks (``ctx.requester_email``); today every list shows every
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
-from connectors.demo.behaviour import DemoBehaviour
 from connectors.demo.ops_base import Input
-from workflows.catalog import CallContext, Operation, Risk
 from workflows.domain import AccountRef
 
 InT = TypeVar("InT", bound=BaseModel)
@@ -73,40 +70,6 @@ class AccountIndex:
     def by_id(self) -> dict[str, AccountRef]:
         """Every customer by its unified (CRM) account id."""
         return {a.account_id: a for a in self._source.accounts()}
-
-
-def listing_operation(
-    name: str,
-    description: str,
-    models: tuple[type[InT], type[OutT]],
-    handler: Callable[[InT, CallContext], Awaitable[OutT]],
-    behaviour: DemoBehaviour,
-) -> Operation[InT, OutT]:
-    """A low-risk read named ``system.verb`` whose handler is told the call's context; the
-    system's latency overlaps the query and its faults apply, as for every demo read."""
-    system = name.partition(".")[0]
-
-    async def call(inp: InT, ctx: CallContext) -> OutT:
-        query = asyncio.ensure_future(handler(inp, ctx))
-        try:
-            await behaviour.apply(system)
-        except BaseException:
-            query.cancel()
-            await asyncio.gather(query, return_exceptions=True)
-            raise
-        return await query
-
-    return Operation(
-        name=name,
-        system=system,
-        description=description,
-        input_model=models[0],
-        output_model=models[1],
-        handler=call,
-        access="read",
-        risk=Risk.LOW,
-        reversible=True,
-    )
 
 
 def lowered(text: str | None) -> str | None:

@@ -16,8 +16,8 @@ from rapidfuzz import fuzz
 from sqlalchemy import RowMapping, select
 
 from connectors.demo.behaviour import DemoBehaviour
-from connectors.demo.ops_base import Input
-from connectors.demo.ops_lists_base import AccountIndex, listing_operation
+from connectors.demo.ops_base import Input, context_read_operation
+from connectors.demo.ops_lists_base import AccountIndex
 from connectors.demo.schema import crm_accounts, crm_contacts
 from connectors.demo.store import DemoRead, DemoWorld
 from connectors.errors import RecordNotFound
@@ -53,7 +53,7 @@ def contact_search_operations(
         return ContactMatches(contacts=matches, emails=[m.email for m in matches])
 
     return [
-        listing_operation(
+        context_read_operation(
             "crm.search_contacts",
             "Find CRM contacts by a fragment of their name (near spellings too) or by email "
             "address (a part such as `@acme.io` lists a company's people), optionally at one "

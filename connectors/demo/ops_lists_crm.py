@@ -12,10 +12,10 @@ from sqlalchemy import RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.demo.behaviour import DemoBehaviour
+from connectors.demo.ops_base import context_read_operation
 from connectors.demo.ops_lists_base import (
     AccountIndex,
     PageInput,
-    listing_operation,
     lowered,
     page,
 )
@@ -65,7 +65,7 @@ def crm_list_operations(
     """``crm.list_accounts`` and ``crm.deals_closing``."""
     lists = _CrmLists(world, index)
     return [
-        listing_operation(
+        context_read_operation(
             "crm.list_accounts",
             "CRM accounts filtered by `owner_email`, `lifecycle_stage`, `industry` and/or "
             "`renews_within_days` (contract renewal from today), each with owner, stage, "
@@ -75,7 +75,7 @@ def crm_list_operations(
             lists.accounts,
             behaviour,
         ),
-        listing_operation(
+        context_read_operation(
             "crm.deals_closing",
             "CRM deals closing from `from_date` to `to_date` (ISO dates, both included), "
             "optionally only those of accounts `owner_email` owns or in one `stage`; open "

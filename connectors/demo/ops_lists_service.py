@@ -11,7 +11,8 @@ from pydantic import Field
 from sqlalchemy import ColumnElement, Select, false, select
 
 from connectors.demo.behaviour import DemoBehaviour
-from connectors.demo.ops_lists_base import AccountIndex, PageInput, listing_operation, page
+from connectors.demo.ops_base import context_read_operation
+from connectors.demo.ops_lists_base import AccountIndex, PageInput, page
 from connectors.demo.schema import billing_invoices, support_tickets
 from connectors.demo.store import DemoWorld
 from connectors.errors import RecordNotFound
@@ -47,7 +48,7 @@ def service_list_operations(
     """``support.list_tickets`` and ``billing.overdue_invoices``."""
     lists = _ServiceLists(world, index)
     return [
-        listing_operation(
+        context_read_operation(
             "support.list_tickets",
             "Support tickets of every customer (or one `account_id`) filtered by `priority` "
             "(P1-P4), `status` (open, pending, solved, or unsolved = open or pending) and/or "
@@ -57,7 +58,7 @@ def service_list_operations(
             lists.tickets,
             behaviour,
         ),
-        listing_operation(
+        context_read_operation(
             "billing.overdue_invoices",
             "Unpaid invoices at least `min_days_overdue` days (default 1) past their due date, "
             "of every customer or one `account_id`; most overdue first, each with its account "
