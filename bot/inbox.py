@@ -147,6 +147,10 @@ class RecordFirst(AsyncMiddleware):
     def __init__(self, parse: Parse) -> None:
         self.parse = parse
 
+    def asked(self, req: AsyncBoltRequest) -> SlackAsk | None:
+        """The ask in the request, if any (a subclass may need more than the payload)."""
+        return self.parse(req.body)
+
     async def async_process(
         self,
         *,
@@ -154,7 +158,7 @@ class RecordFirst(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        ask = self.parse(req.body)
+        ask = self.asked(req)
         if ask is not None:
             try:
                 req.context[DELIVERY] = await inbox_of(req.context).record(ask)

@@ -12,25 +12,21 @@ starts one briefing. An account that is gone is told to the clicker alone.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.inbound import SlackAsk
-from bot.inbox import DELIVERY, handle_recorded, inbox_of
+from bot.inbox import DELIVERY, RecordFirst, handle_recorded
 from bot.intake import intake_of
 from bot.listeners.actions import tell_clicker
 from bot.render.digest import FULL_BRIEFING
 from connectors.identity import IdentityDirectory
 from workflows.domain import AccountRef
-from workflows.inbox import InboxUnavailable
 
 log = structlog.get_logger(__name__)
 GONE = "I can't find that customer any more, so I can't brief you on it. Try typing its name."
@@ -92,28 +88,17 @@ def _named(account: AccountRef, directory: IdentityDirectory) -> str:
     return account.name if found == {account.account_id} else account.domain
 
 
-class RecordClick(AsyncMiddleware):
-    """Listener middleware: the click's ask is in the inbox before Bolt acks (as
-    :class:`~bot.inbox.RecordFirst` does for typed asks); the account is looked up here,
-    where the directory is at hand, and an unknown one records nothing."""
+class RecordClick(RecordFirst):
+    """Listener middleware: the click's ask is in the inbox before Bolt acks, as a typed
+    ask's is; the account is looked up here, where the directory is at hand, and an unknown
+    one records nothing."""
 
-    async def async_process(
-        self,
-        *,
-        req: AsyncBoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], Awaitable[BoltResponse]],
-    ) -> BoltResponse | None:
+    def __init__(self) -> None:
+        super().__init__(lambda body: None)
+
+    def asked(self, req: AsyncBoltRequest) -> SlackAsk | None:
         click = BriefingClick.parse(req.body)
-        ask = click.ask(intake_of(req.context).people.directory) if click else None
-        if ask is not None:
-            try:
-                req.context[DELIVERY] = await inbox_of(req.context).record(ask)
-            except InboxUnavailable as exc:
-                log.error("slack.not_acknowledged", trigger_id=ask.trigger_id, error=str(exc))
-                return BoltResponse(status=503, body="")
-        await next()
-        return None
+        return click.ask(intake_of(req.context).people.directory) if click else None
 
 
 async def on_full_briefing(
