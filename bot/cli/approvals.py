@@ -13,13 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.cli.audit import clip, local
+from bot.cli.directory import company_directory
 from bot.settings import Settings
-from connectors.demo import open_demo_world
-from connectors.identity import IdentityDirectory, build_directory
+from connectors.identity import IdentityDirectory
 from workflows.approvals.models import Approval
 from workflows.approvals.store import ApprovalStore
 from workflows.audit import AuditStore
-from workflows.clock import SystemClock
 
 COLUMNS = ("APPROVAL", "STATUS", "TITLE", "REQUESTER", "APPROVERS", "EXPIRES / DECIDED")
 TITLE_WIDTH = 48
@@ -28,7 +27,7 @@ RECENT = 50
 
 async def approvals_list(settings: Settings, *, email: str | None, as_json: bool) -> int:
     """Print the approvals (all recent ones, or ``email``'s); exit 1 for an unknown person."""
-    directory = await _directory(settings)
+    directory = await company_directory(settings)
     person = directory.find_employee(email) if email else None
     if email and person is None:
         print(
@@ -47,16 +46,6 @@ async def approvals_list(settings: Settings, *, email: str | None, as_json: bool
     else:
         print(_table(shown, directory))
     return 0
-
-
-async def _directory(settings: Settings) -> IdentityDirectory:
-    world = await open_demo_world(
-        settings.demo_database, clock=SystemClock(), seed=settings.demo_seed
-    )
-    try:
-        return await build_directory(world)
-    finally:
-        await world.close()
 
 
 async def _listed(store: ApprovalStore, email: str | None) -> list[Approval]:

@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any, Final
 
 from bot.cli.audit import local
+from bot.cli.directory import company_directory
 from bot.inbound import MAX_ASK_CHARS
 from bot.settings import Settings
-from connectors.demo import open_demo_world
-from connectors.identity import IdentityDirectory, build_directory
+from connectors.identity import IdentityDirectory
 from workflows.audit import AuditStore
 from workflows.clock import Clock, SystemClock
 from workflows.models import Principal
@@ -49,7 +49,7 @@ async def schedule_add(
     """Add a schedule for ``email`` (delivered to ``channel``, or to their DM) and print it."""
     clock = clock or SystemClock()
     try:
-        owner = principal_for(await _directory(settings), email, tz or DEFAULT_TZ)
+        owner = principal_for(await company_directory(settings), email, tz or DEFAULT_TZ)
         parsed = parse_when(when, owner.tz or DEFAULT_TZ)
         text = objective_of(objective)
         where = channel_of(channel, owner)
@@ -188,13 +188,3 @@ async def _store(settings: Settings, clock: Clock) -> AsyncIterator[ScheduleStor
         yield ScheduleStore(audit.engine, clock)
     finally:
         await audit.close()
-
-
-async def _directory(settings: Settings) -> IdentityDirectory:
-    world = await open_demo_world(
-        settings.demo_database, clock=SystemClock(), seed=settings.demo_seed
-    )
-    try:
-        return await build_directory(world)
-    finally:
-        await world.close()
