@@ -62,11 +62,13 @@ from workflows.engine.durable import DurableSettings, launch, shutdown, system_d
 from workflows.engine.replicas import ReplicaWatch
 from workflows.engine.waiting_room import WaitingRoom
 from workflows.inbox import Inbox
+from workflows.library.answer_guide import answer_guide
 from workflows.library.digest import digest_operations
 from workflows.library.follow_up import SYSTEM_LABELS as FOLLOW_UP_LABELS
 from workflows.library.follow_up import follow_up_operations
 from workflows.planning import OfflinePlanner, Planner
 from workflows.planning.claude import ClaudePlanner, ModelErrors
+from workflows.planning.claude_prompt import builtin_guides
 from workflows.ports import ApprovalNotifier, CustomerFinder, People, RunReporter
 from workflows.schedules import MeetingBriefings, ScheduleFiring, ScheduleStore
 from workflows.schedules.calendars import CatalogCalendars
@@ -118,8 +120,9 @@ def model_client(settings: Settings) -> anthropic.AsyncAnthropic | None:
 def select_planner(
     settings: Settings, finder: CustomerFinder, client: anthropic.AsyncAnthropic | None
 ) -> Planner:
-    """Claude when there is a model client, with the offline planner (finding customers
-    through ``finder``, the identity directory) as its fallback; else the offline planner."""
+    """Claude when there is a model client, planning the built-in workflows and free-form
+    answers, with the offline planner (finding customers through ``finder``, the identity
+    directory) as its fallback; else the offline planner."""
     offline = OfflinePlanner(finder)
     if client is None:
         return offline
@@ -130,6 +133,7 @@ def select_planner(
         errors=errors,
         finder=finder,
         fallback=offline,
+        guides=(*builtin_guides(), answer_guide()),
         timeout_s=settings.planner_timeout_s,
     )
 

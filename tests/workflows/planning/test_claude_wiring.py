@@ -3,9 +3,9 @@ at ``ANTHROPIC_BASE_URL``); without it, offline. Through the composition root.""
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
-
-import pytest
 
 from bot.cli.audit import audit_show
 from bot.settings import Settings
@@ -20,7 +20,7 @@ DANA = Principal(email="dana.reyes@northwind.example", name="Dana Reyes", roles=
 
 
 async def test_an_api_key_makes_claude_the_planner(
-    tmp_path: Path, standin: MessagesStandIn, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, standin: MessagesStandIn
 ) -> None:
     plan = briefing_plan("Acme", account_id="acct-0001")
     standin.script(tool_use("submit_plan", {"plan": plan.model_dump(mode="json")}))
@@ -37,9 +37,10 @@ async def test_an_api_key_makes_claude_the_planner(
         answer = await services.engine.run(request)
     assert isinstance(answer, Briefing) and answer.account.name == "Acme Corporation"
     assert len(standin.requests) == 1 and standin.bodies[0]["model"] == "claude-test"
-    capsys.readouterr()
-    assert await audit_show(settings, request.run_id, as_json=False) == 0
-    shown = capsys.readouterr().out
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):  # not capsys: DBOS keeps the stream it found
+        assert await audit_show(settings, request.run_id, as_json=False) == 0
+    shown = printed.getvalue()
     assert "planned by model: 1 model calls (" in shown, shown
 
 

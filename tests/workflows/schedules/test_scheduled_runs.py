@@ -7,6 +7,8 @@ after moving the clock: no test waits for the wall clock.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,7 +131,7 @@ async def test_a_moved_meeting_is_briefed_at_its_new_time_and_a_cancelled_one_ne
 
 
 async def test_a_lead_longer_than_the_wait_sends_at_once_and_a_meeting_under_way_is_skipped(
-    slack: SlackHarness, clock: ManualClock, capsys: pytest.CaptureFixture[str]
+    slack: SlackHarness, clock: ManualClock
 ) -> None:
     await slack.services.schedules.set_prefs(DANA_EMAIL, lead=timedelta(hours=2))
     await settle(slack, clock, START)  # the QBR is an hour away, its briefing was due at 13:00
@@ -142,7 +144,7 @@ async def test_a_lead_longer_than_the_wait_sends_at_once_and_a_meeting_under_way
     assert detail is not None
     reasons = [e.detail.get("reason") for e in detail.events if e.kind == "briefing_skipped"]
     assert reasons and "already started" in str(reasons[0])
-    shown = await _audit_show(slack, skipped[0].run_id, capsys)
+    shown = await _audit_show(slack, skipped[0].run_id)
     assert "fired  briefing for dana.reyes@northwind.example before" in shown
     assert "skipped: the meeting had already started" in shown
     assert not briefings_of(dms_to(slack, DANA), "Weekly sync")
@@ -217,11 +219,13 @@ async def test_a_schedule_whose_runs_keep_failing_is_paused_and_its_owner_told(
     assert any(f"paused your schedule `{schedule.id}`" in t for t in told)
 
 
-async def _audit_show(slack: SlackHarness, run_id: str, capsys: pytest.CaptureFixture[str]) -> str:
-    """``crosswire audit show RUN_ID`` as it prints."""
-    capsys.readouterr()
-    assert await audit_show(slack.services.settings, run_id, as_json=False) == 0
-    return capsys.readouterr().out
+async def _audit_show(slack: SlackHarness, run_id: str) -> str:
+    """``crosswire audit show RUN_ID`` as it prints (not through capsys: DBOS keeps the
+    stream it found at launch, and capsys closes its own after the test)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert await audit_show(slack.services.settings, run_id, as_json=False) == 0
+    return printed.getvalue()
 
 
 def _channel_briefings(slack: SlackHarness) -> list[PostedMessage]:
