@@ -189,6 +189,7 @@ class FreeFormAnswer(Model):
     written_by: Literal["template", "model"] = "template"
 
 
-Answer = Annotated[Briefing | Notice, Field(discriminator="kind")]
-# Every kind of answer, the digest included; what the engine's answer types widen to.
-AnyAnswer = Annotated[Briefing | Notice | Digest, Field(discriminator="kind")]
+# Every kind of answer a run gives; a new kind is added here, and only here.
+RunAnswer = Briefing | Notice | Digest | FreeFormAnswer
+# The same, read back from JSON (a checkpoint, the audit) by its ``kind``.
+AnyAnswer = Annotated[RunAnswer, Field(discriminator="kind")]

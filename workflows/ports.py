@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from workflows.answers import Briefing, Digest, Notice
+from workflows.answers import RunAnswer
 from workflows.approvals.models import Approval, MessageRef
 from workflows.domain import AccountRef, CustomerMention, Employee
 from workflows.models import RunRequest
@@ -54,9 +54,7 @@ class RunReporter(Protocol):
     async def progress(self, request: RunRequest, handle: str | None, progress: Progress) -> None:
         """Show progress; may coalesce or drop updates, never raises for a display problem."""
 
-    async def finished(
-        self, request: RunRequest, handle: str | None, answer: Briefing | Notice | Digest
-    ) -> None:
+    async def finished(self, request: RunRequest, handle: str | None, answer: RunAnswer) -> None:
         """Deliver the answer; raise :class:`~workflows.errors.DeliveryError` if it cannot."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workflows.answers import Briefing, Digest, Notice
+from workflows.answers import RunAnswer
 from workflows.models import RunRequest
 from workflows.ports import Progress
 
@@ -16,7 +16,7 @@ class CollectingReporter:
 
     started_with: list[Progress] = field(default_factory=list)
     updates: list[Progress] = field(default_factory=list)
-    answers: list[Briefing | Notice | Digest] = field(default_factory=list)
+    answers: list[RunAnswer] = field(default_factory=list)
 
     async def started(self, request: RunRequest, progress: Progress) -> str | None:
         self.started_with.append(progress)
@@ -25,7 +25,5 @@ class CollectingReporter:
     async def progress(self, request: RunRequest, handle: str | None, progress: Progress) -> None:
         self.updates.append(progress)
 
-    async def finished(
-        self, request: RunRequest, handle: str | None, answer: Briefing | Notice | Digest
-    ) -> None:
+    async def finished(self, request: RunRequest, handle: str | None, answer: RunAnswer) -> None:
         self.answers.append(answer)

@@ -11,7 +11,7 @@ from bot.render.text import answer_text
 from bot.reporters import TerminalReporter
 from bot.settings import Settings
 from bot.wiring import Services, running
-from workflows.answers import Briefing, Digest, Notice
+from workflows.answers import Briefing, Digest, FreeFormAnswer, Notice, RunAnswer
 from workflows.approvals import Approval
 from workflows.models import Principal, RunRequest
 
@@ -19,9 +19,7 @@ EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE = 0, 1, 2
 WAITING_POLL_S = 0.2
 
 
-async def answer_or_approval(
-    services: Services, request: RunRequest
-) -> Briefing | Notice | Digest | Approval:
+async def answer_or_approval(services: Services, request: RunRequest) -> RunAnswer | Approval:
     """The run's answer, or the approval it waits for: nobody can click in a terminal, so the
     run waits durably for the approver and finishes in ``crosswire serve``."""
     handle = await services.engine.submit(request, audit_duplicates=False)
@@ -73,5 +71,9 @@ async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) 
         else answer_text(answer, ansi=wants_ansi(sys.stdout)),
         end="\n" if as_json else "",
     )
-    ok = isinstance(answer, Briefing | Digest) or answer.reason == "help"
+    ok = (
+        isinstance(answer, Briefing | Digest)
+        or (isinstance(answer, FreeFormAnswer) and answer.status != "unavailable")
+        or (isinstance(answer, Notice) and answer.reason == "help")
+    )
     return EXIT_OK if ok else EXIT_NO_ANSWER

@@ -16,7 +16,7 @@ from bot.render.digest import digest_blocks, digest_fallback
 from bot.render.free_form import free_form_blocks, free_form_fallback
 from bot.render.mrkdwn import bold, code, date, plain, prose
 from bot.render.occasion import occasion_mrkdwn
-from workflows.answers import Briefing, Concern, Digest, FreeFormAnswer, Notice, Section
+from workflows.answers import Briefing, Concern, Digest, FreeFormAnswer, Notice, RunAnswer, Section
 from workflows.ports import Progress, StepState
 
 STATE_ICON: dict[StepState, str] = {
@@ -81,7 +81,7 @@ def final_progress(briefing: Briefing, *, in_thread: bool) -> Rendering:
     return Rendering(text, [kit.section(text)])
 
 
-def undelivered_progress(answer: Briefing | Notice | Digest, reason: str) -> Rendering:
+def undelivered_progress(answer: RunAnswer, reason: str) -> Rendering:
     """What the progress message says when the answer itself could not be posted."""
     what = (
         f"the briefing on {_subject(answer.account.name)}"
@@ -162,7 +162,7 @@ def notice_rendering(notice: Notice) -> Rendering:
     return Rendering(notice_fallback(notice), notice_blocks(notice))
 
 
-def answer_rendering(answer: Briefing | Notice | Digest | FreeFormAnswer) -> Rendering:
+def answer_rendering(answer: RunAnswer) -> Rendering:
     """The answer as Slack shows it."""
     if isinstance(answer, Briefing):
         return briefing_rendering(answer)

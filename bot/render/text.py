@@ -11,7 +11,7 @@ from bot.render.digest import digest_text
 from bot.render.free_form import free_form_text
 from bot.render.occasion import occasion_text
 from bot.render.terminal import mrkdwn, style
-from workflows.answers import Briefing, Digest, FreeFormAnswer, Notice
+from workflows.answers import Briefing, Digest, FreeFormAnswer, Notice, RunAnswer
 from workflows.ports import Progress
 
 MARK = {"ok": "", "empty": "", "unavailable": "[unavailable] ", "skipped": "[skipped] "}
@@ -45,7 +45,7 @@ def notice_text(notice: Notice, *, ansi: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def answer_text(answer: Briefing | Notice | Digest | FreeFormAnswer, *, ansi: bool = False) -> str:
+def answer_text(answer: RunAnswer, *, ansi: bool = False) -> str:
     """The answer as a terminal shows it; ``ansi`` styles it (bold, italic) for a terminal."""
     if isinstance(answer, Briefing):
         return briefing_text(answer, ansi=ansi)

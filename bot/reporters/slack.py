@@ -35,7 +35,7 @@ from bot.render.blocks import (
     undelivered_progress,
 )
 from bot.reporters.replies import Message, SlackReplies
-from workflows.answers import Briefing, Digest, Notice
+from workflows.answers import Briefing, Notice, RunAnswer
 from workflows.errors import DeliveryError
 from workflows.models import RunRequest
 from workflows.ports import Progress
@@ -134,9 +134,7 @@ class SlackReporter:
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("slack.progress_edit_failed", error=str(exc))
 
-    async def finished(
-        self, request: RunRequest, handle: str | None, answer: Briefing | Notice | Digest
-    ) -> None:
+    async def finished(self, request: RunRequest, handle: str | None, answer: RunAnswer) -> None:
         """Deliver the answer, then bring the progress message to its final state.
 
         A notice replaces the progress message (one message, marked as the answer); a
@@ -180,7 +178,7 @@ class SlackReporter:
         self,
         request: RunRequest,
         handle: str | None,
-        answer: Briefing | Notice | Digest,
+        answer: RunAnswer,
         message: Message,
     ) -> None:
         """A briefing goes to the thread, and so does a notice that completes a progress message

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from bot.render.text import progress_line
-from workflows.answers import Briefing, Digest, Notice
+from workflows.answers import RunAnswer
 from workflows.models import RunRequest
 from workflows.ports import Progress
 
@@ -34,7 +34,5 @@ class TerminalReporter:
             self._last = line
             print(line, file=self.stream, flush=True)
 
-    async def finished(
-        self, request: RunRequest, handle: str | None, answer: Briefing | Notice | Digest
-    ) -> None:
+    async def finished(self, request: RunRequest, handle: str | None, answer: RunAnswer) -> None:
         """Nothing to do: ``crosswire ask`` prints the answer it awaited."""

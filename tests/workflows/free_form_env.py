@@ -22,7 +22,6 @@ from workflows.dataops import SYSTEM_LABELS, data_operations
 from workflows.engine import Engine, OperationCaller, StepPolicy, bind
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.library import COMPOSERS, ComposeInput, Composer
-from workflows.library.answer import WORKFLOW, compose_answer
 from workflows.models import Principal, RunRequest
 from workflows.plan import Plan
 from workflows.planning import Planner, ScriptedPlanner
@@ -106,10 +105,7 @@ async def free_form_env(
 
         return compose
 
-    # The free-form composer answers with a FreeFormAnswer, which Composer's return type (and
-    # the library's COMPOSERS) gain once the engine's answer types include it; until then it
-    # is added here.
-    library = {**COMPOSERS, WORKFLOW: cast(Composer, compose_answer)}
+    library = dict(COMPOSERS)
     engine = Engine(
         catalog=catalog,
         planner=chosen,

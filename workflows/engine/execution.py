@@ -18,7 +18,7 @@ import structlog
 from dbos import DBOS, StepOptions
 from dbos import error as dbos_errors
 
-from workflows.answers import Briefing, Digest, Notice
+from workflows.answers import Briefing, Notice, RunAnswer
 from workflows.approvals import Approval
 from workflows.audit import AuditStore
 from workflows.catalog import CallContext, Catalog
@@ -51,7 +51,7 @@ class RunSoFar:
     the checkpoints, and the audit's keyed inserts write each row once."""
 
     steps: dict[str, StepResult] = field(default_factory=dict)
-    answer: Briefing | Notice | Digest | None = None
+    answer: RunAnswer | None = None
     # Write steps that ran, in order (what compensation would undo), the approvals the run's
     # writes went through, and what was undone after a write failed for good.
     writes: list[StepResult] = field(default_factory=list)
@@ -119,9 +119,7 @@ class RunExecution:
     def _reporter(self, request: RunRequest) -> RunReporter:
         return self.reporters[request.objective.reply.kind]
 
-    async def execute(
-        self, request: RunRequest, so_far: RunSoFar | None = None
-    ) -> Briefing | Notice | Digest:
+    async def execute(self, request: RunRequest, so_far: RunSoFar | None = None) -> RunAnswer:
         """Run the request; ``so_far`` is filled as it goes (see :class:`RunSoFar`)."""
         so_far = so_far if so_far is not None else RunSoFar()
         planned = await DBOS.run_step_async({"name": "plan"}, self._plan_step, request)
@@ -376,9 +374,7 @@ class RunExecution:
                 await self._reporter(request).progress(request, announced.result(), progress)
         return result.model_dump(mode="json")
 
-    def _compose(
-        self, request: RunRequest, plan: Plan, so_far: RunSoFar
-    ) -> Briefing | Notice | Digest:
+    def _compose(self, request: RunRequest, plan: Plan, so_far: RunSoFar) -> RunAnswer:
         composer = self.composers.get(plan.workflow)
         if composer is None:
             return Notice(
@@ -410,7 +406,7 @@ class RunExecution:
         self,
         request: RunRequest,
         handle: str | None,
-        answer: Briefing | Notice | Digest,
+        answer: RunAnswer,
         steps: list[StepResult] | None = None,
     ) -> None:
         """Show the answer, then record it: two steps, so a retried record never re-posts,

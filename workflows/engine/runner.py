@@ -21,7 +21,7 @@ from dbos._error import (
 )
 from pydantic import TypeAdapter
 
-from workflows.answers import AnyAnswer, Briefing, Digest, Notice
+from workflows.answers import AnyAnswer, Notice, RunAnswer
 from workflows.audit import AuditStore
 from workflows.catalog import Catalog
 from workflows.engine.boundary import ActionBoundary
@@ -35,7 +35,7 @@ from workflows.planning import Planner
 from workflows.ports import RunReporter
 
 log = structlog.get_logger(__name__)
-ANSWER: TypeAdapter[Briefing | Notice | Digest] = TypeAdapter(AnyAnswer)
+ANSWER: TypeAdapter[RunAnswer] = TypeAdapter(AnyAnswer)
 # A replay that diverged from its recorded steps is a bug or an incompatible deploy: it must
 # surface as DBOS reports it, never become a polite "something went wrong".
 REPLAY_DIVERGED = (
@@ -67,7 +67,7 @@ async def run_workflow(request: dict[str, Any]) -> dict[str, Any]:
     try:
         async with engine.slots.working():
             await engine.pacer()
-            answer: Briefing | Notice | Digest = await engine.execution.execute(run, so_far)
+            answer: RunAnswer = await engine.execution.execute(run, so_far)
     except REPLAY_DIVERGED:
         raise
     except Exception as exc:  # the run boundary: the requester hears of any break
@@ -174,9 +174,7 @@ class Engine:
         """Whether a run with this id has been started (by any process, at any time)."""
         return await DBOS.get_workflow_status_async(run_id) is not None
 
-    async def result(
-        self, request: RunRequest, started: RunHandle | None = None
-    ) -> Briefing | Notice | Digest:
+    async def result(self, request: RunRequest, started: RunHandle | None = None) -> RunAnswer:
         """Wait for the run's answer (a run that broke answers with a failure notice).
 
         A run started by this process is awaited directly; any other is polled."""
@@ -185,6 +183,6 @@ class Engine:
             workflow = await DBOS.retrieve_workflow_async(request.run_id)
         return ANSWER.validate_python(await workflow.get_result(polling_interval_sec=RESULT_POLL_S))
 
-    async def run(self, request: RunRequest) -> Briefing | Notice | Digest:
+    async def run(self, request: RunRequest) -> RunAnswer:
         """Start a run with a fresh id and wait for its answer (``crosswire ask``)."""
         return await self.result(request, await self.submit(request, audit_duplicates=False))

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from workflows.answers import Briefing, Digest, Notice
+from workflows.answers import RunAnswer
 from workflows.approvals import Approval
 from workflows.plan import Plan
 from workflows.results import Compensation, StepResult
@@ -31,4 +31,4 @@ class ComposeInput:
         return self.system_labels.get(system, system)
 
 
-Composer = Callable[[ComposeInput], Briefing | Notice | Digest]
+Composer = Callable[[ComposeInput], RunAnswer]
