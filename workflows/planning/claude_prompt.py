@@ -48,8 +48,9 @@ def builtin_guides() -> tuple[WorkflowGuide, ...]:
         WorkflowGuide(
             "briefing",
             "A briefing on one customer account (prep for a call or meeting, an overview, "
-            "what is going on with them). Copy the example's step ids and operations; keep "
-            "every read (the answer has a section per system); put the customer as the "
+            "what is going on with them). Step ids are yours to choose; keep every read of "
+            "the example, with its operation (the answer has a section per system); put the "
+            "customer as the "
             "requester typed it in `query`, and the account id from customers_named, when "
             "there is one, in `account_id`.",
             briefing_plan("<customer as typed>", account_id="<account_id from customers_named>"),
