@@ -11,9 +11,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anthropic
 import structlog
 from dbos import DBOS
 from slack_bolt.async_app import AsyncApp
@@ -70,11 +69,16 @@ from workflows.planning import OfflinePlanner, Planner
 from workflows.planning.claude import ClaudePlanner, ModelErrors
 from workflows.planning.claude_prompt import builtin_guides
 from workflows.ports import ApprovalNotifier, CustomerFinder, People, RunReporter
-from workflows.schedules import MeetingBriefings, ScheduleFiring, ScheduleStore
+from workflows.schedules import ScheduleStore
+from workflows.schedules.briefings import MeetingBriefings
 from workflows.schedules.calendars import CatalogCalendars
 from workflows.schedules.declared import DeclaredError, declare_schedules
+from workflows.schedules.firing import ScheduleFiring
 from workflows.schedules.ports import Roster
 from workflows.schedules.service import Scheduler
+
+if TYPE_CHECKING:
+    import anthropic
 
 log = structlog.get_logger(__name__)
 SWEEP_INTERVAL_S = 5.0
@@ -110,6 +114,8 @@ def model_client(settings: Settings) -> anthropic.AsyncAnthropic | None:
     points it elsewhere); None runs every objective through the offline planner."""
     if settings.anthropic_api_key is None:
         return None
+    import anthropic  # only with a key: the SDK takes a second and a half to import
+
     return anthropic.AsyncAnthropic(
         api_key=settings.anthropic_api_key.get_secret_value(),
         base_url=settings.anthropic_base_url,
@@ -126,6 +132,8 @@ def select_planner(
     offline = OfflinePlanner(finder)
     if client is None:
         return offline
+    import anthropic
+
     errors = ModelErrors(api=(anthropic.APIError,), timeout=(anthropic.APITimeoutError,))
     return ClaudePlanner(
         client,

@@ -89,7 +89,9 @@ async def test_billing_down_costs_only_the_billing_section(harness: SlackHarness
 
 @pytest.mark.parametrize(
     "harness",
-    [{"demo_faults": "support=timeout", "step_timeout_s": 0.3, "step_attempts": 1}],
+    # The limit leaves the other systems (a fresh process's first reads, on a busy machine)
+    # ample time, so only the hung one is cut off.
+    [{"demo_faults": "support=timeout", "step_timeout_s": 1.5, "step_attempts": 1}],
     indirect=True,
 )
 async def test_support_hanging_is_cut_off_and_named_as_late(harness: SlackHarness) -> None:
@@ -108,7 +110,7 @@ async def test_support_hanging_is_cut_off_and_named_as_late(harness: SlackHarnes
     steps = {e.system: e for e in detail.steps}
     assert (steps["support"].status, steps["support"].detail["failure"]) == ("failed", "timeout")
     assert steps["support"].duration_ms is not None
-    assert 250 <= steps["support"].duration_ms < 2000
+    assert 1400 <= steps["support"].duration_ms < 6000  # cut off at its limit, not the run's
     assert all(steps[s].status == "ok" for s in steps if s != "support")
 
 

@@ -5,14 +5,13 @@
                                source="slack")
     when.describe(clock.now())  # "Every Monday to Friday at 08:00 America/New_York, next on …"
 
-:class:`Scheduler` (``crosswire serve``) runs them with APScheduler, in one process per
-database at a time (:class:`Leadership`); a tick's run id is the schedule id and the tick, so
-a tick fired twice starts one run.
+:class:`~workflows.schedules.service.Scheduler` (``crosswire serve``) runs them with
+APScheduler, in one process per database at a time (:mod:`workflows.schedules.leadership`);
+a tick's run id is the schedule id and the tick, so a tick fired twice starts one run. The
+package's own surface is what the edge reads and writes (light to import: settings and the
+command line load it); the scheduler's parts are imported from their modules.
 """
 
-from workflows.schedules.briefings import MeetingBriefings
-from workflows.schedules.firing import ScheduleFiring
-from workflows.schedules.leadership import Leadership
 from workflows.schedules.models import (
     BriefingPrefs,
     Fire,
@@ -30,12 +29,9 @@ __all__ = [
     "BriefingPrefs",
     "Calendars",
     "Fire",
-    "Leadership",
     "Mailroom",
-    "MeetingBriefings",
     "Roster",
     "Schedule",
-    "ScheduleFiring",
     "ScheduleStore",
     "When",
     "briefing_run_id",
