@@ -29,7 +29,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from benchmarks.common import DANA_EMAIL, MENTION_TEXT, RESULTS_DIR, bench_settings, summary_ms
+from benchmarks.common import (
+    DANA_EMAIL,
+    MENTION_TEXT,
+    RESULTS_DIR,
+    bench_settings,
+    json_from_child,
+    summary_ms,
+)
 from bot.logging import configure_logging
 from bot.reporters import TerminalReporter
 from bot.reporters.terminal_approvals import TerminalApprovalNotifier
@@ -144,7 +151,7 @@ async def run(
     discarded = io.StringIO()
 
     def printed(people: People, policy: ApprovalPolicy) -> ApprovalNotifier:
-        return TerminalApprovalNotifier(lambda email: email, stream=discarded)
+        return TerminalApprovalNotifier(people, stream=discarded)
 
     settings = bench_settings(state_dir, demo_latency="*=200")
     reporters = {"cli": TerminalReporter(stream=discarded, show_progress=False)}
@@ -197,23 +204,12 @@ async def run(
 async def run_in_child(state_dir: Path, *, timeout_s: float = 600.0) -> dict[str, Any]:
     """:func:`run` in a child process (``python -m benchmarks.approvals_waiting``); its
     progress goes to this process's stderr, its product logs to ``bench-waiting.log``."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
+    return await json_from_child(
         "benchmarks.approvals_waiting",
         str(state_dir),
-        stdout=asyncio.subprocess.PIPE,
+        timeout_s=timeout_s,
+        what="the waiting-runs benchmark",
     )
-    try:
-        out, _ = await asyncio.wait_for(child.communicate(), timeout_s)
-    except TimeoutError:
-        child.kill()
-        await child.wait()
-        raise
-    if child.returncode != 0:
-        raise RuntimeError(f"the waiting-runs benchmark exited with {child.returncode}")
-    result: dict[str, Any] = json.loads(out)
-    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,8 @@ and percentiles. Nothing here reaches the network: everything binds 127.0.0.1, p
 
 from __future__ import annotations
 
+import asyncio
+import json
 import math
 import statistics
 import sys
@@ -75,3 +77,21 @@ def summary_ms(values_s: Sequence[float]) -> dict[str, Any]:
         "max_ms": round(max(ms), 2) if ms else math.nan,
         "mean_ms": round(statistics.fmean(ms), 2) if ms else math.nan,
     }
+
+
+async def json_from_child(module: str, *args: str, timeout_s: float, what: str) -> dict[str, Any]:
+    """Run ``python -m module ARGS…`` (a benchmark side in a fresh process) and read the JSON
+    it prints; its progress goes to this process's stderr. ``what`` names it in errors."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, *args, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        out, _ = await asyncio.wait_for(child.communicate(), timeout_s)
+    except TimeoutError:
+        child.kill()
+        await child.wait()
+        raise
+    if child.returncode != 0:
+        raise RuntimeError(f"{what} exited with {child.returncode}")
+    result: dict[str, Any] = json.loads(out)
+    return result

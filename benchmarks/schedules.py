@@ -51,6 +51,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from benchmarks.common import json_from_child
+
 SCHEDULES: Final = 10_000
 HOT: Final = 100
 LEAD_S: Final = 10
@@ -479,24 +481,13 @@ async def run(state_dir: Path, *, timeout_s: float = 300.0) -> dict[str, Any]:
 
 
 async def _child(side: str, state_dir: Path, timeout_s: float) -> dict[str, Any]:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
+    return await json_from_child(
         "benchmarks.schedules",
         side,
         str(state_dir),
-        stdout=asyncio.subprocess.PIPE,
+        timeout_s=timeout_s,
+        what=f"the schedules benchmark ({side})",
     )
-    try:
-        out, _ = await asyncio.wait_for(child.communicate(), timeout_s)
-    except TimeoutError:
-        child.kill()
-        await child.wait()
-        raise
-    if child.returncode != 0:
-        raise RuntimeError(f"the schedules benchmark ({side}) exited with {child.returncode}")
-    result: dict[str, Any] = json.loads(out)
-    return result
 
 
 def main(argv: list[str] | None = None) -> int:
