@@ -2,12 +2,15 @@
 
 from workflows.engine.breaker import CircuitBreakers
 from workflows.engine.calls import OperationCaller, StepPolicy
+from workflows.engine.resilience import Budget, RateBudgets
 from workflows.engine.runner import Engine, RunHandle, bind, no_pacing
 
 __all__ = [
+    "Budget",
     "CircuitBreakers",
     "Engine",
     "OperationCaller",
+    "RateBudgets",
     "RunHandle",
     "StepPolicy",
     "bind",

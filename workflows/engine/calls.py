@@ -1,6 +1,8 @@
-"""Calling one operation the way every step does: validated input, a time limit, retries with
-backoff for transient failures, a circuit breaker per system, a cut-off from the run's
-deadline, and a result that never raises.
+"""Calling one operation the way every step does: validated input, a circuit breaker per
+system, a rate budget per system, a time limit per attempt, retries with backoff and jitter for
+transient failures (honouring the system's ``Retry-After``), a cut-off from the run's deadline,
+and a result that never raises. This is the one place resilience lives: connectors raise their
+error tree and never retry themselves (see :mod:`workflows.engine.resilience`).
 
 A call that is cut off (see :mod:`workflows.engine.deadline`) is cancelled inside the step and
 returns a ``late`` result, so the step itself finishes and is checkpointed as usual: a replay
@@ -21,7 +23,6 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_before_delay,
-    wait_exponential_jitter,
 )
 from tenacity.stop import stop_base
 
@@ -29,6 +30,7 @@ from workflows.catalog import AnyOperation, CallContext
 from workflows.clock import Clock, SystemClock
 from workflows.engine.breaker import CircuitBreakers
 from workflows.engine.deadline import StepCutoff
+from workflows.engine.resilience import RateBudgets, RetryWait, Sleep, StopWhenAskedOver
 from workflows.errors import OperationError, OperationTimeout, PermanentOperationError
 from workflows.results import FailureKind, ItemResult, StepResult
 
@@ -37,14 +39,16 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class StepPolicy:
-    """Time limit per attempt, attempts per call, the backoff between attempts, and how long a
-    run's reading phase may take: its total budget, and the grace a straggler gets once the
-    other steps of its wave have finished."""
+    """Time limit per attempt, attempts per call, the backoff between attempts (and the
+    longest ``Retry-After`` a system may ask for before the call gives up instead), and how
+    long a run's reading phase may take: its total budget, and the grace a straggler gets once
+    the other steps of its wave have finished."""
 
     timeout_s: float = 10.0
     attempts: int = 3
     backoff_initial_s: float = 0.2
     backoff_max_s: float = 2.0
+    retry_after_max_s: float = 30.0
     run_deadline_s: float = 8.0
     late_grace_s: float = 2.0
 
@@ -68,6 +72,8 @@ class OperationCaller:
     policy: StepPolicy = field(default_factory=StepPolicy)
     breakers: CircuitBreakers = field(default_factory=CircuitBreakers)
     clock: Clock = field(default_factory=SystemClock)
+    budgets: RateBudgets = field(default_factory=RateBudgets)
+    sleep: Sleep = asyncio.sleep
 
     async def call(
         self,
@@ -165,6 +171,7 @@ class OperationCaller:
         try:
             async for attempt in self._retrying(budget):
                 with attempt:
+                    await self.budgets.take(operation.system, self.sleep)
                     tally.attempts += 1
                     output = await self._attempt(operation, payload, ctx)
         except OperationTimeout as exc:
@@ -184,18 +191,23 @@ class OperationCaller:
         return output.model_dump(mode="json"), None, tally.attempts
 
     def _retrying(self, budget: float | None) -> AsyncRetrying:
-        """Attempts with backoff; with a ``budget``, no attempt starts after it is spent."""
-        stop: stop_base = stop_after_attempt(self.policy.attempts)
+        """Attempts with backoff (or the wait the system asked for); with a ``budget``, no
+        attempt starts after it is spent, and a system asking for a longer wait than
+        ``retry_after_max_s`` is not asked again by this call."""
+        stop: stop_base = stop_after_attempt(self.policy.attempts) | StopWhenAskedOver(
+            self.policy.retry_after_max_s
+        )
         if budget is not None:
             stop = stop | stop_before_delay(budget)
         return AsyncRetrying(
             stop=stop,
-            wait=wait_exponential_jitter(
-                multiplier=self.policy.backoff_initial_s,
-                max=self.policy.backoff_max_s,
+            wait=RetryWait(
+                initial=self.policy.backoff_initial_s,
+                maximum=self.policy.backoff_max_s,
                 jitter=self.policy.backoff_initial_s,
             ),
             retry=retry_if_exception(_retryable),
+            sleep=self.sleep,
             reraise=True,
         )
 
