@@ -8,7 +8,16 @@ in Bolt's context, which passes it to the intake.
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, digest, home, mentions, messages, schedules
+from bot.listeners import (
+    actions,
+    commands,
+    digest,
+    home,
+    mentions,
+    messages,
+    previews,
+    schedules,
+)
 
 # What the listeners handle, and the scopes that needs; manifest.yml must say the same.
 BOT_EVENTS = ("app_home_opened", "app_mention", "message.im")
@@ -32,6 +41,7 @@ def register_all(app: AsyncApp) -> None:
     for surface in (mentions, messages, commands, home, actions):
         surface.register(app)
     digest.register(app)
+    previews.register(app)
     schedules.register(app)
 
 

@@ -119,7 +119,9 @@ class ApprovalDesk:
         now = self.clock.now()
         handled = 0
         for approval in await self.store.due(now):
-            added = self.policy.escalation(approval, self.people) if approval.level == 0 else ()
+            # A plan preview is the requester's own choice: nobody else is asked, it expires.
+            first = approval.level == 0 and not approval.is_preview
+            added = self.policy.escalation(approval, self.people) if first else ()
             if added:
                 handled += await self._escalate(approval, added, by=None) is not None
                 continue

@@ -21,6 +21,10 @@ ApprovalStatus = Literal["pending", "approved", "rejected", "expired"]
 # What the waiting run is told (DBOS message on topic ``approval_topic(id)``); the row in the
 # store is the truth, the message only wakes the run.
 Wake = Literal["decided", "escalated", "expired"]
+# Plan previews are kept as approvals (the same row, compare-and-set, wait and expiry) whose
+# id says what they are; their rule is PREVIEW_RULE, a name no policy rule may take.
+PREVIEW_PREFIX = "prv-"
+PREVIEW_RULE = "plan-preview"
 
 
 class Model(BaseModel):
@@ -80,11 +84,23 @@ class Approval(Model):
     def open(self) -> bool:
         return self.status == "pending"
 
+    @property
+    def is_preview(self) -> bool:
+        """A plan preview: the requester's own Run or Cancel before a plan that writes starts
+        (approved: run; rejected: cancelled), not an approver's decision on one step."""
+        return self.id.startswith(PREVIEW_PREFIX)
+
 
 def approval_id(run_id: str, step_id: str) -> str:
     """The approval of one step of one run: the same id on every replay."""
     digest = hashlib.sha256(f"{run_id}:{step_id}".encode()).hexdigest()[:16]
     return f"apv-{digest}"
+
+
+def preview_id(run_id: str) -> str:
+    """The plan preview of one run (one per run): the same id on every replay."""
+    digest = hashlib.sha256(f"{run_id}:preview".encode()).hexdigest()[:16]
+    return f"{PREVIEW_PREFIX}{digest}"
 
 
 def approval_topic(approval_id: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from workflows.approvals.models import Approval
+from workflows.approvals.models import PREVIEW_RULE, Approval
 from workflows.catalog import AnyOperation
 from workflows.models import Principal
 from workflows.ports import People
@@ -79,6 +79,8 @@ class PolicyFile(BaseModel):
     @classmethod
     def _names_unique(cls, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
         names = [r.name for r in rules]
+        if PREVIEW_RULE in names:
+            raise ValueError(f"the rule name {PREVIEW_RULE!r} is Crosswire's own; choose another")
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"rule names must be unique; used twice: {', '.join(twice)}")
@@ -161,9 +163,24 @@ class ApprovalPolicy:
         why = rule.why if approvers else f"{rule.why}, and nobody in the directory can give it"
         return Gate(required=True, rule=rule.name, approvers=approvers, why=why)
 
-    def _first_match(self, operation: AnyOperation, calls: list[dict[str, Any]]) -> Rule:
+    def foresee(self, operation: AnyOperation, requester: Principal, people: People) -> Gate:
+        """The gate a write step is expected to meet, before its calls are known (a plan
+        preview): a rule narrowed to sends outside a domain is taken to match, since the
+        step may send there; who decides is as for a call on none of the accounts."""
+        if operation.access == "read":
+            return Gate(required=False, rule=READ_RULE, why="Reading needs no approval")
+        rule = self._first_match(operation, [], assume_outside=True)
+        if not rule.approval:
+            return Gate(required=False, rule=rule.name, why=rule.why)
+        approvers = _approvers(rule, [{}], requester.email, people)
+        return Gate(required=True, rule=rule.name, approvers=approvers, why=rule.why)
+
+    def _first_match(
+        self, operation: AnyOperation, calls: list[dict[str, Any]], *, assume_outside: bool = False
+    ) -> Rule:
         for rule in self.rules:
-            if rule.matches(operation, calls):
+            wide = rule.model_copy(update={"recipients_outside": None}) if assume_outside else rule
+            if wide.matches(operation, calls):
                 return rule
         high = operation.risk.value == "high"
         return _FALLBACKS[UNMATCHED_HIGH_RISK if high else UNMATCHED_WRITE]

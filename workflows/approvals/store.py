@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from workflows.approvals.models import Approval, ApprovalItem, MessageRef
+from workflows.approvals.models import PREVIEW_PREFIX, Approval, ApprovalItem, MessageRef
 from workflows.audit.tables import approvals
 from workflows.sanitise import scrubbed
 
@@ -132,17 +132,18 @@ class ApprovalStore:
         return await self._many(query)
 
     async def waiting_for(self, email: str) -> list[Approval]:
-        """Pending approvals ``email`` is one of the approvers of, newest first."""
+        """Pending approvals ``email`` is one of the approvers of, newest first (plan
+        previews are not listed: they wait in their requester's thread)."""
         who = email.strip().lower()
-        query = select(approvals).where(approvals.c.status == "pending")
+        query = select(approvals).where(approvals.c.status == "pending", _not_preview())
         pending = await self._many(query.order_by(approvals.c.created_at.desc()))
         return [a for a in pending if who in (e.lower() for e in a.approvers)]
 
     async def requested_by(self, email: str, *, limit: int = 50) -> list[Approval]:
-        """Approvals ``email`` asked for, newest first."""
+        """Approvals ``email`` asked for, newest first (no plan previews)."""
         query = (
             select(approvals)
-            .where(approvals.c.requester_email == email.strip().lower())
+            .where(approvals.c.requester_email == email.strip().lower(), _not_preview())
             .order_by(approvals.c.created_at.desc())
             .limit(limit)
         )
@@ -160,8 +161,13 @@ class ApprovalStore:
         return {str(r.id): (str(r.status), int(r.level)) for r in rows}
 
     async def recent(self, limit: int = 50) -> list[Approval]:
-        """The newest approvals, whatever their status."""
-        query = select(approvals).order_by(approvals.c.created_at.desc()).limit(limit)
+        """The newest approvals, whatever their status (no plan previews)."""
+        query = (
+            select(approvals)
+            .where(_not_preview())
+            .order_by(approvals.c.created_at.desc())
+            .limit(limit)
+        )
         return await self._many(query)
 
     async def _swap(self, approval_id: str, statement: Any) -> tuple[bool, Approval]:
@@ -173,6 +179,10 @@ class ApprovalStore:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [_approval(r) for r in rows]
+
+
+def _not_preview() -> Any:
+    return approvals.c.id.not_like(f"{PREVIEW_PREFIX}%")
 
 
 def _where(approval_id: str) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 from dbos import DBOS
 
+from workflows.answers import Notice
 from workflows.approvals import (
     Approval,
     ApprovalItem,
@@ -32,14 +33,15 @@ from workflows.approvals import (
 from workflows.approvals.policy import ApprovalPolicy, Gate
 from workflows.approvals.store import ApprovalStore
 from workflows.audit import AuditStore
-from workflows.catalog import AnyOperation
+from workflows.catalog import AnyOperation, Catalog
 from workflows.clock import Clock
 from workflows.engine.delivery import DELIVERY_RETRIES
+from workflows.engine.preview import Previews, PreviewWait
 from workflows.engine.recipients import Audience, Refusal, record_refusal, unknown_recipients
 from workflows.engine.slots import Slots
 from workflows.engine.waiting_room import WaitingRoom
 from workflows.models import RunRequest
-from workflows.plan import Step
+from workflows.plan import Plan, Step
 from workflows.ports import ApprovalNotifier, People
 
 log = structlog.get_logger(__name__)
@@ -52,7 +54,8 @@ WAKE_S = 5.0
 class ActionBoundary:
     """What the engine needs to pause writes for people: the policy, the approvals, who is
     who, where approvals are shown, and how long they stay open; ``audience`` says who the
-    systems know at each customer (None: nobody outside the company may receive a send)."""
+    systems know at each customer (None: nobody outside the company may receive a send);
+    ``previews``, how a plan that writes is shown before it runs (None: it runs at once)."""
 
     policy: ApprovalPolicy
     store: ApprovalStore
@@ -62,6 +65,7 @@ class ActionBoundary:
     clock: Clock
     room: WaitingRoom
     audience: Audience | None = None
+    previews: Previews | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,12 @@ class ApprovalWait:
             {"name": f"settled:{step.id}", **DELIVERY_RETRIES}, self._settled, settled, request
         )
         return _cleared(settled, operation)
+
+    async def preview(self, request: RunRequest, plan: Plan, catalog: Catalog) -> Notice | None:
+        """Before a plan that writes starts: None once its requester pressed Run (or when it
+        needs no preview), else the notice that ends the run (:mod:`workflows.engine.preview`)."""
+        wait = PreviewWait(self.boundary, self.audit, self.slots, catalog)
+        return await wait.confirm(request, plan)
 
     async def _wait(self, request: RunRequest, step: Step, approval: Approval) -> Approval:
         """Wait until the approval is settled, posting it to whoever it escalates to."""
