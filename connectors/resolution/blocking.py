@@ -6,7 +6,8 @@ Keys (each prefixed by kind, so people and companies never meet):
 
 - person: the email address; the phone; the last name's metaphone code with each possible
   first initial (a nickname's canonical forms count: "Bob" also files under "r" for Robert);
-  the organisation domain with the last name's code;
+  the organisation domain with the last name's code; each identifier under its name; each
+  named date (a date of birth) with each of the names' initials (so swapped names meet);
 - company: the domain; the domain's stem and the cleaned name squashed (so "Acme Corp." meets
   ``acme.io``); the name's first word with each of the next two, as written and as
   metaphone codes (a typo leaves one of them: "Bold Field Parlners" still meets "Bold Field
@@ -64,6 +65,10 @@ def _person_keys(f: Features) -> set[str]:
         out |= {f"p|n|{f.last_code}|{i}" for i in initials}
         if f.domain:
             out.add(f"p|d|{f.domain}|{f.last_code}")
+    out |= {f"p|i|{name}|{value}" for name, value in f.identifiers.items()}
+    initials = {n[0] for n in (f.first, f.last) if n}
+    for name, when in f.dates.items():
+        out |= {f"p|b|{name}|{when.isoformat()}|{i}" for i in initials}
     return out
 
 

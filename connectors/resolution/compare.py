@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from connectors.resolution import normalise as norm
 from connectors.resolution.features import Features
@@ -21,6 +21,11 @@ from connectors.resolution.records import Kind
 
 MISSING: Final = -1
 Level = int
+ADDRESS_CLOSE: Final = 85
+"""Token set ratio at which two addresses are close: a typo, a part left out."""
+ADDRESS_PARTIAL: Final = 70
+"""Token set ratio at which two addresses share much: the same street in another suburb, or
+a typo in several parts."""
 
 
 @dataclass(frozen=True)
@@ -32,30 +37,49 @@ class Comparison:
     compare: Callable[[Features, Features], Level]
 
 
+def names_swapped(a: Features, b: Features) -> bool:
+    """Whether one side has first and last name the wrong way round ("Smith John"): each of
+    ``a``'s names is alike (equal, or Jaro-Winkler >= 0.88) the other of ``b``'s, and the
+    first names are not alike as they stand."""
+    if not (a.first and a.last and b.first and b.last) or _alike(a.first, b.first):
+        return False
+    return _alike(a.first, b.last) and _alike(a.last, b.first)
+
+
+def _alike(x: str, y: str) -> bool:
+    return x == y or JaroWinkler.similarity(x, y) >= 0.88
+
+
 def first_name(a: Features, b: Features) -> Level:
-    """exact / nickname ("Bob" for "Robert") / close (typo) / initial ("J." for "John") / far."""
+    """exact / nickname ("Bob" for "Robert") / close (typo) / initial ("J." for "John") / far;
+    against ``b``'s last name when the names are swapped (:func:`names_swapped`)."""
     if not a.first or not b.first:
         return MISSING
-    if a.first == b.first:
+    other = b.last if names_swapped(a, b) else b.first
+    if a.first == other:
         return 0
-    if a.first_group & b.first_group and norm.same_first_name(a.first, b.first):
+    if a.first_group & norm.first_name_group(other) and norm.same_first_name(a.first, other):
         return 1
-    if JaroWinkler.similarity(a.first, b.first) >= 0.88:
+    if JaroWinkler.similarity(a.first, other) >= 0.88:
         return 2
-    if (len(a.first) == 1 or len(b.first) == 1) and a.first[0] == b.first[0]:
+    if (len(a.first) == 1 or len(other) == 1) and a.first[0] == other[0]:
         return 3
     return 4
 
 
 def last_name(a: Features, b: Features) -> Level:
-    """exact / close (Jaro-Winkler >= 0.88) / sounds alike (metaphone) / far."""
+    """exact / close (Jaro-Winkler >= 0.88) / sounds alike (metaphone) / far; against
+    ``b``'s first name when the names are swapped."""
     if not a.last or not b.last:
         return MISSING
-    if a.last == b.last:
+    other, code = (
+        (b.first, norm.metaphone(b.first)) if names_swapped(a, b) else (b.last, b.last_code)
+    )
+    if a.last == other:
         return 0
-    if JaroWinkler.similarity(a.last, b.last) >= 0.88:
+    if JaroWinkler.similarity(a.last, other) >= 0.88:
         return 1
-    return 2 if a.last_code == b.last_code else 3
+    return 2 if a.last_code == code else 3
 
 
 def email(a: Features, b: Features) -> Level:
@@ -105,12 +129,14 @@ def domain(a: Features, b: Features) -> Level:
 
 
 def address(a: Features, b: Features) -> Level:
-    """exact / close (token set ratio >= 85) / far."""
+    """exact / close (token set ratio >= :data:`ADDRESS_CLOSE`) / partial (>=
+    :data:`ADDRESS_PARTIAL`) / far."""
     if not a.address or not b.address:
         return MISSING
     if a.address == b.address:
         return 0
-    return 1 if fuzz.token_set_ratio(a.address, b.address) >= 85 else 2
+    ratio = fuzz.token_set_ratio(a.address, b.address)
+    return 1 if ratio >= ADDRESS_CLOSE else 2 if ratio >= ADDRESS_PARTIAL else 3
 
 
 def dates(a: Features, b: Features) -> Level:
@@ -132,11 +158,15 @@ def dates(a: Features, b: Features) -> Level:
 
 
 def identifiers(a: Features, b: Features) -> Level:
-    """Identifiers under the same name: one equal / all differ."""
+    """Identifiers under the same name: one equal / one a typo of the other (one character
+    changed, added, dropped or two swapped) / all differ."""
     shared = a.identifiers.keys() & b.identifiers.keys()
     if not shared:
         return MISSING
-    return 0 if any(a.identifiers[k] == b.identifiers[k] for k in shared) else 1
+    if any(a.identifiers[k] == b.identifiers[k] for k in shared):
+        return 0
+    typo = any(DamerauLevenshtein.distance(a.identifiers[k], b.identifiers[k]) <= 1 for k in shared)
+    return 1 if typo else 2
 
 
 _FIELDS: Final = {
@@ -147,9 +177,9 @@ _FIELDS: Final = {
     "phone": Comparison("phone", ("exact", "close", "far"), phone),
     "company": Comparison("company", ("exact", "close", "partial", "far"), company),
     "domain": Comparison("domain", ("exact", "stem", "far"), domain),
-    "address": Comparison("address", ("exact", "close", "far"), address),
+    "address": Comparison("address", ("exact", "close", "partial", "far"), address),
     "dates": Comparison("dates", ("exact", "close", "far"), dates),
-    "identifiers": Comparison("identifiers", ("exact", "far"), identifiers),
+    "identifiers": Comparison("identifiers", ("exact", "typo", "far"), identifiers),
 }  # fmt: skip
 _PERSON_FIELDS: Final = ("first_name", "last_name", "email", "phone", "company", "address")
 PERSON: Final[tuple[Comparison, ...]] = tuple(

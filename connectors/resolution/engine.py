@@ -8,6 +8,7 @@ guarded clustering → entities with their links and evidence, and the pairs for
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.resolution.blocking import BlockingStats, Pairs, all_pairs, candidate_pairs
 from connectors.resolution.clustering import OverrideConflict, cluster
+from connectors.resolution.columns import Columns
 from connectors.resolution.features import Features, features
 from connectors.resolution.linking import LinkBook
 from connectors.resolution.model import MatchModel
@@ -33,7 +35,8 @@ class ResolverSettings(BaseModel):
     """How the resolver decides. Thresholds are match probabilities: at or above
     ``match_threshold`` a pair is a match, at or above ``maybe_threshold`` a "maybe" for a
     person. A pair whose log2 Bayes factor is at most ``conflict_weight`` is a conflict the
-    clustering never joins."""
+    clustering never joins. ``across_systems_only`` compares only records of different systems:
+    linking two sources rather than also deduplicating each."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -46,6 +49,7 @@ class ResolverSettings(BaseModel):
     update_u: bool = True
     country_code: str = "1"
     candidates: Literal["blocking", "all_pairs"] = "blocking"
+    across_systems_only: bool = False
 
 
 class Resolver:
@@ -68,7 +72,10 @@ class Resolver:
         index = _index(records)
         feats = [features(r, country_code=self.settings.country_code) for r in records]
         pairs, blocking = self._candidates(feats)
-        scored = [self._score(feats, pairs, kind) for kind in KINDS]
+        if self.settings.across_systems_only:
+            pairs, blocking = _across_systems(records, pairs, blocking)
+        columns = Columns(feats)
+        scored = [self._score(feats, columns, pairs, kind) for kind in KINDS]
         must, cannot = _overrides(overrides, index, records)
         book = LinkBook(records, feats, scored, self.settings)
         links = book.match_pairs(exclude=set(must) | set(cannot))
@@ -103,7 +110,7 @@ class Resolver:
         stats = BlockingStats(0, 0, 0, 0, 0, len(pairs))
         return pairs, stats
 
-    def _score(self, feats: list[Features], pairs: Pairs, kind: Kind) -> Scored:
+    def _score(self, feats: list[Features], columns: Columns, pairs: Pairs, kind: Kind) -> Scored:
         s = self.settings
         return score_kind(
             feats,
@@ -113,7 +120,17 @@ class Resolver:
             seed=s.seed,
             update_u=s.update_u,
             model=self._models.get(kind),
+            columns=columns,
         )
+
+
+def _across_systems(
+    records: Sequence[Record], pairs: Pairs, blocking: BlockingStats
+) -> tuple[Pairs, BlockingStats]:
+    codes: dict[str, int] = {}
+    system = np.asarray([codes.setdefault(r.system, len(codes)) for r in records], dtype=np.int64)
+    kept = pairs[system[pairs[:, 0]] != system[pairs[:, 1]]] if len(pairs) else pairs
+    return kept, replace(blocking, candidate_pairs=len(kept))
 
 
 def _index(records: Sequence[Record]) -> dict[RecordKey, int]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import jellyfish
-
 from connectors.resolution import normalise as norm
 from connectors.resolution.records import Kind, Record
 
@@ -52,7 +50,7 @@ def features(record: Record, *, country_code: str = "1") -> Features:
         first=first,
         first_group=norm.first_name_group(first),
         last=last,
-        last_code=jellyfish.metaphone(last) if last else "",
+        last_code=norm.metaphone(last),
         email=f"{local}@{mail_domain}" if local else "",
         email_local=local,
         email_domain=mail_domain,

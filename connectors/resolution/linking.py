@@ -35,7 +35,9 @@ class LinkBook:
     ) -> None:
         self._records, self._feats, self._settings = records, feats, settings
         self._models = {s.kind: s.model for s in scored}
+        self._weights = {kind: _weights(m) for kind, m in self._models.items()}
         self._scored: dict[Pair, tuple[float, float]] = {}
+        self._levels: dict[Pair, list[int]] = {}
         self._bands: dict[Band, list[Pair]] = {"match": [], "maybe": [], "non_match": []}
         self._conflict_pairs: list[tuple[Pair, float]] = []
         for s in scored:
@@ -44,11 +46,18 @@ class LinkBook:
 
     def _add(self, s: Scored) -> None:
         match_at, maybe_at = self._settings.match_threshold, self._settings.maybe_threshold
-        strong = s.probabilities >= maybe_at
-        for (a, b), prob, bf in zip(
-            s.pairs[strong].tolist(), s.probabilities[strong], s.bayes_factors[strong], strict=True
+        # A pair whose every field is missing on one side has no evidence; the prior alone
+        # (high among candidates) must not make it a match.
+        strong = (s.probabilities >= maybe_at) & (s.levels >= 0).any(axis=1)
+        for (a, b), prob, bf, levels in zip(
+            s.pairs[strong].tolist(),
+            s.probabilities[strong].tolist(),
+            s.bayes_factors[strong].tolist(),
+            s.levels[strong].tolist(),
+            strict=True,
         ):
-            self._scored[(a, b)] = (float(prob), float(bf))
+            self._scored[(a, b)] = (prob, bf)
+            self._levels[(a, b)] = levels
             self._bands["match" if prob >= match_at else "maybe"].append((a, b))
         weak = s.bayes_factors <= self._settings.conflict_weight
         self._conflict_pairs += [
@@ -73,8 +82,8 @@ class LinkBook:
         a, b = pair
         fa, fb = self._feats[a], self._feats[b]
         model = self._models[fa.kind]
-        levels = compare(fa, fb, comparisons_for(fa.kind))
-        evidence = tuple(_evidence(model, levels))
+        levels = self._levels.get(pair) or compare(fa, fb, comparisons_for(fa.kind))
+        evidence = tuple(_evidence(model, self._weights[fa.kind], levels))
         bf = sum(e.weight for e in evidence)
         prob = float(model.probabilities(np.asarray([bf]))[0])
         band: Band = "match" if prob >= self._settings.match_threshold else "maybe"
@@ -127,11 +136,16 @@ class LinkBook:
         return tuple(out)
 
 
-def _evidence(model: MatchModel, levels: list[int]) -> list[Evidence]:
+def _weights(model: MatchModel) -> list[tuple[float, ...]]:
+    """Each field's level weights, computed once per run rather than once per link."""
+    return [f.weights() for f in model.fields]
+
+
+def _evidence(
+    model: MatchModel, weights: list[tuple[float, ...]], levels: list[int]
+) -> list[Evidence]:
     out = []
-    for field, level in zip(model.fields, levels, strict=True):
+    for field, table, level in zip(model.fields, weights, levels, strict=True):
         if level >= 0:
-            out.append(
-                Evidence(field=field.name, level=field.levels[level], weight=field.weight(level))
-            )
+            out.append(Evidence(field=field.name, level=field.levels[level], weight=table[level]))
     return out

@@ -15,6 +15,7 @@ and mostly matches. A pair's match probability is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -40,11 +41,15 @@ class FieldModel(BaseModel):
 
     def weights(self) -> tuple[float, ...]:
         """Each level's match weight, ``log2(m / u)`` made monotone (see :func:`monotone`)."""
-        return _floats(monotone(np.log2(np.asarray(self.m) / np.asarray(self.u))))
+        return self._weights
+
+    @cached_property
+    def _weights(self) -> tuple[float, ...]:
+        return _floats(monotone(np.asarray(self.m), np.asarray(self.u)))
 
     def weight(self, level: int) -> float:
         """The match weight of ``level``; 0 for a missing field (``-1``)."""
-        return 0.0 if level < 0 else self.weights()[level]
+        return 0.0 if level < 0 else self._weights[level]
 
 
 class MatchModel(BaseModel):
@@ -88,16 +93,32 @@ def level_shares(levels: Levels, count: int, weights: Floats | None = None) -> F
     return np.asarray(counts / counts.sum(), dtype=np.float64)
 
 
-def monotone(weights: Floats) -> Floats:
-    """Weights that never rise from a better level to a worse one, and a last level (the
-    field disagrees) that is never evidence *for* a match.
+def monotone(m: Floats, u: Floats) -> Floats:
+    """Match weights ``log2(m / u)`` that never rise from a better level to a worse one, and
+    a last level (the field disagrees) that is never evidence *for* a match.
 
-    EM over blocked pairs needs this: non-matches that share a blocking key (the same
-    surname code) almost never disagree on it, so its raw ``u`` for "far" can fall below
-    ``m`` and a different surname would count in favour of a match."""
-    out = np.minimum.accumulate(np.asarray(weights, dtype=np.float64))
+    Where a worse level would weigh more than a better one, the two are pooled (their ``m``
+    and ``u`` summed, the weight of the pool given to both), as isotonic regression does:
+    a rare level (few nicknames in the data) then takes the weight of its neighbour rather
+    than dragging every worse level down to its own noisy weight. EM over blocked pairs needs
+    the last rule: non-matches that share a blocking key (the same surname code) almost never
+    disagree on it, so its raw ``u`` for "far" can fall below ``m`` and a different surname
+    would count in favour of a match."""
+    pools: list[list[float]] = []  # [m, u, levels]
+    for mk, uk in zip(
+        np.asarray(m, dtype=np.float64), np.asarray(u, dtype=np.float64), strict=True
+    ):
+        pools.append([float(mk), float(uk), 1.0])
+        while len(pools) > 1 and _log_ratio(pools[-2]) < _log_ratio(pools[-1]):
+            last = pools.pop()
+            pools[-1] = [pools[-1][0] + last[0], pools[-1][1] + last[1], pools[-1][2] + last[2]]
+    out = np.concatenate([np.full(int(p[2]), _log_ratio(p)) for p in pools])
     out[-1] = min(out[-1], 0.0)
-    return out
+    return np.minimum.accumulate(out)
+
+
+def _log_ratio(pool: list[float]) -> float:
+    return float(np.log2(pool[0] / pool[1]))
 
 
 def initial_m(count: int) -> Floats:
@@ -163,7 +184,7 @@ def _posterior(levels: Levels, m: list[Floats], u: list[Floats], prior: float) -
     width = max(len(x) for x in m) + 1
     table = np.zeros((len(m), width))
     for k, (mk, uk) in enumerate(zip(m, u, strict=True)):
-        table[k, : len(mk)] = monotone(np.log2(mk / uk))
+        table[k, : len(mk)] = monotone(mk, uk)
     factor = table[np.arange(len(m))[None, :], levels].sum(axis=1)
     return np.asarray(1.0 / (1.0 + np.exp2(-(np.log2(prior / (1 - prior)) + factor))))
 

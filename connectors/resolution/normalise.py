@@ -8,6 +8,7 @@ import unicodedata
 from functools import cache, lru_cache
 from typing import Final
 
+import jellyfish
 from cleanco import prepare_default_terms
 from nicknames import NickNamer
 
@@ -65,12 +66,15 @@ def squash(text: str) -> str:
 
 def person_name(name: str | None) -> tuple[str, str]:
     """``(first, last)`` in lower case: "Smith, John" and "John Q. Smith" both give
-    ``("john", "smith")``; a single word is a last name."""
+    ``("john", "smith")``; a single word is a last name, unless a comma says otherwise
+    (", John" is a first name only)."""
     if not name:
         return ("", "")
     if "," in name:
         last, _, first = name.partition(",")
-        name = f"{first} {last}"
+        firsts, lasts = plain(first).split(), plain(last).split()
+        if firsts or lasts:
+            return (firsts[0] if firsts else "", lasts[-1] if lasts else "")
     words = plain(name).split()
     if not words:
         return ("", "")
@@ -79,6 +83,7 @@ def person_name(name: str | None) -> tuple[str, str]:
     return (words[0], words[-1])
 
 
+@lru_cache(maxsize=1 << 16)
 def first_name_group(first: str) -> frozenset[str]:
     """The name and its canonical forms in the ``nicknames`` package's list, for blocking:
     "bob" also files under "robert"."""
@@ -87,6 +92,13 @@ def first_name_group(first: str) -> frozenset[str]:
     return frozenset({first} | nicknamer().canonicals_of(first))
 
 
+@lru_cache(maxsize=1 << 16)
+def metaphone(word: str) -> str:
+    """The metaphone code of ``word`` (``""`` for ``""``), cached: names repeat."""
+    return jellyfish.metaphone(word) if word else ""
+
+
+@lru_cache(maxsize=1 << 18)
 def same_first_name(a: str, b: str) -> bool:
     """Whether two different first names are one name: one is a canonical form of the other
     ("bob", "robert"), or both are nicknames of a longer name ("rob", "bob" → "robert").

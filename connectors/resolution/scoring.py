@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from connectors.resolution.blocking import Pairs
-from connectors.resolution.compare import Comparison, compare, comparisons_for
+from connectors.resolution.columns import Columns, levels
+from connectors.resolution.compare import Comparison, comparisons_for
 from connectors.resolution.features import Features
 from connectors.resolution.model import Floats, Levels, MatchModel, fit, level_shares
 from connectors.resolution.records import Kind
@@ -27,14 +28,9 @@ class Scored:
     model: MatchModel
 
 
-def levels_of(
-    records: Sequence[Features], pairs: Pairs, comparisons: Sequence[Comparison]
-) -> Levels:
+def levels_of(columns: Columns, pairs: Pairs, comparisons: Sequence[Comparison]) -> Levels:
     """The comparison vector of every pair, as an ``int8`` matrix."""
-    rows = [compare(records[a], records[b], comparisons) for a, b in pairs.tolist()]
-    if not rows:
-        return np.empty((0, len(comparisons)), dtype=np.int8)
-    return np.asarray(rows, dtype=np.int8)
+    return levels(columns, pairs, comparisons)
 
 
 def random_pairs(indices: Sequence[int], count: int, seed: int) -> Pairs:
@@ -49,12 +45,14 @@ def random_pairs(indices: Sequence[int], count: int, seed: int) -> Pairs:
     return np.stack([ids[a], ids[b]], axis=1)
 
 
-def u_seed(records: Sequence[Features], kind: Kind, sample: int, seed: int) -> list[Floats]:
+def u_seed(
+    records: Sequence[Features], columns: Columns, kind: Kind, sample: int, seed: int
+) -> list[Floats]:
     """``u`` estimated from random pairs of ``kind``: nearly all of them are non-matches."""
     comparisons = comparisons_for(kind)
     indices = [i for i, f in enumerate(records) if f.kind == kind]
-    levels = levels_of(records, random_pairs(indices, sample, seed), comparisons)
-    return [level_shares(levels[:, k], len(c.levels)) for k, c in enumerate(comparisons)]
+    found = levels_of(columns, random_pairs(indices, sample, seed), comparisons)
+    return [level_shares(found[:, k], len(c.levels)) for k, c in enumerate(comparisons)]
 
 
 def score_kind(
@@ -66,13 +64,16 @@ def score_kind(
     seed: int,
     update_u: bool,
     model: MatchModel | None = None,
+    columns: Columns | None = None,
 ) -> Scored:
-    """Fit (unless ``model`` is given) and score the candidate pairs of ``kind``."""
+    """Fit (unless ``model`` is given) and score the candidate pairs of ``kind``;
+    ``columns`` are ``records`` laid out by :class:`Columns` (built here when not given)."""
+    columns = columns or Columns(records)
     comparisons = comparisons_for(kind)
     mine = pairs[[records[a].kind == kind for a in pairs[:, 0].tolist()]] if len(pairs) else pairs
-    levels = levels_of(records, mine, comparisons)
+    found = levels_of(columns, mine, comparisons)
     if model is None:
-        seed_u = u_seed(records, kind, sample, seed)
-        model = fit(levels, comparisons, seed_u, update_u=update_u)
-    factors = model.bayes_factors(levels)
-    return Scored(kind, mine, levels, factors, model.probabilities(factors), model)
+        seed_u = u_seed(records, columns, kind, sample, seed)
+        model = fit(found, comparisons, seed_u, update_u=update_u)
+    factors = model.bayes_factors(found)
+    return Scored(kind, mine, found, factors, model.probabilities(factors), model)

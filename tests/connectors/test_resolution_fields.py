@@ -146,7 +146,9 @@ def test_addresses_dates_and_identifiers() -> None:
         )
     )
     assert (cmp.address(a, b), cmp.dates(a, b), cmp.identifiers(a, b)) == (0, 1, 0)
-    assert (cmp.address(a, c), cmp.dates(a, c), cmp.identifiers(a, c)) == (2, 2, 1)
+    assert (cmp.address(a, c), cmp.dates(a, c), cmp.identifiers(a, c)) == (3, 2, 2)
+    typo = features(company(address="12 Main Street", identifiers={"duns": "12354"}))
+    assert (cmp.address(a, typo), cmp.identifiers(a, typo)) == (1, 1)  # a part left out; a swap
     assert cmp.identifiers(a, features(company(identifiers={"vat": "12345"}))) == cmp.MISSING
 
 
