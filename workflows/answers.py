@@ -49,7 +49,47 @@ class Concern(Model):
     sources: tuple[str, ...]
 
 
+class Citation(Model):
+    """Where a written statement came from: a step of the run's plan and its system, by the
+    system's display name, with a link where the system has one."""
+
+    step: str
+    system: str
+    source: str
+    url: str | None = None
+
+
+StatementForm = Literal["sentence", "bullet", "warning"]
+
+
+class Statement(Model):
+    """One statement of a written answer: a sentence of its opening paragraph, a bullet, or a
+    "watch out for" warning, citing every step it was drawn from."""
+
+    text: str
+    form: StatementForm
+    cites: tuple[Citation, ...]
+
+
+class Synthesis(Model):
+    """The answer as a model wrote it from the outputs of the run's steps (and only those):
+    a headline and statements, each citing the steps it came from."""
+
+    model: str
+    headline: str
+    statements: tuple[Statement, ...]
+
+    @property
+    def sources(self) -> list[Citation]:
+        """Every system cited, first cited first, once each."""
+        return list({c.system: c for s in self.statements for c in s.cites}.values())
+
+
 class Briefing(Model):
+    """A briefing on one account. ``synthesis`` is the model's writing of it (the sections
+    stay, as its evidence); ``note`` one line on how it was written when the model could not
+    write it."""
+
     kind: Literal["briefing"] = "briefing"
     run_id: str
     account: AccountRef
@@ -57,6 +97,8 @@ class Briefing(Model):
     sections: tuple[Section, ...]
     concerns: tuple[Concern, ...] = ()
     occasion: Occasion | None = None
+    synthesis: Synthesis | None = None
+    note: str = ""
 
     @property
     def unavailable(self) -> list[Section]:
@@ -174,7 +216,9 @@ class FreeFormAnswer(Model):
     results: ``findings`` are the final step's records, ``total`` how many there were (the
     findings may be fewer), ``context`` what the other steps found, ``missing`` the steps that
     failed. ``status`` "partial": something is missing; "unavailable": the final step itself
-    has no result. ``written_by`` says whether a template or a model wrote it."""
+    has no result. ``written_by`` says whether a template or a model wrote it (the model's
+    text is ``synthesis``); ``note`` is one line on how it was written when the model could
+    not write it."""
 
     kind: Literal["answer"] = "answer"
     run_id: str
@@ -187,6 +231,8 @@ class FreeFormAnswer(Model):
     context: tuple[SourcedFact, ...] = ()
     missing: tuple[MissingStep, ...] = ()
     written_by: Literal["template", "model"] = "template"
+    synthesis: Synthesis | None = None
+    note: str = ""
 
 
 # Every kind of answer a run gives; a new kind is added here, and only here.

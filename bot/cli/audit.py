@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.settings import Settings
 from workflows.audit import AuditEvent, AuditStore, RunDetail, RunSummary
+from workflows.planning.pricing import cost_usd, dollars, total_usd
+from workflows.planning.usage import ModelCall
 
 
 async def audit_list(settings: Settings, *, limit: int, as_json: bool) -> int:
@@ -99,6 +101,7 @@ def _detail_text(detail: RunDetail) -> str:
         f"  planner    {detail.planner}, workflow {run.workflow or '-'}, "
         f"subject {run.subject or '-'}",
         f"  started    {_stamp(run.created_at)}  finished {finished}",
+        *_model_lines(detail),
         "",
     ]
     delivery = detail.delivery
@@ -128,6 +131,8 @@ def _event_lines(event: AuditEvent, delivery: AuditEvent | None = None) -> list[
             return [f"{at} action {_action_text(event.detail)}"]
         case "compensation":
             return [f"{at} undo   {_compensation_text(event.detail)}"]
+        case "synthesis":
+            return [f"{at} answer written by {_synthesis_text(event.detail)}"]
         case "schedule_fire" | "briefing_skipped":
             return [f"{at} fired  {_fire_text(event.status, event.detail)}"]
     return [f"{at} {event.kind:<6} {_detail_gist(event.detail)}"]
@@ -204,18 +209,67 @@ def _plan_lines(detail: dict[str, Any]) -> list[str]:
 
 
 def _usage_line(usage: dict[str, Any]) -> str:
-    """What planning cost: where the plan came from, model calls and tokens."""
-    calls = usage.get("calls") or []
-
-    def total(name: str) -> int:
-        return sum(int(c.get(name) or 0) for c in calls)
-
-    cached = total("cache_read_input_tokens")
-    tokens = f"{total('input_tokens')} in, {total('output_tokens')} out, {cached} cached"
+    """What planning cost: where the plan came from, model calls, tokens and money."""
+    calls = _calls(usage)
     source = usage.get("source")
     repairs = f", {usage['repairs']} repairs" if usage.get("repairs") else ""
     fallback = f"; {usage['fallback']}" if usage.get("fallback") else ""
-    return f"         planned by {source}: {len(calls)} model calls ({tokens}){repairs}{fallback}"
+    return (
+        f"         planned by {source}: {len(calls)} model calls ({_tokens(calls)}, "
+        f"cost {_cost(calls)}){repairs}{fallback}"
+    )
+
+
+def _synthesis_text(usage: dict[str, Any]) -> str:
+    """Who wrote the answer, what it cost, and why the template did when it did."""
+    calls = _calls(usage)
+    who = usage.get("written_by")
+    repairs = f", {usage['repairs']} repairs" if usage.get("repairs") else ""
+    fallback = f"; {usage['fallback']}" if usage.get("fallback") else ""
+    spent = f"{_tokens(calls)}, cost {_cost(calls)}"
+    return f"{who}: {len(calls)} model calls ({spent}){repairs}{fallback}"
+
+
+def _model_lines(detail: RunDetail) -> list[str]:
+    """The run's model calls in all, planning and writing the answer: tokens and cost."""
+    planned = [
+        c for e in detail.events if e.kind == "plan" for c in _calls(e.detail.get("usage") or {})
+    ]
+    written = [c for e in detail.events if e.kind == "synthesis" for c in _calls(e.detail)]
+    if not planned and not written:
+        return []
+    calls = planned + written
+    return [
+        f"  model      {len(calls)} calls (planning {len(planned)}, synthesis {len(written)}): "
+        f"{_tokens(calls)}; cost {_cost(calls)}"
+    ]
+
+
+def _calls(usage: dict[str, Any]) -> list[ModelCall]:
+    """The recorded calls, each priced: as recorded, or, for a record from before costs
+    were kept, at the price table's prices."""
+    calls = []
+    for entry in usage.get("calls") or []:
+        call = ModelCall.model_validate(entry)
+        if "cost_usd" not in entry:
+            call = call.model_copy(update={"cost_usd": cost_usd(call.model, call)})
+        calls.append(call)
+    return calls
+
+
+def _tokens(calls: list[ModelCall]) -> str:
+    def total(name: str) -> int:
+        return sum(int(getattr(c, name)) for c in calls)
+
+    return (
+        f"{total('input_tokens')} in, {total('output_tokens')} out, "
+        f"{total('cache_creation_input_tokens')} cache write, "
+        f"{total('cache_read_input_tokens')} cache read"
+    )
+
+
+def _cost(calls: list[ModelCall]) -> str:
+    return dollars(total_usd([c.cost_usd for c in calls]))
 
 
 def _answer_gist(answer: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from bot.render.digest import digest_blocks, digest_fallback
 from bot.render.free_form import free_form_blocks, free_form_fallback
 from bot.render.mrkdwn import bold, code, date, plain, prose
 from bot.render.occasion import occasion_mrkdwn
+from bot.render.synthesis import note_block, written_blocks, written_fallback
 from workflows.answers import Briefing, Concern, Digest, FreeFormAnswer, Notice, RunAnswer, Section
 from workflows.ports import Progress, StepState
 
@@ -121,6 +122,8 @@ def briefing_blocks(briefing: Briefing) -> list[Block]:
         blocks.append(kit.section(f"*Watch out for*\n{lines}"))
     blocks.append(DividerBlock())
     blocks.extend(_section_block(s) for s in briefing.sections)
+    if briefing.note:
+        blocks.append(note_block(briefing.note))
     return blocks
 
 
@@ -163,7 +166,10 @@ def notice_rendering(notice: Notice) -> Rendering:
 
 
 def answer_rendering(answer: RunAnswer) -> Rendering:
-    """The answer as Slack shows it."""
+    """The answer as Slack shows it: as the model wrote it, when it did."""
+    if isinstance(answer, Briefing | FreeFormAnswer) and answer.synthesis is not None:
+        written = answer.synthesis
+        return Rendering(written_fallback(answer, written), written_blocks(answer, written))
     if isinstance(answer, Briefing):
         return briefing_rendering(answer)
     if isinstance(answer, Digest):

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.render import kit, limits
 from bot.render.mrkdwn import bold, code, date, plain
+from bot.render.synthesis import note_block
 from bot.render.terminal import style
 from workflows.answers import Finding, FreeFormAnswer, MissingStep, SourcedFact
 
@@ -59,6 +60,8 @@ def free_form_blocks(answer: FreeFormAnswer) -> list[Block]:
         blocks.append(kit.section(_context(answer.context)))
     if answer.missing:
         blocks.append(kit.context(_missing(answer.missing)))
+    if answer.note:
+        blocks.append(note_block(answer.note))
     return blocks
 
 

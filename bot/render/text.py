@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.render.digest import digest_text
 from bot.render.free_form import free_form_text
 from bot.render.occasion import occasion_text
+from bot.render.synthesis import note_line, written_text
 from bot.render.terminal import mrkdwn, style
 from workflows.answers import Briefing, Digest, FreeFormAnswer, Notice, RunAnswer
 from workflows.ports import Progress
@@ -46,13 +47,16 @@ def notice_text(notice: Notice, *, ansi: bool = False) -> str:
 
 
 def answer_text(answer: RunAnswer, *, ansi: bool = False) -> str:
-    """The answer as a terminal shows it; ``ansi`` styles it (bold, italic) for a terminal."""
+    """The answer as a terminal shows it; ``ansi`` styles it (bold, italic) for a terminal.
+    An answer the model wrote is shown as it wrote it; a template's with its note, if any."""
+    if isinstance(answer, Briefing | FreeFormAnswer) and answer.synthesis is not None:
+        return written_text(answer, answer.synthesis, ansi=ansi)
     if isinstance(answer, Briefing):
-        return briefing_text(answer, ansi=ansi)
+        return briefing_text(answer, ansi=ansi) + (note_line(answer.note) if answer.note else "")
     if isinstance(answer, Digest):
         return digest_text(answer)
     if isinstance(answer, FreeFormAnswer):
-        return free_form_text(answer, ansi=ansi)
+        return free_form_text(answer, ansi=ansi) + (note_line(answer.note) if answer.note else "")
     return notice_text(answer, ansi=ansi)
 
 

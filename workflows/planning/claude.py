@@ -6,7 +6,9 @@ answers through the ``submit_plan`` tool. A plan that does not fit the catalog g
 model with its errors (a ``tool_result`` with ``is_error``) at most ``max_repairs`` times; after
 that, and whenever the API is overloaded, down, slow or unreachable, the offline planner answers
 and says so ("Planned offline: …"). A repeated kind of objective is served from the plan cache
-(:mod:`workflows.planning.claude_cache`) with no call at all.
+(:mod:`workflows.planning.claude_cache`) with no call at all. Given a ``writer``
+(:class:`~workflows.planning.synthesis.ClaudeSynthesizer`), the runs it plans have their
+final answer written by the model too.
 
 The client is injected (``anthropic.AsyncAnthropic`` in production, pointed at the Messages API
 stand-in in tests); the core does not import it, so the composition root also passes the
@@ -33,6 +35,7 @@ from workflows.planning.claude_client import (
     ModelClient,
     ModelErrors,
     RealModelRequestRefused,
+    failure_note,
     refuse_remote,
 )
 from workflows.planning.claude_prompt import (
@@ -53,6 +56,7 @@ from workflows.planning.claude_reply import (
 from workflows.planning.help import EXAMPLES
 from workflows.planning.offline import OfflinePlanner
 from workflows.planning.protocol import Planner, PlanningResult
+from workflows.planning.synthesis import AnswerWriter
 from workflows.planning.usage import CallOutcome, ModelCall, Planned, PlanningUsage
 from workflows.ports import CustomerFinder
 
@@ -98,8 +102,10 @@ class ClaudePlanner:
         max_repairs: int = 2,
         max_tokens: int = 4096,
         timeout_s: float = 30.0,
+        writer: AnswerWriter | None = None,
     ) -> None:
         refuse_remote(client)
+        self._writer = writer
         self._client = client
         self._model = model
         self._errors = errors
@@ -111,6 +117,11 @@ class ClaudePlanner:
         self._max_repairs = max_repairs
         self._max_tokens = max_tokens
         self._timeout_s = timeout_s
+
+    @property
+    def writer(self) -> AnswerWriter | None:
+        """Who writes the final answers of the runs planned here (None: the templates)."""
+        return self._writer
 
     async def plan(
         self, objective: Objective, catalog: Catalog, requester: Principal | None = None
@@ -231,19 +242,7 @@ class ClaudePlanner:
 
     def _failure(self, exc: Exception) -> str:
         """What went wrong with the API, in one line for the requester."""
-        status = getattr(exc, "status_code", None)
-        if isinstance(exc, self._errors.timeout):
-            note = "Claude did not answer in time"
-        elif status == 529:
-            note = "Claude is overloaded right now"
-        elif status == 429:
-            note = "Claude's rate limit was reached"
-        elif isinstance(status, int) and status >= 500:
-            note = f"Claude is unavailable (HTTP {status})"
-        elif isinstance(status, int):
-            note = f"Claude refused the request (HTTP {status})"
-        else:
-            note = "Claude could not be reached"
+        note = failure_note(exc, self._errors)
         log.warning("planning.model_unavailable", note=note, error=str(exc)[:300])
         return note
 

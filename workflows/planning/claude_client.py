@@ -73,3 +73,19 @@ def refuse_remote(client: ModelClient) -> None:
             f"{NETWORK_SWITCH}=1: refusing a model request to {host or 'an unknown host'}; "
             "point the client at the Messages API stand-in"
         )
+
+
+def failure_note(exc: Exception, errors: ModelErrors) -> str:
+    """What went wrong with a failed call, in one line for the requester."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, errors.timeout):
+        return "Claude did not answer in time"
+    if status == 529:
+        return "Claude is overloaded right now"
+    if status == 429:
+        return "Claude's rate limit was reached"
+    if isinstance(status, int) and status >= 500:
+        return f"Claude is unavailable (HTTP {status})"
+    if isinstance(status, int):
+        return f"Claude refused the request (HTTP {status})"
+    return "Claude could not be reached"

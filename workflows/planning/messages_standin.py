@@ -2,8 +2,9 @@
 
 Tests never reach the internet: they point ``AsyncAnthropic(base_url=standin.url,
 api_key=standin.api_key)`` here. Each test scripts the replies, in order (a text answer, a
-``tool_use`` block, or an HTTP error such as 529 overloaded), and reads back every request
-body the SDK sent (its system prompt, tools, messages and ``cache_control`` markers).
+``tool_use`` block, an HTTP error such as 529 overloaded, or a function of the request such
+as :func:`answer_from_steps`, a writer citing every step), and reads back every request body
+the SDK sent (its system prompt, tools, messages and ``cache_control`` markers).
 
 ``POST /v1/messages`` accepts the key as ``x-api-key`` or ``Authorization: Bearer``. Usage is
 estimated the way the API reports it: about four characters a token; the prefix up to the
@@ -83,6 +84,36 @@ def error(
 
 def overloaded() -> StandinReply:
     return error(529, "overloaded_error", "Overloaded")
+
+
+def answer_from_steps(request: Mapping[str, Any]) -> StandinReply:
+    """A writer's answer to an answer-writing request (a :data:`Responder`): it reads the
+    run's document in the request's first user turn and submits a headline, one opening
+    sentence and one bullet per step that has an output, each citing that step."""
+    document = json.loads(_first_text(request))
+    steps = [s for s in document.get("steps", []) if s.get("status") == "ok"]
+    statements = [
+        {
+            "text": f"{step['source']} answered {step['operation']} for {document['subject']}.",
+            "form": "bullet",
+            "steps": [step["id"]],
+        }
+        for step in steps
+    ]
+    opening = {
+        "text": f"{len(steps)} steps answered for {document['subject']}.",
+        "form": "sentence",
+        "steps": [s["id"] for s in steps[:3]],
+    }
+    answer = {"headline": f"What the systems say about {document['subject']}"}
+    return tool_use("submit_answer", {**answer, "statements": [opening, *statements]})
+
+
+def _first_text(request: Mapping[str, Any]) -> str:
+    content = request["messages"][0]["content"]
+    if isinstance(content, str):
+        return content
+    return next(str(b.get("text", "")) for b in content if b.get("type") == "text")
 
 
 @dataclass(frozen=True)
