@@ -12,6 +12,7 @@ from importlib.metadata import version
 
 from pydantic import ValidationError
 
+from bot.cli.identity import identity_match, identity_parsers
 from bot.logging import configure_logging, secrets_of
 from bot.settings import Settings, explain
 from bot.slack_client import forget_slack_environment
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     waiting.add_argument("--json", action="store_true")
 
     _schedule(sub)
+    identity_parsers(sub)
 
     demo = sub.add_parser("demo", help="look into the built-in demo systems")
     demo_sub = demo.add_subparsers(dest="demo_command", required=True)
@@ -150,6 +152,8 @@ def _demo_meeting(demo_sub: argparse._SubParsersAction[argparse.ArgumentParser])
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; exit code 2 (and one line per problem) for settings that cannot work."""
     args = _parser().parse_args(argv)
+    if args.command == "identity" and args.identity_command == "match":
+        return identity_match(args)  # files in, a file out: no settings needed
     settings = _settings()
     if settings is None:
         return 2
