@@ -68,6 +68,7 @@ from workflows.library.follow_up import follow_up_operations
 from workflows.planning import OfflinePlanner, Planner
 from workflows.planning.claude import ClaudePlanner, ModelErrors
 from workflows.planning.claude_prompt import builtin_guides
+from workflows.planning.synthesis import ClaudeSynthesizer
 from workflows.ports import ApprovalNotifier, CustomerFinder, People, RunReporter
 from workflows.schedules import ScheduleStore
 from workflows.schedules.briefings import MeetingBriefings
@@ -127,8 +128,8 @@ def select_planner(
     settings: Settings, finder: CustomerFinder, client: anthropic.AsyncAnthropic | None
 ) -> Planner:
     """Claude when there is a model client, planning the built-in workflows and free-form
-    answers, with the offline planner (finding customers through ``finder``, the identity
-    directory) as its fallback; else the offline planner."""
+    answers and writing their answers, with the offline planner (finding customers through
+    ``finder``, the identity directory) as its fallback; else the offline planner."""
     offline = OfflinePlanner(finder)
     if client is None:
         return offline
@@ -143,6 +144,9 @@ def select_planner(
         fallback=offline,
         guides=(*builtin_guides(), answer_guide()),
         timeout_s=settings.planner_timeout_s,
+        writer=ClaudeSynthesizer(
+            client, model=settings.model, errors=errors, timeout_s=settings.planner_timeout_s
+        ),
     )
 
 
