@@ -26,6 +26,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from connectors.config import ConnectorsConfig
 from connectors.demo import DemoBehaviour
 from workflows.approvals.policy import ApprovalPolicy
 from workflows.database_url import audit_url
@@ -73,6 +74,10 @@ class Settings(BaseSettings):
     demo_seed: int = Field(7, validation_alias=_env("CROSSWIRE_DEMO_SEED"))
     demo_latency: str = Field("", validation_alias=_env("CROSSWIRE_DEMO_LATENCY"))
     demo_faults: str = Field("", validation_alias=_env("CROSSWIRE_DEMO_FAULTS"))
+    # The `[connectors]` table of crosswire.toml: which systems are connected, and how.
+    connectors: ConnectorsConfig = Field(
+        default_factory=ConnectorsConfig, validation_alias=_env("connectors")
+    )
 
     step_timeout_s: float = Field(10.0, gt=0, validation_alias=_env("CROSSWIRE_STEP_TIMEOUT"))
     step_attempts: int = Field(3, ge=1, le=10, validation_alias=_env("CROSSWIRE_STEP_ATTEMPTS"))
@@ -285,6 +290,10 @@ def explain(error: ValidationError) -> str:
     for problem in error.errors(include_input=False):
         message = problem["msg"].removeprefix("Value error, ")
         field = str(problem["loc"][0]) if problem["loc"] else ""
+        if field == "connectors":  # a table of crosswire.toml, named down to the key
+            where = ".".join(str(part) for part in problem["loc"][1:])
+            lines.append(f"crosswire.toml [connectors] {where}: {message}")
+            continue
         names = environment_names_of(field) or ([field] if field else [])
         lines.append(f"{' / '.join(names)}: {message}" if names else message)
     return "\n".join(lines)

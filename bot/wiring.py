@@ -31,27 +31,25 @@ from bot.reporters.mailroom import SlackMailroom
 from bot.reporters.terminal_approvals import TerminalApprovalNotifier
 from bot.settings import Settings
 from bot.startup import StartupError
-from connectors.demo import (
-    DEMO_SYSTEM_LABELS,
-    DemoBehaviour,
-    DemoWorld,
-    demo_operations,
-    open_demo_world,
-)
+from connectors.config import DemoConfig
+from connectors.configured import ConnectedSystems, open_connectors
+from connectors.demo import DEMO_SYSTEM_LABELS, DemoBehaviour, DemoWorld, demo_operations
 from connectors.demo.audience import DemoAudience
 from connectors.identity import IdentityDirectory, build_directory
 from workflows.approvals.desk import ApprovalDesk
 from workflows.approvals.policy import ApprovalPolicy
 from workflows.approvals.store import ApprovalStore
 from workflows.audit import AuditStore
-from workflows.catalog import Catalog
+from workflows.catalog import AnyOperation, Catalog
 from workflows.clock import Clock, SystemClock
 from workflows.dataops import SYSTEM_LABELS as DATA_LABELS
 from workflows.dataops import data_operations
 from workflows.engine import (
+    Budget,
     CircuitBreakers,
     Engine,
     OperationCaller,
+    RateBudgets,
     StepPolicy,
     bind,
     no_pacing,
@@ -91,7 +89,7 @@ NotifierFactory = Callable[[People, ApprovalPolicy], ApprovalNotifier]
 class Services:
     settings: Settings
     audit: AuditStore
-    world: DemoWorld
+    connected: ConnectedSystems
     directory: IdentityDirectory
     catalog: Catalog
     planner: Planner
@@ -101,13 +99,18 @@ class Services:
     schedules: ScheduleStore
     model: anthropic.AsyncAnthropic | None = None
 
+    @property
+    def world(self) -> DemoWorld:
+        """The demo world (the identity layer and the recipient guard read it today)."""
+        return self.connected.world
+
     async def aclose(self) -> None:
         if self.model is not None:
             await self.model.close()
         if self.engine.boundary is not None:
             await self.engine.boundary.room.close()
         await self.audit.close()
-        await self.world.close()
+        await self.connected.aclose()
 
 
 def model_client(settings: Settings) -> anthropic.AsyncAnthropic | None:
@@ -153,17 +156,35 @@ def select_planner(
 def build_catalog(
     world: DemoWorld, directory: IdentityDirectory, behaviour: DemoBehaviour
 ) -> Catalog:
-    """Every operation a plan may use: the demo systems', the library's own (drafting, the
-    digest's customer meetings) and the pure data operations (filter, sort, top, count, join)."""
+    """The catalog over the demo systems alone (tests and benchmarks build it directly)."""
+    return catalog_of(demo_operations(world, directory, behaviour), DEMO_SYSTEM_LABELS, directory)
+
+
+def catalog_of(
+    systems: list[AnyOperation], labels: Mapping[str, str], directory: IdentityDirectory
+) -> Catalog:
+    """Every operation a plan may use: the connected systems', the library's own (drafting,
+    the digest's customer meetings) and the pure data operations (filter, sort, top, count,
+    join)."""
     return Catalog.of(
-        [
-            *demo_operations(world, directory, behaviour),
-            *follow_up_operations(),
-            *digest_operations(directory),
-            *data_operations(),
-        ],
-        {**DEMO_SYSTEM_LABELS, **FOLLOW_UP_LABELS, **DATA_LABELS},
+        [*systems, *follow_up_operations(), *digest_operations(directory), *data_operations()],
+        {**labels, **FOLLOW_UP_LABELS, **DATA_LABELS},
     )
+
+
+def demo_config(settings: Settings) -> DemoConfig:
+    return DemoConfig(
+        database=settings.demo_database,
+        seed=settings.demo_seed,
+        behaviour=DemoBehaviour.parse(settings.demo_latency, settings.demo_faults),
+    )
+
+
+def rate_budgets(connected: ConnectedSystems, clock: Clock) -> RateBudgets:
+    """Each connected system's rate budget (its connector's default, or the settings')."""
+    limits = connected.rate_limits()
+    budgets = {s: Budget(per_second=lim.per_second, burst=lim.burst) for s, lim in limits.items()}
+    return RateBudgets(budgets, clock=clock)
 
 
 def step_policy(settings: Settings) -> StepPolicy:
@@ -195,11 +216,11 @@ async def build_services(
     approvals are shown to people through the notifier ``notifier`` builds (by default,
     they are printed)."""
     clock = clock or SystemClock()
-    behaviour = DemoBehaviour.parse(settings.demo_latency, settings.demo_faults)
     audit = await AuditStore.open(settings.audit_database_url, clock=clock)
-    world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
+    connected = await open_connectors(settings.connectors, demo=demo_config(settings), clock=clock)
+    world = connected.world
     directory = await build_directory(world)
-    catalog = build_catalog(world, directory, behaviour)
+    catalog = catalog_of(connected.operations(directory), connected.labels(), directory)
     model = model_client(settings)
     planner = select_planner(settings, directory, model)
     policy = ApprovalPolicy.load(settings.policy_file)
@@ -223,7 +244,10 @@ async def build_services(
         audit=audit,
         reporters=reporters,
         caller=OperationCaller(
-            policy=step_policy(settings), breakers=circuit_breakers(settings, clock), clock=clock
+            policy=step_policy(settings),
+            breakers=circuit_breakers(settings, clock),
+            clock=clock,
+            budgets=rate_budgets(connected, clock),
         ),
         max_concurrent_runs=settings.max_concurrent_runs,
         pacer=pacer or no_pacing,
@@ -231,7 +255,17 @@ async def build_services(
     )
     schedules = ScheduleStore(audit.engine, clock)
     return Services(
-        settings, audit, world, directory, catalog, planner, engine, clock, desk, schedules, model
+        settings,
+        audit,
+        connected,
+        directory,
+        catalog,
+        planner,
+        engine,
+        clock,
+        desk,
+        schedules,
+        model,
     )
 
 

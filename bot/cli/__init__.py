@@ -1,5 +1,5 @@
-"""The ``crosswire`` command line: ``serve``, ``ask``, ``audit``, ``approvals``, ``schedule``
-and ``demo``."""
+"""The ``crosswire`` command line: ``serve``, ``ask``, ``audit``, ``approvals``, ``schedule``,
+``connectors`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -88,6 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     _schedule(sub)
     identity_parsers(sub)
 
+    connectors = sub.add_parser("connectors", help="the systems Crosswire is connected to")
+    connectors_sub = connectors.add_subparsers(dest="connectors_command", required=True)
+    check = connectors_sub.add_parser(
+        "check",
+        help="is each system reachable and authorised, and what can it do",
+        epilog="Exit code 1 when any system is not reachable or not authorised.",
+    )
+    check.add_argument("--json", action="store_true")
+
     demo = sub.add_parser("demo", help="look into the built-in demo systems")
     demo_sub = demo.add_subparsers(dest="demo_command", required=True)
     outbox = demo_sub.add_parser("outbox", help="what the demo mailbox has sent, newest last")
@@ -158,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings is None:
         return 2
     forget_slack_environment()
-    quiet = args.command in ("ask", "audit", "approvals", "schedule", "demo")
+    quiet = args.command in ("ask", "audit", "approvals", "schedule", "demo", "connectors")
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
         settings.log_format,
@@ -207,6 +216,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _schedule_command(args, settings)
     if args.command == "demo":
         return await _demo(args, settings)
+    if args.command == "connectors":
+        from bot.cli.connectors import connectors_check
+
+        return await connectors_check(settings, as_json=args.json)
     from bot.cli.audit import audit_list, audit_show
 
     if args.audit_command == "list":
