@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import json
 
+from bot.cli.directory import company_directory
 from bot.settings import Settings
 from bot.wiring import demo_config
 from connectors.configured import SystemHealth, open_connectors
-from connectors.identity import build_directory
 from workflows.clock import SystemClock
 
 
 async def connectors_check(settings: Settings, *, as_json: bool = False) -> int:
     """Print every connected system's health; exit code 0 when all are reachable and
     authorised, 1 when any is not."""
-    clock = SystemClock()
-    connected = await open_connectors(settings.connectors, demo=demo_config(settings), clock=clock)
+    directory = await company_directory(settings)
+    connected = await open_connectors(
+        settings.connectors, demo=demo_config(settings), clock=SystemClock()
+    )
     try:
-        directory = await build_directory(connected.world)
         report = await connected.check(directory)
     finally:
         await connected.aclose()
