@@ -4,12 +4,13 @@ duplicates in one, with the entity-resolution engine, before an import goes in.
 Columns map to field types by their header (``given_name`` and ``first_name`` are a first
 name, ``surname`` a last name, ``dob`` a date of birth, ``organisation`` a company, …; see
 :data:`ALIASES`) or by ``--fields col=type,...``; columns of no known type are left out and
-named in the summary. The record id is ``--id COLUMN`` (default: the first column). The links
-(pairs in the match band) go to ``--out`` as ``left_id,right_id,score`` rows with a header,
-sorted; ``score`` is the match probability. For two files ``left_id`` is always from the first
-file and only pairs across the files are compared; for one file ``left_id < right_id``. A
-summary goes to stdout. Exit code 0 when done, 2 for input that cannot work (one line on
-stderr, no traceback). No settings, database or network are needed.
+named in the summary. The record id is ``--id COLUMN`` (default: the first column). The links go
+to ``--out`` as ``left_id,right_id,score`` rows with a header, sorted: one row for every two
+records the engine put in one entity, ``score`` the match probability of the pair (of the
+entity's weakest link when the two are joined through others). For two files ``left_id`` is
+always from the first file and only pairs across the files are compared; for one file
+``left_id < right_id``. A summary goes to stdout. Exit code 0 when done, 2 for input that
+cannot work (one line on stderr, no traceback). No settings, database or network are needed.
 
 This module creates the ``identity`` command group (:func:`identity_parsers`); other
 ``identity`` subcommands are added to the group it returns.
@@ -218,10 +219,12 @@ def match_files(
         raise Refused(str(exc)) from exc
     resolve_seconds = time.perf_counter() - resolving
     links = sorted(
-        _oriented(link.left, link.right, link.probability)
+        _oriented(left, right, scores.get((left, right), entity.confidence))
         for entity in resolution.entities
-        for link in entity.links
-        if len(paths) == 1 or link.left[0] != link.right[0]
+        for scores in [{(k.left, k.right): k.probability for k in entity.links}]
+        for i, left in enumerate(entity.records)
+        for right in entity.records[i + 1 :]
+        if len(paths) == 1 or left[0] != right[0]
     )
     return MatchResult(
         tables=tables,
