@@ -18,6 +18,7 @@ from dbos import DBOS
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access import access_principals, checked_catalog, checked_planner
 from bot.app import build_app
 from bot.inbox import AskInbox, working_inbox
 from bot.intake import Intake
@@ -223,6 +224,9 @@ async def build_services(
     catalog = catalog_of(connected.operations(directory), connected.labels(), directory)
     model = model_client(settings)
     planner = select_planner(settings, directory, model)
+    principals = access_principals(world, clock, settings.access_file)
+    catalog = checked_catalog(catalog, principals, audit)
+    planner = checked_planner(planner, directory, principals, audit)
     policy = ApprovalPolicy.load(settings.policy_file)
     approvals = ApprovalStore(audit.engine)
     room = WaitingRoom(approvals.states)

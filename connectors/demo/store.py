@@ -36,7 +36,7 @@ from connectors.demo.world import generate_world
 from connectors.demo.writes import create_write_tables
 from workflows.clock import Clock
 
-GENERATOR_VERSION: Final = "5"
+GENERATOR_VERSION: Final = "6"
 log = structlog.get_logger(__name__)
 
 
