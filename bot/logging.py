@@ -44,6 +44,7 @@ def secrets_of(settings: Settings) -> list[str]:
         for v in (getattr(settings, name) for name in Settings.model_fields)
         if isinstance(v, SecretStr)
     ]
+    values += settings.connectors.secrets()
     if settings.database_url:
         password = make_url(settings.database_url).password
         values += [str(password)] if password else []

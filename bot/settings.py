@@ -26,7 +26,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from connectors.config import ConnectorsConfig
+from connectors.access import AccessPolicy
+from connectors.config import SECRET_VARIABLES, ConnectorsConfig, secrets_from
 from connectors.demo import DemoBehaviour
 from workflows.approvals.policy import ApprovalPolicy
 from workflows.database_url import audit_url
@@ -106,6 +107,7 @@ class Settings(BaseSettings):
     )
     schedules_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_SCHEDULES_FILE"))
     policy_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_POLICY_FILE"))
+    access_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_ACCESS_FILE"))
     approvals_channel: str | None = Field(
         None, validation_alias=_env("CROSSWIRE_APPROVALS_CHANNEL")
     )
@@ -182,6 +184,18 @@ class Settings(BaseSettings):
             ApprovalPolicy.load(value)  # a PolicyError names the file and the problem
         return value
 
+    @field_validator("access_file", mode="before")
+    @classmethod
+    def _access_blank_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("access_file")
+    @classmethod
+    def _access_policy_loads(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            AccessPolicy.load(value)  # an AccessPolicyError names the file and the problem
+        return value
+
     @field_validator("approvals_channel")
     @classmethod
     def _channel_id_shape(cls, value: str | None) -> str | None:
@@ -191,6 +205,18 @@ class Settings(BaseSettings):
                 "the channel's details), not the channel's name"
             )
         return value.strip() if value else value
+
+    @field_validator("connectors", mode="before")
+    @classmethod
+    def _connector_secrets(cls, value: object) -> object:
+        # Secrets come from the environment (STRIPE_API_KEY), never from crosswire.toml.
+        if not isinstance(value, dict):
+            return value
+        merged = {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
+        for connector, fields in secrets_from(table=merged).items():
+            if isinstance(merged.get(connector), dict):
+                merged[connector] = {**merged[connector], **fields}
+        return merged
 
     @field_validator("log_level")
     @classmethod
@@ -280,7 +306,8 @@ def _token_shaped(value: SecretStr | None, prefix: str, hint: str) -> SecretStr 
 
 def environment_names() -> list[str]:
     """Every environment variable Crosswire reads (tests and benchmarks clear them)."""
-    return [name for field in Settings.model_fields for name in environment_names_of(field)]
+    fields = [name for field in Settings.model_fields for name in environment_names_of(field)]
+    return [*fields, *SECRET_VARIABLES]
 
 
 def explain(error: ValidationError) -> str:

@@ -18,6 +18,7 @@ from dbos import DBOS
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access import access_principals, checked_catalog, checked_planner
 from bot.app import build_app
 from bot.inbox import AskInbox, working_inbox
 from bot.intake import Intake
@@ -35,7 +36,7 @@ from connectors.config import DemoConfig
 from connectors.configured import ConnectedSystems, open_connectors
 from connectors.demo import DEMO_SYSTEM_LABELS, DemoBehaviour, DemoWorld, demo_operations
 from connectors.demo.audience import DemoAudience
-from connectors.identity import IdentityDirectory, open_directory
+from connectors.identity import IdentityDirectory, build_directory
 from workflows.approvals.desk import ApprovalDesk
 from workflows.approvals.policy import ApprovalPolicy
 from workflows.approvals.store import ApprovalStore
@@ -219,10 +220,13 @@ async def build_services(
     audit = await AuditStore.open(settings.audit_database_url, clock=clock)
     connected = await open_connectors(settings.connectors, demo=demo_config(settings), clock=clock)
     world = connected.world
-    directory = await open_directory(audit.engine, world, clock=clock)
+    directory = await build_directory(world)
     catalog = catalog_of(connected.operations(directory), connected.labels(), directory)
     model = model_client(settings)
     planner = select_planner(settings, directory, model)
+    principals = access_principals(world, clock, settings.access_file)
+    catalog = checked_catalog(catalog, principals, audit)
+    planner = checked_planner(planner, directory, principals, audit)
     policy = ApprovalPolicy.load(settings.policy_file)
     approvals = ApprovalStore(audit.engine)
     room = WaitingRoom(approvals.states)

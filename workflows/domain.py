@@ -270,6 +270,11 @@ class UsageLookup(Record):
 # ---------------------------------------------------------------- billing
 
 
+# The currency of an amount withheld from someone who may not see it (the amount reads 0):
+# billing amounts are for finance, the account owner and managers (connectors.access).
+AMOUNT_WITHHELD = "withheld"
+
+
 class Invoice(Record):
     number: str
     amount: float
@@ -436,11 +441,12 @@ class OverdueInvoice(Invoice):
 
 
 class OverdueInvoices(Record):
-    """One page of overdue invoices; ``total_amount`` sums every match (all pages)."""
+    """One page of overdue invoices; ``total_amount`` sums every match (all pages), or is
+    None when some of their amounts are withheld from the requester."""
 
     invoices: list[OverdueInvoice] = Field(default_factory=list)
     total: int = 0
-    total_amount: float = 0.0
+    total_amount: float | None = 0.0
     next_offset: int | None = None
 
 

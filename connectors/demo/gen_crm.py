@@ -7,7 +7,7 @@ from random import Random
 from typing import Final
 
 from connectors.demo.companies import Company, Person, Row, Rows, at, employees
-from connectors.demo.names import EMPLOYEES, MANAGERS
+from connectors.demo.names import DEAL_TEAMS, EMPLOYEES, MANAGERS
 
 _OPEN_STAGES: Final = ("Discovery", "Proposal", "Negotiation", "Commit")
 _STAGE: Final = {
@@ -32,13 +32,27 @@ _LAST_TOUCH: Final = {"healthy": (1, 20), "at_risk": (18, 45), "prospect": (1, 1
 def crm_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
     """All CRM tables except the scripted accounts' deals and activities (see ``story``)."""
     rows: Rows = {"crm_users": _users(), "crm_accounts": [], "crm_contacts": []}
-    rows |= {"crm_deals": [], "crm_activities": []}
+    rows |= {"crm_deals": [], "crm_activities": [], "crm_deal_team": []}
     for c in companies:
         rows["crm_accounts"].append(_account(c))
         rows["crm_contacts"] += [_contact(c, i, p) for i, p in enumerate(c.contacts)]
         if c.profile != "story" and not c.scripted:
-            rows["crm_deals"] += _deals(c, rng, today)
+            deals = _deals(c, rng, today)
+            rows["crm_deals"] += deals
+            rows["crm_deal_team"] += deal_team_rows(c, deals)
             rows["crm_activities"] += _activities(c, rng, today)
+    return rows
+
+
+def deal_team_rows(c: Company, deals: list[Row]) -> list[Row]:
+    """Each deal's team: the account owner, and the colleagues :data:`DEAL_TEAMS` names
+    (nothing is drawn, so the teams are the same for every seed)."""
+    email = {p.name: p.email for p in employees()}
+    members = [email[name] for name in DEAL_TEAMS.get(c.name, ())]
+    rows: list[Row] = []
+    for deal in deals:
+        rows.append({"deal_id": deal["id"], "email": c.owner.email, "role": "owner"})
+        rows += [{"deal_id": deal["id"], "email": m, "role": "member"} for m in members]
     return rows
 
 

@@ -41,6 +41,14 @@ MANAGERS: Final[dict[str, str]] = {
     "Ben Carter": "Victor Alvarez",
 }
 
+# Colleagues on the team of every deal of a customer, besides its owner (by name): Dana
+# co-sells Lumen & Oak's expansion with Tom Becker, and Grace Liu, Acme's customer success
+# manager, works on Acme's deals. Everyone else's deals are their owner's alone.
+DEAL_TEAMS: Final[dict[str, tuple[str, ...]]] = {
+    "Acme Corporation": ("Grace Liu",),
+    "Lumen & Oak Interiors": ("Dana Reyes",),
+}
+
 # (CRM name, domain, industry, profile)
 COMPANIES: Final[tuple[tuple[str, str, str, Profile], ...]] = (
     ("Acme Corporation", "acme.io", "Industrial Automation", "story"),

@@ -85,6 +85,15 @@ crm_deals = _table(
     Column("stage", String),
     Column("close_date", Date),
 )
+# Who works on each deal: the account owner, and colleagues on its team (a co-selling rep,
+# the customer success manager of a renewal). An open deal's team may see its account
+# (connectors.access).
+crm_deal_team = _table(
+    "crm_deal_team",
+    Column("deal_id", String, primary_key=True),
+    Column("email", String, primary_key=True),
+    Column("role", String),  # "owner" or "member"
+)
 crm_activities = _table(
     "crm_activities",
     Column("id", String, primary_key=True),

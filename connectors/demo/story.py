@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from random import Random
 
 from connectors.demo.companies import Company, Row, Rows, at, employees
+from connectors.demo.gen_crm import deal_team_rows
 from connectors.demo.gen_service import daily_users, invoice
 from connectors.demo.spelling import ACME_SPELLINGS, tenant_slug
 
@@ -25,8 +26,10 @@ STORY_PERIOD_MINUTES = 240  # Dana's rolling meetings recur every four hours
 def story_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
     """Every system's rows for Acme, plus Dana's meetings in the next few hours."""
     acme = companies[0]
+    deals = _deals(acme, today)
     return {
-        "crm_deals": _deals(acme, today),
+        "crm_deals": deals,
+        "crm_deal_team": deal_team_rows(acme, deals),
         "crm_activities": _activities(acme, today),
         "mail_threads": _threads(acme, today),
         "calendar_events": _dana_day(companies),

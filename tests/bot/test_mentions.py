@@ -11,6 +11,8 @@ from bot.sandbox import payloads
 from bot.sandbox.slack_api import RecordedCall
 from tests.harness import CHANNEL, DANA, STRANGER, SlackHarness, block_texts
 
+RACHEL = "U0RACHEL"
+
 SOURCES = ("CRM", "Mailbox", "Support desk", "Contracts", "Product usage", "Billing")
 DM_CHANNEL = "D0DANA"
 
@@ -157,10 +159,12 @@ async def test_nonsense_objective_gets_the_help_notice_and_reads_no_system(
 
 
 async def test_ambiguous_customer_asks_which_one(slack: SlackHarness) -> None:
+    # Rachel Kim manages the owners of both Summits (Dana may see neither: she is refused).
+    slack.standin.add_user(RACHEL, "rachel.kim@northwind.example", "Rachel Kim")
     ts = "1700000005.000100"
-    mention = payloads.app_mention("brief me on Summit", user=DANA, channel=CHANNEL, ts=ts)
+    mention = payloads.app_mention("brief me on Summit", user=RACHEL, channel=CHANNEL, ts=ts)
     await slack.send(mention)
-    [answer] = await slack.wait_only_for(DANA)
+    [answer] = await slack.wait_only_for(RACHEL)
 
     assert answer["thread_ts"] == ts
     text = private_text(answer)

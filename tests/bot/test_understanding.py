@@ -67,12 +67,12 @@ async def test_a_follow_up_in_the_thread(slack: SlackHarness) -> None:
     await slack.send(first)
     await slack.wait_for_answers()
     follow_up = payloads.app_mention(
-        "and Blue Harbor?", user=DANA, channel=CHANNEL, thread_ts="1700000100.000100"
+        "and Quantum Freight?", user=DANA, channel=CHANNEL, thread_ts="1700000100.000100"
     )
     await slack.send(follow_up)
     answers = await slack.wait_for_answers(2)
     await slack.finished(run_id_of(follow_up))
-    assert "Blue Harbor Logistics" in header(answers[1])
+    assert "Quantum Freight Inc." in header(answers[1])
     assert answers[1].args["thread_ts"] == "1700000100.000100"
 
 
@@ -92,13 +92,15 @@ async def test_an_action_request_is_never_a_briefing(slack: SlackHarness) -> Non
 
 
 async def test_two_customers_get_one_question(slack: SlackHarness) -> None:
-    mention = payloads.app_mention("brief me on Acme and Blue Harbor", user=DANA, channel=CHANNEL)
+    mention = payloads.app_mention(
+        "brief me on Acme and Quantum Freight", user=DANA, channel=CHANNEL
+    )
     await slack.send(mention)
     [answer] = await slack.wait_only_for(DANA)
     await slack.finished(run_id_of(mention))
     text = private_text(answer)
     assert "Which one first?" in text
-    assert "brief me on Acme Corporation" in text and "brief me on Blue Harbor Logistics" in text
+    assert "brief me on Acme Corporation" in text and "brief me on Quantum Freight Inc." in text
 
 
 async def test_an_unknown_customer_is_one_message_without_random_names(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from workflows.domain import AMOUNT_WITHHELD
+
 
 def money(amount: float, currency: str = "USD") -> str:
+    if currency == AMOUNT_WITHHELD:
+        return "(amount withheld)"
     symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency)
     whole = f"{amount:,.0f}"
     return f"{symbol}{whole}" if symbol else f"{whole} {currency}"

@@ -1,0 +1,99 @@
+"""The access policy: who may see which customer accounts, and which of their amounts.
+
+One TOML file (the packaged ``policy.toml`` unless ``CROSSWIRE_ACCESS_FILE`` names another),
+read once at start. The policy only says what counts; who owns what, who is on which deal and
+who reports to whom come from the company's systems (:mod:`connectors.access.org`), read again
+whenever a cached principal expires (:mod:`connectors.access.principals`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+TERRITORY_RULE = "territory"
+AMOUNTS_RULE = "amounts"
+
+
+class AccessPolicyError(ValueError):
+    """A policy file that cannot be used; the message names the file and the problem."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TerritoryRules(_Model):
+    """What makes an account part of a person's territory."""
+
+    own_accounts: bool = True
+    open_deals: bool = True
+    reports: bool = True
+
+
+class SeeAll(_Model):
+    """A role that reads one or more systems' records of every account."""
+
+    role: str = Field(min_length=1)
+    systems: tuple[str, ...] = Field(min_length=1)
+    why: str = Field(min_length=1)
+
+
+class AmountRules(_Model):
+    """Whose amounts are withheld, and from whom not."""
+
+    systems: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    managers: bool = True
+    why: str = "Amounts are for the account owner and managers"
+
+
+class AccessPolicy(_Model):
+    """The rules of one access policy file."""
+
+    ttl_seconds: float = Field(default=300, gt=0)
+    manager_role: str = "manager"
+    territory: TerritoryRules = TerritoryRules()
+    see_all: tuple[SeeAll, ...] = ()
+    amounts: AmountRules = AmountRules()
+    source: str = Field(default="policy", exclude=True)
+
+    @property
+    def ttl(self) -> timedelta:
+        return timedelta(seconds=self.ttl_seconds)
+
+    def systems_seen_by(self, roles: tuple[str, ...]) -> frozenset[str]:
+        """The systems whose records of every account ``roles`` may read."""
+        return frozenset(s for rule in self.see_all if rule.role in roles for s in rule.systems)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> AccessPolicy:
+        """The policy in ``path`` (None: the packaged demo defaults); raises
+        :class:`AccessPolicyError` naming the file and what is wrong with it."""
+        if path is None:
+            text = resources.files("connectors.access").joinpath("policy.toml").read_text()
+            return cls.parse(text, source="the packaged access policy.toml")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            problem = f"access policy file {path}: cannot be read ({reason})"
+            raise AccessPolicyError(problem) from None
+        return cls.parse(text, source=f"access policy file {path}")
+
+    @classmethod
+    def parse(cls, text: str, *, source: str) -> AccessPolicy:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise AccessPolicyError(f"{source}: not valid TOML ({exc})") from None
+        try:
+            return cls.model_validate({**data, "source": source})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "the file"
+            raise AccessPolicyError(f"{source}: {where}: {first['msg']}") from None

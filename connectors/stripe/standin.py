@@ -1,0 +1,290 @@
+"""A local server that speaks Stripe's API, as much as the billing connector uses, for tests
+and drills: nothing reaches the internet.
+
+It holds customers and invoices (seeded from the demo world's billing with the same ids, so
+the identity layer's links hold: :meth:`StripeStandIn.seed_from`), answers as Stripe does
+(list objects with ``has_more`` and ``starting_after`` paging, newest first; amounts in
+cents, times in Unix seconds; errors as ``{"error": {...}}``), checks the Bearer key (401
+with Stripe's own message, which echoes part of the key), replays a write sent again with the
+same ``Idempotency-Key``, and misbehaves on request: :meth:`StripeStandIn.script` queues
+answers for the next requests (a 429 with ``Retry-After``, a 503, a body that is not JSON, a
+hang that only the client's timeout ends).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
+
+from sqlalchemy import select
+
+from connectors.demo.schema import billing_customers, billing_invoices
+from connectors.demo.store import DemoWorld
+
+DEFAULT_KEY = "sk_test_standin_4eC39HqLyjWDarjtT1zdp7dc"
+
+
+@dataclass(frozen=True)
+class Misbehaviour:
+    """One scripted answer in place of the real one: a status with headers and a raw body,
+    after ``delay_s`` (longer than the client's timeout: a hang)."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+
+def throttled(retry_after: str = "1") -> Misbehaviour:
+    body = _error_body("rate_limit_error", "Too many requests hit the API too quickly.")
+    return Misbehaviour(429, body, {"Retry-After": retry_after})
+
+
+def unavailable(status: int = 503) -> Misbehaviour:
+    return Misbehaviour(status, b"<html><body>Service Unavailable</body></html>")
+
+
+def garbage() -> Misbehaviour:
+    return Misbehaviour(200, b'{"object": "list", "data": [')
+
+
+def hang(seconds: float) -> Misbehaviour:
+    return Misbehaviour(200, b'{"object": "list", "data": [], "has_more": false}', delay_s=seconds)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A request as the stand-in received it."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    form: Mapping[str, str]
+    headers: Mapping[str, str]
+
+
+class StripeStandIn:
+    """Stripe's billing endpoints on ``127.0.0.1`` (a free port); ``url`` is its base URL."""
+
+    def __init__(self, *, api_key: str = DEFAULT_KEY) -> None:
+        self.api_key = api_key
+        self.customers: dict[str, dict[str, Any]] = {}
+        self.invoices: list[dict[str, Any]] = []
+        self.coupons: dict[str, dict[str, Any]] = {}
+        self.seen: list[Seen] = []
+        self._script: deque[Misbehaviour] = deque()
+        self._replies: dict[str, tuple[int, bytes]] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def script(self, *answers: Misbehaviour) -> Self:
+        """Answer the next requests with these, in order, then as Stripe would again."""
+        with self._lock:
+            self._script.extend(answers)
+        return self
+
+    async def seed_from(self, world: DemoWorld) -> Self:
+        """The demo world's billing customers and invoices, with their ids."""
+        async with world.read() as read:
+            customers = (await read.conn.execute(select(billing_customers))).mappings().all()
+            invoices = (await read.conn.execute(select(billing_invoices))).mappings().all()
+        for c in customers:
+            self.add_customer(str(c["id"]), str(c["name"]))
+        for i in invoices:
+            self.add_invoice(
+                str(i["customer_id"]), str(i["number"]), float(i["amount"]),
+                i["issued_on"], i["due_on"], str(i["status"]),
+            )  # fmt: skip
+        return self
+
+    def add_customer(self, customer_id: str, name: str) -> None:
+        self.customers[customer_id] = {
+            "id": customer_id, "object": "customer", "name": name, "discount": None,
+        }  # fmt: skip
+
+    def add_invoice(
+        self, customer: str, number: str, amount: float, issued: date, due: date, status: str
+    ) -> None:
+        self.invoices.append({
+            "id": f"in_{number.replace('-', '')}", "object": "invoice", "number": number,
+            "customer": customer, "amount_due": round(amount * 100), "currency": "usd",
+            "created": _unix(issued), "due_date": _unix(due), "status": status,
+        })  # fmt: skip
+
+    # The handler thread calls this; it returns the status, headers and body to send.
+    def answer(self, seen: Seen) -> tuple[int, dict[str, str], bytes, float]:
+        with self._lock:
+            self.seen.append(seen)
+            scripted = self._script.popleft() if self._script else None
+        if scripted is not None:
+            return scripted.status, dict(scripted.headers), scripted.body, scripted.delay_s
+        if seen.headers.get("authorization") != f"Bearer {self.api_key}":
+            return 401, {}, _error_body("invalid_request_error", self._bad_key(seen)), 0.0
+        key = seen.headers.get("idempotency-key")
+        if seen.method == "POST" and key:
+            with self._lock:
+                if key in self._replies:
+                    status, body = self._replies[key]
+                    return status, {"Idempotent-Replayed": "true"}, body, 0.0
+                status, body = self._route(seen)
+                self._replies[key] = (status, body)
+            return status, {}, body, 0.0
+        with self._lock:
+            status, body = self._route(seen)
+        return status, {}, body, 0.0
+
+    def _bad_key(self, seen: Seen) -> str:
+        given = seen.headers.get("authorization", "").removeprefix("Bearer ")
+        if not given:
+            return "You did not provide an API key."
+        return f"Invalid API Key provided: {given[:8]}********{given[-4:]}"
+
+    def _route(self, seen: Seen) -> tuple[int, bytes]:
+        parts = [p for p in seen.path.split("/") if p]
+        match seen.method, parts:
+            case "GET", ["v1", "customers"]:
+                return 200, self._list("/v1/customers", list(self.customers.values()), seen)
+            case "GET", ["v1", "customers", cid]:
+                return self._customer(cid)
+            case "POST", ["v1", "customers", cid]:
+                return self._attach(cid, seen.form.get("coupon", ""))
+            case "DELETE", ["v1", "customers", cid, "discount"]:
+                return self._detach(cid)
+            case "GET", ["v1", "invoices"]:
+                return 200, self._list("/v1/invoices", self._invoices(seen.query), seen)
+            case "POST", ["v1", "coupons"]:
+                return 200, self._coupon(seen.form)
+        return _missing(f"Unrecognized request URL ({seen.method}: {seen.path}).")
+
+    def _list(self, url: str, items: list[dict[str, Any]], seen: Seen) -> bytes:
+        limit = max(1, min(100, int(seen.query.get("limit", "10"))))
+        after = seen.query.get("starting_after")
+        if after is not None:
+            ids = [item["id"] for item in items]
+            items = items[ids.index(after) + 1 :] if after in ids else []
+        page = items[:limit]
+        body = {"object": "list", "url": url, "has_more": len(items) > limit, "data": page}
+        return json.dumps(body).encode()
+
+    def _invoices(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
+        found = [
+            i for i in self.invoices
+            if query.get("customer") in (None, i["customer"])
+            and query.get("status") in (None, i["status"])
+            and i["created"] >= int(query.get("created[gte]", "0"))
+        ]  # fmt: skip
+        return sorted(found, key=lambda i: (i["created"], i["id"]), reverse=True)
+
+    def _customer(self, cid: str) -> tuple[int, bytes]:
+        if cid not in self.customers:
+            return _missing(f"No such customer: '{cid}'")
+        return 200, json.dumps(self.customers[cid]).encode()
+
+    def _coupon(self, form: Mapping[str, str]) -> bytes:
+        coupon_id = f"co_{len(self.coupons) + 1:04d}"
+        metadata = {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")}
+        self.coupons[coupon_id] = {
+            "id": coupon_id, "object": "coupon", "percent_off": float(form["percent_off"]),
+            "duration": form.get("duration", "once"), "name": form.get("name"),
+            "metadata": metadata,
+        }  # fmt: skip
+        return json.dumps(self.coupons[coupon_id]).encode()
+
+    def _attach(self, cid: str, coupon: str) -> tuple[int, bytes]:
+        if cid not in self.customers:
+            return _missing(f"No such customer: '{cid}'")
+        if coupon not in self.coupons:
+            return _missing(f"No such coupon: '{coupon}'")
+        self.customers[cid]["discount"] = {"object": "discount", "coupon": self.coupons[coupon]}
+        return 200, json.dumps(self.customers[cid]).encode()
+
+    def _detach(self, cid: str) -> tuple[int, bytes]:
+        customer = self.customers.get(cid)
+        if customer is None or customer["discount"] is None:
+            return _missing(f"No active discount for customer: '{cid}'")
+        customer["discount"] = None
+        return 200, json.dumps({"object": "discount", "deleted": True}).encode()
+
+
+def _unix(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def _error_body(kind: str, message: str) -> bytes:
+    return json.dumps({"error": {"type": kind, "message": message}}).encode()
+
+
+def _missing(message: str) -> tuple[int, bytes]:
+    body = {"error": {"type": "invalid_request_error", "code": "resource_missing",
+                      "message": message}}  # fmt: skip
+    return 404, json.dumps(body).encode()
+
+
+def _handler_for(standin: StripeStandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _serve(self) -> None:
+            split = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode() if length else ""
+            seen = Seen(
+                method=self.command,
+                path=split.path,
+                query=dict(parse_qsl(split.query)),
+                form=dict(parse_qsl(raw)),
+                headers={k.lower(): v for k, v in self.headers.items()},
+            )
+            status, headers, body, delay = standin.answer(seen)
+            if delay:
+                time.sleep(delay)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Request-Id", f"req_{len(standin.seen):06d}")
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_DELETE = _serve
+
+    return Handler
+
+
+__all__ = ["DEFAULT_KEY", "Misbehaviour", "Seen", "StripeStandIn", "garbage", "hang",
+           "throttled", "unavailable"]  # fmt: skip
