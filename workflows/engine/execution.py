@@ -31,13 +31,13 @@ from workflows.engine.delivery import DELIVERY_RETRIES
 from workflows.engine.progress import ProgressTracker
 from workflows.engine.recipients import refused_result
 from workflows.engine.slots import Slots
-from workflows.engine.synthesis import written_answer
+from workflows.engine.synthesis import wants_writing, written_answer
 from workflows.errors import DeliveryError, PlanError
 from workflows.library import ComposeInput, Composer
 from workflows.models import RunRequest
 from workflows.plan import Plan, Step, validate_plan, waves
 from workflows.planning import Planner
-from workflows.planning.synthesis import answer_writer, can_write
+from workflows.planning.synthesis import answer_writer
 from workflows.planning.usage import MeteredPlanner, PlanningUsage
 from workflows.ports import RunReporter, StepState
 from workflows.results import Compensation, StepResult
@@ -156,7 +156,7 @@ class RunExecution:
             await asyncio.wait([announced])
         answer = so_far.answer = self._compose(request, plan, so_far)
         writer = answer_writer(self.planner)
-        if writer is not None and not so_far.writes and can_write(answer):
+        if writer is not None and wants_writing(planned, answer, wrote=bool(so_far.writes)):
             answer = so_far.answer = await written_answer(
                 writer, self.audit, self.catalog, request, plan, results, answer
             )
