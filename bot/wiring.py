@@ -36,7 +36,7 @@ from connectors.config import DemoConfig
 from connectors.configured import ConnectedSystems, open_connectors
 from connectors.demo import DEMO_SYSTEM_LABELS, DemoBehaviour, DemoWorld, demo_operations
 from connectors.demo.audience import DemoAudience
-from connectors.identity import IdentityDirectory, build_directory
+from connectors.identity import IdentityDirectory, open_directory
 from workflows.approvals.desk import ApprovalDesk
 from workflows.approvals.policy import ApprovalPolicy
 from workflows.approvals.store import ApprovalStore
@@ -220,7 +220,7 @@ async def build_services(
     audit = await AuditStore.open(settings.audit_database_url, clock=clock)
     connected = await open_connectors(settings.connectors, demo=demo_config(settings), clock=clock)
     world = connected.world
-    directory = await build_directory(world)
+    directory = await open_directory(audit.engine, world, clock=clock)
     catalog = catalog_of(connected.operations(directory), connected.labels(), directory)
     model = model_client(settings)
     planner = select_planner(settings, directory, model)

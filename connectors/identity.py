@@ -1,9 +1,11 @@
-"""Identity linking: which record in each system is the same customer, and who is who.
+"""The company directory: which record in each system is the same customer, and who is who.
 
-The directory is an in-memory index built once from the systems' customer lists. A CRM
-account is linked to another system's record when their names agree after normalisation
-(case, punctuation, ``&``, trailing legal forms), or by domain for systems that know customers
-only by domain (mailbox, product-usage tenants). Lookups never call a system.
+The directory is an in-memory index loaded from the identity graph
+(:class:`~connectors.graph.IdentityGraph`), which the resolution engine builds from the
+connectors' records (:class:`~connectors.graph.IdentitySource`) and keeps current: an
+account is the account system's (CRM's) company record with every record its entity links
+in the other systems; a contact is every person record of an entity, found by name or by
+any of their email addresses, even one no CRM holds. Lookups never call a system.
 
 Resolution order for a query: an account id, or an exact domain (or email address, or tenant
 id) wins; then an exact normalised name; then fuzzy matching, which answers "found" only for
@@ -14,18 +16,23 @@ names (:meth:`IdentityDirectory.find_in`, see :mod:`connectors.mentions`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+import structlog
 from rapidfuzz import fuzz
-from sqlalchemy import RowMapping, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.demo import schema
-from connectors.demo.store import DemoWorld
+from connectors.graph import LINKING, IdentityGraph, IdentitySource, SourceRecord
 from connectors.mentions import IndexSource, MentionIndex
+from connectors.resolution import RecordKey, Resolver
+from workflows.clock import Clock
 from workflows.domain import AccountRef, AccountResolution, CustomerMention, Employee
+
+log = structlog.get_logger(__name__)
 
 LEGAL_SUFFIXES: Final = frozenset(
     {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited"}
@@ -36,6 +43,7 @@ AMBIGUITY_MARGIN: Final = 5.0
 LINK_SCORE: Final = 92.0
 WORD_SCORE: Final = 80.0
 MAX_CANDIDATES: Final = 5
+RESOLVED_KEPT: Final = 4
 Scorer = Callable[[str, str], float]
 _STOPWORDS: Final = frozenset({"and", "the", "of", "co", "op"})
 
@@ -46,6 +54,9 @@ def normalize_name(name: str) -> str:
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)
+
+
+_RESOLVED: dict[str, dict[RecordKey, str]] = {}
 
 
 def _squash(text: str) -> str:
@@ -63,8 +74,8 @@ class SystemRecord:
 
 @dataclass(frozen=True)
 class ContactRecord:
-    """A person at a customer, as the CRM knows them: ``("Alex Morgan", "alex.morgan@acme.io",
-    "acct-0001")``."""
+    """A person at a customer: ``("Alex Morgan", "alex.morgan@acme.io", "acct-0001")``; the
+    name is ``""`` for someone the systems know only by their address."""
 
     name: str
     email: str
@@ -73,8 +84,10 @@ class ContactRecord:
 
 @dataclass(frozen=True)
 class DirectorySource:
-    """What the directory is built from. ``accounts`` are the CRM's, without links yet;
-    ``domain_systems`` maps a system that knows customers by domain to the ids it has."""
+    """What the directory is built from. ``accounts`` are linked across systems;
+    ``records`` are their names in other systems; ``domain_systems`` maps a system that knows
+    customers by domain (or a domain-named id) to the ids it has, each a lookup key of the
+    account linked to it."""
 
     accounts: Sequence[AccountRef]
     records: Sequence[SystemRecord]
@@ -88,14 +101,33 @@ class IdentityDirectory:
     """Customer accounts linked across systems, and the seller's employees: who reports to
     whom and who owns which account (a :class:`~workflows.ports.People`)."""
 
-    def __init__(self, source: DirectorySource) -> None:
-        self._accounts = [_link(a, source) for a in source.accounts]
+    def __init__(self, source: DirectorySource, graph: IdentityGraph | None = None) -> None:
+        self.graph = graph
+        self.load(source)
+
+    @classmethod
+    def from_graph(cls, graph: IdentityGraph) -> IdentityDirectory:
+        """The directory of what the identity graph holds now (``graph`` is kept: overrides
+        and refreshes go through it and :meth:`reload`)."""
+        return cls(_graph_source(graph), graph)
+
+    def reload(self) -> None:
+        """Serve what the graph holds now (after a refresh or an override)."""
+        if self.graph is not None:
+            self.load(_graph_source(self.graph))
+
+    def load(self, source: DirectorySource) -> None:
+        """Serve lookups from ``source`` from now on (after the graph changed)."""
+        self._domain_systems = frozenset(source.domain_systems)
+        self._accounts = [_crm_linked(a) for a in source.accounts]
         self._by_id = {a.account_id: a for a in self._accounts}
-        self._by_key = {_squash(k): a for a in self._accounts for k in _domain_keys(a)}
+        self._by_key = {
+            _squash(k): a for a in self._accounts for k in _domain_keys(a, self._domain_systems)
+        }
         self._aliases = [(alias, a) for a in self._accounts for alias in _aliases(a, source)]
         self._employees = {e.email.lower(): e for e in source.employees}
         self._owners = {a: e.lower() for a, e in source.account_owners.items()}
-        self._contacts = {c.email.lower(): c.name for c in source.contacts}
+        self._contacts = {c.email.lower(): c.name for c in source.contacts if c.name}
         self._mentions = MentionIndex(self._index_source(source.contacts), normalize_name)
 
     def _index_source(self, contacts: Sequence[ContactRecord]) -> IndexSource:
@@ -204,10 +236,8 @@ def _unique(accounts: Iterable[AccountRef]) -> list[AccountRef]:
     return list({a.account_id: a for a in accounts}.values())
 
 
-def _domain_keys(account: AccountRef) -> list[str]:
-    keys = [account.domain]
-    keys += [v for k, v in account.links.items() if k in ("email", "usage")]
-    return keys
+def _domain_keys(account: AccountRef, systems: frozenset[str]) -> list[str]:
+    return [account.domain] + [v for k, v in account.links.items() if k in systems]
 
 
 def _aliases(account: AccountRef, source: DirectorySource) -> set[str]:
@@ -216,54 +246,142 @@ def _aliases(account: AccountRef, source: DirectorySource) -> set[str]:
     return {normalize_name(n) for n in names} - {""}
 
 
-def _link(account: AccountRef, source: DirectorySource) -> AccountRef:
-    links = {"crm": account.account_id}
-    for system, ids in source.domain_systems.items():
-        found = next((i for i in sorted(ids) if _squash(i) == _squash(account.domain)), None)
-        if found is not None:
-            links[system] = found
-    for system in sorted({r.system for r in source.records}):
-        record = _match(account.name, [r for r in source.records if r.system == system])
-        if record is not None:
-            links[system] = record.id
-    return account.model_copy(update={"links": links})
+def _crm_linked(account: AccountRef) -> AccountRef:
+    if "crm" in account.links:
+        return account
+    return account.model_copy(update={"links": {"crm": account.account_id, **account.links}})
 
 
-def _match(name: str, records: list[SystemRecord]) -> SystemRecord | None:
-    wanted = normalize_name(name)
-    exact = [r for r in records if normalize_name(r.name) == wanted]
-    if exact:
-        return exact[0]
-    near = [r for r in records if fuzz.ratio(wanted, normalize_name(r.name)) >= LINK_SCORE]
-    return near[0] if len(near) == 1 else None
+async def open_directory(
+    engine: AsyncEngine, source: IdentitySource, *, clock: Clock | None = None
+) -> IdentityDirectory:
+    """The directory served from the identity graph on ``engine``: built from ``source`` the
+    first time, loaded and refreshed with what changed since at every later start."""
+    graph = await IdentityGraph.open(engine, source, clock=clock)
+    change = graph.last
+    log.info(
+        "identity.graph_ready",
+        how=change.how,
+        changed=change.changed,
+        resolved=change.resolved,
+        entities=len(graph.entities),
+        ms=round(change.seconds * 1000),
+    )
+    return IdentityDirectory.from_graph(graph)
 
 
-async def build_directory(world: DemoWorld) -> IdentityDirectory:
-    """The directory of the demo world's systems, read once from its database."""
-    tables = [schema.crm_accounts, schema.crm_users, schema.support_orgs, schema.contracts]
-    tables += [schema.billing_customers, schema.mail_threads, schema.crm_contacts]
-    async with world.engine.connect() as conn:
-        rows = {t.name: (await conn.execute(select(t))).mappings().all() for t in tables}
-        tenants = await conn.scalars(select(schema.usage_daily.c.tenant).distinct())
-        return IdentityDirectory(_demo_source(rows, frozenset(tenants)))
+def _graph_source(graph: IdentityGraph) -> DirectorySource:
+    return directory_source(graph.account_system, graph.records_by_key(), graph.employees)
 
 
-def _demo_source(rows: dict[str, Sequence[RowMapping]], tenants: frozenset[str]) -> DirectorySource:
-    records = [SystemRecord("support", r["id"], r["name"]) for r in rows["support_orgs"]]
-    records += [SystemRecord("contracts", r["id"], r["customer_name"]) for r in rows["contracts"]]
-    records += [SystemRecord("billing", r["id"], r["name"]) for r in rows["billing_customers"]]
-    mail = frozenset(p.rpartition("@")[2] for r in rows["mail_threads"] for p in r["participants"])
-    accounts = [
-        AccountRef(account_id=r["id"], name=r["name"], domain=r["domain"])
-        for r in rows["crm_accounts"]
-    ]
+def directory_source(
+    account_system: str,
+    records: Mapping[RecordKey, tuple[SourceRecord, str]],
+    employees: Sequence[Employee],
+) -> DirectorySource:
+    """The directory's view of resolved records (each with its entity id): an account per
+    company record of ``account_system``, linked to the first record of each other system in
+    its entity; a contact per email address of a person entity, at the account of the
+    company one of its records belongs to."""
+    members: dict[str, list[SourceRecord]] = {}
+    for record, entity in records.values():
+        members.setdefault(entity, []).append(record)
+    accounts = _accounts(account_system, records, members)
+    account_of_entity = {records[(account_system, a.account_id)][1]: a for a in accounts}
     return DirectorySource(
         accounts=accounts,
-        records=records,
-        domain_systems={"email": mail, "usage": tenants},
-        employees=[Employee.model_validate(dict(r)) for r in rows["crm_users"]],
-        contacts=[
-            ContactRecord(r["name"], r["email"], r["account_id"]) for r in rows["crm_contacts"]
+        records=[
+            SystemRecord(r.record.system, r.record.record_id, r.record.name)
+            for r, _ in records.values()
+            if r.record.kind == "company" and r.record.name and r.record.system != account_system
         ],
-        account_owners={r["id"]: r["owner_email"] for r in rows["crm_accounts"]},
+        domain_systems=_domain_systems(records.values()),
+        employees=employees,
+        contacts=_contacts(records, members, account_of_entity),
+        account_owners={
+            a.account_id: owner
+            for a in accounts
+            if (owner := records[(account_system, a.account_id)][0].owner) is not None
+        },
     )
+
+
+def _accounts(
+    system: str,
+    records: Mapping[RecordKey, tuple[SourceRecord, str]],
+    members: Mapping[str, list[SourceRecord]],
+) -> list[AccountRef]:
+    out = []
+    for key in sorted(k for k, (r, _) in records.items() if k[0] == system):
+        record, entity = records[key]
+        if record.record.kind != "company":
+            continue
+        links = {system: key[1]}
+        for other in sorted(members[entity], key=lambda r: r.key):
+            links.setdefault(other.key[0], other.key[1])
+        name, domain = record.record.name or key[1], record.record.domain or ""
+        out.append(AccountRef(account_id=key[1], name=name, domain=domain, links=links))
+    return out
+
+
+def _domain_systems(records: Iterable[tuple[SourceRecord, str]]) -> dict[str, frozenset[str]]:
+    """Systems that know companies by domain only (a mailbox, product tenants)."""
+    named: set[str] = set()
+    ids: dict[str, set[str]] = {}
+    for r, _ in records:
+        if r.record.kind == "company":
+            ids.setdefault(r.record.system, set()).add(r.record.record_id)
+            if r.record.name:
+                named.add(r.record.system)
+    return {s: frozenset(i) for s, i in ids.items() if s not in named}
+
+
+def _contacts(
+    records: Mapping[RecordKey, tuple[SourceRecord, str]],
+    members: Mapping[str, list[SourceRecord]],
+    accounts: Mapping[str, AccountRef],
+) -> list[ContactRecord]:
+    """Each email address of a person, at the account of the company its own record belongs
+    to, else of the company another record of the same person belongs to."""
+    out = []
+    for people in members.values():
+        if people[0].record.kind != "person":
+            continue
+        ordered = sorted(people, key=lambda r: r.key)
+        name = next((r.record.name for r in ordered if r.record.name), "")
+        shared = next((a for r in ordered if (a := _account_of(r, records, accounts))), None)
+        emails: dict[str, AccountRef] = {}
+        for r in ordered:
+            account = _account_of(r, records, accounts) or shared
+            if r.record.email and account is not None:
+                emails.setdefault(r.record.email, account)
+        out += [ContactRecord(name, e, a.account_id) for e, a in sorted(emails.items())]
+    return out
+
+
+def _account_of(
+    record: SourceRecord,
+    records: Mapping[RecordKey, tuple[SourceRecord, str]],
+    accounts: Mapping[str, AccountRef],
+) -> AccountRef | None:
+    parent = records.get(record.parent) if record.parent else None
+    return None if parent is None else accounts.get(parent[1])
+
+
+async def build_directory(source: IdentitySource) -> IdentityDirectory:
+    """A directory resolved in memory from ``source``'s records, kept nowhere: for a
+    one-off look (tests, a command that only reads); a server keeps an identity graph.
+
+    The same records resolve to the same entities, so the last few answers are kept by a
+    digest of the records' fingerprints and not fitted again."""
+    snapshot = await source.records()
+    digest = hashlib.sha256("".join(r.fingerprint() for r in snapshot.records).encode())
+    entity_of = _RESOLVED.get(digest.hexdigest())
+    if entity_of is None:
+        resolution = Resolver(LINKING).resolve([r.record for r in snapshot.records])
+        entity_of = {k: e.entity_id for e in resolution.entities for k in e.records}
+        while len(_RESOLVED) >= RESOLVED_KEPT:
+            _RESOLVED.pop(next(iter(_RESOLVED)))
+        _RESOLVED[digest.hexdigest()] = entity_of
+    records = {r.key: (r, entity_of[r.key]) for r in snapshot.records}
+    return IdentityDirectory(directory_source(snapshot.account_system, records, snapshot.employees))

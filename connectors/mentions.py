@@ -92,7 +92,8 @@ class MentionIndex:
         for account_id, names in source.names.items():
             self._add_names(account_id, set(names))
         for name, email, account_id in source.contacts:
-            self._add(name, _Entry(account_id, "contact"))
+            if name:  # someone known only by their address is found by it alone
+                self._add(name, _Entry(account_id, "contact"))
             self._emails[email.lower()] = account_id
         self._buckets = _buckets(self._exact)
         self._full = sorted({n for n, es in self._exact.items() if _has_kind(es, "name")})

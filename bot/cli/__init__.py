@@ -18,6 +18,8 @@ from bot.settings import Settings, explain
 from bot.slack_client import forget_slack_environment
 from bot.startup import StartupError, check_settings
 
+QUIET_COMMANDS = ("ask", "audit", "approvals", "schedule", "demo", "connectors", "identity")
+
 
 def _port(text: str) -> int:
     """A TCP port for ``--port`` (0: any free one)."""
@@ -86,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     waiting.add_argument("--json", action="store_true")
 
     _schedule(sub)
+    _identity(sub)
     identity_parsers(sub)
 
     connectors = sub.add_parser("connectors", help="the systems Crosswire is connected to")
@@ -139,6 +142,28 @@ def _schedule(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remove.add_argument("schedule_id", metavar="ID", help="an id from `crosswire schedule list`")
 
 
+def _identity(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``identity same|different A B --as EMAIL`` and ``identity show WHO``."""
+    identity = sub.add_parser("identity", help="who is who across systems: the identity graph")
+    identity_sub = identity.add_subparsers(dest="identity_command", required=True)
+    for name, verdict in (("same", "are one"), ("different", "are not one")):
+        decide = identity_sub.add_parser(
+            name,
+            help=f"say two records {verdict} (wins over the model, survives refreshes)",
+            epilog='A record is "system:id" (crm:acct-0001), an email address, or a customer '
+            "(its CRM record). Exit code 1 for a verdict that contradicts earlier ones, 2 for "
+            "an unknown record or person.",
+        )
+        decide.add_argument("left", metavar="A")
+        decide.add_argument("right", metavar="B")
+        decide.add_argument(
+            "--as", dest="email", required=True, metavar="EMAIL", help="who decides (audited)"
+        )
+    show = identity_sub.add_parser("show", help="an entity with its linked records and why")
+    show.add_argument("query", metavar="WHO", help='a customer, an email address or "system:id"')
+    show.add_argument("--json", action="store_true")
+
+
 def _demo_meeting(demo_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``demo meeting move ID OFFSET`` and ``demo meeting cancel ID``."""
     meeting = demo_sub.add_parser("meeting", help="move or cancel one demo meeting")
@@ -167,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings is None:
         return 2
     forget_slack_environment()
-    quiet = args.command in ("ask", "audit", "approvals", "schedule", "demo", "connectors")
+    quiet = args.command in QUIET_COMMANDS
     configure_logging(
         "WARNING" if quiet and settings.log_level == "INFO" else settings.log_level,
         settings.log_format,
@@ -216,6 +241,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await _schedule_command(args, settings)
     if args.command == "demo":
         return await _demo(args, settings)
+    if args.command == "identity":
+        from bot.cli.identity_graph import identity_command
+
+        return await identity_command(args, settings)
     if args.command == "connectors":
         from bot.cli.connectors import connectors_check
 

@@ -32,8 +32,10 @@ from sqlalchemy import Connection, event, inspect, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from connectors.demo import schema
+from connectors.demo.identity_source import demo_changes, demo_records
 from connectors.demo.world import generate_world
 from connectors.demo.writes import create_write_tables
+from connectors.graph.source import SourceChanges, SourceSnapshot
 from workflows.clock import Clock
 
 GENERATOR_VERSION: Final = "6"
@@ -118,6 +120,15 @@ class DemoWorld:
 
     def _wanted(self, day: date) -> dict[str, str]:
         return {"seed": str(self.seed), "today": day.isoformat(), "version": GENERATOR_VERSION}
+
+    async def records(self) -> SourceSnapshot:
+        """Every system's people and companies for the identity layer (an
+        :class:`~connectors.graph.IdentitySource`, see :mod:`connectors.demo.identity_source`)."""
+        return await demo_records(self)
+
+    async def changed_since(self, cursor: str) -> SourceChanges:
+        """What changed for the identity layer since ``cursor``."""
+        return await demo_changes(self, cursor)
 
     async def close(self) -> None:
         """Release the database connections."""

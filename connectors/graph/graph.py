@@ -1,0 +1,338 @@
+"""The identity graph: every record of every connected system, the entities they form, how
+sure, and why. Built once by the resolver, kept in the database, refreshed incrementally.
+
+:meth:`IdentityGraph.open` loads the graph (or, the first time, builds it from
+:meth:`IdentitySource.records`, fitting the match model) and then asks the source what
+changed since its cursor. A refresh re-blocks and re-scores only what changed: the changed
+records' features and blocking keys are computed, the records sharing a key with them (the
+stored keys say which) and the entities of both are re-resolved with the stored model, and
+only those entities are replaced. Overrides ("same", "not same") are kept as rows, re-applied
+at every resolution, so they survive refreshes and rebuilds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord
+from connectors.graph.store import GraphTables, StoredRecord
+from connectors.resolution import (
+    Entity,
+    Kind,
+    MatchModel,
+    Override,
+    RecordKey,
+    Resolution,
+    ResolutionError,
+    Resolver,
+    ResolverSettings,
+    Review,
+    Verdict,
+    features,
+    keys,
+)
+from workflows.clock import Clock, SystemClock
+from workflows.domain import Employee
+
+LINKING = ResolverSettings(across_systems_only=True)
+"""How the graph resolves: it links systems, and each system's own records are distinct (a
+CRM holds two contacts called Wright as two people); a person may still say two are one."""
+_MODELS = TypeAdapter(dict[Kind, MatchModel])
+_EMPLOYEES = TypeAdapter(list[Employee])
+How = Literal["loaded", "built", "refreshed", "unchanged"]
+
+
+@dataclass(frozen=True)
+class GraphChange:
+    """What the last build or refresh did: ``changed`` records (new, changed or removed),
+    how many records it re-resolved, entities replaced, and the time it took."""
+
+    how: How
+    changed: int = 0
+    resolved: int = 0
+    entities: int = 0
+    seconds: float = 0.0
+
+
+class IdentityGraph:
+    """The graph in memory (records, entities, models, overrides), kept in step with its
+    tables. Methods that change it write the tables first."""
+
+    def __init__(
+        self,
+        tables: GraphTables,
+        source: IdentitySource,
+        settings: ResolverSettings,
+        clock: Clock,
+    ) -> None:
+        self._tables, self._source, self._settings, self._clock = tables, source, settings, clock
+        self.records: dict[RecordKey, StoredRecord] = {}
+        self.entities: dict[str, Entity] = {}
+        self.reviews: list[Review] = []
+        self.overrides: list[Override] = []
+        self.employees: list[Employee] = []
+        self.account_system = ""
+        self._models: dict[Kind, MatchModel] = {}
+        self._cursor = ""
+        self._blocks: defaultdict[str, set[RecordKey]] = defaultdict(set)
+        self.last = GraphChange("loaded")
+
+    @classmethod
+    async def open(
+        cls,
+        engine: AsyncEngine,
+        source: IdentitySource,
+        *,
+        settings: ResolverSettings | None = None,
+        clock: Clock | None = None,
+        refresh: bool = True,
+    ) -> IdentityGraph:
+        """The graph on ``engine`` for ``source``: loaded if it was built before (then
+        refreshed, unless ``refresh`` is false), else built."""
+        tables = GraphTables(engine)
+        await tables.create()
+        graph = cls(tables, source, settings or LINKING, clock or SystemClock())
+        state = await tables.state()
+        if "cursor" not in state:
+            await graph.build()
+            return graph
+        await graph._load(state)
+        if refresh:
+            await graph.refresh()
+        return graph
+
+    async def _load(self, state: dict[str, str]) -> None:
+        self._cursor = state["cursor"]
+        self.account_system = state["account_system"]
+        self._models = _MODELS.validate_json(state["models"])
+        self.employees = _EMPLOYEES.validate_json(state["employees"])
+        self.records = {r.source.key: r for r in await self._tables.load_records()}
+        for key, stored in self.records.items():
+            for block in stored.block_keys:
+                self._blocks[block].add(key)
+        self.entities = {e.entity_id: e for e in await self._tables.load_entities()}
+        self.overrides = await self._tables.load_overrides()
+        self.reviews = await self._tables.load_reviews()
+        self.last = GraphChange("loaded", entities=len(self.entities))
+
+    async def build(self) -> GraphChange:
+        """Resolve every record of the source from scratch, fitting the model."""
+        started = time.perf_counter()
+        snapshot = await self._source.records()
+        self.account_system = snapshot.account_system
+        self.employees = list(snapshot.employees)
+        self.overrides = await self._tables.load_overrides()
+        ordered = self._ordered(snapshot.records)
+        resolution = Resolver(self._settings).resolve(
+            [r.record for r in ordered], self._known(ordered)
+        )
+        self._models = dict(resolution.models)
+        self.records, self._blocks = {}, defaultdict(set)
+        stored = self._store(ordered, resolution)
+        self.entities = {e.entity_id: e for e in resolution.entities}
+        self.reviews = list(resolution.reviews)
+        self._cursor = snapshot.cursor
+        await self._tables.write(
+            records=stored,
+            removed=(),
+            dropped_entities=(),
+            entities=resolution.entities,
+            reviews=resolution.reviews,
+            state=self._state(),
+            at=self._clock.now(),
+            full=True,
+        )
+        seconds = time.perf_counter() - started
+        self.last = GraphChange("built", len(ordered), len(ordered), len(self.entities), seconds)
+        return self.last
+
+    async def refresh(self) -> GraphChange:
+        """Bring the graph up to what the source holds now, re-resolving only around what
+        changed."""
+        started = time.perf_counter()
+        changes = await self._source.changed_since(self._cursor)
+        changed, removed = self._diff(changes)
+        if changes.employees is not None:
+            self.employees = list(changes.employees)
+        if not changed and not removed:
+            self._cursor = changes.cursor
+            await self._write_state()
+            self.last = GraphChange("unchanged", seconds=time.perf_counter() - started)
+            return self.last
+        resolved, replaced = await self._reresolve(changed, removed)
+        seconds = time.perf_counter() - started
+        self.last = GraphChange(
+            "refreshed", len(changed) + len(removed), resolved, replaced, seconds
+        )
+        self._cursor = changes.cursor
+        await self._write_state()
+        return self.last
+
+    async def override(self, left: RecordKey, right: RecordKey, verdict: Verdict, by: str) -> None:
+        """A person's verdict on two records: kept, and the entities around them re-resolved
+        so it shows at once. Raises :class:`ValueError` for an unknown record, and
+        :class:`~connectors.resolution.ResolutionError` for a verdict that contradicts
+        earlier ones (nothing is kept then)."""
+        for key in (left, right):
+            if key not in self.records:
+                raise ValueError(f"no record {key[0]}:{key[1]} in the identity graph")
+        first, second = sorted((left, right))
+        override = Override(left=first, right=second, verdict=verdict)
+        pair = {first, second}
+        before = self.overrides
+        self.overrides = [o for o in self.overrides if {o.left, o.right} != pair] + [override]
+        try:
+            await self._reresolve({}, set(), also=pair)
+        except ResolutionError:
+            self.overrides = before
+            raise
+        await self._tables.add_override(override, by, self._clock.now())
+
+    def records_by_key(self) -> dict[RecordKey, tuple[SourceRecord, str]]:
+        """Every record with the id of its entity."""
+        return {k: (r.source, r.entity_id) for k, r in self.records.items()}
+
+    def entity_of(self, key: RecordKey) -> Entity | None:
+        stored = self.records.get(key)
+        return None if stored is None else self.entities.get(stored.entity_id)
+
+    # ------------------------------------------------------------------ internals
+
+    def _diff(self, changes: SourceChanges) -> tuple[dict[RecordKey, SourceRecord], set[RecordKey]]:
+        listed = {r.key for r in changes.records}
+        removed = {k for k in changes.removed if k in self.records}
+        removed |= {k for k in self.records if k[0] in changes.complete and k not in listed}
+        changed = {}
+        for r in changes.records:
+            old = self.records.get(r.key)
+            if old is None or old.fingerprint != r.fingerprint():
+                changed[r.key] = r
+        return changed, removed
+
+    async def _reresolve(
+        self,
+        changed: dict[RecordKey, SourceRecord],
+        removed: set[RecordKey],
+        also: Iterable[RecordKey] = (),
+    ) -> tuple[int, int]:
+        near = self._neighbours(changed.values())
+        touched = set(changed) | removed | near | set(also)
+        dropped = {self.records[k].entity_id for k in touched if k in self.records}
+        subset = {k for e in dropped for k in self.entities[e].records} | set(changed)
+        subset -= removed
+        for key in removed | set(changed):
+            self._unindex(key)
+        sources = [changed.get(k) or self.records[k].source for k in subset]
+        ordered = self._ordered(sources)
+        resolution = self._resolve(ordered)
+        for key in removed:
+            self.records.pop(key, None)
+        stored = self._store(ordered, resolution, changed=set(changed))
+        for e in dropped:
+            self.entities.pop(e, None)
+        self.entities.update({e.entity_id: e for e in resolution.entities})
+        inside = set(subset) | removed
+        self.reviews = [r for r in self.reviews if not {r.link.left, r.link.right} & inside]
+        self.reviews += resolution.reviews
+        await self._tables.write(
+            records=stored,
+            removed=removed,
+            dropped_entities=dropped,
+            entities=resolution.entities,
+            reviews=resolution.reviews,
+            state={},
+            at=self._clock.now(),
+        )
+        return len(ordered), len(resolution.entities)
+
+    def _resolve(self, ordered: Sequence[SourceRecord]) -> Resolution | _Nothing:
+        """The subset resolved with the stored model (nothing to resolve: no entities)."""
+        if not ordered:
+            return _Nothing()
+        return Resolver(self._settings, models=self._models).resolve(
+            [r.record for r in ordered], self._known(ordered)
+        )
+
+    def _neighbours(self, records: Iterable[SourceRecord]) -> set[RecordKey]:
+        """Records sharing a blocking key (in a block small enough to be compared) with any
+        of ``records``, as the graph holds them now."""
+        out: set[RecordKey] = set()
+        for r in records:
+            for block in self._keys(r):
+                members = self._blocks.get(block, set())
+                if len(members) < self._settings.max_block:
+                    out |= members
+        return out
+
+    def _keys(self, r: SourceRecord) -> list[str]:
+        return sorted(keys(features(r.record, country_code=self._settings.country_code)))
+
+    def _unindex(self, key: RecordKey) -> None:
+        old = self.records.get(key)
+        if old is not None:
+            for block in old.block_keys:
+                self._blocks[block].discard(key)
+
+    def _store(
+        self,
+        ordered: Sequence[SourceRecord],
+        resolution: Resolution | _Nothing,
+        changed: set[RecordKey] | None = None,
+    ) -> list[StoredRecord]:
+        entity_of = {k: e.entity_id for e in resolution.entities for k in e.records}
+        out = []
+        for r in ordered:
+            old = self.records.get(r.key)
+            if old is not None and (changed is None or r.key not in changed):
+                old.entity_id = entity_of[r.key]
+                out.append(old)
+                continue
+            stored = StoredRecord(r, r.fingerprint(), self._keys(r), entity_of[r.key])
+            for block in stored.block_keys:
+                self._blocks[block].add(r.key)
+            self.records[r.key] = stored
+            out.append(stored)
+        return out
+
+    def _ordered(self, records: Iterable[SourceRecord]) -> list[SourceRecord]:
+        """Records in one order everywhere (the account system's first), so an entity is
+        named after the same record whether it was built or refreshed."""
+        return sorted(records, key=lambda r: (r.key[0] != self.account_system, r.key))
+
+    def _known(self, records: Sequence[SourceRecord]) -> list[Override]:
+        present = {r.key for r in records}
+        return [o for o in self.overrides if o.left in present and o.right in present]
+
+    def _state(self) -> dict[str, str]:
+        return {
+            "cursor": self._cursor,
+            "account_system": self.account_system,
+            "models": _MODELS.dump_json(self._models).decode(),
+            "employees": _EMPLOYEES.dump_json(self.employees).decode(),
+        }
+
+    async def _write_state(self) -> None:
+        await self._tables.write(
+            records=(),
+            removed=(),
+            dropped_entities=(),
+            entities=(),
+            reviews=(),
+            state=self._state(),
+            at=self._clock.now(),
+        )
+
+
+@dataclass(frozen=True)
+class _Nothing:
+    """What resolving no records gives."""
+
+    entities: tuple[Entity, ...] = ()
+    reviews: tuple[Review, ...] = ()

@@ -1,0 +1,219 @@
+"""Reading and writing the identity graph's tables (:mod:`connectors.graph.tables`).
+
+A full build writes everything in one transaction; a refresh replaces only the entities it
+re-resolved and the records it touched, in one transaction too, so a reader sees the graph
+before or after, never half of it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from connectors.graph import tables as t
+from connectors.graph.source import SourceRecord
+from connectors.resolution import Entity, Override, RecordKey, Review
+
+CHUNK = 5_000
+
+
+class StoredRecord:
+    """A record as the graph keeps it: the source's record, its fingerprint, its blocking
+    keys and its entity."""
+
+    __slots__ = ("block_keys", "entity_id", "fingerprint", "source")
+
+    def __init__(
+        self, source: SourceRecord, fingerprint: str, block_keys: list[str], entity_id: str
+    ) -> None:
+        self.source = source
+        self.fingerprint = fingerprint
+        self.block_keys = block_keys
+        self.entity_id = entity_id
+
+
+class GraphTables:
+    """The graph's rows on an engine (the composition root's database)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def create(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(t.metadata.create_all)
+
+    async def state(self) -> dict[str, str]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(t.state.c.key, t.state.c.value))
+            return {str(k): str(v) for k, v in rows}
+
+    async def load_records(self) -> list[StoredRecord]:
+        query = select(t.records).order_by(t.records.c.system, t.records.c.record_id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [
+            StoredRecord(
+                SourceRecord.model_validate(r["data"]),
+                str(r["fingerprint"]),
+                list(r["block_keys"]),
+                str(r["entity_id"]),
+            )
+            for r in rows
+        ]
+
+    async def load_entities(self) -> list[Entity]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(t.entities))).mappings().all()
+        return [_entity(r) for r in rows]
+
+    async def load_overrides(self) -> list[Override]:
+        query = select(t.overrides).order_by(t.overrides.c.id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        latest: dict[tuple[RecordKey, RecordKey], Override] = {}
+        for r in rows:
+            pair = sorted([(r["left_system"], r["left_id"]), (r["right_system"], r["right_id"])])
+            latest[(pair[0], pair[1])] = Override(left=pair[0], right=pair[1], verdict=r["verdict"])
+        return list(latest.values())
+
+    async def load_reviews(self) -> list[Review]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(t.reviews))).mappings().all()
+        return [Review.model_validate({"link": r["link"], "reason": r["reason"]}) for r in rows]
+
+    async def add_override(self, override: Override, by: str, at: datetime) -> None:
+        row = {
+            "left_system": override.left[0],
+            "left_id": override.left[1],
+            "right_system": override.right[0],
+            "right_id": override.right[1],
+            "verdict": override.verdict,
+            "decided_by": by,
+            "decided_at": at,
+        }
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(t.overrides), [row])
+
+    async def write(
+        self,
+        *,
+        records: Sequence[StoredRecord],
+        removed: Iterable[RecordKey],
+        dropped_entities: Iterable[str],
+        entities: Sequence[Entity],
+        reviews: Sequence[Review],
+        state: dict[str, str],
+        at: datetime,
+        full: bool = False,
+    ) -> None:
+        """Replace ``dropped_entities`` by ``entities``, write ``records`` (new or moved),
+        delete ``removed`` and set ``state``; ``full`` empties the tables first."""
+        async with self.engine.begin() as conn:
+            if full:
+                for table in (t.records, t.entities, t.reviews):
+                    await conn.execute(delete(table))
+            else:
+                await _delete_records(conn, [*removed, *(r.source.key for r in records)])
+                await _delete_entities(conn, dropped_entities)
+                await _delete_reviews(conn, [*removed, *(r.source.key for r in records)])
+            await _insert(conn, t.records, [_record_row(r, at) for r in records])
+            await _insert(conn, t.entities, [_entity_row(e, at) for e in entities])
+            await _insert(conn, t.reviews, [_review_row(r) for r in reviews])
+            await conn.execute(delete(t.state).where(t.state.c.key.in_(list(state))))
+            await _insert(conn, t.state, [{"key": k, "value": v} for k, v in state.items()])
+
+
+async def _insert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        await conn.execute(insert(table), rows[start : start + CHUNK])
+
+
+def _by_system(keys: Iterable[RecordKey]) -> dict[str, list[str]]:
+    out: defaultdict[str, list[str]] = defaultdict(list)
+    for system, record_id in keys:
+        out[system].append(record_id)
+    return out
+
+
+async def _delete_records(conn: AsyncConnection, keys: list[RecordKey]) -> None:
+    for system, ids in _by_system(keys).items():
+        for start in range(0, len(ids), 500):
+            await conn.execute(
+                delete(t.records).where(
+                    t.records.c.system == system,
+                    t.records.c.record_id.in_(ids[start : start + 500]),
+                )
+            )
+
+
+async def _delete_reviews(conn: AsyncConnection, keys: list[RecordKey]) -> None:
+    for system, ids in _by_system(keys).items():
+        for side in (("left_system", "left_id"), ("right_system", "right_id")):
+            for start in range(0, len(ids), 500):
+                await conn.execute(
+                    delete(t.reviews).where(
+                        t.reviews.c[side[0]] == system,
+                        t.reviews.c[side[1]].in_(ids[start : start + 500]),
+                    )
+                )
+
+
+async def _delete_entities(conn: AsyncConnection, ids: Iterable[str]) -> None:
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        await conn.execute(delete(t.entities).where(t.entities.c.entity_id.in_(chunk)))
+
+
+def _record_row(r: StoredRecord, at: datetime) -> dict[str, Any]:
+    return {
+        "system": r.source.record.system,
+        "record_id": r.source.record.record_id,
+        "kind": r.source.record.kind,
+        "entity_id": r.entity_id,
+        "fingerprint": r.fingerprint,
+        "data": r.source.model_dump(mode="json", exclude_defaults=True),
+        "block_keys": r.block_keys,
+        "updated_at": at,
+    }
+
+
+def _entity_row(e: Entity, at: datetime) -> dict[str, Any]:
+    return {
+        "entity_id": e.entity_id,
+        "kind": e.kind,
+        "confidence": e.confidence,
+        "links": {
+            "records": [list(k) for k in e.records],
+            "links": [link.model_dump(mode="json") for link in e.links],
+        },
+        "updated_at": at,
+    }
+
+
+def _entity(row: Any) -> Entity:
+    body = row["links"]
+    return Entity(
+        entity_id=row["entity_id"],
+        kind=row["kind"],
+        confidence=row["confidence"],
+        records=tuple(tuple(k) for k in body["records"]),
+        links=tuple(body["links"]),
+    )
+
+
+def _review_row(r: Review) -> dict[str, Any]:
+    return {
+        "left_system": r.link.left[0],
+        "left_id": r.link.left[1],
+        "right_system": r.link.right[0],
+        "right_id": r.link.right[1],
+        "reason": r.reason,
+        "probability": r.link.probability,
+        "link": r.link.model_dump(mode="json"),
+    }

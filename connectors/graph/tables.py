@@ -1,0 +1,71 @@
+"""The identity graph's tables, in the database the composition root hands the graph (the
+audit database: SQLite by default, PostgreSQL in production).
+
+``identity_records`` holds every record a source gave, with the entity it belongs to, a
+fingerprint (to see what changed) and its blocking keys (to find, on a refresh, the records a
+changed one must be compared with); ``identity_entities`` every entity with its confidence
+and its links, each with the fields that agreed; ``identity_overrides`` the verdicts people
+gave, newest last; ``identity_reviews`` the "maybe" pairs left for a person;
+``identity_state`` the source's cursor, the fitted models and the employees.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, DateTime, Float, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+records = Table(
+    "identity_records",
+    metadata,
+    Column("system", String(60), primary_key=True),
+    Column("record_id", String(320), primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("entity_id", String(400), nullable=False, index=True),
+    Column("fingerprint", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("block_keys", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+entities = Table(
+    "identity_entities",
+    metadata,
+    Column("entity_id", String(400), primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("links", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+overrides = Table(
+    "identity_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("left_system", String(60), nullable=False),
+    Column("left_id", String(320), nullable=False),
+    Column("right_system", String(60), nullable=False),
+    Column("right_id", String(320), nullable=False),
+    Column("verdict", String(10), nullable=False),
+    Column("decided_by", String(320), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+)
+
+reviews = Table(
+    "identity_reviews",
+    metadata,
+    Column("left_system", String(60), primary_key=True),
+    Column("left_id", String(320), primary_key=True),
+    Column("right_system", String(60), primary_key=True),
+    Column("right_id", String(320), primary_key=True),
+    Column("reason", String(20), nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("link", JSON, nullable=False),
+)
+
+state = Table(
+    "identity_state",
+    metadata,
+    Column("key", String(60), primary_key=True),
+    Column("value", Text, nullable=False),
+)

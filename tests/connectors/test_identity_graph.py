@@ -1,0 +1,175 @@
+"""The identity graph on real SQLite and PostgreSQL: built once, reused on restart, refreshed
+around what changed in a demo system, and bent by people's overrides for good."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from connectors.demo import DemoWorld, open_demo_world, schema
+from connectors.graph import IdentityGraph
+from connectors.graph import tables as t
+from connectors.identity import IdentityDirectory, open_directory
+from connectors.resolution import ResolutionError
+from tests.postgres_server import POSTGRES_SERVER, postgres_database
+from workflows.audit.store import create_engine_for
+from workflows.clock import ManualClock
+
+NOW = datetime(2025, 6, 10, 9, 7, tzinfo=UTC)
+ACME = ("crm", "acct-0001")
+ACME_SUPPORT = ("support", "org-1042")
+RACHEL = "rachel.kim@northwind.example"
+SYSTEMS = {"crm", "email", "support", "contracts", "usage", "billing"}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'graph.db'}")
+        yield engine
+        await engine.dispose()
+        return
+    async with postgres_database() as name:
+        url = POSTGRES_SERVER.replace("postgresql://", "postgresql+asyncpg://")
+        engine = create_engine_for(f"{url}/{name}")
+        yield engine
+        await engine.dispose()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[DemoWorld]:
+    world = await open_demo_world(tmp_path / "demo.db", clock=ManualClock(NOW))
+    yield world
+    await world.close()
+
+
+async def opened(engine: AsyncEngine, world: DemoWorld) -> IdentityGraph:
+    return await IdentityGraph.open(engine, world, clock=ManualClock(NOW))
+
+
+def systems_of(graph: IdentityGraph, key: tuple[str, str]) -> set[str]:
+    entity = graph.entity_of(key)
+    assert entity is not None
+    return {system for system, _ in entity.records}
+
+
+async def test_every_customer_is_linked_everywhere_and_none_merged(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    directory = await open_directory(engine, world, clock=ManualClock(NOW))
+    graph = directory.graph
+    assert graph is not None and graph.last.how == "built"
+    accounts = directory.accounts()
+    assert systems_of(graph, ACME) == SYSTEMS
+    assert set(accounts[0].links) == SYSTEMS
+    # no entity holds two CRM accounts, nor two records of one system
+    for entity in graph.entities.values():
+        systems = [system for system, _ in entity.records]
+        assert len(systems) == len(set(systems)), entity.records
+    customers = [a for a in accounts if {"support", "billing", "contracts"} <= set(a.links)]
+    assert len(customers) >= 40
+    assert all({"email", "usage"} <= set(a.links) for a in customers if a.account_id != "acct-0031")
+
+
+async def test_the_graph_is_built_once_and_reused_on_restart(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    first = await opened(engine, world)
+    assert first.last.how == "built"
+    async with engine.connect() as conn:
+        stamps = dict(
+            (await conn.execute(select(t.records.c.record_id, t.records.c.updated_at))).all()
+        )
+    again = await opened(engine, world)
+    assert again.last.how == "unchanged" and again.last.resolved == 0
+    assert {k: e.records for k, e in again.entities.items()} == {
+        k: e.records for k, e in first.entities.items()
+    }
+    async with engine.connect() as conn:
+        later = dict(
+            (await conn.execute(select(t.records.c.record_id, t.records.c.updated_at))).all()
+        )
+    assert later == stamps  # nothing was written again
+
+
+async def test_a_change_in_a_demo_system_is_refreshed_around_it(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    graph = await opened(engine, world)
+    directory = IdentityDirectory.from_graph(graph)
+    harbor = directory.resolve_account("Blue Harbor").account
+    assert harbor is not None
+    assert directory.find_in("my call with pat.lee@acme.io")[0].how == "domain"
+    async with world.write() as write:
+        await write.conn.execute(
+            update(schema.support_orgs)
+            .where(schema.support_orgs.c.id == harbor.links["support"])
+            .values(name="Blue Harbour Logistics Inc.")
+        )
+        await write.conn.execute(
+            schema.support_tickets.insert().values(
+                id="org-new-t1",
+                org_id=ACME_SUPPORT[1],
+                subject="Where is my invoice?",
+                priority="P3",
+                status="open",
+                opened_at=NOW,
+                requester_email="pat.lee@acme.io",
+            )
+        )
+    change = await graph.refresh()
+    assert change.how == "refreshed" and change.changed == 2
+    assert change.resolved < len(graph.records) / 20  # only around the two records
+    assert systems_of(graph, ("crm", harbor.account_id)) >= {"crm", "support"}
+    assert graph.entity_of(("support", "pat.lee@acme.io")) is not None
+    directory.reload()
+    found = directory.find_in("prep me for my call with pat.lee@acme.io")
+    assert [(m.account.account_id, m.how) for m in found] == [("acct-0001", "email")]
+    restarted = await opened(engine, world)
+    assert restarted.last.how == "unchanged"
+    assert ("support", "pat.lee@acme.io") in restarted.records
+
+
+async def test_not_the_same_splits_an_entity_and_survives_a_refresh(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    graph = await opened(engine, world)
+    await graph.override(ACME, ACME_SUPPORT, "not_same", by=RACHEL)
+    assert "support" not in systems_of(graph, ACME)
+    assert systems_of(graph, ACME_SUPPORT) == {"support"}
+    async with world.write() as write:  # the support desk now spells it as the CRM does
+        await write.conn.execute(
+            update(schema.support_orgs)
+            .where(schema.support_orgs.c.id == ACME_SUPPORT[1])
+            .values(name="Acme Corporation")
+        )
+    assert (await graph.refresh()).changed == 1
+    assert "support" not in systems_of(graph, ACME)
+    restarted = await opened(engine, world)
+    assert "support" not in systems_of(restarted, ACME)
+    assert set(IdentityDirectory.from_graph(restarted).accounts()[0].links) == SYSTEMS - {"support"}
+    await restarted.build()  # even a rebuild from scratch keeps the verdict
+    assert "support" not in systems_of(restarted, ACME)
+
+
+async def test_a_contradicting_verdict_is_refused_and_not_kept(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    graph = await opened(engine, world)
+    billing = ("billing", "cus_7f3a9c21e4")
+    await graph.override(ACME, ACME_SUPPORT, "not_same", by=RACHEL)
+    await graph.override(ACME, billing, "same", by=RACHEL)
+    with pytest.raises(ResolutionError):
+        await graph.override(billing, ACME_SUPPORT, "same", by=RACHEL)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(t.overrides.c.verdict))).scalars().all()
+    assert rows == ["not_same", "same"]
+    assert "support" not in systems_of(graph, ACME)
+    harbor = ("crm", "acct-0002")
+    await graph.override(harbor, ACME_SUPPORT, "same", by=RACHEL)  # one system's two records
+    assert ACME_SUPPORT in graph.entities[graph.records[harbor].entity_id].records
