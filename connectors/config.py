@@ -1,8 +1,14 @@
 """Which connectors run, as settings say: the ``[connectors]`` table of ``crosswire.toml``
 (with secrets from the environment), read into :class:`ConnectorsConfig`.
 
+    [connectors.stripe]               # billing over Stripe (the key: STRIPE_API_KEY)
+    base_url = "https://api.stripe.com"
+
     [connectors.rate_limits]          # a budget per system, over a connector's own default
     billing = { per_second = 20, burst = 10 }
+
+Secrets come from the environment only (:data:`SECRET_VARIABLES`), never from the file; they
+are ``SecretStr`` everywhere, so no repr, log line or error shows them.
 
 The demo world always runs (the identity layer reads it), configured by the ``CROSSWIRE_DEMO_*``
 settings (:class:`DemoConfig`); each other connector configured here serves its systems in place
@@ -11,9 +17,12 @@ of the demo world's.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from connectors.demo.behaviour import DemoBehaviour
 from connectors.protocol import RateLimit
@@ -29,12 +38,56 @@ class DemoConfig(BaseModel):
     behaviour: DemoBehaviour = Field(default_factory=DemoBehaviour)
 
 
+class StripeConfig(BaseModel):
+    """Stripe as the billing system; ``base_url`` can point at a sandbox, proxy or stand-in."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str = "https://api.stripe.com"
+    api_key: SecretStr | None = Field(None, repr=False)
+    api_version: str = "2024-06-20"
+    timeout_s: float = Field(10.0, gt=0, le=120)
+    max_connections: int = Field(10, ge=1, le=100)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        if not value.strip().startswith(("http://", "https://")):
+            raise ValueError("should be an http:// or https:// URL, e.g. https://api.stripe.com")
+        return value.strip().rstrip("/")
+
+
 class ConnectorsConfig(BaseModel):
     """Every connector's settings (see the module docstring)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    stripe: StripeConfig | None = None
     rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
 
+    def secrets(self) -> list[str]:
+        """Every secret value configured, for the log redactor."""
+        keys = [self.stripe.api_key] if self.stripe and self.stripe.api_key else []
+        return [key.get_secret_value() for key in keys]
 
-__all__ = ["ConnectorsConfig", "DemoConfig"]
+
+# Environment variable -> (connector, field): where each connector's secret comes from.
+SECRET_VARIABLES: Final[Mapping[str, tuple[str, str]]] = {"STRIPE_API_KEY": ("stripe", "api_key")}
+
+
+def secrets_from(
+    environ: Mapping[str, str] | None = None, table: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``[connectors]`` table's secrets from the environment, for the connectors that
+    the table configures (a key alone connects nothing)."""
+    env = os.environ if environ is None else environ
+    configured = table or {}
+    found: dict[str, Any] = {}
+    for variable, (connector, field) in SECRET_VARIABLES.items():
+        value = env.get(variable, "").strip()
+        if value and connector in configured:
+            found.setdefault(connector, {})[field] = value
+    return found
+
+
+__all__ = ["SECRET_VARIABLES", "ConnectorsConfig", "DemoConfig", "StripeConfig", "secrets_from"]

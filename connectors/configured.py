@@ -24,6 +24,7 @@ from connectors.config import ConnectorsConfig, DemoConfig
 from connectors.demo.connector import DemoConnector
 from connectors.demo.store import DemoWorld
 from connectors.protocol import Connector, RateLimit, Reachability
+from connectors.stripe import open_stripe
 from workflows.catalog import AnyOperation
 from workflows.clock import Clock
 
@@ -127,7 +128,10 @@ async def open_connectors(
     world = await DemoConnector.open(
         demo.database, clock=clock, seed=demo.seed, behaviour=demo.behaviour
     )
-    return ConnectedSystems(connectors=(world,), demo=world, config=config)
+    others: list[Connector] = []
+    if config.stripe is not None:
+        others.append(open_stripe(config.stripe, clock=clock))
+    return ConnectedSystems(connectors=(world, *others), demo=world, config=config)
 
 
 async def _health(connector: Connector) -> Sequence[Reachability]:
