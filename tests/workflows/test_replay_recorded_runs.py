@@ -10,7 +10,6 @@ is run to the end through the real app, the Slack stand-in counting what it is a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -18,8 +17,11 @@ from dbos import DBOS, WorkflowHandleAsync
 
 from bot.sandbox import payloads
 from tests.harness import CHANNEL, DANA, SlackHarness
+from workflows.answers import RunAnswer
 from workflows.engine.execution import RunExecution
 from workflows.engine.runner import REPLAY_DIVERGED
+from workflows.models import RunRequest
+from workflows.results import StepResult
 
 RESULT_POLL_S = 0.02
 
@@ -68,11 +70,19 @@ async def test_a_recorded_briefing_replays_to_the_same_answer_and_repeats_nothin
 
 
 @dataclasses.dataclass(frozen=True)
-class AnnouncedAsProgress(RunExecution):
-    """The run as an older deploy ran it: its progress step was called ``progress``."""
+class DeliveredAsAnswer(RunExecution):
+    """The run as another deploy ran it: its delivery step was called ``answer``."""
 
-    def _start_step(self, name: str, func: Callable[..., Awaitable[Any]], *args: Any) -> Any:
-        return super()._start_step("progress" if name == "announce" else name, func, *args)
+    async def _deliver(
+        self,
+        request: RunRequest,
+        handle: str | None,
+        answer: RunAnswer,
+        steps: list[StepResult] | None = None,
+    ) -> None:
+        await DBOS.run_step_async(
+            {"name": "answer"}, self._show_and_record, request, handle, answer, steps
+        )
 
 
 async def test_a_replay_that_diverged_from_its_record_fails_with_dbos_error(
@@ -80,7 +90,7 @@ async def test_a_replay_that_diverged_from_its_record_fails_with_dbos_error(
 ) -> None:
     engine = slack.services.engine
     current = engine.execution
-    engine.execution = AnnouncedAsProgress(
+    engine.execution = DeliveredAsAnswer(
         **{f.name: getattr(current, f.name) for f in dataclasses.fields(current)}
     )
     try:
@@ -88,14 +98,14 @@ async def test_a_replay_that_diverged_from_its_record_fails_with_dbos_error(
     finally:
         engine.execution = current
     recorded = {s["function_name"] for s in await DBOS.list_workflow_steps_async(run_id)}
-    assert "progress" in recorded and "announce" not in recorded
+    assert "answer" in recorded and "deliver" not in recorded
     before = slack_calls(slack)
 
     handle = await replay(run_id)
     with pytest.raises(REPLAY_DIVERGED) as diverged:
         await handle.get_result(polling_interval_sec=RESULT_POLL_S)
 
-    assert "progress" in str(diverged.value) and "announce" in str(diverged.value)
+    assert "answer" in str(diverged.value) and "deliver" in str(diverged.value)
     assert (await handle.get_status()).status == "ERROR"
     replayed = {
         s["function_name"] for s in await DBOS.list_workflow_steps_async(handle.workflow_id)

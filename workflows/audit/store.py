@@ -23,6 +23,7 @@ from workflows.audit.records import (
     RunSummary,
 )
 from workflows.audit.redaction import SHAPES_ONLY
+from workflows.audit.sqlite_writes import SqliteWrites
 from workflows.audit.tables import events, metadata, runs
 from workflows.clock import Clock, SystemClock
 from workflows.database_url import audit_url
@@ -60,6 +61,8 @@ class AuditStore:
         self.clock = clock or SystemClock()
         self._dialect = engine.dialect.name
         self._inserts: dict[str, Any] = {}
+        # On SQLite the writes skip aiosqlite's hop per call (see sqlite_writes).
+        self._sqlite = SqliteWrites(engine.url) if self._dialect == "sqlite" else None
 
     @classmethod
     async def open(cls, url: str, *, clock: Clock | None = None) -> AuditStore:
@@ -70,6 +73,8 @@ class AuditStore:
         return store
 
     async def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
         await self.engine.dispose()
 
     # ------------------------------------------------------------------ writes
@@ -214,6 +219,9 @@ class AuditStore:
         return statement, scrubbed(rows)
 
     async def _write(self, *statements: Any) -> None:
+        if self._sqlite is not None:
+            await self._sqlite.run(statements)
+            return
         async with self.engine.begin() as conn:
             for statement in statements:
                 if isinstance(statement, tuple):

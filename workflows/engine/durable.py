@@ -23,7 +23,7 @@ from dbos import DBOS, DBOSConfig
 
 from workflows.database_url import system_url
 
-WORKFLOW_VERSION = "crosswire-2026.11"
+WORKFLOW_VERSION = "crosswire-2026.12"
 SQLITE_POLL_S = 0.05
 MAX_EXECUTOR_THREADS = 4
 

@@ -1,22 +1,24 @@
-"""Inside the durable workflow: plan, announce, run the waves, compose, deliver.
+"""Inside the durable workflow: plan and announce, run the waves, compose, deliver.
 
 Every side effect is a DBOS step, checkpointed, so a replay after a crash repeats none that
-finished. Steps start in topological waves, each wave in step-id order (``DBOS.reserve_step``
-draws their ids in that order before they run concurrently), and each DBOS step is named
-after its plan node: a replay that diverged fails loudly instead of reading another step's
-output. The composer is pure, so it needs no step.
+finished. A run of N plan steps checkpoints N + 2 times: ``plan`` (the plan, its audit row
+and the progress message, which always go together), one per plan step, and ``deliver``
+(the answer shown, then its audit record). Steps start in topological waves, each wave in
+step-id order (``DBOS.reserve_step`` draws their ids in that order before they run
+concurrently), and each DBOS step is named after its plan node: a replay that diverged fails
+loudly instead of reading another step's output. The composer is pure, so it needs no step.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from dbos import DBOS, StepOptions
-from dbos import error as dbos_errors
+from dbos import DBOS
+from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 from workflows.answers import Briefing, Notice, RunAnswer
 from workflows.approvals import Approval
@@ -27,7 +29,7 @@ from workflows.engine.boundary import ActionBoundary, ApprovalWait, Cleared
 from workflows.engine.calls import OperationCaller
 from workflows.engine.compensation import Compensator
 from workflows.engine.deadline import StepCutoff, WaveCutoff, reading_deadline
-from workflows.engine.delivery import DELIVERY_RETRIES
+from workflows.engine.delivery import DELIVERY_RETRIES, shown
 from workflows.engine.progress import ProgressTracker
 from workflows.engine.recipients import refused_result
 from workflows.engine.slots import Slots
@@ -44,6 +46,9 @@ from workflows.results import Compensation, StepResult
 
 log = structlog.get_logger(__name__)
 HIDDEN_SYSTEMS = frozenset({"directory", "drafts"})
+# The answer's audit record is retried in place: retrying the whole step would show it again.
+RECORD_ATTEMPTS = 3
+RECORD_FIRST_WAIT_S = 1.0
 
 
 @dataclass
@@ -131,46 +136,32 @@ class RunExecution:
             await self._deliver(request, None, notice)
             return notice
         plan = Plan.model_validate(planned["plan"])
-        tracker = ProgressTracker(
-            plan, self.catalog, hidden=HIDDEN_SYSTEMS, note=_planning_note(planned)
-        )
-        # Announcing the run need not hold up the first wave: its step is reserved first (a
-        # fixed place in the replay order) and runs beside the wave.
-        announced = self._start_step(
-            "announce", self._reporter(request).started, request, tracker.snapshot()
-        )
+        tracker = _tracker(plan, self.catalog, planned)
+        handle: str | None = planned.get("announced")
         results = so_far.steps
         # One budget for all the waves: a hung system costs its section, not the briefing.
         # A wait for a person starts a new budget for the reads after it.
         deadline = reading_deadline(self.caller.policy.run_deadline_s)
-        try:
-            for wave in waves(plan):
-                steps = [plan.step(i) for i in wave]
-                await self._run_wave(request, steps, deadline, results, tracker, announced)
-                if not await self._write_wave(request, steps, so_far, tracker, announced):
-                    self._skip_rest(request, plan, results, tracker)
-                    break
-                if any(s.id in so_far.approvals for s in steps):
-                    deadline = reading_deadline(self.caller.policy.run_deadline_s)
-        finally:
-            await asyncio.wait([announced])
+        for wave in waves(plan):
+            steps = [plan.step(i) for i in wave]
+            await self._run_wave(request, steps, deadline, results, tracker, handle)
+            if not await self._write_wave(request, steps, so_far, tracker, handle):
+                self._skip_rest(request, plan, results, tracker)
+                break
+            if any(s.id in so_far.approvals for s in steps):
+                deadline = reading_deadline(self.caller.policy.run_deadline_s)
         answer = so_far.answer = self._compose(request, plan, so_far)
         writer = answer_writer(self.planner)
         if writer is not None and wants_writing(planned, answer, wrote=bool(so_far.writes)):
             answer = so_far.answer = await written_answer(
                 writer, self.audit, self.catalog, request, plan, results, answer
             )
-        await self._deliver(request, progress_handle(announced), answer, list(results.values()))
+        await self._deliver(request, handle, answer, list(results.values()))
         return answer
 
-    def _start_step(
-        self, name: str, func: Callable[..., Awaitable[Any]], *args: Any
-    ) -> asyncio.Task[Any]:
-        """Reserve a step now (its place in the replay order) and run it in the background."""
-        options: StepOptions = {"name": name, **DELIVERY_RETRIES}
-        return asyncio.ensure_future(DBOS.reserve_step().run_async(options, func, *args))
-
     async def _plan_step(self, request: RunRequest) -> dict[str, Any]:
+        """Plan the run, record the plan, and post the progress message (``announced``: its
+        handle, None when there is none): one checkpoint for what always goes together."""
         usage: PlanningUsage | None = None
         if isinstance(self.planner, MeteredPlanner):
             planned_with = await self.planner.plan_with_usage(
@@ -189,13 +180,27 @@ class RunExecution:
                     text=f"The plan did not fit the catalog: {exc}",
                 )
         if isinstance(result, Notice):
-            planned = {"kind": "notice", "notice": result.model_dump(mode="json")}
+            planned: dict[str, Any] = {"kind": "notice", "notice": result.model_dump(mode="json")}
         else:
             planned = {"kind": "plan", "plan": result.model_dump(mode="json")}
         if usage is not None:
             planned["usage"] = usage.model_dump(mode="json")
         await self._record_plan(request, planned)
+        if isinstance(result, Plan):
+            planned["announced"] = await self._announce(request, result, planned)
         return planned
+
+    async def _announce(
+        self, request: RunRequest, plan: Plan, planned: dict[str, Any]
+    ) -> str | None:
+        """Post the progress message; its handle, or None when it could not be posted:
+        progress is best effort, and the answer is then posted on its own."""
+        snapshot = _tracker(plan, self.catalog, planned).snapshot()
+        try:
+            return await shown(self._reporter(request).started, request, snapshot)
+        except DeliveryError as exc:
+            log.warning("run.announce_failed", run_id=request.run_id, error=str(exc))
+            return None
 
     async def _record_plan(self, request: RunRequest, planned: dict[str, Any]) -> None:
         plan = planned.get("plan") or {}
@@ -214,7 +219,7 @@ class RunExecution:
         deadline: float,
         results: dict[str, StepResult],
         tracker: ProgressTracker,
-        announced: asyncio.Task[str | None],
+        handle: str | None,
     ) -> None:
         """Run one wave's steps concurrently, each cut off at the run's deadline or the grace
         after the others (a cut-off step still returns, and is checkpointed, as ``late``)."""
@@ -242,7 +247,7 @@ class RunExecution:
                 calls_for(step, results),
                 cutoff.step(step.id),
                 tracker,
-                announced,
+                handle,
             )
             pending.append(_settled(cutoff, step.id, checkpointed))
         for done in await asyncio.gather(*pending):
@@ -255,7 +260,7 @@ class RunExecution:
         wave: list[Step],
         so_far: RunSoFar,
         tracker: ProgressTracker,
-        announced: asyncio.Task[str | None],
+        handle: str | None,
     ) -> bool:
         """Run the wave's writes one at a time, in step-id order, each through the action
         boundary (it may wait for a person). False when one failed for good: the writes done
@@ -297,7 +302,7 @@ class RunExecution:
                 cleared.calls,
                 None,
                 tracker,
-                announced,
+                handle,
                 cleared.indexes,
             )
             result = results[step.id] = StepResult.model_validate(checkpointed)
@@ -349,7 +354,7 @@ class RunExecution:
         calls: list[dict[str, Any]],
         cutoff: StepCutoff | None,
         tracker: ProgressTracker,
-        announced: asyncio.Task[str | None],
+        handle: str | None,
         indexes: list[int] | None = None,
     ) -> dict[str, Any]:
         ctx = CallContext(
@@ -375,10 +380,7 @@ class RunExecution:
             )
         tracker.mark(step.id, _state(result))
         if operation.system not in HIDDEN_SYSTEMS:
-            await asyncio.wait([announced])  # progress edits the announcement, once it exists
-            if not announced.cancelled() and announced.exception() is None:
-                progress = tracker.snapshot()
-                await self._reporter(request).progress(request, announced.result(), progress)
+            await self._reporter(request).progress(request, handle, tracker.snapshot())
         return result.model_dump(mode="json")
 
     def _compose(self, request: RunRequest, plan: Plan, so_far: RunSoFar) -> RunAnswer:
@@ -416,24 +418,46 @@ class RunExecution:
         answer: RunAnswer,
         steps: list[StepResult] | None = None,
     ) -> None:
-        """Show the answer, then record it: two steps, so a retried record never re-posts,
-        and a delivery that fails is recorded as the run's failure, not its success."""
+        """Show the answer, then record it, in one step (see :meth:`_show_and_record`)."""
         await DBOS.run_step_async(
             {"name": "deliver", **DELIVERY_RETRIES},
-            self._reporter(request).finished,
+            self._show_and_record,
             request,
             handle,
             answer,
+            steps,
         )
-        await DBOS.run_step_async(
-            {"name": "record", "retries_allowed": True, "max_attempts": 3},
-            self.audit.run_finished,
-            request.run_id,
-            status="completed",
-            answer=answer.model_dump(mode="json"),
-            steps=steps,
-            delivery="delivered",
+
+    async def _show_and_record(
+        self,
+        request: RunRequest,
+        handle: str | None,
+        answer: RunAnswer,
+        steps: list[StepResult] | None,
+    ) -> None:
+        """The answer shown, then recorded as delivered. A delivery that fails rises before
+        anything is recorded, so it becomes the run's failure, not its success; the record
+        is retried in place, so a retried record never shows the answer again (and a step
+        that runs again after a crash finds the answer it already posted)."""
+        await self._reporter(request).finished(request, handle, answer)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(RECORD_ATTEMPTS),
+            wait=wait_exponential(multiplier=RECORD_FIRST_WAIT_S, exp_base=2),
+            reraise=True,
         )
+        async for attempt in retrying:
+            with attempt:
+                await self.audit.run_finished(
+                    request.run_id,
+                    status="completed",
+                    answer=answer.model_dump(mode="json"),
+                    steps=steps,
+                    delivery="delivered",
+                )
+
+
+def _tracker(plan: Plan, catalog: Catalog, planned: dict[str, Any]) -> ProgressTracker:
+    return ProgressTracker(plan, catalog, hidden=HIDDEN_SYSTEMS, note=_planning_note(planned))
 
 
 def _planning_note(planned: dict[str, Any]) -> str:
@@ -457,22 +481,3 @@ async def _settled(
         return await checkpointed
     finally:
         cutoff.finished(step_id)
-
-
-def progress_handle(announced: asyncio.Task[str | None]) -> str | None:
-    """The progress message to edit, or None when it could not be posted: progress is best
-    effort, and the answer is then posted on its own. Any other failure is a bug and rises."""
-    error = announced.exception()
-    if error is None:
-        return announced.result()
-    if not _undelivered(error):
-        raise error
-    log.warning("run.announce_failed", error=str(error))
-    return None
-
-
-def _undelivered(error: BaseException) -> bool:
-    """A delivery failure, possibly wrapped by DBOS once its retries ran out."""
-    if isinstance(error, dbos_errors.DBOSMaxStepRetriesExceeded):
-        return all(isinstance(e, DeliveryError) for e in error.errors)
-    return isinstance(error, DeliveryError)
