@@ -21,6 +21,7 @@ from benchmarks import (
     briefing,
     engine_steps,
     hung_system,
+    planner,
     resolution,
     schedules,
 )
@@ -32,7 +33,16 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument(
         "--only",
-        choices=("ack", "briefing", "hung", "approvals", "steps", "schedules", "resolution"),
+        choices=(
+            "ack",
+            "briefing",
+            "hung",
+            "approvals",
+            "steps",
+            "schedules",
+            "resolution",
+            "planner",
+        ),
         help="run one benchmark",
     )
     p.add_argument("--rounds", type=int, default=2, help="ack: rounds per app (default 2)")
@@ -66,6 +76,9 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         if args.only in (None, "resolution"):
             print("Benchmark 8: entity resolution at scale", file=sys.stderr, flush=True)
             results["resolution"] = await resolution.run()
+        if args.only in (None, "planner"):
+            print("Benchmark 9: model calls against a step-by-step agent", file=sys.stderr)
+            results["planner"] = await planner.run(Path(tmp) / "planner")
         if args.only in (None, "ack"):
             print("Benchmark 1: ack latency under a burst", file=sys.stderr, flush=True)
             results["ack"] = await ack_latency.run(
@@ -157,6 +170,8 @@ def _table(results: dict[str, Any]) -> str:
         rows += schedules.rows(results["schedules"])
     if "resolution" in results:
         rows += resolution.rows(results["resolution"])
+    if "planner" in results:
+        rows += planner.rows(results["planner"])
     width = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip() for row in rows

@@ -133,6 +133,8 @@ class MessagesStandIn:
         self.api_key = api_key
         self.min_cache_tokens = min_cache_tokens
         self.requests: list[RecordedRequest] = []
+        # The ``usage`` of every 200 reply sent, in order (what a run's calls cost).
+        self.usages: list[dict[str, int]] = []
         self._script: deque[Responder] = deque()
         self._cached: set[str] = set()
         self._lock = threading.Lock()
@@ -214,6 +216,7 @@ class MessagesStandIn:
         with self._lock:
             number = len(self.requests)
             usage = dict(reply.body.get("usage") or self._usage(request, reply.body))
+            self.usages.append(usage)
         content = [_with_id(block, number, i) for i, block in enumerate(reply.body["content"])]
         body = {
             "id": f"msg_standin_{number}",
