@@ -341,17 +341,20 @@ def read_table(
     if not body:
         raise Refused(f"{path} has a header but no records")
     kind = _kind(set(types.values()))
+    plan: dict[FieldType, list[int]] = {}
+    for column, typed in types.items():
+        plan.setdefault(typed, []).append(header.index(column))
     records = []
     seen: dict[str, int] = {}
     for line, row in enumerate(body, start=2):
-        values = dict(zip(header, (c.strip() for c in row), strict=False))
-        record_id = values.get(header[id_at], "")
+        values = [c.strip() for c in row] + [""] * (len(header) - len(row))
+        record_id = values[id_at]
         if not record_id:
             raise Refused(f"{path}, line {line}: no id in column {header[id_at]!r}")
         if record_id in seen:
             raise Refused(f"{path}: the id {record_id!r} is on line {seen[record_id]} and {line}")
         seen[record_id] = line
-        records.append(_record(system, record_id, kind, types, values))
+        records.append(_record(system, record_id, kind, plan, header, values))
     return Table(path=path, records=tuple(records), types=types, ignored=tuple(ignored))
 
 
@@ -364,20 +367,23 @@ def _kind(types: set[FieldType]) -> Kind:
 
 
 def _record(
-    system: str, record_id: str, kind: Kind, types: dict[str, FieldType], values: dict[str, str]
+    system: str,
+    record_id: str,
+    kind: Kind,
+    plan: dict[FieldType, list[int]],
+    header: list[str],
+    values: list[str],
 ) -> Record:
     from connectors.resolution import Record
 
     def joined(field_type: FieldType) -> str:
-        return " ".join(values[c] for c, t in types.items() if t == field_type and values.get(c))
+        return " ".join(v for i in plan.get(field_type, ()) if (v := values[i]))
 
     first, last, full = joined("first_name"), joined("last_name"), joined("name")
     person_name = f"{last}, {first}" if first or last else full
     address = " ".join(x for x in (joined("address"), joined("postcode")) if x)
-    births = [
-        d for c, t in types.items() if t == "date_of_birth" if (d := parse_date(values.get(c, "")))
-    ]
-    ids = {c: values[c] for c, t in types.items() if t == "id" and values.get(c)}
+    births = [d for i in plan.get("date_of_birth", ()) if (d := parse_date(values[i]))]
+    ids = {header[i]: v for i in plan.get("id", ()) if (v := values[i])}
     company = joined("company")
     if kind == "company":
         company = company or full

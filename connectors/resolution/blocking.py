@@ -6,7 +6,9 @@ Keys (each prefixed by kind, so people and companies never meet):
 
 - person: the email address; the phone; the last name's metaphone code with each possible
   first initial (a nickname's canonical forms count: "Bob" also files under "r" for Robert);
-  the organisation domain with the last name's code; each identifier under its name; each
+  the organisation domain with the last name's code; each identifier under its name, and
+  with each character in turn left out (so a typo still meets); the first two words of the
+  address (a street number and name) and its last two (a state and postcode); each
   named date (a date of birth) with each of the names' initials (so swapped names meet);
 - company: the domain; the domain's stem and the cleaned name squashed (so "Acme Corp." meets
   ``acme.io``); the name's first word with each of the next two, as written and as
@@ -23,7 +25,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 import jellyfish
 import numpy as np
@@ -65,11 +66,22 @@ def _person_keys(f: Features) -> set[str]:
         out |= {f"p|n|{f.last_code}|{i}" for i in initials}
         if f.domain:
             out.add(f"p|d|{f.domain}|{f.last_code}")
-    out |= {f"p|i|{name}|{value}" for name, value in f.identifiers.items()}
+    out |= {f"p|i|{name}|{v}" for name, value in f.identifiers.items() for v in _typos(value)}
+    words = f.address.split()
+    if len(words) >= 2:  # the start (a street number and name) and the end (a postcode)
+        out |= {f"p|a|{words[0]}|{words[1]}", f"p|a|{words[-2]}|{words[-1]}"}
     initials = {n[0] for n in (f.first, f.last) if n}
     for name, when in f.dates.items():
         out |= {f"p|b|{name}|{when.isoformat()}|{i}" for i in initials}
     return out
+
+
+def _typos(value: str) -> set[str]:
+    """``value`` and, for a long enough one, each of it with one character left out: two
+    values one typo apart (a character changed, added, dropped, or two swapped) share one."""
+    if len(value) < 5:
+        return {value}
+    return {value} | {value[:i] + "\x00" + value[i + 1 :] for i in range(len(value))}
 
 
 def _company_keys(f: Features) -> set[str]:
@@ -89,23 +101,31 @@ def _company_keys(f: Features) -> set[str]:
 
 
 def candidate_pairs(records: Sequence[Features], max_block: int) -> tuple[Pairs, BlockingStats]:
-    """Every pair of records that share a key in a block of at most ``max_block`` records."""
+    """Every pair of records that share a key in a block of at most ``max_block`` records.
+
+    The pairs of all blocks of one size are made at once: the blocks as rows of a matrix,
+    the pairs as its columns taken two by two."""
     blocks: defaultdict[str, list[int]] = defaultdict(list)
     for index, f in enumerate(records):
         for key in keys(f):
             blocks[key].append(index)
-    found: set[int] = set()
+    by_size: defaultdict[int, list[list[int]]] = defaultdict(list)
     skipped = set[int]()
     skipped_blocks = 0
-    width = len(records)
     for members in blocks.values():
         if len(members) > max_block:
             skipped_blocks += 1
             skipped.update(members)
         elif len(members) > 1:
-            found.update(a * width + b for a, b in combinations(sorted(members), 2))
-    codes = np.fromiter(sorted(found), dtype=np.int64, count=len(found))
-    pairs = np.stack([codes // max(width, 1), codes % max(width, 1)], axis=1)
+            by_size[len(members)].append(members)
+    width = max(len(records), 1)
+    chunks = [np.zeros(0, dtype=np.int64)]
+    for size, group in by_size.items():
+        matrix = np.sort(np.asarray(group, dtype=np.int64), axis=1)
+        left, right = np.triu_indices(size, k=1)
+        chunks.append((matrix[:, left] * width + matrix[:, right]).ravel())
+    codes = np.unique(np.concatenate(chunks))
+    pairs = np.stack([codes // width, codes % width], axis=1)
     stats = BlockingStats(
         keys=sum(len(m) for m in blocks.values()),
         blocks=len(blocks),

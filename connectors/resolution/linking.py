@@ -74,8 +74,15 @@ class LinkBook:
         return [p for p in self._bands["match"] if p not in exclude]
 
     def conflicts(self, weight: float, *, exclude: set[Pair]) -> list[Pair]:
-        """Pairs the model judged strong non-matches (Bayes factor at most ``weight``)."""
-        return [p for p, bf in self._conflict_pairs if bf <= weight and p not in exclude]
+        """Pairs the model judged strong non-matches (Bayes factor at most ``weight``), between
+        records that the links and overrides connect: a conflict between two records no chain
+        of links joins can never stop a merge, so it is left out (most are)."""
+        component = _components(len(self._records), [*self._bands["match"], *exclude])
+        return [
+            p
+            for p, bf in self._conflict_pairs
+            if bf <= weight and p not in exclude and component[p[0]] == component[p[1]]
+        ]
 
     def link(self, pair: Pair, source: LinkSource) -> Link:
         """The link between two records with the model's evidence for it."""
@@ -89,7 +96,7 @@ class LinkBook:
         band: Band = "match" if prob >= self._settings.match_threshold else "maybe"
         if prob < self._settings.maybe_threshold:
             band = "non_match"
-        return Link(
+        return Link.model_construct(  # built from validated records and the model
             left=self._records[a].key,
             right=self._records[b].key,
             probability=1.0 if source == "override" else prob,
@@ -115,7 +122,7 @@ class LinkBook:
     def _entity(self, group: list[int], pairs: list[tuple[Pair, LinkSource]]) -> Entity:
         links = [self.link(p, source) for p, source in pairs]
         first = self._records[group[0]]
-        return Entity(
+        return Entity.model_construct(  # built from validated records and links
             entity_id=f"{first.kind}:{first.system}:{first.record_id}",
             kind=first.kind,
             records=tuple(self._records[i].key for i in group),
@@ -136,6 +143,23 @@ class LinkBook:
         return tuple(out)
 
 
+def _components(count: int, pairs: Sequence[Pair]) -> list[int]:
+    """Each record's connected component (a root index) in the graph of ``pairs``."""
+    parent = list(range(count))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+    return [find(i) for i in range(count)]
+
+
 def _weights(model: MatchModel) -> list[tuple[float, ...]]:
     """Each field's level weights, computed once per run rather than once per link."""
     return [f.weights() for f in model.fields]
@@ -147,5 +171,10 @@ def _evidence(
     out = []
     for field, table, level in zip(model.fields, weights, levels, strict=True):
         if level >= 0:
-            out.append(Evidence(field=field.name, level=field.levels[level], weight=table[level]))
+            # The values come from the fitted model, already valid: no validation per link.
+            out.append(
+                Evidence.model_construct(
+                    field=field.name, level=field.levels[level], weight=table[level]
+                )
+            )
     return out

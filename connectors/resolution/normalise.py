@@ -54,8 +54,12 @@ def plain(text: str | None) -> str:
     """Lower case, accents removed, punctuation to spaces, spaces collapsed."""
     if not text:
         return ""
-    folded = unicodedata.normalize("NFKD", text.lower().replace("&", " and "))
-    ascii_only = folded.encode("ascii", "ignore").decode("ascii")
+    lowered = text.lower().replace("&", " and ")
+    if lowered.isascii():  # most text: nothing to fold
+        ascii_only = lowered
+    else:
+        folded = unicodedata.normalize("NFKD", lowered)
+        ascii_only = folded.encode("ascii", "ignore").decode("ascii")
     return " ".join(_NON_WORD.sub(" ", ascii_only).split())
 
 
