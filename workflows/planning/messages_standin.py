@@ -91,7 +91,10 @@ def answer_from_steps(request: Mapping[str, Any]) -> StandinReply:
     run's document in the request's first user turn and submits a headline, one opening
     sentence and one bullet per step that has an output, each citing that step."""
     document = json.loads(_first_text(request))
-    steps = [s for s in document.get("steps", []) if s.get("status") == "ok"]
+    if "steps" not in document or "subject" not in document:
+        detail = "the scripted writer got a request that is not an answer to write"
+        return error(400, "invalid_request_error", detail, retry_after_ms=None)
+    steps = [s for s in document["steps"] if s.get("status") == "ok"]
     statements = [
         {
             "text": f"{step['source']} answered {step['operation']} for {document['subject']}.",
