@@ -71,7 +71,7 @@ def open_stripe(config: StripeConfig, *, clock: Clock) -> StripeConnector:
     headers = {"Stripe-Version": config.api_version}
     missing = ""
     if config.api_key is None:
-        missing = "STRIPE_API_KEY is not set: set it to a secret or restricted key of the account"
+        missing = "STRIPE_API_KEY is not set, so Stripe was not asked: set it to an API key"
     else:
         headers["Authorization"] = f"Bearer {config.api_key.get_secret_value()}"
     http = httpx.AsyncClient(

@@ -54,7 +54,8 @@ def stripe_operations(
                   risk=Risk.HIGH, undo="billing.remove_discount"),
         Operation("billing.remove_discount", SYSTEM, "Remove a discount applied by "
                   "billing.apply_discount (its compensation).",
-                  DiscountApplied, Undone, ops.remove_discount, access="write", risk=Risk.HIGH),
+                  DiscountApplied, Undone, ops.remove_discount, access="write", risk=Risk.HIGH,
+                  reversible=False),
     ]  # fmt: skip
 
 

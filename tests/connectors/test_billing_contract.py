@@ -100,11 +100,13 @@ async def test_a_discount_applies_once_and_is_undone_once(name: str, tmp_path: P
 
 
 async def test_both_implementations_answer_alike(tmp_path: Path) -> None:
-    answers = []
+    answers, declared = [], []
     for name in IMPLEMENTATIONS:
         async with billing(name, tmp_path / name) as b:
+            declared.append({n: (op.describe(), op.undo) for n, op in b.operations.items()})
             answers.append((
                 await call(b, "billing.list_invoices", {"account": acme(b)}),
                 await call(b, "billing.overdue_invoices", {"limit": 200}),
             ))  # fmt: skip
+    assert declared[0] == declared[1]  # what a planner and the policy read
     assert answers[0] == answers[1]
