@@ -27,6 +27,7 @@ from collections import Counter
 from math import comb
 from typing import Any, Final
 
+from benchmarks.common import json_from_child
 from connectors.resolution import Resolution, Resolver, ResolverSettings
 from connectors.resolution.synthetic import Directory, generate
 
@@ -167,4 +168,40 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "1.0x = linear",
         )
     )
+    return out
+
+
+# ------------------------------------------------------------------ the identity graph at scale
+
+GRAPH_SIZES: Final = ((1_000, 10_000), (10_000, 100_000))
+"""(accounts, contacts) per graph case; the target is (100,000, 1,000,000):
+``python -m benchmarks.identity_scale 100000 1000000``."""
+
+
+async def graph_cases(sizes: tuple[tuple[int, int], ...] = GRAPH_SIZES) -> list[dict[str, Any]]:
+    """Each size of the identity graph (:mod:`benchmarks.identity_scale`) in a process of its
+    own, so its peak memory is its own."""
+    return [
+        await json_from_child(
+            "benchmarks.identity_scale", str(a), str(c), timeout_s=3600, what="identity graph"
+        )
+        for a, c in sizes
+    ]
+
+
+def graph_rows(cases: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """The identity graph's lines of the summary table."""
+    out: list[tuple[str, str, str, str]] = [
+        ("identity graph: build, 1% refresh, lookups", "", "", "")
+    ]
+    for c in cases:
+        r = c["refresh"]
+        out.append(
+            (
+                f"  {c['accounts']:,} accounts, {c['contacts']:,} contacts",
+                f"build {c['build_s']:.1f} s, 1% refresh {r['time_s']:.2f} s",
+                f"lookup p99 {c['lookup_ms']['p99']:.2f} ms",
+                f"peak {c['peak_memory_mb']['end']:,.0f} MB",
+            )
+        )
     return out

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import structlog
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.graph import LINKING, IdentityGraph, IdentitySource, SourceRecord
@@ -43,6 +43,8 @@ AMBIGUITY_MARGIN: Final = 5.0
 LINK_SCORE: Final = 92.0
 WORD_SCORE: Final = 80.0
 MAX_CANDIDATES: Final = 5
+SHORTLIST_ABOVE: Final = 2_000
+SHORTLIST: Final = 200
 RESOLVED_KEPT: Final = 4
 Scorer = Callable[[str, str], float]
 _STOPWORDS: Final = frozenset({"and", "the", "of", "co", "op"})
@@ -124,7 +126,11 @@ class IdentityDirectory:
         self._by_key = {
             _squash(k): a for a in self._accounts for k in _domain_keys(a, self._domain_systems)
         }
-        self._aliases = [(alias, a) for a in self._accounts for alias in _aliases(a, source)]
+        records = _records_by_link(source.records)
+        self._aliases = [(alias, a) for a in self._accounts for alias in _aliases(a, records)]
+        self._by_alias: dict[str, list[AccountRef]] = {}
+        for alias, account in self._aliases:
+            self._by_alias.setdefault(alias, []).append(account)
         self._employees = {e.email.lower(): e for e in source.employees}
         self._owners = {a: e.lower() for a, e in source.account_owners.items()}
         self._contacts = {c.email.lower(): c.name for c in source.contacts if c.name}
@@ -194,7 +200,7 @@ class IdentityDirectory:
         return self._fuzzy(query, wanted)
 
     def _fuzzy(self, query: str, wanted: str) -> AccountResolution:
-        exact = _unique(a for alias, a in self._aliases if alias == wanted)
+        exact = _unique(self._by_alias.get(wanted, []))
         if len(exact) == 1:
             return AccountResolution(query=query, status="found", account=exact[0])
         ranked = self._ranked(wanted, _score)
@@ -209,9 +215,16 @@ class IdentityDirectory:
         return AccountResolution(query=query, status="not_found", candidates=suggestions)
 
     def _ranked(self, wanted: str, scorer: Scorer) -> list[tuple[float, AccountRef]]:
-        """Accounts by their best alias's score, highest first, ties by name."""
+        """Accounts by their best alias's score, highest first, ties by name. A large
+        directory scores only the aliases rapidfuzz finds closest first."""
         best: dict[str, tuple[float, AccountRef]] = {}
-        for alias, account in self._aliases:
+        aliases = self._aliases
+        if len(aliases) > SHORTLIST_ABOVE:
+            near = process.extract(
+                wanted, [n for n, _ in aliases], scorer=fuzz.WRatio, limit=SHORTLIST
+            )
+            aliases = [aliases[i] for _, _, i in near]
+        for alias, account in aliases:
             score = scorer(wanted, alias)
             if score > best.get(account.account_id, (-1.0, account))[0]:
                 best[account.account_id] = (score, account)
@@ -240,9 +253,17 @@ def _domain_keys(account: AccountRef, systems: frozenset[str]) -> list[str]:
     return [account.domain] + [v for k, v in account.links.items() if k in systems]
 
 
-def _aliases(account: AccountRef, source: DirectorySource) -> set[str]:
+def _records_by_link(records: Sequence[SystemRecord]) -> dict[tuple[str, str], list[str]]:
+    out: dict[tuple[str, str], list[str]] = {}
+    for r in records:
+        out.setdefault((r.system, r.id), []).append(r.name)
+    return out
+
+
+def _aliases(account: AccountRef, records: Mapping[tuple[str, str], list[str]]) -> set[str]:
     names = {account.name, account.domain.split(".")[0]}
-    names |= {r.name for r in source.records if account.links.get(r.system) == r.id}
+    for link in account.links.items():
+        names.update(records.get(link, ()))
     return {normalize_name(n) for n in names} - {""}
 
 

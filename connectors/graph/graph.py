@@ -44,6 +44,7 @@ from workflows.domain import Employee
 LINKING = ResolverSettings(across_systems_only=True)
 """How the graph resolves: it links systems, and each system's own records are distinct (a
 CRM holds two contacts called Wright as two people); a person may still say two are one."""
+NEIGHBOUR_BLOCK = 30
 _MODELS = TypeAdapter(dict[Kind, MatchModel])
 _EMPLOYEES = TypeAdapter(list[Employee])
 How = Literal["loaded", "built", "refreshed", "unchanged"]
@@ -261,13 +262,16 @@ class IdentityGraph:
         )
 
     def _neighbours(self, records: Iterable[SourceRecord]) -> set[RecordKey]:
-        """Records sharing a blocking key (in a block small enough to be compared) with any
-        of ``records``, as the graph holds them now."""
+        """Records sharing a specific blocking key with any of ``records``, as the graph holds
+        them now. Keys shared by more than :data:`NEIGHBOUR_BLOCK` records (a common surname's
+        sound) are left out: a record's true matches share a specific key with it too (an
+        address, a domain, a name as written), and re-resolving everyone called Smith for one
+        changed Smith is what a refresh must not do."""
         out: set[RecordKey] = set()
         for r in records:
             for block in self._keys(r):
                 members = self._blocks.get(block, set())
-                if len(members) < self._settings.max_block:
+                if len(members) <= NEIGHBOUR_BLOCK:
                     out |= members
         return out
 
