@@ -89,7 +89,6 @@ def _parser() -> argparse.ArgumentParser:
 
     _schedule(sub)
     _identity(sub)
-    identity_parsers(sub)
 
     connectors = sub.add_parser("connectors", help="the systems Crosswire is connected to")
     connectors_sub = connectors.add_subparsers(dest="connectors_command", required=True)
@@ -144,8 +143,7 @@ def _schedule(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _identity(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``identity same|different A B --as EMAIL`` and ``identity show WHO``."""
-    identity = sub.add_parser("identity", help="who is who across systems: the identity graph")
-    identity_sub = identity.add_subparsers(dest="identity_command", required=True)
+    identity_sub = identity_parsers(sub)
     for name, verdict in (("same", "are one"), ("different", "are not one")):
         decide = identity_sub.add_parser(
             name,
