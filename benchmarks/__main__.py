@@ -20,6 +20,7 @@ from benchmarks import (
     approvals_waiting,
     briefing,
     engine_steps,
+    febrl,
     hung_system,
     planner,
     resolution,
@@ -42,6 +43,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
             "schedules",
             "resolution",
             "planner",
+            "febrl",
         ),
         help="run one benchmark",
     )
@@ -76,6 +78,9 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         if args.only in (None, "resolution"):
             print("Benchmark 8: entity resolution at scale", file=sys.stderr, flush=True)
             results["resolution"] = await resolution.run()
+        if args.only in (None, "febrl"):
+            print("Benchmark 10: FEBRL person data, two baselines", file=sys.stderr, flush=True)
+            results["febrl"] = await febrl.run()
         if args.only in (None, "planner"):
             print("Benchmark 9: model calls against a step-by-step agent", file=sys.stderr)
             results["planner"] = await planner.run(Path(tmp) / "planner")
@@ -170,6 +175,8 @@ def _table(results: dict[str, Any]) -> str:
         rows += schedules.rows(results["schedules"])
     if "resolution" in results:
         rows += resolution.rows(results["resolution"])
+    if "febrl" in results:
+        rows += febrl.rows(results["febrl"])
     if "planner" in results:
         rows += planner.rows(results["planner"])
     width = [max(len(row[i]) for row in rows) for i in range(4)]
