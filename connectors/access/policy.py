@@ -43,6 +43,14 @@ class SeeAll(_Model):
     why: str = Field(min_length=1)
 
 
+class Service(_Model):
+    """One of Crosswire's own readers, which acts for nobody in particular (the scheduler
+    reads every calendar to find whom to brief; each briefing then runs as its attendee)."""
+
+    requester: str = Field(min_length=1)
+    systems: tuple[str, ...] = Field(min_length=1)
+
+
 class AmountRules(_Model):
     """Whose amounts are withheld, and from whom not."""
 
@@ -59,6 +67,7 @@ class AccessPolicy(_Model):
     manager_role: str = "manager"
     territory: TerritoryRules = TerritoryRules()
     see_all: tuple[SeeAll, ...] = ()
+    service: tuple[Service, ...] = ()
     amounts: AmountRules = AmountRules()
     source: str = Field(default="policy", exclude=True)
 
@@ -66,9 +75,12 @@ class AccessPolicy(_Model):
     def ttl(self) -> timedelta:
         return timedelta(seconds=self.ttl_seconds)
 
-    def systems_seen_by(self, roles: tuple[str, ...]) -> frozenset[str]:
-        """The systems whose records of every account ``roles`` may read."""
-        return frozenset(s for rule in self.see_all if rule.role in roles for s in rule.systems)
+    def systems_seen_by(self, roles: tuple[str, ...], requester: str = "") -> frozenset[str]:
+        """The systems whose records of every account ``roles`` (or the service that
+        ``requester`` names) may read."""
+        found = {s for rule in self.see_all if rule.role in roles for s in rule.systems}
+        found |= {s for svc in self.service if svc.requester == requester for s in svc.systems}
+        return frozenset(found)
 
     @classmethod
     def load(cls, path: Path | None = None) -> AccessPolicy:

@@ -83,7 +83,7 @@ def principal_of(org: Org, policy: AccessPolicy, email: str) -> AccessPrincipal:
         roles=roles,
         team=team if person is not None else frozenset(),
         territory=territory if person is not None else frozenset(),
-        sees_all=policy.systems_seen_by(roles),
+        sees_all=policy.systems_seen_by(roles, who),
         org=org,
         policy=policy,
     )

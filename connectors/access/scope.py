@@ -4,7 +4,8 @@ withheld, and a record that names one account they may not see refused.
 
 It reads outputs by their shape, whatever the operation: a record belongs to the account it
 carries (``account``, an :class:`~workflows.domain.AccountRef`, or ``account_id``), or, for
-a mail thread, to the customers its participants' domains are; an amount is a record's
+a mail thread or a meeting, to the customers its people's domains are (one the principal or
+their team takes part in is theirs); an amount is a record's
 ``amount`` with its ``currency``. Per-account reads (an input with one ``account``) are
 checked before the call (:mod:`connectors.access.guard`); here their amounts are withheld
 by that account.
@@ -60,11 +61,13 @@ class Scope:
         account = record_account(record)
         if account is not _NONE:
             return self.principal.may_read(account, self.system)
-        participants = getattr(record, "participants", None)
-        if isinstance(participants, list):
-            accounts = self.principal.org.accounts_of(participants)
-            return all(self.principal.may_read(a, self.system) for a in accounts)
-        return True
+        people = _people_of(record)
+        if people is None or self.system in self.principal.sees_all:
+            return True
+        if self.principal.team & {p.strip().lower() for p in people}:
+            return True  # their own (or their team's) thread or meeting
+        accounts = self.principal.org.accounts_of(people)
+        return all(self.principal.may_read(a, self.system) for a in accounts)
 
     def _amounts(self, record: BaseModel) -> BaseModel:
         if not isinstance(getattr(record, "amount", None), float | int):
@@ -95,6 +98,16 @@ def record_account(record: BaseModel) -> str | None:
         value = value_of(record, "account_id")
         return value if isinstance(value, str) else None
     return _NONE  # type: ignore[no-any-return]
+
+
+def _people_of(record: BaseModel) -> list[str] | None:
+    """Who a mail thread (its participants) or a meeting (organiser and attendees) is with."""
+    fields = type(record).model_fields
+    if "participants" in fields:
+        return list(value_of(record, "participants"))
+    if "attendees" in fields and "organizer_email" in fields:
+        return [value_of(record, "organizer_email"), *value_of(record, "attendees")]
+    return None
 
 
 def value_of(model: BaseModel, name: str) -> Any:

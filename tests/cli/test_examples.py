@@ -24,7 +24,7 @@ def test_every_readme_example_briefs_from_the_cli(state: Path, example: str) -> 
     assert answer["kind"] == "briefing", answer
     assert answer["account"]["name"] in {
         "Acme Corporation",
-        "Blue Harbor Logistics",
+        "Quantum Freight Inc.",
         "Lumen & Oak Interiors",
     }
 
@@ -33,7 +33,8 @@ def test_every_readme_example_briefs_from_the_cli(state: Path, example: str) -> 
     ("objective", "code", "says"),
     [
         ("email Acme the contract", 1, "I can't do that yet"),
-        ("brief me on Acme and Blue Harbor", 1, "Which one first?"),
+        ("brief me on Acme and Quantum Freight", 1, "Which one first?"),
+        ("how is Blue Harbor doing?", 1, "its owner is Marcus Chen"),
         ("thanks!", 0, "You're welcome"),
         ("help", 0, "English only"),
     ],
@@ -49,7 +50,8 @@ def test_what_is_not_a_briefing_is_said_plainly(
 
 @pytest.mark.parametrize("example", action_examples())
 def test_the_action_example_waits_for_an_approval_from_the_cli(state: Path, example: str) -> None:
-    done = crosswire(state, "ask", example, "--as", DANA, "--json")
+    # --yes: with no terminal to ask "Run? [y/N]", the plan runs only when told to
+    done = crosswire(state, "ask", example, "--as", DANA, "--json", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     approval = json.loads(done.stdout)
     assert approval["status"] == "pending"

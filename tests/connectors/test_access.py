@@ -256,3 +256,24 @@ def test_an_access_policy_that_cannot_be_used_is_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not valid TOML"):
         Settings(state_dir=tmp_path, scheduler=False, access_file=bad)
     assert AccessPolicy.load().systems_seen_by(("finance",)) == {"billing"}
+
+
+async def test_meetings_with_other_customers_are_left_out(services: Services) -> None:
+    window = {
+        "starts_from": START.isoformat(),
+        "starts_before": (START + timedelta(days=7)).isoformat(),
+    }
+    everyone = await call(services, "calendar.meetings_between", RACHEL, **window)
+    dana = await call(services, "calendar.meetings_between", DANA, **window)
+    theirs = {m.id for m in everyone.meetings} - {m.id for m in dana.meetings}
+    assert theirs  # other reps' customer meetings
+    mine = _owned(services, DANA) | {LUMEN}
+    for meeting in dana.meetings:
+        people = {meeting.organizer_email, *meeting.attendees}
+        domains = {p.rpartition("@")[2] for p in people}
+        customers = {a.account_id for a in services.directory.accounts() if a.domain in domains}
+        assert DANA in people or customers <= mine, meeting.title
+    # The scheduler reads every calendar, to brief each attendee with their own access.
+    assert len(
+        (await call(services, "calendar.meetings_between", "scheduler", **window)).meetings
+    ) >= len(everyone.meetings)

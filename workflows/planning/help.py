@@ -8,7 +8,7 @@ from typing import Final
 EXAMPLES: Final = (
     "brief me on Acme before my 2pm",
     "prep me for my call with Alex Morgan",
-    "how is Blue Harbor doing?",
+    "how is Quantum Freight doing?",
     "brief me on Lumen & Oak, especially the renewal",
     "/crosswire brief acme.io",
 )
