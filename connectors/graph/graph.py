@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,7 +22,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord
-from connectors.graph.store import GraphTables, StoredRecord
+from connectors.graph.store import EntityRows, GraphTables, StoredRecord
 from connectors.resolution import (
     Entity,
     Kind,
@@ -75,7 +75,7 @@ class IdentityGraph:
     ) -> None:
         self._tables, self._source, self._settings, self._clock = tables, source, settings, clock
         self.records: dict[RecordKey, StoredRecord] = {}
-        self.entities: dict[str, Entity] = {}
+        self.entities: MutableMapping[str, Entity] = EntityRows()
         self.reviews: list[Review] = []
         self.overrides: list[Override] = []
         self.employees: list[Employee] = []
@@ -118,7 +118,7 @@ class IdentityGraph:
         for key, stored in self.records.items():
             for block in stored.block_keys:
                 self._blocks[block].add(key)
-        self.entities = {e.entity_id: e for e in await self._tables.load_entities()}
+        self.entities = await self._tables.load_entities()
         self.overrides = await self._tables.load_overrides()
         self.reviews = await self._tables.load_reviews()
         self.last = GraphChange("loaded", entities=len(self.entities))
@@ -137,7 +137,8 @@ class IdentityGraph:
         self._models = dict(resolution.models)
         self.records, self._blocks = {}, defaultdict(set)
         stored = self._store(ordered, resolution)
-        self.entities = {e.entity_id: e for e in resolution.entities}
+        self.entities = EntityRows()
+        self.entities.update({e.entity_id: e for e in resolution.entities})
         self.reviews = list(resolution.reviews)
         self._cursor = snapshot.cursor
         await self._tables.write(

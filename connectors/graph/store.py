@@ -8,7 +8,7 @@ before or after, never half of it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,35 @@ class StoredRecord:
         self.fingerprint = fingerprint
         self.block_keys = block_keys
         self.entity_id = entity_id
+
+
+class EntityRows(MutableMapping[str, Entity]):
+    """Entities by id: stored rows parsed on first use, and entities set since."""
+
+    def __init__(self, rows: dict[str, dict[str, Any]] | None = None) -> None:
+        self._rows = rows or {}
+        self._parsed: dict[str, Entity] = {}
+
+    def __getitem__(self, entity_id: str) -> Entity:
+        parsed = self._parsed.get(entity_id)
+        if parsed is None:
+            parsed = _entity(self._rows[entity_id])
+            self._parsed[entity_id] = parsed
+        return parsed
+
+    def __setitem__(self, entity_id: str, entity: Entity) -> None:
+        self._rows[entity_id] = {}
+        self._parsed[entity_id] = entity
+
+    def __delitem__(self, entity_id: str) -> None:
+        del self._rows[entity_id]
+        self._parsed.pop(entity_id, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 class GraphTables:
@@ -66,10 +95,12 @@ class GraphTables:
             for r in rows
         ]
 
-    async def load_entities(self) -> list[Entity]:
+    async def load_entities(self) -> EntityRows:
+        """Every entity, read now and parsed when first asked for (a restart needs only the
+        records to serve lookups)."""
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(t.entities))).mappings().all()
-        return [_entity(r) for r in rows]
+        return EntityRows({str(r["entity_id"]): dict(r) for r in rows})
 
     async def load_overrides(self) -> list[Override]:
         query = select(t.overrides).order_by(t.overrides.c.id)
