@@ -8,6 +8,7 @@ with a note, and a replay makes no second call."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 from collections.abc import AsyncIterator, Mapping
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
+from dbos import DBOS
 
 from bot.cli.audit import audit_show
 from bot.render.blocks import answer_rendering
@@ -69,14 +71,16 @@ class Env:
 
 
 @asynccontextmanager
-async def env_with_writer(state: Path, client: anthropic.AsyncAnthropic) -> AsyncIterator[Env]:
+async def env_with_writer(
+    state: Path, client: anthropic.AsyncAnthropic, *, timeout_s: float = 5.0
+) -> AsyncIterator[Env]:
     clock = ManualClock(DEMO_NOW)
     world = await open_demo_world(state / "demo.sqlite", clock=clock)
     directory = await build_directory(world)
     catalog = build_catalog(world, directory, DemoBehaviour.parse("", ""))
     errors = ModelErrors(api=(anthropic.APIError,), timeout=(anthropic.APITimeoutError,))
     writer = ClaudeSynthesizer(
-        client, model=MODEL, errors=errors, links={"billing": BILLING_URL}, timeout_s=5.0
+        client, model=MODEL, errors=errors, links={"billing": BILLING_URL}, timeout_s=timeout_s
     )
     planner = ClaudePlanner(client, model=MODEL, errors=errors, finder=directory, writer=writer)
     audit_url = f"sqlite+aiosqlite:///{state / 'audit.db'}"
@@ -244,3 +248,36 @@ async def test_an_overloaded_api_leaves_the_template_with_a_note(
     assert detail is not None and detail.run.status == "completed"
     assert "answer written by template: 0 model calls" in shown, shown
     assert "Claude is overloaded right now" in answer_text(acme)
+
+
+async def test_a_replay_reads_the_written_answer_back_and_calls_no_model(
+    tmp_path: Path, standin: MessagesStandIn, client: anthropic.AsyncAnthropic
+) -> None:
+    standin.script(planned(), answer_from_steps)
+
+    async with env_with_writer(tmp_path, client) as env:
+        acme = await env.engine.run(env.request("brief me on Acme", "syn-replay"))
+        steps = await DBOS.list_workflow_steps_async("syn-replay")
+        # Re-executed from all its checkpoints: a fork past its last step.
+        after_the_last = max(s["function_id"] for s in steps) + 1
+        fork = await DBOS.fork_workflow_async("syn-replay", after_the_last)
+        replayed = await fork.get_result(polling_interval_sec=0.02)
+
+    assert "synthesize" in [s["function_name"] for s in steps]
+    assert len(standin.bodies) == 2 and standin.pending == 0
+    assert isinstance(acme, Briefing) and acme.synthesis is not None
+    assert replayed == acme.model_dump(mode="json")
+
+
+async def test_a_writer_that_does_not_answer_in_time_leaves_the_template_with_a_note(
+    tmp_path: Path, standin: MessagesStandIn, client: anthropic.AsyncAnthropic
+) -> None:
+    slow = answer_from_steps
+    standin.script(planned())
+    standin.script(lambda body: dataclasses.replace(slow(body), delay_s=0.6), times=3)
+
+    async with env_with_writer(tmp_path, client, timeout_s=0.2) as env:
+        acme = await env.engine.run(env.request("brief me on Acme", "syn-slow"))
+
+    assert isinstance(acme, Briefing) and acme.synthesis is None
+    assert acme.note == "Written from templates: Claude did not answer in time."
