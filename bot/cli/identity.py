@@ -262,8 +262,12 @@ def write_links(path: Path, links: Sequence[tuple[str, str, float]]) -> None:
 def summary(result: MatchResult, out: Path) -> str:
     """The lines printed after a match."""
     read = " and ".join(f"{len(t.records):,} from {t.path.name}" for t in result.tables)
-    used = ", ".join(f"{c} ({k})" for c, k in result.tables[0].types.items())
-    lines = [f"Read {read} ({result.kind} records; fields: {used})."]
+    kinds = "people" if result.kind == "person" else "companies"
+    used = "; ".join(
+        f"{t.path.name} " + ", ".join(c if c == k else f"{c} ({k})" for c, k in t.types.items())
+        for t in result.tables
+    )
+    lines = [f"Read {read} ({kinds}).", f"Fields: {used}."]
     ignored = sorted({c for t in result.tables for c in t.ignored})
     if ignored:
         lines.append(f"Left out (no field type; name them with --fields): {', '.join(ignored)}.")

@@ -60,7 +60,9 @@ def test_two_files_are_linked_across_nicknames_typos_and_swapped_names(tmp_path:
     assert rows[0] == ["left_id", "right_id", "score"]
     assert [r[:2] for r in rows[1:]] == [["a1", "b1"], ["a2", "b2"], ["a3", "b3"]]
     assert all(0.9 <= float(r[2]) <= 1.0 for r in rows[1:])
-    assert "Read 4 from a.csv and 4 from b.csv (person records" in printed
+    assert "Read 4 from a.csv and 4 from b.csv (people)." in printed
+    assert "b.csv ref" not in printed  # the id column is no field
+    assert "b.csv first_name, last_name, dob (date_of_birth), street (address)" in printed
     assert "3 links written to" in printed and "maybe band" in printed
 
 
@@ -97,7 +99,8 @@ def test_companies_link_by_name_and_domain(tmp_path: Path) -> None:
     code, printed, _ = run(str(a), str(b), "--out", str(out))
     assert code == 0
     assert [r[:2] for r in links(out)[1:]] == [["1", "7"]]
-    assert "company records" in printed
+    assert "(companies)" in printed
+    assert "b.csv organisation (company), website (domain)" in printed
 
 
 def test_as_a_real_process(tmp_path: Path) -> None:
@@ -183,3 +186,24 @@ def test_an_unwritable_output_is_refused(tmp_path: Path) -> None:
     code, _, err = run(str(a), "--out", str(tmp_path / "no" / "such" / "dir.csv"))
     assert code == 2
     assert err.startswith("crosswire: identity match: cannot write ")
+
+
+def test_the_readme_example_works_as_written(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Checking an import\n") :]
+    script, printed = section.split("```sh\n", 1)[1].split("```\n", 1)[0], section
+    expected = printed.split("prints\n\n```\n", 1)[1].split("```", 1)[0].splitlines()
+    crosswire = f"{sys.executable} -m bot"
+    script = script.replace("/tmp/", f"{tmp_path}/").replace(".venv/bin/crosswire", crosswire)
+    done = subprocess.run(
+        ["bash", "-e", "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.replace(f"{tmp_path}/", "/tmp/").splitlines()
+    assert lines[:2] == expected[:2]
+    assert lines[2].rsplit(" ", 2)[0] == expected[2].rsplit(" ", 2)[0]  # all but the time
+    assert [r[:2] for r in links(tmp_path / "links.csv")[1:]] == [
+        ["c1", "n1"],
+        ["c2", "n2"],
+        ["c3", "n3"],
+    ]
