@@ -70,13 +70,15 @@ class Seen:
     query: Mapping[str, str]
     form: Mapping[str, str]
     headers: Mapping[str, str]
+    at: float = 0.0  # time.monotonic() on arrival
 
 
 class StripeStandIn:
     """Stripe's billing endpoints on ``127.0.0.1`` (a free port); ``url`` is its base URL."""
 
-    def __init__(self, *, api_key: str = DEFAULT_KEY) -> None:
+    def __init__(self, *, api_key: str = DEFAULT_KEY, latency_s: float = 0.0) -> None:
         self.api_key = api_key
+        self.latency_s = latency_s  # added to every answer (benchmarks, drills)
         self.customers: dict[str, dict[str, Any]] = {}
         self.invoices: list[dict[str, Any]] = []
         self.coupons: dict[str, dict[str, Any]] = {}
@@ -267,8 +269,10 @@ def _handler_for(standin: StripeStandIn) -> type[BaseHTTPRequestHandler]:
                 query=dict(parse_qsl(split.query)),
                 form=dict(parse_qsl(raw)),
                 headers={k.lower(): v for k, v in self.headers.items()},
+                at=time.monotonic(),
             )
             status, headers, body, delay = standin.answer(seen)
+            delay += standin.latency_s
             if delay:
                 time.sleep(delay)
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
