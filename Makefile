@@ -18,8 +18,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
-	$(BIN)/pytest
+unit: $(STAMP)  ## the tests, one worker per core (a test's own processes and servers included)
+	$(BIN)/pytest -n auto --dist worksteal
 
 bench: $(STAMP)  ## benchmarks, ratios against baselines measured in the same run
 	$(BIN)/python -m benchmarks
