@@ -9,7 +9,10 @@
         └── AccessDenied               the system refused our credentials or scope
 
 Every error carries ``system`` (the system id, e.g. ``"support"``) and a message a person can
-read in Slack ("The support desk is not responding (503)").
+read in Slack ("The support desk is not responding (503)"), never a credential, a URL or a
+vendor's own text. :mod:`connectors.http` is the one place an HTTP failure becomes one of
+these; the engine retries the transient ones (waiting ``RateLimited.retry_after`` when given)
+and nobody else does.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ class SystemUnavailable(TransientOperationError):
 
 
 class RateLimited(TransientOperationError):
-    """The system throttled us; ``retry_after`` (seconds) is its hint, when it gave one."""
+    """The system throttled us; ``retry_after`` (seconds, from ``Retry-After``) is how long it
+    asked us to wait, when it said: the engine's next attempt waits at least that long."""
 
     def __init__(
         self, message: str, *, system: str | None = None, retry_after: float | None = None
