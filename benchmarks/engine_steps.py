@@ -6,13 +6,17 @@ scripted planner, a SQLite audit, DBOS on SQLite) and is timed from ``Engine.run
 answer. The baseline, in the same process and the same DBOS, is a ``@DBOS.workflow`` that
 awaits N ``DBOS.run_step_async`` no-ops, timed from ``DBOS.start_workflow_async`` to its
 result. Both are measured at 1 step (the fixed cost per run dominates) and at 200 steps (the
-cost per step does), interleaved, so a noisy moment on the machine hits both alike.
+cost per step does), interleaved, so a noisy moment on the machine hits both alike; besides the
+ratio of the p50s, the p50 of each round's ratio (a round is one bare run, then one engine run)
+is reported, which a machine whose load drifts between rounds moves less. The DBOS checkpoints
+of one run of each are counted too: on SQLite they are most of what a run costs.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -90,9 +94,13 @@ def _engine(audit: AuditStore, planner: ScriptedPlanner) -> Engine:
     )
 
 
-async def _engine_run(engine: Engine, count: int) -> float:
+def _request(count: int) -> RunRequest:
     principal = Principal(email=DANA_EMAIL, name="Dana Reyes")
-    request = RunRequest.direct(f"steps {count}", principal, received_at=SystemClock().now())
+    return RunRequest.direct(f"steps {count}", principal, received_at=SystemClock().now())
+
+
+async def _engine_run(engine: Engine, count: int, request: RunRequest | None = None) -> float:
+    request = request or _request(count)
     t0 = time.perf_counter()
     answer = await engine.run(request)
     elapsed = time.perf_counter() - t0
@@ -101,15 +109,25 @@ async def _engine_run(engine: Engine, count: int) -> float:
     return elapsed
 
 
-async def _bare_run(count: int) -> float:
+async def _bare_run(count: int, workflow_id: str | None = None) -> float:
     t0 = time.perf_counter()
-    with SetWorkflowID(f"bare-{uuid4().hex}"):
+    with SetWorkflowID(workflow_id or f"bare-{uuid4().hex}"):
         handle = await DBOS.start_workflow_async(bare_steps, count)
     done = await handle.get_result()
     elapsed = time.perf_counter() - t0
     if done != count:
         raise RuntimeError(f"the bare workflow ran {done} steps, not {count}")
     return elapsed
+
+
+async def _checkpoints(engine: Engine, count: int) -> tuple[int, int]:
+    """The DBOS steps recorded by one engine run and one bare run of ``count`` steps."""
+    request, bare_id = _request(count), f"bare-{uuid4().hex}"
+    await _engine_run(engine, count, request)
+    await _bare_run(count, bare_id)
+    engine_steps = await DBOS.list_workflow_steps_async(request.run_id, load_output=False)
+    bare = await DBOS.list_workflow_steps_async(bare_id, load_output=False)
+    return len(engine_steps), len(bare)
 
 
 async def _interleaved(
@@ -123,11 +141,13 @@ async def _interleaved(
     return engine_s, bare_s
 
 
-def _progress(count: int, engine_s: list[float], bare_s: list[float]) -> None:
-    e, b = summary_ms(engine_s), summary_ms(bare_s)
+def _progress(case: dict[str, Any]) -> None:
+    e, b = case["engine"], case["bare_dbos"]
     print(
-        f"  steps: {count:>3} step(s)  engine p50 {e['p50_ms']:8.1f} ms  "
-        f"bare DBOS p50 {b['p50_ms']:8.1f} ms  ratio {e['p50_ms'] / b['p50_ms']:.2f}x",
+        f"  steps: {case['steps']:>3} step(s)  engine p50 {e['p50_ms']:8.1f} ms  "
+        f"bare DBOS p50 {b['p50_ms']:8.1f} ms  ratio {case['ratio_p50']:.2f}x "
+        f"(of rounds {case['ratio_of_rounds_p50']:.2f}x)  checkpoints "
+        f"{case['engine_checkpoints']} / {case['bare_checkpoints']}",
         file=sys.stderr,
     )
 
@@ -153,18 +173,24 @@ async def run(state_dir: Path, *, runs_one: int = 40, runs_many: int = 8) -> dic
                 functools.partial(_bare_run, count),
             )
             cpu_ms = (time.process_time() - cpu0) * 1000 / rounds
-            _progress(count, engine_s, bare_s)
             e, b = summary_ms(engine_s), summary_ms(bare_s)
+            engine_checkpoints, bare_checkpoints = await _checkpoints(engine, count)
             cases[str(count)] = {
                 "steps": count,
                 "runs": rounds,
                 "engine": e,
                 "bare_dbos": b,
                 "ratio_p50": round(e["p50_ms"] / b["p50_ms"], 2),
+                "ratio_of_rounds_p50": round(
+                    statistics.median(x / y for x, y in zip(engine_s, bare_s, strict=True)), 2
+                ),
+                "engine_checkpoints": engine_checkpoints,
+                "bare_checkpoints": bare_checkpoints,
                 "engine_ms_per_step_p50": round(e["p50_ms"] / count, 3),
                 "bare_ms_per_step_p50": round(b["p50_ms"] / count, 3),
                 "cpu_ms_per_pair": round(cpu_ms, 1),
             }
+            _progress(cases[str(count)])
     finally:
         shutdown()
         await audit.close()
