@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     approval_ttl: timedelta = Field(
         timedelta(hours=24), validation_alias=_env("CROSSWIRE_APPROVAL_TTL")
     )
+    previews: bool = Field(True, validation_alias=_env("CROSSWIRE_PREVIEWS"))
+    preview_ttl: timedelta = Field(
+        timedelta(hours=1), validation_alias=_env("CROSSWIRE_PREVIEW_TTL")
+    )
     briefing_lead: timedelta = Field(
         timedelta(minutes=30), validation_alias=_env("CROSSWIRE_BRIEFING_LEAD")
     )
@@ -158,7 +162,7 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return self
 
-    @field_validator("approval_ttl", "briefing_lead", mode="before")
+    @field_validator("approval_ttl", "preview_ttl", "briefing_lead", mode="before")
     @classmethod
     def _durations_parse(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value

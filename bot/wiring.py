@@ -29,6 +29,7 @@ from bot.people import SlackPeople
 from bot.reporters import SlackReporter, TerminalReporter
 from bot.reporters.approvals import SlackApprovalNotifier
 from bot.reporters.mailroom import SlackMailroom
+from bot.reporters.previews import SlackPreviewNotifier, TerminalPreviewNotifier
 from bot.reporters.terminal_approvals import TerminalApprovalNotifier
 from bot.settings import Settings
 from bot.startup import StartupError
@@ -57,6 +58,7 @@ from workflows.engine import (
 )
 from workflows.engine.boundary import ActionBoundary
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
+from workflows.engine.preview import PreviewNotifier, Previews
 from workflows.engine.replicas import ReplicaWatch
 from workflows.engine.waiting_room import WaitingRoom
 from workflows.inbox import Inbox
@@ -84,6 +86,8 @@ log = structlog.get_logger(__name__)
 SWEEP_INTERVAL_S = 5.0
 # Builds where approvals are shown, from who is who and the policy's words.
 NotifierFactory = Callable[[People, ApprovalPolicy], ApprovalNotifier]
+# Builds where plan previews are shown, from who is who.
+PreviewerFactory = Callable[[People], PreviewNotifier]
 
 
 @dataclass(frozen=True)
@@ -212,10 +216,11 @@ async def build_services(
     notifier: NotifierFactory | None = None,
     clock: Clock | None = None,
     pacer: Callable[[], Awaitable[None]] | None = None,
+    previewer: PreviewerFactory | None = None,
 ) -> Services:
     """Every service, all reading time from ``clock`` (the system's wall clock by default);
     approvals are shown to people through the notifier ``notifier`` builds (by default,
-    they are printed)."""
+    they are printed), plan previews through ``previewer``'s (by default, the terminal's)."""
     clock = clock or SystemClock()
     audit = await AuditStore.open(settings.audit_database_url, clock=clock)
     connected = await open_connectors(settings.connectors, demo=demo_config(settings), clock=clock)
@@ -239,6 +244,11 @@ async def build_services(
         ttl=settings.approval_ttl,
         clock=clock,
         audience=DemoAudience(world),
+        previews=Previews(
+            notifier=(previewer or terminal_previews)(directory),
+            ttl=settings.preview_ttl,
+            on=settings.previews,
+        ),
     )
     wake = partial(wake_run, room)
     desk = ApprovalDesk(approvals, policy, directory, audit, clock, settings.approval_ttl, wake)
@@ -271,6 +281,11 @@ async def build_services(
         schedules,
         model,
     )
+
+
+def terminal_previews(people: People) -> PreviewNotifier:
+    """Plan previews of a terminal run: ``crosswire ask`` shows them itself."""
+    return TerminalPreviewNotifier()
 
 
 def printed(people: People, policy: ApprovalPolicy) -> ApprovalNotifier:
@@ -317,6 +332,7 @@ async def running(
     pacer: Callable[[], Awaitable[None]] | None = None,
     takeovers: list[Callable[[str], Awaitable[object]]] | None = None,
     notifier: NotifierFactory | None = None,
+    previewer: PreviewerFactory | None = None,
 ) -> AsyncIterator[Services]:
     """Services with the durable engine launched; call inside the event loop that serves.
 
@@ -326,7 +342,7 @@ async def running(
     """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     services = await build_services(
-        settings, reporters, clock=clock, pacer=pacer, notifier=notifier
+        settings, reporters, clock=clock, pacer=pacer, notifier=notifier, previewer=previewer
     )
     bind(services.engine)
     watch = ReplicaWatch(
@@ -415,6 +431,7 @@ async def slack_bot(
         pacer=pacer,
         takeovers=takeovers,
         notifier=in_slack,
+        previewer=partial(SlackPreviewNotifier, client),
     ) as services:
         people = SlackPeople(client, services.directory)
         intake = Intake(

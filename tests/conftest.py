@@ -18,6 +18,8 @@ def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in environment_names():
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CROSSWIRE_TEST_NO_NETWORK", "1")  # a real model request fails
+    # A plan that writes runs without its preview unless a test is about previews.
+    monkeypatch.setenv("CROSSWIRE_PREVIEWS", "off")
     yield
 
 

@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
         help="who is asking (a person in the company directory)",
     )
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument(
+        "--yes",
+        action="store_true",
+        help="run a plan that changes things without showing it first and asking",
+    )
 
     audit = sub.add_parser("audit", help="read the audit record")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
@@ -230,7 +235,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         from bot.cli.ask import ask
 
-        return await ask(settings, args.objective, email=args.email, as_json=args.json)
+        return await ask(
+            settings, args.objective, email=args.email, as_json=args.json, yes=args.yes
+        )
     if args.command == "approvals":
         from bot.cli.approvals import approvals_list
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TextIO
 
 from bot.logging import json_lines
+from bot.render.previews import preview_text
 from bot.render.terminal import wants_ansi
 from bot.render.text import answer_text
 from bot.reporters import TerminalReporter
@@ -13,15 +17,27 @@ from bot.settings import Settings
 from bot.wiring import Services, running
 from workflows.answers import Briefing, Digest, FreeFormAnswer, Notice, RunAnswer
 from workflows.approvals import Approval
+from workflows.approvals.previews import PreviewChoice, PreviewDesk
 from workflows.models import Principal, RunRequest
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE = 0, 1, 2
+NEEDS_YES = (
+    "crosswire: this plan changes things, and there is no terminal to ask whether to run it, "
+    "so nothing was done; to run it, pass --yes"
+)
 WAITING_POLL_S = 0.2
 
 
-async def answer_or_approval(services: Services, request: RunRequest) -> RunAnswer | Approval:
+# Whether to run a previewed plan: "run" or "cancel", asked of the person at the terminal.
+Confirm = Callable[[Approval], Awaitable[PreviewChoice]]
+
+
+async def answer_or_approval(
+    services: Services, request: RunRequest, confirm: Confirm
+) -> RunAnswer | Approval:
     """The run's answer, or the approval it waits for: nobody can click in a terminal, so the
-    run waits durably for the approver and finishes in ``crosswire serve``."""
+    run waits durably for the approver and finishes in ``crosswire serve``. A plan that
+    changes things is first run or cancelled as ``confirm`` says, as the requester."""
     handle = await services.engine.submit(request, audit_duplicates=False)
     answer = asyncio.ensure_future(services.engine.result(request, handle))
     try:
@@ -30,10 +46,43 @@ async def answer_or_approval(services: Services, request: RunRequest) -> RunAnsw
             if done:
                 return answer.result()
             waiting = await services.desk.store.waiting_on(request.run_id)
-            if waiting:
+            if waiting and waiting[0].is_preview:
+                choice = await confirm(waiting[0])
+                await PreviewDesk(services.desk).press(
+                    waiting[0].id, request.principal.email, choice
+                )
+            elif waiting:
                 return waiting[0]
     finally:
         answer.cancel()
+
+
+@dataclass
+class TerminalConfirm:
+    """Asks ``Run? [y/N]`` on a terminal; with ``--yes`` runs without asking; with neither
+    (input from a pipe or a file) cancels, and says to pass ``--yes`` (``refused`` is then
+    true: the command was not used as it must be)."""
+
+    services: Services
+    yes: bool
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    refused: bool = False
+
+    async def __call__(self, preview: Approval) -> PreviewChoice:
+        if self.yes:
+            return "run"
+        print(preview_text(preview, self._name), file=sys.stderr)
+        if not self.stdin.isatty():
+            self.refused = True
+            print(NEEDS_YES, file=sys.stderr)
+            return "cancel"
+        print("Run? [y/N] ", end="", file=sys.stderr, flush=True)
+        line = await asyncio.to_thread(self.stdin.readline)
+        return "run" if line.strip().lower() in ("y", "yes") else "cancel"
+
+    def _name(self, email: str) -> str:
+        found = self.services.directory.find_employee(email)
+        return found.name if found is not None else email
 
 
 def waiting_text(approval: Approval) -> str:
@@ -44,9 +93,11 @@ def waiting_text(approval: Approval) -> str:
     )
 
 
-async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) -> int:
+async def ask(
+    settings: Settings, objective: str, *, email: str, as_json: bool, yes: bool = False
+) -> int:
     """Print the answer; exit 0 for a briefing, a digest or help, 1 when there was none,
-    2 for usage.
+    2 for usage (a plan that changes things, with no terminal to ask and no ``--yes``).
 
     Progress lines are for a person watching: with JSON logging stderr holds only JSON."""
     reporter = TerminalReporter(show_progress=not as_json and not json_lines(settings.log_format))
@@ -61,7 +112,10 @@ async def ask(settings: Settings, objective: str, *, email: str, as_json: bool) 
             return EXIT_USAGE
         principal = Principal(email=employee.email, name=employee.name, roles=tuple(employee.roles))
         request = RunRequest.direct(objective, principal, received_at=services.clock.now())
-        answer = await answer_or_approval(services, request)
+        confirm = TerminalConfirm(services, yes)
+        answer = await answer_or_approval(services, request, confirm)
+        if confirm.refused:
+            return EXIT_USAGE
         if isinstance(answer, Approval):
             print(answer.model_dump_json(indent=2) if as_json else waiting_text(answer))
             return EXIT_OK

@@ -69,7 +69,7 @@ def outcome_line(preview: Approval) -> str:
     at = f" at {date(preview.decided_at)}" if preview.decided_at else ""
     match preview.status:
         case "approved":
-            return f":arrow_forward: Started by {by}{at}"
+            return f":arrow_right: Started by {by}{at}"
         case "rejected":
             return f":no_entry_sign: Cancelled by {by}{at}; nothing was done"
         case "expired":

@@ -25,6 +25,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.render.previews import RUN
 from bot.render.terminal import mrkdwn, wants_ansi
 from bot.sandbox import payloads, turns
 from bot.sandbox.buttons import Place
@@ -272,14 +273,21 @@ class SandboxChat:
         if not number.isdigit():
             self._print(f"[sandbox] {command} needs a button's number, e.g. {command} 1")
             return
+        button = self.screen.board.get(int(number))
+        self._seen = len(self.standin.calls)
         await self.interactions.press(int(number))
+        if button is not None and button.action_id == RUN:  # the run goes on: wait as for a line
+            await self._answered(ANSWER_TIMEOUT_S)
 
     async def _ask_bot(self, line: str, first: str, timeout: float) -> None:
         self._seen = len(self.standin.calls)
         command = line.removeprefix("/crosswire").strip().lower() if first == "/crosswire" else None
         if await self.say(line) != 200 or command in ("", "help", "?"):
             return
-        home = line == "/home"
+        await self._answered(timeout, home=line == "/home")
+
+    async def _answered(self, timeout: float, *, home: bool = False) -> None:
+        """Wait for what answers the turn (see :mod:`bot.sandbox.turns`), or the Home tab."""
         done = turns.home_published if home else turns.answered
         try:
             await self.standin.wait_for(

@@ -2,9 +2,11 @@
 
 A line typed to the bot is answered by a run's answer (a post marked as one, or the progress
 message turned into it), by the note in the requester's thread that the run waits for an
-approval (it may wait for days: the chat takes the next line meanwhile), or by something
-shown to the person alone with no run in progress. Once answered, the progress message takes
-its last state; the turn is settled when that edit has landed too.
+approval or by a plan preview waiting for Run (either may wait for days: the chat takes the
+next line meanwhile), or by something shown to the person alone with no run in progress.
+Pressing Run on a preview is answered the same way, by what the run then shows. Once
+answered, the progress message takes its last state; the turn is settled when that edit has
+landed too.
 """
 
 from __future__ import annotations
@@ -13,17 +15,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.reporters.approvals import NOTE_EVENT
+from bot.reporters.previews import PREVIEW_EVENT
 from bot.reporters.slack import is_answer
 from bot.sandbox.screen import SHOWN
 from bot.sandbox.slack_api import RecordedCall
 
 
 def ends_turn(args: Mapping[str, Any]) -> bool:
-    """Whether a post or edit with ``args`` is a run's answer or its waiting note."""
+    """Whether a post or edit with ``args`` is a run's answer, its waiting note or a plan
+    preview posted for its requester."""
     if is_answer(args):
         return True
     metadata = args.get("metadata") or {}
-    return isinstance(metadata, Mapping) and metadata.get("event_type") == NOTE_EVENT
+    waits = (NOTE_EVENT, PREVIEW_EVENT)
+    return isinstance(metadata, Mapping) and metadata.get("event_type") in waits
 
 
 def answered(calls: Sequence[RecordedCall]) -> bool:

@@ -20,8 +20,9 @@ def clean_environment(state: Path, extra: Mapping[str, str] | None = None) -> di
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CROSSWIRE_"))
     }
-    # The scheduler is off unless a test asks for it: a demo meeting due mid-test would DM.
-    quiet = {"CROSSWIRE_SCHEDULER": "off"}
+    # The scheduler is off unless a test asks for it: a demo meeting due mid-test would DM;
+    # and plan previews, so that a plan that writes runs as a test about its approval expects.
+    quiet = {"CROSSWIRE_SCHEDULER": "off", "CROSSWIRE_PREVIEWS": "off"}
     return environment | quiet | {"CROSSWIRE_STATE_DIR": str(state), **(extra or {})}
 
 

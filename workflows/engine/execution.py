@@ -136,6 +136,13 @@ class RunExecution:
             await self._deliver(request, None, notice)
             return notice
         plan = Plan.model_validate(planned["plan"])
+        if self.boundary is not None:  # a plan that writes waits for its requester's Run
+            wait = ApprovalWait(self.boundary, self.audit, self.slots)
+            stopped = await wait.preview(request, plan, self.catalog)
+            if stopped is not None:
+                so_far.answer = stopped
+                await self._deliver(request, planned.get("announced"), stopped)
+                return stopped
         tracker = _tracker(plan, self.catalog, planned)
         handle: str | None = planned.get("announced")
         results = so_far.steps
