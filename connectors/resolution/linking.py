@@ -35,7 +35,7 @@ class LinkBook:
     ) -> None:
         self._records, self._feats, self._settings = records, feats, settings
         self._models = {s.kind: s.model for s in scored}
-        self._weights = {kind: _weights(m) for kind, m in self._models.items()}
+        self._evidence = {kind: _evidence_table(m) for kind, m in self._models.items()}
         self._scored: dict[Pair, tuple[float, float]] = {}
         self._levels: dict[Pair, list[int]] = {}
         self._bands: dict[Band, list[Pair]] = {"match": [], "maybe": [], "non_match": []}
@@ -90,7 +90,8 @@ class LinkBook:
         fa, fb = self._feats[a], self._feats[b]
         model = self._models[fa.kind]
         levels = self._levels.get(pair) or compare(fa, fb, comparisons_for(fa.kind))
-        evidence = tuple(_evidence(model, self._weights[fa.kind], levels))
+        table = self._evidence[fa.kind]
+        evidence = tuple(table[k][level] for k, level in enumerate(levels) if level >= 0)
         bf = sum(e.weight for e in evidence)
         prob = float(model.probabilities(np.asarray([bf]))[0])
         band: Band = "match" if prob >= self._settings.match_threshold else "maybe"
@@ -160,21 +161,13 @@ def _components(count: int, pairs: Sequence[Pair]) -> list[int]:
     return [find(i) for i in range(count)]
 
 
-def _weights(model: MatchModel) -> list[tuple[float, ...]]:
-    """Each field's level weights, computed once per run rather than once per link."""
-    return [f.weights() for f in model.fields]
-
-
-def _evidence(
-    model: MatchModel, weights: list[tuple[float, ...]], levels: list[int]
-) -> list[Evidence]:
-    out = []
-    for field, table, level in zip(model.fields, weights, levels, strict=True):
-        if level >= 0:
-            # The values come from the fitted model, already valid: no validation per link.
-            out.append(
-                Evidence.model_construct(
-                    field=field.name, level=field.levels[level], weight=table[level]
-                )
-            )
-    return out
+def _evidence_table(model: MatchModel) -> list[list[Evidence]]:
+    """The evidence of every field at every level, made once per run: a link's evidence is a
+    lookup, and links share these (immutable) objects."""
+    return [
+        [
+            Evidence(field=f.name, level=name, weight=w)
+            for name, w in zip(f.levels, f.weights(), strict=True)
+        ]
+        for f in model.fields
+    ]
