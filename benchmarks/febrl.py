@@ -81,6 +81,14 @@ def quality(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[st
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory. Linux's ``VmHWM`` starts afresh at ``exec``; the
+    ``ru_maxrss`` of ``getrusage`` does not (a child would report its parent's peak)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
