@@ -8,6 +8,7 @@ blinks instead (429s past the client's retries, a 5xx, a timeout), that is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import aiohttp
 import structlog
@@ -17,9 +18,13 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.slack_errors import delivery_error
 from connectors.identity import IdentityDirectory
+from workflows.clock import Clock, SystemClock
 from workflows.models import Principal
 
 log = structlog.get_logger(__name__)
+# How long a Slack user's principal is kept before Slack and the directory are asked again,
+# so a changed email, name, role or time zone takes effect (the access layer keeps its own).
+PRINCIPAL_TTL = timedelta(minutes=5)
 
 
 class UnknownRequester(Exception):
@@ -36,16 +41,20 @@ class RequesterUnavailable(Exception):
 
 @dataclass
 class SlackPeople:
-    """Resolves Slack users to principals (``users.info`` → email → directory), cached; a
-    principal carries the time zone Slack has for the user."""
+    """Resolves Slack users to principals (``users.info`` → email → directory), cached for
+    ``ttl`` on ``clock``; a principal carries the time zone Slack has for the user."""
 
     client: AsyncWebClient
     directory: IdentityDirectory
-    _cache: dict[str, Principal] = field(default_factory=dict)
+    clock: Clock = field(default_factory=SystemClock)
+    ttl: timedelta = PRINCIPAL_TTL
+    _cache: dict[str, tuple[datetime, Principal]] = field(default_factory=dict)
 
     async def principal(self, user_id: str) -> Principal:
-        if user_id in self._cache:
-            return self._cache[user_id]
+        now = self.clock.now()
+        cached = self._cache.get(user_id)
+        if cached is not None and now < cached[0]:
+            return cached[1]
         email, tz = await self._profile(user_id)
         employee = self.directory.find_employee(email)
         if employee is None:
@@ -59,7 +68,7 @@ class SlackPeople:
             slack_user_id=user_id,
             tz=tz,
         )
-        self._cache[user_id] = principal
+        self._cache[user_id] = (now + self.ttl, principal)
         return principal
 
     async def _profile(self, user_id: str) -> tuple[str, str | None]:

@@ -433,7 +433,7 @@ async def slack_bot(
         notifier=in_slack,
         previewer=partial(SlackPreviewNotifier, client),
     ) as services:
-        people = SlackPeople(client, services.directory)
+        people = SlackPeople(client, services.directory, clock=services.clock)
         intake = Intake(
             engine=services.engine,
             audit=services.audit,

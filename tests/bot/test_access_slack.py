@@ -5,9 +5,13 @@ nothing in the channel."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
+from bot.people import PRINCIPAL_TTL, SlackPeople
 from bot.sandbox import payloads
-from tests.harness import CHANNEL, DANA, SlackHarness, block_texts
+from bot.slack_client import web_client
+from tests.harness import CHANNEL, DANA, TOKEN, SlackHarness, block_texts
+from workflows.clock import ManualClock
 
 RACHEL = "U0RACHEL"
 REFUSAL = "You don't have access to Blue Harbor Logistics; its owner is Marcus Chen."
@@ -49,3 +53,20 @@ async def test_her_own_account_and_her_managers_view(slack: SlackHarness) -> Non
     await slack.finished(run_id_of(team))
     assert "Briefing: Blue Harbor Logistics" in block_texts(answers[1].args.get("blocks"))
     assert slack.only_for(RACHEL) == []
+
+
+async def test_a_slack_users_principal_is_asked_for_again_once_it_expires(
+    slack: SlackHarness,
+) -> None:
+    clock = ManualClock(datetime(2026, 12, 1, 14, 0, tzinfo=UTC))
+    people = SlackPeople(
+        web_client(TOKEN, slack.standin.base_url), slack.services.directory, clock=clock
+    )
+    slack.standin.add_user("U0SEAT", "dana.reyes@northwind.example", "Dana Reyes")
+    assert (await people.principal("U0SEAT")).roles == ("sales",)
+    # The Slack account now belongs to the sales manager (a changed profile email).
+    slack.standin.add_user("U0SEAT", "rachel.kim@northwind.example", "Rachel Kim")
+    assert (await people.principal("U0SEAT")).email == "dana.reyes@northwind.example"
+    clock.advance(PRINCIPAL_TTL + timedelta(seconds=1))
+    again = await people.principal("U0SEAT")
+    assert again.email == "rachel.kim@northwind.example" and "manager" in again.roles
