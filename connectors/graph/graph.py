@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import TypeAdapter
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord
@@ -102,8 +103,11 @@ class IdentityGraph:
         graph = cls(tables, source, settings or LINKING, clock or SystemClock())
         state = await tables.state()
         if "cursor" not in state:
-            await graph.build()
-            return graph
+            try:
+                await graph.build()
+                return graph
+            except IntegrityError:  # another replica built it first: use theirs
+                state = await tables.state()
         await graph._load(state)
         if refresh:
             await graph.refresh()

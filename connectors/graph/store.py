@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from connectors.graph import tables as t
@@ -73,8 +74,14 @@ class GraphTables:
         self.engine = engine
 
     async def create(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(t.metadata.create_all)
+        """Create the tables that are missing. Two processes starting at once may both try:
+        the loser's "already exists" is retried once, and then finds them there."""
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(t.metadata.create_all)
+        except DBAPIError:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(t.metadata.create_all)
 
     async def state(self) -> dict[str, str]:
         async with self.engine.connect() as conn:

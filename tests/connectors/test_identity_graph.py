@@ -3,6 +3,7 @@ around what changed in a demo system, and bent by people's overrides for good.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -173,3 +174,15 @@ async def test_a_contradicting_verdict_is_refused_and_not_kept(
     harbor = ("crm", "acct-0002")
     await graph.override(harbor, ACME_SUPPORT, "same", by=RACHEL)  # one system's two records
     assert ACME_SUPPORT in graph.entities[graph.records[harbor].entity_id].records
+
+
+async def test_two_replicas_starting_at_once_end_with_one_graph(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    first, second = await asyncio.gather(opened(engine, world), opened(engine, world))
+    assert {first.last.how, second.last.how} <= {"built", "loaded", "unchanged"}
+    assert first.records.keys() == second.records.keys()
+    assert systems_of(first, ACME) == systems_of(second, ACME) == SYSTEMS
+    again = await opened(engine, world)
+    assert again.last.how == "unchanged"
+    assert len(again.entities) == len(first.entities)
