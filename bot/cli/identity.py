@@ -381,7 +381,12 @@ def _record(
     from connectors.resolution import Record
 
     def joined(field_type: FieldType) -> str:
-        return " ".join(v for i in plan.get(field_type, ()) if (v := values[i]))
+        columns = plan.get(field_type)
+        if not columns:
+            return ""
+        if len(columns) == 1:
+            return values[columns[0]]
+        return " ".join([v for i in columns if (v := values[i])])
 
     first, last, full = joined("first_name"), joined("last_name"), joined("name")
     person_name = f"{last}, {first}" if first or last else full
