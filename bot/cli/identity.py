@@ -137,8 +137,12 @@ def identity_parsers(
         "column or type that does not exist.",
     )
     match.add_argument("files", nargs="+", metavar="FILE.csv", help="one file, or two to link")
-    match.add_argument("--out", required=True, type=Path, metavar="LINKS.csv")
-    match.add_argument("--id", dest="id_column", metavar="COLUMN", help="default: the first")
+    match.add_argument(
+        "--out", required=True, type=Path, metavar="LINKS.csv", help="where the links go"
+    )
+    match.add_argument(
+        "--id", dest="id_column", metavar="COLUMN", help="the record id (default: first column)"
+    )
     match.add_argument(
         "--fields", metavar="COL=TYPE,...", help="field types of columns (others by name)"
     )
