@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dbos import DBOS
+
 from tests.workflows.engine_env import engine_env
 from tests.workflows.systems import System
 from workflows.engine import CircuitBreakers, StepPolicy
@@ -127,3 +129,21 @@ async def test_every_step_is_audited(tmp_path: Path) -> None:
     steps = {e.step_id: e for e in detail.steps}
     assert steps["x"].status == "ok" and steps["x"].system == "a"
     assert steps["y"].status == "failed" and steps["y"].detail["failure"] == "permanent"
+
+
+async def test_a_run_checkpoints_its_plan_each_step_and_its_delivery(tmp_path: Path) -> None:
+    """Planning, its audit row and the progress message are one checkpoint; the answer shown and
+    recorded is one more: a run of N steps is N + 2 DBOS steps."""
+    async with engine_env(tmp_path, System("a"), System("b")) as env:
+        env.planner._script["go"] = plan(echo("x", "a"), echo("y", "b", after=("x",)))
+        request = env.request("go")
+        await env.engine.run(request)
+        recorded = await DBOS.list_workflow_steps_async(request.run_id, load_output=False)
+        detail = await env.audit.get_run(request.run_id)
+    assert [s["function_name"] for s in recorded] == ["plan", "step:x", "step:y", "deliver"]
+    assert detail is not None and detail.run.status == "completed"
+    assert [e.kind for e in detail.events if e.kind in ("plan", "delivery", "answer")] == [
+        "plan",
+        "delivery",
+        "answer",
+    ]
