@@ -7,8 +7,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from connectors.resolution.compare import compare, comparisons_for
 from connectors.resolution.features import Features
 from connectors.resolution.model import MatchModel
@@ -93,7 +91,7 @@ class LinkBook:
         table = self._evidence[fa.kind]
         evidence = tuple(table[k][level] for k, level in enumerate(levels) if level >= 0)
         bf = sum(e.weight for e in evidence)
-        prob = float(model.probabilities(np.asarray([bf]))[0])
+        prob = model.probability(bf)
         band: Band = "match" if prob >= self._settings.match_threshold else "maybe"
         if prob < self._settings.maybe_threshold:
             band = "non_match"

@@ -14,6 +14,7 @@ and mostly matches. A pair's match probability is
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -78,6 +79,12 @@ class MatchModel(BaseModel):
         table = self.weight_table()
         summed = table[np.arange(len(self.fields))[None, :], levels].sum(axis=1)
         return np.asarray(summed, dtype=np.float64)
+
+    def probability(self, bayes_factor: float) -> float:
+        """One pair's match probability, given its log2 Bayes factor."""
+        prior_weight = math.log2(self.prior / (1 - self.prior))
+        exponent = -(prior_weight + bayes_factor)
+        return 0.0 if exponent > 1000 else 1.0 / (1.0 + 2.0**exponent)
 
     def probabilities(self, bayes_factors: Floats) -> Floats:
         """Each pair's match probability, given its log2 Bayes factor."""
