@@ -7,12 +7,13 @@ before or after, never half of it.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, Text, cast, delete, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -105,8 +106,11 @@ class GraphTables:
     async def load_entities(self) -> EntityRows:
         """Every entity, read now and parsed when first asked for (a restart needs only the
         records to serve lookups)."""
+        e = t.entities.c
+        links = cast(e.links, Text).label("links")  # decoded only when the entity is parsed
+        query = select(e.entity_id, e.kind, e.confidence, links)
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(select(t.entities))).mappings().all()
+            rows = (await conn.execute(query)).mappings().all()
         return EntityRows({str(r["entity_id"]): dict(r) for r in rows})
 
     async def load_overrides(self) -> list[Override]:
@@ -236,6 +240,8 @@ def _entity_row(e: Entity, at: datetime) -> dict[str, Any]:
 
 def _entity(row: Any) -> Entity:
     body = row["links"]
+    if isinstance(body, str):
+        body = json.loads(body)
     return Entity(
         entity_id=row["entity_id"],
         kind=row["kind"],
