@@ -4,6 +4,12 @@
     [connectors.stripe]               # billing over Stripe (the key: STRIPE_API_KEY)
     base_url = "https://api.stripe.com"
 
+    [connectors.hubspot]              # the CRM over HubSpot (HUBSPOT_ACCESS_TOKEN)
+    base_url = "https://api.hubapi.com"
+
+    [connectors.zendesk]              # support over Zendesk (ZENDESK_EMAIL, ZENDESK_API_TOKEN)
+    base_url = "https://northwind.zendesk.com"
+
     [connectors.rate_limits]          # a budget per system, over a connector's own default
     billing = { per_second = 20, burst = 10 }
 
@@ -57,22 +63,72 @@ class StripeConfig(BaseModel):
         return value.strip().rstrip("/")
 
 
+def _http_url(value: str, example: str) -> str:
+    if not value.strip().startswith(("http://", "https://")):
+        raise ValueError(f"should be an http:// or https:// URL, e.g. {example}")
+    return value.strip().rstrip("/")
+
+
+class HubSpotConfig(BaseModel):
+    """HubSpot as the CRM; the token is a private app's (scopes: crm.objects.companies.read
+    and .write, crm.objects.contacts.read, crm.objects.deals.read, crm.objects.owners.read)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str = "https://api.hubapi.com"
+    access_token: SecretStr | None = Field(None, repr=False)
+    timeout_s: float = Field(10.0, gt=0, le=120)
+    max_connections: int = Field(10, ge=1, le=100)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        return _http_url(value, "https://api.hubapi.com")
+
+
+class ZendeskConfig(BaseModel):
+    """Zendesk Support as the support desk: ``base_url`` is the account's own address; the
+    agent's ``email`` and API token come from the environment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str
+    email: str = ""
+    api_token: SecretStr | None = Field(None, repr=False)
+    timeout_s: float = Field(10.0, gt=0, le=120)
+    max_connections: int = Field(10, ge=1, le=100)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        return _http_url(value, "https://northwind.zendesk.com")
+
+
 class ConnectorsConfig(BaseModel):
     """Every connector's settings (see the module docstring)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     stripe: StripeConfig | None = None
+    hubspot: HubSpotConfig | None = None
+    zendesk: ZendeskConfig | None = None
     rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
 
     def secrets(self) -> list[str]:
         """Every secret value configured, for the log redactor."""
         keys = [self.stripe.api_key] if self.stripe and self.stripe.api_key else []
+        keys += [self.hubspot.access_token] if self.hubspot and self.hubspot.access_token else []
+        keys += [self.zendesk.api_token] if self.zendesk and self.zendesk.api_token else []
         return [key.get_secret_value() for key in keys]
 
 
 # Environment variable -> (connector, field): where each connector's secret comes from.
-SECRET_VARIABLES: Final[Mapping[str, tuple[str, str]]] = {"STRIPE_API_KEY": ("stripe", "api_key")}
+SECRET_VARIABLES: Final[Mapping[str, tuple[str, str]]] = {
+    "STRIPE_API_KEY": ("stripe", "api_key"),
+    "HUBSPOT_ACCESS_TOKEN": ("hubspot", "access_token"),
+    "ZENDESK_EMAIL": ("zendesk", "email"),  # not a secret, but it belongs with the token
+    "ZENDESK_API_TOKEN": ("zendesk", "api_token"),
+}
 
 
 def secrets_from(
@@ -90,4 +146,12 @@ def secrets_from(
     return found
 
 
-__all__ = ["SECRET_VARIABLES", "ConnectorsConfig", "DemoConfig", "StripeConfig", "secrets_from"]
+__all__ = [
+    "SECRET_VARIABLES",
+    "ConnectorsConfig",
+    "DemoConfig",
+    "HubSpotConfig",
+    "StripeConfig",
+    "ZendeskConfig",
+    "secrets_from",
+]

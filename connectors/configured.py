@@ -23,8 +23,10 @@ from pydantic import BaseModel, ConfigDict
 from connectors.config import ConnectorsConfig, DemoConfig
 from connectors.demo.connector import DemoConnector
 from connectors.demo.store import DemoWorld
+from connectors.hubspot import open_hubspot
 from connectors.protocol import Connector, RateLimit, Reachability
 from connectors.stripe import open_stripe
+from connectors.zendesk import open_zendesk
 from workflows.catalog import AnyOperation
 from workflows.clock import Clock
 
@@ -131,6 +133,10 @@ async def open_connectors(
     others: list[Connector] = []
     if config.stripe is not None:
         others.append(open_stripe(config.stripe, clock=clock))
+    if config.hubspot is not None:
+        others.append(open_hubspot(config.hubspot, clock=clock))
+    if config.zendesk is not None:
+        others.append(open_zendesk(config.zendesk, clock=clock))
     return ConnectedSystems(connectors=(world, *others), demo=world, config=config)
 
 

@@ -1,0 +1,345 @@
+"""The ``crm.*`` operations over HubSpot, with the demo world's inputs and outputs so a plan
+does not care which CRM is connected: an account's record (company, owner, open deals, last
+engagement), logging an activity (an engagement associated to the company) and setting a
+field, each write with its compensation.
+
+HubSpot has no idempotency header, so a write carries its call's key in the custom property
+``crosswire_idempotency_key`` and first searches for an object already carrying it: a retry
+returns what the first attempt wrote (marked ``duplicate``) instead of logging twice. (The
+property must exist on notes, calls, emails and meetings: see the README.)
+
+The project's lifecycle stages map onto HubSpot's (:data:`STAGE_TO_HUBSPOT`); engagements are
+HubSpot's four activity objects, each with its own body property (:data:`ENGAGEMENTS`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from connectors.demo.ops_base import (
+    AccountInput,
+    context_read_operation,
+    record_id,
+    write_operation,
+)
+from connectors.demo.ops_commercial import STAGES, UpdateFieldInput
+from connectors.demo.ops_lists_base import AccountIndex
+from connectors.demo.ops_outreach import LogActivityInput
+from connectors.errors import RecordNotFound
+from connectors.hubspot.client import LABEL, SYSTEM, HubSpotClient
+from workflows.catalog import AnyOperation, CallContext, Risk
+from workflows.clock import Clock
+from workflows.domain import (
+    AccountRef,
+    Activity,
+    CrmAccount,
+    CrmLookup,
+    Deal,
+    FieldChange,
+    LoggedActivity,
+    Undone,
+)
+from workflows.errors import PermanentOperationError
+
+if TYPE_CHECKING:
+    from connectors.identity import IdentityDirectory
+
+Kind = Literal["call", "email", "meeting", "note"]
+
+KEY_PROPERTY: Final = "crosswire_idempotency_key"
+BY_PROPERTY: Final = "crosswire_logged_by"  # who asked, when they are not a HubSpot owner
+# kind -> (object type, body property, association type id to a company, to a contact)
+ENGAGEMENTS: Final[dict[Kind, tuple[str, str, int, int]]] = {
+    "note": ("notes", "hs_note_body", 190, 202),
+    "call": ("calls", "hs_call_body", 182, 194),
+    "email": ("emails", "hs_email_text", 186, 198),
+    "meeting": ("meetings", "hs_meeting_body", 188, 200),
+}
+STAGE_TO_HUBSPOT: Final = {"prospect": "opportunity", "customer": "customer", "churned": "other"}
+STAGE_OF: Final = {v: k for k, v in STAGE_TO_HUBSPOT.items()}
+FIELD_PROPERTY: Final = {"lifecycle_stage": "lifecyclestage", "industry": "industry"}
+CLOSED_STAGES: Final = ("closedwon", "closedlost", "Closed Won", "Closed Lost")
+COMPANY_PROPERTIES: Final = ("name", "industry", "lifecyclestage", "hubspot_owner_id")
+DEAL_PROPERTIES: Final = ("dealname", "amount", "dealstage", "closedate", "deal_currency_code")
+
+
+def hubspot_operations(
+    hubspot: HubSpotClient, directory: IdentityDirectory, clock: Clock
+) -> list[AnyOperation]:
+    """``crm.get_account``, ``crm.log_activity``, ``crm.remove_activity``, ``crm.update_field``
+    and ``crm.restore_field``, as the demo world declares them."""
+    ops = _Crm(hubspot, AccountIndex(directory), clock)
+    return [
+        context_read_operation(
+            "crm.get_account",
+            "CRM record of a customer account: owner, lifecycle stage, open deals "
+            "(soonest close first) and the last logged activity.",
+            (AccountInput, CrmLookup),
+            ops.get_account,
+            None,
+        ),
+        write_operation(
+            "crm.log_activity",
+            "Log an activity (call, email, meeting, note) with a contact on a CRM account.",
+            (LogActivityInput, LoggedActivity),
+            ops.log_activity,
+            None,
+            risk=Risk.LOW,
+            undo="crm.remove_activity",
+        ),
+        write_operation(
+            "crm.remove_activity",
+            "Remove an activity logged by crm.log_activity (its compensation).",
+            (LoggedActivity, Undone),
+            ops.remove_activity,
+            None,
+            risk=Risk.LOW,
+        ),
+        write_operation(
+            "crm.update_field",
+            "Set a field of a CRM account (lifecycle_stage: prospect, customer or churned; "
+            "industry); the previous value is kept so it can be restored.",
+            (UpdateFieldInput, FieldChange),
+            ops.update_field,
+            None,
+            risk=Risk.MEDIUM,
+            undo="crm.restore_field",
+        ),
+        write_operation(
+            "crm.restore_field",
+            "Put back the value a crm.update_field replaced (its compensation).",
+            (FieldChange, Undone),
+            ops.restore_field,
+            None,
+            risk=Risk.MEDIUM,
+        ),
+    ]
+
+
+class _Crm:
+    def __init__(self, hubspot: HubSpotClient, index: AccountIndex, clock: Clock) -> None:
+        self.hubspot, self.index, self.clock = hubspot, index, clock
+        self._owners: dict[str, dict[str, Any]] = {}
+
+    async def get_account(self, inp: AccountInput, ctx: CallContext) -> CrmLookup:
+        company_id = inp.account.links.get(SYSTEM)
+        if company_id is None:
+            return CrmLookup()
+        try:
+            company = await self.hubspot.read("companies", company_id, COMPANY_PROPERTIES)
+        except RecordNotFound:
+            return CrmLookup()
+        props = company["properties"]
+        owner = await self._owner(props.get("hubspot_owner_id"))
+        return CrmLookup(
+            account=CrmAccount(
+                account_id=str(company["id"]),
+                name=str(props.get("name") or ""),
+                industry=str(props.get("industry") or ""),
+                owner_name=owner[0],
+                owner_email=owner[1],
+                lifecycle_stage=_stage(props.get("lifecyclestage")),
+                open_deals=await self._open_deals(company_id),
+                last_activity=await self._last_activity(company_id),
+            )
+        )
+
+    async def log_activity(self, inp: LogActivityInput, ctx: CallContext) -> LoggedActivity:
+        company = self._company(inp.account_id)
+        kind, body_property, to_company, to_contact = ENGAGEMENTS[inp.kind]
+        key = ctx.idempotency_key
+        earlier = await self.hubspot.search(
+            kind, [_eq(KEY_PROPERTY, key)], ["hs_timestamp", body_property], limit=1
+        )
+        if earlier:
+            return _logged(inp, earlier[0], duplicate=True)
+        await self._known(company, inp.account_id)
+        now = self.clock.now().astimezone(UTC)
+        properties = {
+            "hs_timestamp": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            body_property: inp.summary,
+            KEY_PROPERTY: key,
+        }
+        owner = await self._owner_of(ctx.requester_email)
+        if owner is not None:
+            properties["hubspot_owner_id"] = owner
+        else:
+            properties[BY_PROPERTY] = ctx.requester_email
+        associations = [_association(company, to_company)]
+        contact = await self._contact(inp.contact_email)
+        if contact is not None:
+            associations.append(_association(contact, to_contact))
+        created = await self.hubspot.post(
+            f"/crm/v3/objects/{kind}", {"properties": properties, "associations": associations}
+        )
+        return _logged(inp, created)
+
+    async def remove_activity(self, inp: LoggedActivity, ctx: CallContext) -> Undone:
+        kind = ENGAGEMENTS[inp.kind][0]
+        object_id = inp.activity_id.removeprefix(f"{kind}-")
+        try:
+            await self.hubspot.read(kind, object_id, ["hs_timestamp"])
+        except RecordNotFound:
+            return Undone(of=inp.activity_id, undone=False)
+        await self.hubspot.delete(f"/crm/v3/objects/{kind}/{object_id}")
+        return Undone(of=inp.activity_id, undone=True)
+
+    async def update_field(self, inp: UpdateFieldInput, ctx: CallContext) -> FieldChange:
+        if inp.field == "lifecycle_stage" and inp.value not in STAGES:
+            raise PermanentOperationError(
+                f"lifecycle_stage must be one of {', '.join(STAGES)}, not {inp.value!r}",
+                system=SYSTEM,
+            )
+        company = self._company(inp.account_id)
+        previous = await self._field(company, inp.account_id, inp.field)
+        await self._set(company, inp.field, inp.value)
+        return FieldChange(change_id=record_id("chg", ctx), previous=previous, **inp.model_dump())
+
+    async def restore_field(self, inp: FieldChange, ctx: CallContext) -> Undone:
+        company = self._company(inp.account_id)
+        try:
+            await self._field(company, inp.account_id, inp.field)
+        except RecordNotFound:
+            return Undone(of=inp.change_id, undone=False)
+        await self._set(company, inp.field, inp.previous)
+        return Undone(of=inp.change_id, undone=True)
+
+    async def _field(self, company: str, account_id: str, field: str) -> str:
+        try:
+            found = await self.hubspot.read("companies", company, [FIELD_PROPERTY[field]])
+        except RecordNotFound:
+            raise RecordNotFound(
+                f"there is no customer account {account_id!r}", system=SYSTEM
+            ) from None
+        value = found["properties"].get(FIELD_PROPERTY[field])
+        return _stage(value) if field == "lifecycle_stage" else str(value or "")
+
+    async def _set(self, company: str, field: str, value: str) -> None:
+        stored = STAGE_TO_HUBSPOT[value] if field == "lifecycle_stage" else value
+        await self.hubspot.patch(
+            f"/crm/v3/objects/companies/{company}",
+            {"properties": {FIELD_PROPERTY[field]: stored}},
+        )
+
+    async def _open_deals(self, company: str) -> list[Deal]:
+        found = await self.hubspot.search(
+            "deals",
+            [_eq("associations.company", company),
+             {"propertyName": "dealstage", "operator": "NOT_IN", "values": list(CLOSED_STAGES)}],
+            DEAL_PROPERTIES,
+            sort=("closedate", "ASCENDING"),
+        )  # fmt: skip
+        deals = [_deal(d) for d in found]
+        return sorted(deals, key=lambda d: (d.close_date, d.id))
+
+    async def _last_activity(self, company: str) -> Activity | None:
+        """The newest engagement of any kind associated to the company."""
+        newest: tuple[datetime, Kind, dict[str, Any]] | None = None
+        for kind, (object_type, body, _, _) in ENGAGEMENTS.items():
+            found = await self.hubspot.search(
+                object_type,
+                [_eq("associations.company", company)],
+                ["hs_timestamp", body, "hubspot_owner_id", BY_PROPERTY],
+                sort=("hs_timestamp", "DESCENDING"),
+                limit=1,
+            )
+            if found:
+                at = _moment(found[0]["properties"].get("hs_timestamp"))
+                if newest is None or at > newest[0]:
+                    newest = (at, kind, found[0])
+        if newest is None:
+            return None
+        at, kind, raw = newest
+        props = raw["properties"]
+        by = props.get(BY_PROPERTY) or (await self._owner(props.get("hubspot_owner_id")))[0]
+        return Activity(at=at, kind=kind, summary=str(props.get(ENGAGEMENTS[kind][1]) or ""),
+                        by=str(by))  # fmt: skip
+
+    async def _owner(self, owner_id: object) -> tuple[str, str]:
+        """An owner's name and email (``/crm/v3/owners/{id}``), each asked once."""
+        if owner_id in (None, ""):
+            return "", ""
+        key = str(owner_id)
+        if key not in self._owners:
+            self._owners[key] = await self.hubspot.get(f"/crm/v3/owners/{key}")
+        owner = self._owners[key]
+        email = str(owner.get("email") or "")
+        name = f"{owner.get('firstName') or ''} {owner.get('lastName') or ''}".strip()
+        return name or email, email
+
+    async def _owner_of(self, email: str) -> str | None:
+        found = await self.hubspot.get("/crm/v3/owners", {"email": email, "limit": "1"})
+        results = found.get("results") if isinstance(found, dict) else None
+        return str(results[0]["id"]) if isinstance(results, list) and results else None
+
+    async def _contact(self, email: str) -> str | None:
+        found = await self.hubspot.search("contacts", [_eq("email", email)], ["email"], limit=1)
+        return str(found[0]["id"]) if found else None
+
+    async def _known(self, company: str, account_id: str) -> None:
+        await self._field(company, account_id, "industry")
+
+    def _company(self, account_id: str) -> str:
+        account: AccountRef | None = self.index.by_id().get(account_id.strip())
+        if account is None:
+            raise RecordNotFound(f"there is no customer account {account_id!r}", system=SYSTEM)
+        company = account.links.get(SYSTEM)
+        if company is None:
+            raise PermanentOperationError(
+                f"account {account_id!r} has no company in {LABEL}", system=SYSTEM
+            )
+        return company
+
+
+def _eq(name: str, value: str) -> dict[str, str]:
+    return {"propertyName": name, "operator": "EQ", "value": value}
+
+
+def _association(to: str, type_id: int) -> dict[str, Any]:
+    kind = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
+    return {"to": {"id": to}, "types": [kind]}
+
+
+def _logged(inp: LogActivityInput, raw: Any, *, duplicate: bool = False) -> LoggedActivity:
+    if not isinstance(raw, dict) or "id" not in raw:
+        raise PermanentOperationError(f"{LABEL} answered a write without its id", system=SYSTEM)
+    kind = ENGAGEMENTS[inp.kind][0]
+    at = _moment((raw.get("properties") or {}).get("hs_timestamp"))
+    return LoggedActivity(activity_id=f"{kind}-{raw['id']}", at=at, duplicate=duplicate,
+                          **inp.model_dump())  # fmt: skip
+
+
+def _stage(value: object) -> Literal["prospect", "customer", "churned"]:
+    stage = STAGE_OF.get(str(value), "prospect")
+    return stage  # type: ignore[return-value]
+
+
+def _deal(raw: dict[str, Any]) -> Deal:
+    props = raw["properties"]
+    try:
+        return Deal(
+            id=str(raw["id"]),
+            name=str(props.get("dealname") or ""),
+            amount=float(props.get("amount") or 0),
+            currency=str(props.get("deal_currency_code") or "USD").upper(),
+            stage=str(props.get("dealstage") or ""),
+            close_date=_moment(props.get("closedate")).date(),
+        )
+    except ValueError:
+        raise PermanentOperationError(
+            f"{LABEL} answered a deal we cannot read", system=SYSTEM
+        ) from None
+
+
+def _moment(value: object) -> datetime:
+    """HubSpot's times: ISO 8601 (``2026-11-20T10:00:00Z``) or Unix milliseconds."""
+    text = str(value or "")
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise PermanentOperationError(
+            f"{LABEL} answered a time we cannot read", system=SYSTEM
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
