@@ -10,6 +10,12 @@
     [connectors.zendesk]              # support over Zendesk (ZENDESK_EMAIL, ZENDESK_API_TOKEN)
     base_url = "https://northwind.zendesk.com"
 
+    [connectors.mcp.desk]             # any MCP server, by command (stdio) or url (HTTP)
+    command = ["python", "-m", "connectors.mcp.demo_server"]
+
+    [connectors.google]               # Gmail and Google Calendar (GOOGLE_APPLICATION_CREDENTIALS)
+    subject = "dana.reyes@northwind.example"
+
     [connectors.rate_limits]          # a budget per system, over a connector's own default
     billing = { per_second = 20, burst = 10 }
 
@@ -24,6 +30,7 @@ of the demo world's.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -31,6 +38,8 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from connectors.demo.behaviour import DemoBehaviour
+from connectors.google.config import GoogleConfig
+from connectors.mcp.config import McpServerConfig
 from connectors.protocol import RateLimit
 
 
@@ -104,27 +113,47 @@ class ZendeskConfig(BaseModel):
         return _http_url(value, "https://northwind.zendesk.com")
 
 
+MCP_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,30}")
+
+
 class ConnectorsConfig(BaseModel):
     """Every connector's settings (see the module docstring)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     stripe: StripeConfig | None = None
+    google: GoogleConfig | None = None
     hubspot: HubSpotConfig | None = None
     zendesk: ZendeskConfig | None = None
+    # Each MCP server by the system id it serves (its operations are `<id>.<tool>`).
+    mcp: dict[str, McpServerConfig] = Field(default_factory=dict)
     rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
+
+    @field_validator("mcp")
+    @classmethod
+    def _mcp_names(cls, value: dict[str, McpServerConfig]) -> dict[str, McpServerConfig]:
+        for name in value:
+            if not MCP_NAME.fullmatch(name):
+                raise ValueError(
+                    f"{name!r} should be a short lowercase name such as desk or wiki "
+                    "(letters, digits and _), which names its operations: desk.find_tickets"
+                )
+        return value
 
     def secrets(self) -> list[str]:
         """Every secret value configured, for the log redactor."""
         keys = [self.stripe.api_key] if self.stripe and self.stripe.api_key else []
+        google = self.google.secrets() if self.google else []
         keys += [self.hubspot.access_token] if self.hubspot and self.hubspot.access_token else []
         keys += [self.zendesk.api_token] if self.zendesk and self.zendesk.api_token else []
-        return [key.get_secret_value() for key in keys]
+        mcp = [value for server in self.mcp.values() for value in server.secrets()]
+        return [key.get_secret_value() for key in keys] + mcp + google
 
 
 # Environment variable -> (connector, field): where each connector's secret comes from.
 SECRET_VARIABLES: Final[Mapping[str, tuple[str, str]]] = {
     "STRIPE_API_KEY": ("stripe", "api_key"),
+    "GOOGLE_APPLICATION_CREDENTIALS": ("google", "key_file"),  # a path, kept with the secrets
     "HUBSPOT_ACCESS_TOKEN": ("hubspot", "access_token"),
     "ZENDESK_EMAIL": ("zendesk", "email"),  # not a secret, but it belongs with the token
     "ZENDESK_API_TOKEN": ("zendesk", "api_token"),

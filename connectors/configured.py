@@ -23,7 +23,9 @@ from pydantic import BaseModel, ConfigDict
 from connectors.config import ConnectorsConfig, DemoConfig
 from connectors.demo.connector import DemoConnector
 from connectors.demo.store import DemoWorld
+from connectors.google import open_google
 from connectors.hubspot import open_hubspot
+from connectors.mcp import open_mcp
 from connectors.protocol import Connector, RateLimit, Reachability
 from connectors.stripe import open_stripe
 from connectors.zendesk import open_zendesk
@@ -59,6 +61,9 @@ class SystemHealth(BaseModel):
         """The system in plain words: "Billing (stripe): reachable and authorised; 2 reads,
         2 writes." or what is wrong with it."""
         head = f"{self.label} ({self.connector})"
+        if self.ok and self.connector == "mcp" and self.note:
+            # An MCP server is whatever the file points at: say which one answered, and how.
+            return f"{head}: reachable and authorised; {self.capabilities()}; {self.note}."
         if self.ok:
             return f"{head}: reachable and authorised; {self.capabilities()}."
         if not self.reachable:
@@ -133,10 +138,13 @@ async def open_connectors(
     others: list[Connector] = []
     if config.stripe is not None:
         others.append(open_stripe(config.stripe, clock=clock))
+    if config.google is not None:
+        others.append(open_google(config.google, clock=clock))
     if config.hubspot is not None:
         others.append(open_hubspot(config.hubspot, clock=clock))
     if config.zendesk is not None:
         others.append(open_zendesk(config.zendesk, clock=clock))
+    others += await asyncio.gather(*(open_mcp(n, c) for n, c in config.mcp.items()))
     return ConnectedSystems(connectors=(world, *others), demo=world, config=config)
 
 
