@@ -72,11 +72,15 @@ class SlackHarness:
         return self.answers()
 
     async def finished(self, run_id: str, timeout: float = 10.0) -> RunDetail:
-        """The audited run once it has finished and its durable workflow has returned."""
+        """The audited run once it has finished and its durable workflow has returned.
+
+        The workflow's status is read first: once it has returned, everything it recorded is
+        in the audit (read the other way round, a run that ended between the two reads would
+        show the audit from before its end, such as an earlier attempt's failure)."""
         async with asyncio.timeout(timeout):
             while True:
-                detail = await self.services.audit.get_run(run_id)
                 status = await DBOS.get_workflow_status_async(run_id)
+                detail = await self.services.audit.get_run(run_id)
                 done = status is None or status.status != "PENDING"
                 if detail and detail.run.status != "running" and done:
                     return detail
