@@ -5,14 +5,17 @@ field, each write with its compensation.
 
 HubSpot has no idempotency header, so a write carries its call's key in the custom property
 ``crosswire_idempotency_key`` and first searches for an object already carrying it: a retry
-returns what the first attempt wrote (marked ``duplicate``) instead of logging twice. (The
-property must exist on notes, calls, emails and meetings: see the README.)
+returns what the first attempt wrote (marked ``duplicate``) instead of logging twice. A field
+update writes, in the same PATCH, ``crosswire_last_change`` on the company (its key and the
+value it replaced), so a retried update still reports the value before it. (These custom
+properties must exist in the portal: see the README.)
 
 The project's lifecycle stages map onto HubSpot's (:data:`STAGE_TO_HUBSPOT`); engagements are
 HubSpot's four activity objects, each with its own body property (:data:`ENGAGEMENTS`)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -48,6 +51,7 @@ Kind = Literal["call", "email", "meeting", "note"]
 
 KEY_PROPERTY: Final = "crosswire_idempotency_key"
 BY_PROPERTY: Final = "crosswire_logged_by"  # who asked, when they are not a HubSpot owner
+CHANGE_PROPERTY: Final = "crosswire_last_change"  # on companies: {"key": …, "previous": …}
 # kind -> (object type, body property, association type id to a company, to a contact)
 ENGAGEMENTS: Final[dict[Kind, tuple[str, str, int, int]]] = {
     "note": ("notes", "hs_note_body", 190, 202),
@@ -59,7 +63,9 @@ STAGE_TO_HUBSPOT: Final = {"prospect": "opportunity", "customer": "customer", "c
 STAGE_OF: Final = {v: k for k, v in STAGE_TO_HUBSPOT.items()}
 FIELD_PROPERTY: Final = {"lifecycle_stage": "lifecyclestage", "industry": "industry"}
 CLOSED_STAGES: Final = ("closedwon", "closedlost", "Closed Won", "Closed Lost")
-COMPANY_PROPERTIES: Final = ("name", "industry", "lifecyclestage", "hubspot_owner_id")
+COMPANY_PROPERTIES: Final = (
+    "name", "industry", "lifecyclestage", "hubspot_owner_id", "phone", "renewal_date",
+)  # fmt: skip
 DEAL_PROPERTIES: Final = ("dealname", "amount", "dealstage", "closedate", "deal_currency_code")
 
 
@@ -131,18 +137,23 @@ class _Crm:
             return CrmLookup()
         props = company["properties"]
         owner = await self._owner(props.get("hubspot_owner_id"))
-        return CrmLookup(
-            account=CrmAccount(
-                account_id=str(company["id"]),
-                name=str(props.get("name") or ""),
-                industry=str(props.get("industry") or ""),
-                owner_name=owner[0],
-                owner_email=owner[1],
-                lifecycle_stage=_stage(props.get("lifecyclestage")),
-                open_deals=await self._open_deals(company_id),
-                last_activity=await self._last_activity(company_id),
-            )
-        )
+        fields = {
+            "account_id": str(company["id"]),
+            "name": str(props.get("name") or ""),
+            "industry": str(props.get("industry") or ""),
+            "owner_name": owner[0],
+            "owner_email": owner[1],
+            "lifecycle_stage": _stage(props.get("lifecyclestage")),
+            # The main phone (HubSpot's own property) and the renewal date (a custom date
+            # property), where the CRM record declares them.
+            "phone": props.get("phone") or None,
+            "renewal_date": props.get("renewal_date") or None,
+            "open_deals": await self._open_deals(company_id),
+            "last_activity": await self._last_activity(company_id),
+        }
+        declared = CrmAccount.model_fields
+        account = {k: v for k, v in fields.items() if k in declared}
+        return CrmLookup(account=CrmAccount.model_validate(account))
 
     async def log_activity(self, inp: LogActivityInput, ctx: CallContext) -> LoggedActivity:
         company = self._company(inp.account_id)
@@ -191,8 +202,17 @@ class _Crm:
                 system=SYSTEM,
             )
         company = self._company(inp.account_id)
-        previous = await self._field(company, inp.account_id, inp.field)
-        await self._set(company, inp.field, inp.value)
+        key = ctx.idempotency_key
+        current = await self._read(
+            company, inp.account_id, [FIELD_PROPERTY[inp.field], CHANGE_PROPERTY]
+        )
+        earlier = _change_of(current.get(CHANGE_PROPERTY))
+        if earlier.get("key") == key:  # this very call already landed: say what it replaced
+            return FieldChange(change_id=record_id("chg", ctx), previous=str(earlier["previous"]),
+                               duplicate=True, **inp.model_dump())  # fmt: skip
+        previous = _value(inp.field, current.get(FIELD_PROPERTY[inp.field]))
+        change = json.dumps({"key": key, "previous": previous})
+        await self._set(company, inp.field, inp.value, {CHANGE_PROPERTY: change})
         return FieldChange(change_id=record_id("chg", ctx), previous=previous, **inp.model_dump())
 
     async def restore_field(self, inp: FieldChange, ctx: CallContext) -> Undone:
@@ -205,20 +225,26 @@ class _Crm:
         return Undone(of=inp.change_id, undone=True)
 
     async def _field(self, company: str, account_id: str, field: str) -> str:
+        found = await self._read(company, account_id, [FIELD_PROPERTY[field]])
+        return _value(field, found.get(FIELD_PROPERTY[field]))
+
+    async def _read(self, company: str, account_id: str, properties: list[str]) -> dict[str, Any]:
+        """A company's ``properties``; a company HubSpot does not have is an unknown account."""
         try:
-            found = await self.hubspot.read("companies", company, [FIELD_PROPERTY[field]])
+            found = await self.hubspot.read("companies", company, properties)
         except RecordNotFound:
             raise RecordNotFound(
                 f"there is no customer account {account_id!r}", system=SYSTEM
             ) from None
-        value = found["properties"].get(FIELD_PROPERTY[field])
-        return _stage(value) if field == "lifecycle_stage" else str(value or "")
+        return dict(found["properties"])
 
-    async def _set(self, company: str, field: str, value: str) -> None:
+    async def _set(
+        self, company: str, field: str, value: str, also: dict[str, str] | None = None
+    ) -> None:
         stored = STAGE_TO_HUBSPOT[value] if field == "lifecycle_stage" else value
         await self.hubspot.patch(
             f"/crm/v3/objects/companies/{company}",
-            {"properties": {FIELD_PROPERTY[field]: stored}},
+            {"properties": {FIELD_PROPERTY[field]: stored, **(also or {})}},
         )
 
     async def _open_deals(self, company: str) -> list[Deal]:
@@ -307,6 +333,19 @@ def _logged(inp: LogActivityInput, raw: Any, *, duplicate: bool = False) -> Logg
     at = _moment((raw.get("properties") or {}).get("hs_timestamp"))
     return LoggedActivity(activity_id=f"{kind}-{raw['id']}", at=at, duplicate=duplicate,
                           **inp.model_dump())  # fmt: skip
+
+
+def _value(field: str, value: object) -> str:
+    return _stage(value) if field == "lifecycle_stage" else str(value or "")
+
+
+def _change_of(value: object) -> dict[str, Any]:
+    """The last field change this connector wrote on a company (its key and what it replaced)."""
+    try:
+        found = json.loads(str(value)) if value else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _stage(value: object) -> Literal["prospect", "customer", "churned"]:

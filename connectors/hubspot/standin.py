@@ -81,6 +81,7 @@ class HubSpotStandIn(StandIn):
                 "name": a["name"], "domain": a["domain"], "industry": a["industry"],
                 "lifecyclestage": STAGE_TO_HUBSPOT[str(a["lifecycle_stage"])],
                 "hubspot_owner_id": self.owner_id(str(a["owner_email"])),
+                "phone": a.get("phone"), "renewal_date": _date(a.get("renewal_date")),
             })  # fmt: skip
         for c in contacts:
             first, _, last = str(c["name"]).partition(" ")
@@ -264,6 +265,11 @@ def _sortable(value: object) -> tuple[int, Any]:
         return 1, float(text)
     except ValueError:
         return 2 if text else 0, text
+
+
+def _date(value: object) -> str | None:
+    """A date property as HubSpot answers it: ``YYYY-MM-DD``."""
+    return value.isoformat() if isinstance(value, date) else None
 
 
 def _missing(message: str) -> Answer:

@@ -69,8 +69,18 @@ class _Support:
         if org is None:
             return Tickets()
         found = await self._tickets(org)
-        tickets = [t for t, _ in found if t.status in UNSOLVED]
-        return Tickets(tickets=sorted(tickets, key=_order))
+        tickets = sorted((t for t, _ in found if t.status in UNSOLVED), key=_order)
+        if "org_phone" not in Tickets.model_fields:
+            return Tickets(tickets=tickets)
+        return Tickets.model_validate({"tickets": tickets, "org_phone": await self._phone(org)})
+
+    async def _phone(self, org: str) -> str | None:
+        """The phone kept on the organization (its ``phone`` organization field)."""
+        found = await self.zendesk.get(f"/api/v2/organizations/{org}.json")
+        organization = found.get("organization") if isinstance(found, dict) else None
+        fields = organization.get("organization_fields") if isinstance(organization, dict) else None
+        phone = fields.get("phone") if isinstance(fields, dict) else None
+        return str(phone) if phone else None
 
     async def list_tickets(self, inp: ListTicketsInput, ctx: CallContext) -> TicketList:
         org: str | None = None

@@ -54,7 +54,10 @@ class ZendeskStandIn(StandIn):
             orgs = (await read.conn.execute(select(support_orgs))).mappings().all()
             tickets = (await read.conn.execute(select(support_tickets))).mappings().all()
         for o in orgs:
-            self.organizations[str(o["id"])] = {"id": o["id"], "name": o["name"]}
+            self.organizations[str(o["id"])] = {
+                "id": o["id"], "name": o["name"],
+                "organization_fields": {"phone": o.get("phone")},
+            }  # fmt: skip
         for t in tickets:
             self.add_ticket(
                 str(t["id"]), str(t["org_id"]), str(t["subject"]), str(t["priority"]),
@@ -100,6 +103,11 @@ class ZendeskStandIn(StandIn):
                 return 200, {"users": [self.users[i] for i in ids if i in self.users]}
             case "GET", ["api", "v2", "tickets.json"]:
                 return self._page(seen, self.tickets)
+            case "GET", ["api", "v2", "organizations", org_json] if org_json.endswith(".json"):
+                found = self.organizations.get(org_json.removesuffix(".json"))
+                if found is None:
+                    return 404, {"error": "RecordNotFound", "description": "Not found"}
+                return 200, {"organization": found}
             case "GET", ["api", "v2", "organizations", org, "tickets.json"]:
                 if org not in self.organizations:
                     return 404, {"error": "RecordNotFound", "description": "Not found"}
