@@ -17,6 +17,7 @@ import structlog
 from dbos import DBOS
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.access import access_principals, checked_catalog, checked_planner
 from bot.app import build_app
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 SWEEP_INTERVAL_S = 5.0
+IDENTITY_REFRESH_S = 60.0
 # Builds where approvals are shown, from who is who and the policy's words.
 NotifierFactory = Callable[[People, ApprovalPolicy], ApprovalNotifier]
 # Builds where plan previews are shown, from who is who.
@@ -313,6 +315,19 @@ async def sweeping(desk: ApprovalDesk, interval_s: float = SWEEP_INTERVAL_S) -> 
             log.exception("approvals.sweep_failed")
 
 
+async def refreshing_identity(
+    directory: IdentityDirectory, interval_s: float = IDENTITY_REFRESH_S
+) -> None:
+    """Refresh the identity graph every ``interval_s``: what changed in the systems, and the
+    verdicts a command recorded meanwhile (``crosswire identity different``)."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await directory.refresh()
+        except (SQLAlchemyError, OSError, ValueError):  # a blip must not end the refreshing
+            log.exception("identity.refresh_failed")
+
+
 def durable_settings(settings: Settings) -> DurableSettings:
     return DurableSettings(
         system_database_url=system_database_url(
@@ -357,11 +372,15 @@ async def running(
     if replica:
         watch.start()
     sweeper = asyncio.create_task(sweeping(services.desk), name="crosswire.approval_sweeper")
+    refresher = asyncio.create_task(
+        refreshing_identity(services.directory), name="crosswire.identity_refresher"
+    )
     try:
         yield services
     finally:
         sweeper.cancel()
-        await asyncio.gather(sweeper, return_exceptions=True)
+        refresher.cancel()
+        await asyncio.gather(sweeper, refresher, return_exceptions=True)
         await watch.stop()
         shutdown()
         await services.aclose()

@@ -118,6 +118,14 @@ class IdentityDirectory:
         if self.graph is not None:
             self.load(_graph_source(self.graph))
 
+    async def refresh(self) -> None:
+        """Refresh the graph (what changed in the systems, verdicts other processes recorded)
+        and serve the result; a directory without a graph has nothing to refresh."""
+        if self.graph is None:
+            return
+        if (await self.graph.refresh()).how != "unchanged":
+            self.reload()
+
     def load(self, source: DirectorySource) -> None:
         """Serve lookups from ``source`` from now on (after the graph changed)."""
         self._domain_systems = frozenset(source.domain_systems)

@@ -48,7 +48,7 @@ CRM holds two contacts called Wright as two people); a person may still say two 
 NEIGHBOUR_BLOCK = 30
 _MODELS = TypeAdapter(dict[Kind, MatchModel])
 _EMPLOYEES = TypeAdapter(list[Employee])
-How = Literal["loaded", "built", "refreshed", "unchanged"]
+How = Literal["loaded", "built", "refreshed", "reloaded", "unchanged"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,7 @@ class IdentityGraph:
         self._models = _MODELS.validate_json(state["models"])
         self.employees = _EMPLOYEES.validate_json(state["employees"])
         self.records = {r.source.key: r for r in await self._tables.load_records()}
+        self._blocks = defaultdict(set)
         for key, stored in self.records.items():
             for block in stored.block_keys:
                 self._blocks[block].add(key)
@@ -161,8 +162,12 @@ class IdentityGraph:
 
     async def refresh(self) -> GraphChange:
         """Bring the graph up to what the source holds now, re-resolving only around what
-        changed."""
+        changed; first, if another process recorded a verdict since, take the graph as it
+        wrote it."""
         started = time.perf_counter()
+        reloaded = _verdicts(await self._tables.load_overrides()) != _verdicts(self.overrides)
+        if reloaded:
+            await self._load(await self._tables.state())
         changes = await self._source.changed_since(self._cursor)
         changed, removed = self._diff(changes)
         if changes.employees is not None:
@@ -170,7 +175,8 @@ class IdentityGraph:
         if not changed and not removed:
             self._cursor = changes.cursor
             await self._write_state()
-            self.last = GraphChange("unchanged", seconds=time.perf_counter() - started)
+            how: How = "reloaded" if reloaded or changes.employees is not None else "unchanged"
+            self.last = GraphChange(how, seconds=time.perf_counter() - started)
             return self.last
         resolved, replaced = await self._reresolve(changed, removed)
         seconds = time.perf_counter() - started
@@ -337,6 +343,10 @@ class IdentityGraph:
             state=self._state(),
             at=self._clock.now(),
         )
+
+
+def _verdicts(overrides: Iterable[Override]) -> set[tuple[RecordKey, RecordKey, Verdict]]:
+    return {(o.left, o.right, o.verdict) for o in overrides}
 
 
 @dataclass(frozen=True)

@@ -186,3 +186,18 @@ async def test_two_replicas_starting_at_once_end_with_one_graph(
     again = await opened(engine, world)
     assert again.last.how == "unchanged"
     assert len(again.entities) == len(first.entities)
+
+
+async def test_a_verdict_from_another_process_reaches_a_running_directory(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    serving = await open_directory(engine, world, clock=ManualClock(NOW))
+    assert "support" in serving.accounts()[0].links
+    command = await opened(engine, world)  # crosswire identity different, elsewhere
+    await command.override(ACME, ACME_SUPPORT, "not_same", by=RACHEL)
+    assert "support" in serving.accounts()[0].links  # until it refreshes
+    await serving.refresh()
+    assert serving.graph is not None and serving.graph.last.how == "reloaded"
+    assert "support" not in serving.accounts()[0].links
+    await serving.refresh()
+    assert serving.graph.last.how == "unchanged"
