@@ -22,6 +22,7 @@ from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel
 
+VERSION = "1.0"
 TICKETS: tuple[dict[str, str], ...] = (
     {"id": "T-1001", "account": "Acme Corp", "subject": "SSO login loops", "status": "open"},
     {"id": "T-1002", "account": "Acme Corp", "subject": "Invoice PDF blank", "status": "open"},
@@ -43,6 +44,7 @@ class Tickets(BaseModel):
 def build_server(*, require_token: bool = False, host: str = "127.0.0.1", port: int = 0) -> FastMCP:
     """The help desk server; its tickets live in memory for its life."""
     desk = FastMCP("Demo help desk", host=host, port=port, log_level="WARNING")
+    desk._mcp_server.version = VERSION  # FastMCP 1.x would say the SDK's version
     tickets: dict[str, dict[str, Any]] = {t["id"]: {**t, "tags": []} for t in TICKETS}
 
     @desk.tool(annotations=ToolAnnotations(title="Find tickets", readOnlyHint=True))

@@ -104,7 +104,10 @@ class _Call:
         result = await self.link.call(self.tool, inp.arguments())
         text = _text(result.content)
         if result.isError:
-            said = " ".join(text.split())[:MAX_ERROR] or "no reason given"
+            said = " ".join(text.split())
+            for secret in self.link.config.secrets():  # a server may echo what it was given
+                said = said.replace(secret, "[redacted]")
+            said = said[:MAX_ERROR] or "no reason given"
             raise PermanentOperationError(
                 f"The {self.link.label} tool {self.tool} failed: {said}", system=self.link.system
             )

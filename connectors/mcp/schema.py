@@ -57,10 +57,13 @@ def input_model(tool: str, schema: dict[str, Any]) -> type[ToolInput]:
     for i, (name, spec) in enumerate(properties.items()):
         spec = spec if isinstance(spec, dict) else {}
         kind = _python_type(spec)
+        # A field is named as the tool names it (plans are checked against field names);
+        # one that would shadow pydantic's own attributes is kept under an alias.
+        field = f"arg_{i}" if name.startswith("_") or hasattr(BaseModel, name) else name
         if name in required:
-            fields[f"arg_{i}"] = (kind, Field(alias=name))
+            fields[field] = (kind, Field(alias=name))
         else:
-            fields[f"arg_{i}"] = (kind | None, Field(spec.get("default"), alias=name))
+            fields[field] = (kind | None, Field(spec.get("default"), alias=name))
     model = create_model(f"{_camel(tool)}Input", __base__=ToolInput, **fields)
     model.tool_schema = {"type": "object", **schema}
     return model
