@@ -133,6 +133,8 @@ def _event_lines(event: AuditEvent, delivery: AuditEvent | None = None) -> list[
             return [f"{at} undo   {_compensation_text(event.detail)}"]
         case "synthesis":
             return [f"{at} answer written by {_synthesis_text(event.detail)}"]
+        case "adaptation":
+            return [f"{at} adapt  {line}" for line in _adaptation_lines(event.detail)]
         case "schedule_fire" | "briefing_skipped":
             return [f"{at} fired  {_fire_text(event.status, event.detail)}"]
     return [f"{at} {event.kind:<6} {_detail_gist(event.detail)}"]
@@ -230,18 +232,51 @@ def _synthesis_text(usage: dict[str, Any]) -> str:
     return f"{who}: {len(calls)} model calls ({spent}){repairs}{fallback}"
 
 
+ENDS = {
+    "done": "the model found the objective met",
+    "rounds": "the budget's rounds were spent",
+    "tokens": "the budget's tokens were spent",
+    "time": "the budget's time was spent",
+    "refused": "the adaptation was refused",
+    "unavailable": "the model could not be asked",
+}
+
+
+def _adaptation_lines(detail: dict[str, Any]) -> list[str]:
+    """One round of adaptation: what the model said and why, the steps it added, what it
+    cost, and, in the last round, why adapting ended."""
+    calls = _calls(detail.get("usage") or {})
+    kind = detail.get("kind")
+    said = {"steps": "added steps", "done": "done", "refused": "refused", "none": "not asked"}
+    head = f"round {detail.get('round')}: {said.get(str(kind), kind)}"
+    reason = f"; {detail['reason']}" if detail.get("reason") else ""
+    lines = [f"{head}{reason} ({len(calls)} model calls, {_tokens(calls)}, cost {_cost(calls)})"]
+    lines += [f"       + {s['id']:<10} {s['operation']}" for s in detail.get("steps") or []]
+    end = detail.get("end")
+    if end:
+        lines.append(f"       budget end: {end} ({ENDS.get(str(end), end)})")
+    return lines
+
+
 def _model_lines(detail: RunDetail) -> list[str]:
     """The run's model calls in all, planning and writing the answer: tokens and cost."""
     planned = [
         c for e in detail.events if e.kind == "plan" for c in _calls(e.detail.get("usage") or {})
     ]
     written = [c for e in detail.events if e.kind == "synthesis" for c in _calls(e.detail)]
-    if not planned and not written:
+    adapted = [
+        c
+        for e in detail.events
+        if e.kind == "adaptation"
+        for c in _calls(e.detail.get("usage") or {})
+    ]
+    if not planned and not written and not adapted:
         return []
-    calls = planned + written
+    calls = planned + adapted + written
+    adapting = f", adaptation {len(adapted)}" if adapted else ""
     return [
-        f"  model      {len(calls)} calls (planning {len(planned)}, synthesis {len(written)}): "
-        f"{_tokens(calls)}; cost {_cost(calls)}"
+        f"  model      {len(calls)} calls (planning {len(planned)}{adapting}, "
+        f"synthesis {len(written)}): {_tokens(calls)}; cost {_cost(calls)}"
     ]
 
 

@@ -24,6 +24,7 @@ from workflows.answers import Briefing, Notice, RunAnswer
 from workflows.approvals import Approval
 from workflows.audit import AuditStore
 from workflows.catalog import CallContext, Catalog
+from workflows.engine.adaptation import review
 from workflows.engine.arguments import MissingInput, calls_for, lookup, should_run
 from workflows.engine.boundary import ActionBoundary, ApprovalWait, Cleared
 from workflows.engine.calls import OperationCaller
@@ -157,6 +158,18 @@ class RunExecution:
                 break
             if any(s.id in so_far.approvals for s in steps):
                 deadline = reading_deadline(self.caller.policy.run_deadline_s)
+        # A plan that asked for a review: the reads the model adds run as further stages.
+        wrote = bool(so_far.writes)
+        rounds = review(
+            self.planner, self.audit, self.catalog, self.caller.clock, planned, wrote=wrote
+        )
+        while rounds is not None and (stage := await rounds.next_stage(request, plan, results)):
+            plan, deadline = stage.plan, reading_deadline(self.caller.policy.run_deadline_s)
+            tracker = _tracker(plan, self.catalog, planned)
+            for done in results.values():
+                tracker.mark(done.step_id, "skipped" if done.status == "skipped" else _state(done))
+            for steps in stage.waves:
+                await self._run_wave(request, steps, deadline, results, tracker, handle)
         answer = so_far.answer = self._compose(request, plan, so_far)
         writer = answer_writer(self.planner)
         if writer is not None and wants_writing(planned, answer, wrote=bool(so_far.writes)):

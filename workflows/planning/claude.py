@@ -18,7 +18,7 @@ environment, a client whose base URL is not on this machine is refused.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -29,6 +29,11 @@ from workflows.domain import CustomerMention
 from workflows.models import Objective, Principal
 from workflows.plan import Plan
 from workflows.planning import notices
+from workflows.planning.adaptation import Adaptation, AdaptationUsage, Allowance, Budget
+from workflows.planning.adaptation_prompt import ADAPT_TOOL, adapt_tool
+from workflows.planning.adaptation_prompt import system_blocks as adapt_system
+from workflows.planning.adaptation_prompt import user_turn as adapt_turn
+from workflows.planning.adaptation_reply import read_adaptation
 from workflows.planning.claude_cache import PlanCache
 from workflows.planning.claude_client import (
     NETWORK_SWITCH,
@@ -59,6 +64,7 @@ from workflows.planning.protocol import Planner, PlanningResult
 from workflows.planning.synthesis import AnswerWriter
 from workflows.planning.usage import CallOutcome, ModelCall, Planned, PlanningUsage
 from workflows.ports import CustomerFinder
+from workflows.results import StepResult
 
 __all__ = [
     "NETWORK_SWITCH",
@@ -79,6 +85,11 @@ OUTCOMES: dict[str, CallOutcome] = {
     "invalid": "invalid_plan",
     "declined": "declined",
     "none": "no_plan",
+}
+ADAPT_OUTCOMES: dict[str, CallOutcome] = {
+    "done": "done",
+    "steps": "steps",
+    "refused": "invalid_adaptation",
 }
 
 
@@ -103,9 +114,11 @@ class ClaudePlanner:
         max_tokens: int = 4096,
         timeout_s: float = 30.0,
         writer: AnswerWriter | None = None,
+        adaptation_budget: Budget | None = None,
     ) -> None:
         refuse_remote(client)
         self._writer = writer
+        self._budget = adaptation_budget or Budget()
         self._client = client
         self._model = model
         self._errors = errors
@@ -123,10 +136,58 @@ class ClaudePlanner:
         """Who writes the final answers of the runs planned here (None: the templates)."""
         return self._writer
 
+    @property
+    def adaptation_budget(self) -> Budget:
+        """How far a run planned here may adapt (rounds, tokens, time)."""
+        return self._budget
+
     async def plan(
         self, objective: Objective, catalog: Catalog, requester: Principal | None = None
     ) -> PlanningResult:
         return (await self.plan_with_usage(objective, catalog, requester)).result
+
+    async def adapt(
+        self,
+        objective: Objective,
+        plan: Plan,
+        results: Mapping[str, StepResult],
+        allowance: Allowance,
+        catalog: Catalog,
+    ) -> Adaptation:
+        """One call: is the objective met, or which reads should the run add, and why
+        (:mod:`workflows.planning.adaptation`). An answer that does not fit is refused,
+        not repaired; an API failure is ``unavailable``. Never raises for the model."""
+        turn = adapt_turn(objective, plan, results, catalog.system_labels, allowance)
+        try:
+            refuse_remote(self._client)
+            message = await self._client.messages.create(
+                model=self._model,
+                max_tokens=max(1, min(self._max_tokens, allowance.tokens_left)),
+                system=adapt_system(catalog),
+                tools=[adapt_tool()],
+                tool_choice={"type": "tool", "name": ADAPT_TOOL},
+                messages=[{"role": "user", "content": turn}],
+                timeout=min(self._timeout_s, max(allowance.seconds_left, 0.1)),
+            )
+        except self._errors.api as exc:
+            return Adaptation(kind="unavailable", reason=self._failure(exc))
+        reply = Reply.model_validate(message.model_dump(mode="json"))
+        adaptation = read_adaptation(reply, plan, catalog)
+        call = ModelCall.of(
+            reply.model or self._model,
+            reply.usage,
+            reply.stop_reason,
+            ADAPT_OUTCOMES[adaptation.kind],
+        )
+        log.info(
+            "planning.adaptation",
+            outcome=call.outcome,
+            reason=adaptation.reason,
+            added=[s.id for s in adaptation.steps],
+            input_tokens=call.input_tokens,
+            output_tokens=call.output_tokens,
+        )
+        return adaptation.model_copy(update={"usage": AdaptationUsage(calls=(call,))})
 
     async def plan_with_usage(
         self, objective: Objective, catalog: Catalog, requester: Principal | None = None
@@ -172,7 +233,11 @@ class ClaudePlanner:
                 submission = read_submission(reply, catalog, self._workflows)
                 calls.append(self._record(reply, submission))
                 if submission.plan is not None:
-                    return self._answered(submission.plan, calls, key, mentions, requester)
+                    planned = self._answered(submission.plan, calls, key, mentions, requester)
+                    if not submission.review_after:
+                        return planned
+                    usage = planned.usage.model_copy(update={"review_after": True})
+                    return planned.model_copy(update={"usage": usage})
                 if submission.kind == "declined":
                     return await self._declined(objective, catalog, requester, submission, calls)
                 conversation += [reply.assistant_turn(), repair_turn(reply, submission)]

@@ -87,6 +87,9 @@ a human's approval whatever the plan says.
 (one sentence saying what is missing) when the catalog cannot serve the objective or it is not \
 a request at all.
 5. If your plan is refused with errors, fix exactly those errors and call submit_plan again.
+6. Set `review_after` only when the objective depends on what the steps find (which records \
+turn up decides what else to read); a briefing or a question the plan answers as it stands \
+needs no review.
 
 A plan has `workflow` (one of the workflows below: it decides how the answer is written), \
 `subject` (what the answer is about, as the requester named it), `summary` (one line) and \
@@ -112,6 +115,11 @@ def plan_tool() -> dict[str, Any]:
             "type": "object",
             "properties": {
                 "plan": _inlined(schema, defs),
+                "review_after": {
+                    "type": "boolean",
+                    "description": "True only when what the steps find decides which further "
+                    "reads the objective needs; the plan is then reviewed after its steps ran.",
+                },
                 "cannot_plan": {
                     "type": "string",
                     "description": "Why the catalog cannot serve this objective, in one "
@@ -137,7 +145,7 @@ def _inlined(value: Any, defs: dict[str, Any]) -> Any:
 def system_blocks(catalog: Catalog, guides: Sequence[WorkflowGuide]) -> list[dict[str, Any]]:
     """The system prompt: the rules, then the workflows and the catalog. The last block
     carries the cache marker, so the tool, the rules and the catalog are one cached prefix."""
-    reference = "\n\n".join([_workflows_text(guides), _catalog_text(catalog)])
+    reference = "\n\n".join([_workflows_text(guides), catalog_text(catalog)])
     return [
         {"type": "text", "text": RULES},
         {"type": "text", "text": reference, "cache_control": CACHED},
@@ -152,7 +160,8 @@ def _workflows_text(guides: Sequence[WorkflowGuide]) -> str:
     return "\n".join(parts)
 
 
-def _catalog_text(catalog: Catalog) -> str:
+def catalog_text(catalog: Catalog) -> str:
+    """Each operation of the catalog on one line: name, purpose, system, input schema."""
     operations = sorted((op.describe() for op in catalog), key=lambda d: str(d["name"]))
     for entry in operations:
         entry["system_label"] = catalog.label(str(entry["system"]))

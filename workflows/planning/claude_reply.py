@@ -69,6 +69,8 @@ class Submission:
     plan: Plan | None = None
     reason: str = ""
     errors: str = ""
+    # The model asked for the plan to be reviewed after its steps ran (adaptation).
+    review_after: bool = False
 
 
 def read_submission(reply: Reply, catalog: Catalog, workflows: Collection[str]) -> Submission:
@@ -89,7 +91,7 @@ def read_submission(reply: Reply, catalog: Catalog, workflows: Collection[str]) 
     problem = plan_problem(plan, catalog, workflows)
     if problem:
         return Submission("invalid", errors=problem)
-    return Submission("plan", plan=plan)
+    return Submission("plan", plan=plan, review_after=given.get("review_after") is True)
 
 
 def plan_problem(plan: Plan, catalog: Catalog, workflows: Collection[str]) -> str:

@@ -25,7 +25,18 @@ from workflows.planning.protocol import PlanningResult
 # What one reply was: a plan that fit, a plan that did not (sent back with its errors), a
 # refusal (the catalog cannot serve the objective), or no call of the plan tool at all; for
 # writing the answer, an answer that fit or one that did not (or no answer at all).
-CallOutcome = Literal["plan", "invalid_plan", "declined", "no_plan", "answer", "invalid_answer"]
+# For adapting a plan: the objective is met, steps were added, or what was asked was refused.
+CallOutcome = Literal[
+    "plan",
+    "invalid_plan",
+    "declined",
+    "no_plan",
+    "answer",
+    "invalid_answer",
+    "done",
+    "steps",
+    "invalid_adaptation",
+]
 # Where the answer came from: the model, the plan cache (no call), or the offline planner.
 PlanSource = Literal["model", "cache", "offline"]
 
@@ -94,6 +105,9 @@ class PlanningUsage(Metered):
     source: PlanSource
     fallback: str | None = None
     cache_key: str | None = None
+    # The model asked for its plan to be reviewed after the steps ran (see
+    # :mod:`workflows.planning.adaptation`); a cached plan is not reviewed.
+    review_after: bool = False
 
 
 # "model": the model wrote the answer; "template": the template's answer stands (``fallback``
