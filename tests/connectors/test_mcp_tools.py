@@ -174,3 +174,14 @@ async def test_a_server_that_is_not_there_contributes_nothing_and_says_why() -> 
     absent = await open_mcp("tool", McpServerConfig(command=("no-such-mcp-server-here",)))
     assert absent.problem == "The tool MCP server could not be reached (its command was not found)"
     await absent.aclose()
+
+
+async def test_a_secret_the_server_echoes_in_its_error_is_not_repeated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DESK_TOKEN", "desk-token-51d0")
+    async with desk(trusted=True, env={"DESK_TOKEN": "${DESK_TOKEN}"}) as connector:
+        with pytest.raises(PermanentOperationError) as failed:
+            await run(by_name(connector)["desk.ticket_report"], {"month": "desk-token-51d0"})
+    assert "desk-token-51d0" not in str(failed.value)
+    assert "no report for [redacted]" in str(failed.value)
