@@ -37,7 +37,7 @@ class ZendeskConnector:
         self.key_missing = key_missing
 
     def systems(self) -> Mapping[str, str]:
-        return {SYSTEM: "Support"}
+        return {SYSTEM: "Support desk"}
 
     def operations(self, directory: IdentityDirectory) -> Sequence[AnyOperation]:
         return zendesk_operations(self.zendesk, directory, self.clock)
