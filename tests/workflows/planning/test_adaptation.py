@@ -13,6 +13,7 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -293,3 +294,26 @@ async def test_a_plan_that_asks_for_no_review_makes_no_adaptation_call(
         "deliver",
     ]
     assert " adapt  round" not in shown and "model      2 calls (planning 1, synthesis 1)" in shown
+
+
+async def test_the_time_budget_ends_adapting_on_the_engines_clock(
+    tmp_path: Path, standin: MessagesStandIn, client: anthropic.AsyncAnthropic
+) -> None:
+    clocks: list[ManualClock] = []
+
+    def slow_round(body: Mapping[str, Any]) -> StandinReply:
+        clocks[0].advance(timedelta(seconds=90))  # the round and its stage took 90 s
+        return adapted("Fetch the contracts.", CONTRACTS)
+
+    standin.script(planned(), slow_round, answer_from_steps)
+
+    async with adapting_env(tmp_path, client, Budget(rounds=3, seconds=60)) as env:
+        clocks.append(env.clock)
+        await env.run("adapt-time")
+        shown = await env.shown("adapt-time")
+        steps = await DBOS.list_workflow_steps_async("adapt-time")
+
+    assert len(standin.bodies) == 3 and standin.pending == 0  # round 2 asked nobody
+    assert "adapt:2" in [s["function_name"] for s in steps]
+    assert "round 2: not asked (0 model calls" in shown, shown
+    assert "budget end: time (the budget's time was spent)" in shown
