@@ -25,6 +25,7 @@ import base64
 import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -132,7 +133,7 @@ class GoogleStandIn:
         self.events: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, tuple[str, str, datetime]] = {}  # token -> subject, scopes, end
         self.seen: list[Seen] = []
-        self._scripts: list[tuple[str, Misbehaviour]] = []
+        self._scripts: list[tuple[str, bool, Misbehaviour]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
@@ -164,7 +165,14 @@ class GoogleStandIn:
     def script(self, *answers: Misbehaviour, on: str = "/") -> Self:
         """Answer the next requests whose path starts with ``on`` with these, in order."""
         with self._lock:
-            self._scripts += [(on, a) for a in answers]
+            self._scripts += [(on, False, a) for a in answers]
+        return self
+
+    def lose_answers(self, *answers: Misbehaviour, on: str = "/") -> Self:
+        """Do the next requests to ``on`` as asked, but answer them with these: a write that
+        was accepted while its answer was lost (a 503 from a proxy, a hang)."""
+        with self._lock:
+            self._scripts += [(on, True, a) for a in answers]
         return self
 
     def expire_tokens(self) -> None:
@@ -227,14 +235,17 @@ class GoogleStandIn:
     def answer(self, seen: Seen) -> tuple[int, dict[str, str], bytes, float]:
         with self._lock:
             self.seen.append(seen)
-            scripted = next((i for i, (on, _) in enumerate(self._scripts)
+            scripted = next((i for i, (on, _, _) in enumerate(self._scripts)
                              if seen.path.startswith(on)), None)  # fmt: skip
-            misbehaviour = self._scripts.pop(scripted)[1] if scripted is not None else None
-        if misbehaviour is not None:
-            m = misbehaviour
+            found = self._scripts.pop(scripted) if scripted is not None else None
+        if found is not None and not found[1]:
+            m = found[2]
             return m.status, dict(m.headers), m.body, m.delay_s
         with self._lock:
             status, headers, body = self._route(seen)
+        if found is not None:
+            m = found[2]
+            return m.status, dict(m.headers), m.body, m.delay_s
         return status, headers, body, 0.0
 
     def _route(self, seen: Seen) -> Answer:
@@ -503,6 +514,10 @@ def _handler_for(standin: GoogleStandIn) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:
             return
+
+        def setup(self) -> None:
+            super().setup()  # headers and body go out as written, not after a delayed ACK
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _serve(self) -> None:
             split = urlsplit(self.path)
