@@ -131,7 +131,9 @@ async def test_after_the_cooldown_one_probe_goes_through(tmp_path: Path) -> None
     clock, breakers = clocked()
     hung, a, b = System("hung", mode="hang"), System("a"), System("b")
     twice = plan(echo("h1", "hung", "1"), echo("h2", "hung", "2"), echo("a", "a"))
-    async with engine_env(tmp_path, hung, a, b, policy=QUICK, breakers=breakers) as env:
+    # A grace long enough for the recovering probe's slow answer (0.5 s) to count.
+    policy = StepPolicy(timeout_s=10, attempts=3, run_deadline_s=3.0, late_grace_s=1.0)
+    async with engine_env(tmp_path, hung, a, b, policy=policy, breakers=breakers) as env:
         for _ in range(2):
             await env.run(briefing_like())
         clock.advance(timedelta(seconds=29))
