@@ -134,7 +134,8 @@ def _event_lines(event: AuditEvent, delivery: AuditEvent | None = None) -> list[
         case "synthesis":
             return [f"{at} answer written by {_synthesis_text(event.detail)}"]
         case "adaptation":
-            return [f"{at} adapt  {line}" for line in _adaptation_lines(event.detail)]
+            head, *rest = _adaptation_lines(event.detail)
+            return [f"{at} adapt  {head}", *rest]
         case "schedule_fire" | "briefing_skipped":
             return [f"{at} fired  {_fire_text(event.status, event.detail)}"]
     return [f"{at} {event.kind:<6} {_detail_gist(event.detail)}"]
@@ -251,10 +252,10 @@ def _adaptation_lines(detail: dict[str, Any]) -> list[str]:
     head = f"round {detail.get('round')}: {said.get(str(kind), kind)}"
     reason = f"; {detail['reason']}" if detail.get("reason") else ""
     lines = [f"{head}{reason} ({len(calls)} model calls, {_tokens(calls)}, cost {_cost(calls)})"]
-    lines += [f"       + {s['id']:<10} {s['operation']}" for s in detail.get("steps") or []]
+    lines += [f"         + {s['id']:<10} {s['operation']}" for s in detail.get("steps") or []]
     end = detail.get("end")
     if end:
-        lines.append(f"       budget end: {end} ({ENDS.get(str(end), end)})")
+        lines.append(f"         budget end: {end} ({ENDS.get(str(end), end)})")
     return lines
 
 
