@@ -16,7 +16,7 @@ HubSpot's four activity objects, each with its own body property (:data:`ENGAGEM
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from connectors.demo.ops_base import (
@@ -26,6 +26,7 @@ from connectors.demo.ops_base import (
     write_operation,
 )
 from connectors.demo.ops_commercial import STAGES, UpdateFieldInput
+from connectors.demo.ops_crm import ContactActivityInput, FindContactsInput
 from connectors.demo.ops_lists_base import AccountIndex
 from connectors.demo.ops_outreach import LogActivityInput
 from connectors.errors import RecordNotFound
@@ -35,6 +36,10 @@ from workflows.clock import Clock
 from workflows.domain import (
     AccountRef,
     Activity,
+    ContactActivities,
+    ContactActivity,
+    ContactProfile,
+    ContactProfiles,
     CrmAccount,
     CrmLookup,
     Deal,
@@ -72,8 +77,9 @@ DEAL_PROPERTIES: Final = ("dealname", "amount", "dealstage", "closedate", "deal_
 def hubspot_operations(
     hubspot: HubSpotClient, directory: IdentityDirectory, clock: Clock
 ) -> list[AnyOperation]:
-    """``crm.get_account``, ``crm.log_activity``, ``crm.remove_activity``, ``crm.update_field``
-    and ``crm.restore_field``, as the demo world declares them."""
+    """``crm.get_account``, ``crm.find_contacts``, ``crm.contact_activity``,
+    ``crm.log_activity``, ``crm.update_field`` and their undos, as the demo world declares
+    them."""
     ops = _Crm(hubspot, AccountIndex(directory), clock)
     return [
         context_read_operation(
@@ -82,6 +88,23 @@ def hubspot_operations(
             "(soonest close first) and the last logged activity.",
             (AccountInput, CrmLookup),
             ops.get_account,
+            None,
+        ),
+        context_read_operation(
+            "crm.find_contacts",
+            "CRM contacts among `emails` (minus `exclude`), with title, company, its "
+            "lifecycle stage and owner; optionally only accounts `owner_email` owns, or in one "
+            "`lifecycle_stage`. `emails` lists the matches in order.",
+            (FindContactsInput, ContactProfiles),
+            ops.find_contacts,
+            None,
+        ),
+        context_read_operation(
+            "crm.contact_activity",
+            "CRM activities (calls, emails, meetings, notes) with any of `emails` in the last "
+            "`since_days` days, newest first.",
+            (ContactActivityInput, ContactActivities),
+            ops.contact_activity,
             None,
         ),
         write_operation(
@@ -155,6 +178,96 @@ class _Crm:
         account = {k: v for k, v in fields.items() if k in declared}
         return CrmLookup(account=CrmAccount.model_validate(account))
 
+    async def find_contacts(self, inp: FindContactsInput, ctx: CallContext) -> ContactProfiles:
+        wanted = list(dict.fromkeys(e.strip().lower() for e in inp.emails))
+        excluded = {e.strip().lower() for e in inp.exclude}
+        found = {str(c["properties"].get("email") or "").lower(): c
+                 for c in await self._contacts_by_email(wanted)}  # fmt: skip
+        profiles = []
+        for email in wanted:
+            contact = found.get(email)
+            if contact is None or email in excluded:
+                continue
+            props = contact["properties"]
+            company_id = str(props.get("associatedcompanyid") or "")
+            company = await self._company_props(company_id)
+            if company is None:
+                continue
+            owner = await self._owner(company.get("hubspot_owner_id"))
+            if inp.owner_email is not None and owner[1].lower() != inp.owner_email.strip().lower():
+                continue
+            stage = _stage(company.get("lifecyclestage"))
+            if inp.lifecycle_stage is not None and stage != inp.lifecycle_stage:
+                continue
+            name = f"{props.get('firstname') or ''} {props.get('lastname') or ''}".strip()
+            profiles.append(ContactProfile(
+                name=name, email=str(props.get("email")), title=str(props.get("jobtitle") or ""),
+                account_id=company_id, company=str(company.get("name") or ""),
+                lifecycle_stage=stage, owner_email=owner[1], owner_name=owner[0],
+            ))  # fmt: skip
+        return ContactProfiles(contacts=profiles, emails=[p.email for p in profiles])
+
+    async def contact_activity(
+        self, inp: ContactActivityInput, ctx: CallContext
+    ) -> ContactActivities:
+        wanted = sorted({e.strip().lower() for e in inp.emails})
+        since = self.clock.now().astimezone(UTC) - timedelta(days=inp.since_days)
+        rows: list[ContactActivity] = []
+        for contact in await self._contacts_by_email(wanted):
+            email = str(contact["properties"].get("email") or "")
+            for kind, (object_type, body, _, _) in ENGAGEMENTS.items():
+                found = await self.hubspot.search(
+                    object_type,
+                    [_eq("associations.contact", str(contact["id"])),
+                     {"propertyName": "hs_timestamp", "operator": "GTE",
+                      "value": _hubspot_time(since)}],
+                    ["hs_timestamp", body, "hubspot_owner_id", BY_PROPERTY],
+                    sort=("hs_timestamp", "DESCENDING"),
+                )  # fmt: skip
+                for raw in found:
+                    props = raw["properties"]
+                    owner = (await self._owner(props.get("hubspot_owner_id")))[0]
+                    rows.append(ContactActivity(
+                        contact_email=email, account_id=await self._company_of(object_type, raw),
+                        at=_moment(props.get("hs_timestamp")), kind=kind,
+                        summary=str(props.get(body) or ""),
+                        by=str(props.get(BY_PROPERTY) or owner),
+                    ))  # fmt: skip
+        rows.sort(key=lambda r: r.at, reverse=True)
+        return ContactActivities(activities=rows)
+
+    async def _contacts_by_email(self, emails: list[str]) -> list[dict[str, Any]]:
+        """Contacts whose email is one of ``emails``, a hundred values a search."""
+        found: list[dict[str, Any]] = []
+        properties = ["email", "firstname", "lastname", "jobtitle", "associatedcompanyid"]
+        for start in range(0, len(emails), 100):
+            chunk = emails[start : start + 100]
+            if chunk:
+                found += await self.hubspot.search(
+                    "contacts", [{"propertyName": "email", "operator": "IN", "values": chunk}],
+                    properties,
+                )  # fmt: skip
+        return found
+
+    async def _company_props(self, company_id: str) -> dict[str, Any] | None:
+        if not company_id:
+            return None
+        try:
+            found = await self.hubspot.read("companies", company_id, COMPANY_PROPERTIES)
+        except RecordNotFound:
+            return None
+        return dict(found["properties"])
+
+    async def _company_of(self, object_type: str, raw: dict[str, Any]) -> str:
+        """The company an engagement is associated to (``/crm/v4`` associations)."""
+        found = await self.hubspot.get(
+            f"/crm/v4/objects/{object_type}/{raw['id']}/associations/companies"
+        )
+        results = found.get("results") if isinstance(found, dict) else None
+        if not isinstance(results, list) or not results:
+            return ""
+        return str(results[0].get("toObjectId", ""))
+
     async def log_activity(self, inp: LogActivityInput, ctx: CallContext) -> LoggedActivity:
         company = self._company(inp.account_id)
         kind, body_property, to_company, to_contact = ENGAGEMENTS[inp.kind]
@@ -165,9 +278,8 @@ class _Crm:
         if earlier:
             return _logged(inp, earlier[0], duplicate=True)
         await self._known(company, inp.account_id)
-        now = self.clock.now().astimezone(UTC)
         properties = {
-            "hs_timestamp": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "hs_timestamp": _hubspot_time(self.clock.now()),
             body_property: inp.summary,
             KEY_PROPERTY: key,
         }
@@ -315,6 +427,10 @@ class _Crm:
                 f"account {account_id!r} has no company in {LABEL}", system=SYSTEM
             )
         return company
+
+
+def _hubspot_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _eq(name: str, value: str) -> dict[str, str]:

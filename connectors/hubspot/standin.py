@@ -86,7 +86,8 @@ class HubSpotStandIn(StandIn):
         for c in contacts:
             first, _, last = str(c["name"]).partition(" ")
             self.add("contacts", str(c["id"]), {"email": c["email"], "firstname": first,
-                     "lastname": last, "jobtitle": c["title"]},
+                     "lastname": last, "jobtitle": c["title"],
+                     "associatedcompanyid": c["account_id"]},
                      companies=[str(c["account_id"])])  # fmt: skip
         for d in deals:
             self.add("deals", str(d["id"]), {
@@ -164,6 +165,13 @@ class HubSpotStandIn(StandIn):
                 live = [o for o in self.objects[kind].values() if not o["archived"]]
                 limit = int(seen.query.get("limit", "10"))
                 return 200, {"results": [self._shown(o, None) for o in live[:limit]]}
+            case "GET", ["crm", "v4", "objects", kind, oid, "associations", to] if kind in TYPES:
+                found = self._live(kind, oid)
+                if found is None:
+                    return _missing(f"Object not found.  objectId are usually numeric. ({oid})")
+                linked = sorted(found["associations"].get(to, set()))
+                return 200, {"results": [{"toObjectId": i, "associationTypes": []}
+                                         for i in linked]}  # fmt: skip
             case "POST", ["crm", "v3", "objects", kind, "search"] if kind in TYPES:
                 return self._search(kind, seen.body or {})
             case "POST", ["crm", "v3", "objects", kind] if kind in TYPES:
@@ -247,7 +255,10 @@ def _matches(record: dict[str, Any], f: Mapping[str, Any]) -> bool:
         case "NEQ":
             return value is None or str(value).lower() != str(f.get("value")).lower()
         case "IN":
-            return value is not None and str(value) in [str(v) for v in f.get("values", [])]
+            values = [str(v).lower() for v in f.get("values", [])]
+            return value is not None and str(value).lower() in values
+        case "GTE":
+            return value is not None and _sortable(value) >= _sortable(f.get("value"))
         case "NOT_IN":
             return value is None or str(value) not in [str(v) for v in f.get("values", [])]
         case "HAS_PROPERTY":

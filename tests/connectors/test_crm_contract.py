@@ -21,7 +21,8 @@ IMPLEMENTATIONS = ["demo", "hubspot"]
 DANA = "dana.reyes@northwind.example"
 CTX = CallContext(run_id="run-7", step_id="log", requester_email=DANA)
 HUBSPOT_OPERATIONS = {
-    "crm.get_account", "crm.log_activity", "crm.remove_activity",
+    "crm.get_account", "crm.find_contacts", "crm.contact_activity",
+    "crm.log_activity", "crm.remove_activity",
     "crm.update_field", "crm.restore_field",
 }  # fmt: skip
 
@@ -139,4 +140,31 @@ async def test_both_implementations_answer_alike_for_every_account(tmp_path: Pat
                 for a in accounts
             ])  # fmt: skip
     assert len(answers[0]) > 5
+    assert answers[0] == answers[1]
+
+
+async def test_both_implementations_find_contacts_and_their_activity_alike(
+    tmp_path: Path,
+) -> None:
+    answers = []
+    for name in IMPLEMENTATIONS:
+        async with system("crm", name, tmp_path / name) as s:
+            emails = [c["email"] for c in (await call(s, "crm.find_contacts", {
+                "emails": ["ALEX.MORGAN@acme.io", "chris.novak@acme.io", "jamie.ortiz@acme.io",
+                           "nobody@acme.io"]}))["contacts"]]  # fmt: skip
+            answers.append((
+                await call(s, "crm.find_contacts", {"emails": emails,
+                           "exclude": ["jamie.ortiz@acme.io"], "owner_email": DANA}),
+                await call(s, "crm.find_contacts", {"emails": emails,
+                           "lifecycle_stage": "prospect"}),
+                await call(s, "crm.contact_activity", {"emails": [
+                    "hannah.flores@blueharbor.com", "riley.johnson@blueharbor.com",
+                    "Diego.Ramirez@blueharbor.com", "james.garcia@summithealth.org",
+                ], "since_days": 30}),
+            ))  # fmt: skip
+    found, prospects, activity = answers[1]
+    assert found["emails"] == ["alex.morgan@acme.io", "chris.novak@acme.io"]
+    assert prospects["contacts"] == []
+    ats = [a["at"] for a in activity["activities"]]
+    assert ats and ats == sorted(ats, reverse=True)
     assert answers[0] == answers[1]
