@@ -100,6 +100,8 @@ class CrmAccount(Record):
     owner_name: str
     owner_email: str
     lifecycle_stage: Literal["prospect", "customer", "churned"]
+    renewal_date: date | None = None
+    phone: str | None = None
     open_deals: list[Deal] = Field(default_factory=list)
     last_activity: Activity | None = None
 
@@ -230,6 +232,7 @@ class Ticket(Record):
 
 class Tickets(Record):
     tickets: list[Ticket] = Field(default_factory=list)
+    org_phone: str | None = None  # the phone the support desk keeps for the customer
 
 
 # ---------------------------------------------------------------- contracts

@@ -7,6 +7,7 @@ from random import Random
 from typing import Final
 
 from connectors.demo.companies import Company, Person, Row, Rows, at, employees
+from connectors.demo.disagreements import crm_renewal, phone_of
 from connectors.demo.names import DEAL_TEAMS, EMPLOYEES, MANAGERS
 
 _OPEN_STAGES: Final = ("Discovery", "Proposal", "Negotiation", "Commit")
@@ -34,7 +35,7 @@ def crm_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
     rows: Rows = {"crm_users": _users(), "crm_accounts": [], "crm_contacts": []}
     rows |= {"crm_deals": [], "crm_activities": [], "crm_deal_team": []}
     for c in companies:
-        rows["crm_accounts"].append(_account(c))
+        rows["crm_accounts"].append(_account(c, today))
         rows["crm_contacts"] += [_contact(c, i, p) for i, p in enumerate(c.contacts)]
         if c.profile != "story" and not c.scripted:
             deals = _deals(c, rng, today)
@@ -77,7 +78,7 @@ def _users() -> list[Row]:
     ]
 
 
-def _account(c: Company) -> Row:
+def _account(c: Company, today: date) -> Row:
     return {
         "id": c.id,
         "name": c.name,
@@ -85,6 +86,8 @@ def _account(c: Company) -> Row:
         "industry": c.industry,
         "owner_email": c.owner.email,
         "lifecycle_stage": _STAGE[c.profile],
+        "renewal_date": crm_renewal(c, today),
+        "phone": phone_of(c),
     }
 
 

@@ -12,6 +12,7 @@ from random import Random
 from typing import Final
 
 from connectors.demo.companies import Company, Row, Rows, at
+from connectors.demo.disagreements import support_phone
 from connectors.demo.names import CONTRACT_TERMS
 from connectors.demo.spelling import billing_name, contract_name, support_name, tenant_slug
 
@@ -34,7 +35,8 @@ def support_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Ro
     rows: Rows = {"support_orgs": [], "support_tickets": []}
     for n, c in enumerate(c for c in companies if c.profile not in ("prospect", "story")):
         org = f"org-{1100 + n * 7}"
-        rows["support_orgs"].append({"id": org, "name": support_name(c.name, rng)})
+        name = support_name(c.name, rng)
+        rows["support_orgs"].append({"id": org, "name": name, "phone": support_phone(c)})
         count = rng.randint(3, 6) if c.profile == "at_risk" else rng.randint(0, 4)
         rows["support_tickets"] += [_ticket(c, org, i, rng, today) for i in range(count)]
     return rows

@@ -114,6 +114,8 @@ async def _account(conn: AsyncConnection, crm_id: str) -> CrmAccount | None:
         name=row["name"],
         owner_name=row["owner_name"] or row["owner_email"],
         owner_email=row["owner_email"],
+        renewal_date=row["renewal_date"],
+        phone=row["phone"],
         **fields,
         open_deals=await _open_deals(conn, crm_id),
         last_activity=await _last_activity(conn, crm_id),

@@ -9,7 +9,13 @@ from sqlalchemy import RowMapping, select
 
 from connectors.demo.behaviour import DemoBehaviour
 from connectors.demo.ops_base import AccountInput, read_operation
-from connectors.demo.schema import billing_invoices, contracts, support_tickets, usage_daily
+from connectors.demo.schema import (
+    billing_invoices,
+    contracts,
+    support_orgs,
+    support_tickets,
+    usage_daily,
+)
 from connectors.demo.store import DemoWorld
 from workflows.catalog import AnyOperation
 from workflows.domain import (
@@ -64,7 +70,10 @@ class _Queries:
         )
         async with self.world.read() as world:
             rows = (await world.conn.execute(query)).mappings().all()
-        return Tickets(tickets=[Ticket.model_validate(dict(r)) for r in rows])
+            phone = select(support_orgs.c.phone).where(support_orgs.c.id == org)
+            org_phone = (await world.conn.execute(phone)).scalar()
+        tickets = [Ticket.model_validate(dict(r)) for r in rows]
+        return Tickets(tickets=tickets, org_phone=org_phone)
 
     async def contract(self, inp: AccountInput) -> ContractLookup:
         cid = inp.account.links.get("contracts")

@@ -67,6 +67,9 @@ crm_accounts = _table(
     Column("industry", String),
     Column("owner_email", String),
     Column("lifecycle_stage", String),
+    # Also kept by the contracts system and the support desk (connectors.demo.disagreements).
+    Column("renewal_date", Date, nullable=True),
+    Column("phone", String, nullable=True),
 )
 crm_contacts = _table(
     "crm_contacts",
@@ -126,7 +129,10 @@ calendar_events = _table(
     Column("attendees", JSON),
 )
 support_orgs = _table(
-    "support_orgs", Column("id", String, primary_key=True), Column("name", String)
+    "support_orgs",
+    Column("id", String, primary_key=True),
+    Column("name", String),
+    Column("phone", String, nullable=True),
 )
 support_tickets = _table(
     "support_tickets",

@@ -38,7 +38,7 @@ from connectors.demo.writes import create_write_tables
 from connectors.graph.source import SourceChanges, SourceSnapshot
 from workflows.clock import Clock
 
-GENERATOR_VERSION: Final = "6"
+GENERATOR_VERSION: Final = "7"
 log = structlog.get_logger(__name__)
 
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from random import Random
 
 from connectors.demo.companies import Company, Row, Rows, at, employees
+from connectors.demo.disagreements import support_phone
 from connectors.demo.gen_crm import deal_team_rows
 from connectors.demo.gen_service import daily_users, invoice
 from connectors.demo.spelling import ACME_SPELLINGS, tenant_slug
@@ -21,6 +22,10 @@ ACME_SUPPORT_ORG = "org-1042"
 ACME_BILLING_ID = "cus_7f3a9c21e4"
 ACME_CONTRACT_ID = "CTR-ACME-0001"
 STORY_PERIOD_MINUTES = 240  # Dana's rolling meetings recur every four hours
+
+
+def _support_org(acme: Company) -> Row:
+    return {"id": ACME_SUPPORT_ORG, "name": ACME_SPELLINGS["support"], "phone": support_phone(acme)}
 
 
 def story_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows:
@@ -33,7 +38,7 @@ def story_rows(companies: tuple[Company, ...], rng: Random, today: date) -> Rows
         "crm_activities": _activities(acme, today),
         "mail_threads": _threads(acme, today),
         "calendar_events": _dana_day(companies),
-        "support_orgs": [{"id": ACME_SUPPORT_ORG, "name": ACME_SPELLINGS["support"]}],
+        "support_orgs": [_support_org(acme)],
         "support_tickets": _tickets(acme, today),
         "contracts": [_contract(today)],
         "usage_daily": daily_users(tenant_slug(acme.domain), 420, _decline, rng, today),
