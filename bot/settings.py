@@ -32,6 +32,7 @@ from connectors.demo import DemoBehaviour
 from workflows.approvals.policy import ApprovalPolicy
 from workflows.database_url import audit_url
 from workflows.durations import parse_duration
+from workflows.library.precedence import Precedence
 from workflows.schedules.declared import read_declared
 
 DEFAULT_STATE_DIR = Path(".crosswire")
@@ -112,6 +113,9 @@ class Settings(BaseSettings):
     schedules_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_SCHEDULES_FILE"))
     policy_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_POLICY_FILE"))
     access_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_ACCESS_FILE"))
+    precedence_file: Path | None = Field(
+        None, validation_alias=_env("CROSSWIRE_PRECEDENCE_FILE")
+    )
     approvals_channel: str | None = Field(
         None, validation_alias=_env("CROSSWIRE_APPROVALS_CHANNEL")
     )
@@ -198,6 +202,18 @@ class Settings(BaseSettings):
     def _access_policy_loads(cls, value: Path | None) -> Path | None:
         if value is not None:
             AccessPolicy.load(value)  # an AccessPolicyError names the file and the problem
+        return value
+
+    @field_validator("precedence_file", mode="before")
+    @classmethod
+    def _precedence_blank_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("precedence_file")
+    @classmethod
+    def _precedence_loads(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            Precedence.load(value)  # a PrecedenceError names the file and the problem
         return value
 
     @field_validator("approvals_channel")

@@ -63,10 +63,12 @@ from workflows.engine.preview import PreviewNotifier, Previews
 from workflows.engine.replicas import ReplicaWatch
 from workflows.engine.waiting_room import WaitingRoom
 from workflows.inbox import Inbox
+from workflows.library import COMPOSERS, Composer, compose_briefing
 from workflows.library.answer_guide import answer_guide
 from workflows.library.digest import digest_operations
 from workflows.library.follow_up import SYSTEM_LABELS as FOLLOW_UP_LABELS
 from workflows.library.follow_up import follow_up_operations
+from workflows.library.precedence import Precedence
 from workflows.planning import OfflinePlanner, Planner
 from workflows.planning.claude import ClaudePlanner, ModelErrors
 from workflows.planning.claude_prompt import builtin_guides
@@ -179,6 +181,13 @@ def catalog_of(
     )
 
 
+def composers(settings: Settings) -> dict[str, Composer]:
+    """The library's composers; the briefing settles disagreements by the configured
+    precedence (CROSSWIRE_PRECEDENCE_FILE, else the packaged one)."""
+    precedence = Precedence.load(settings.precedence_file)
+    return {**COMPOSERS, "briefing": partial(compose_briefing, precedence=precedence)}
+
+
 def demo_config(settings: Settings) -> DemoConfig:
     return DemoConfig(
         database=settings.demo_database,
@@ -265,6 +274,7 @@ async def build_services(
             clock=clock,
             budgets=rate_budgets(connected, clock),
         ),
+        composers=composers(settings),
         max_concurrent_runs=settings.max_concurrent_runs,
         pacer=pacer or no_pacing,
         boundary=boundary,

@@ -16,7 +16,9 @@ from workflows.domain import AccountResolution
 from workflows.library.briefing_concerns import concerns
 from workflows.library.briefing_reads import RESOLVE_OPERATION, SYSTEM_READS, result_of
 from workflows.library.briefing_sections import SECTION_BUILDERS, unavailable_section
+from workflows.library.briefing_truth import Truth, default_precedence, settle
 from workflows.library.compose import ComposeInput
+from workflows.library.precedence import Precedence
 from workflows.plan import Plan, Step
 
 ACCOUNT_STEP = "account"
@@ -58,14 +60,16 @@ def briefing_plan(
     )
 
 
-def compose_briefing(data: ComposeInput) -> Briefing | Notice:
-    """A briefing from the step results, or a notice if the customer was not found."""
+def compose_briefing(data: ComposeInput, precedence: Precedence | None = None) -> Briefing | Notice:
+    """A briefing from the step results, or a notice if the customer was not found. Where
+    two systems disagree, ``precedence`` (the packaged one by default) says who wins."""
     resolution = _resolution(data)
     if isinstance(resolution, Notice):
         return resolution
     account = resolution.account
     assert account is not None
-    sections = tuple(_section(read.system, read.operation, data) for read in SYSTEM_READS)
+    truth = settle(data, precedence or default_precedence())
+    sections = tuple(_section(r.system, r.operation, data, truth) for r in SYSTEM_READS)
     return Briefing(
         run_id=data.run_id,
         account=account,
@@ -75,14 +79,14 @@ def compose_briefing(data: ComposeInput) -> Briefing | Notice:
     )
 
 
-def _section(system: str, operation: str, data: ComposeInput) -> Section:
+def _section(system: str, operation: str, data: ComposeInput, truth: Truth) -> Section:
     """The section of ``system``, from the step that ran ``operation`` (not asked, when the
     plan has none)."""
     result = result_of(data, operation)
     if result is None or not result.ok:
         asked = any(step.operation == operation for step in data.plan.steps)
         return unavailable_section(system, data.label(system), result, asked=asked)
-    return SECTION_BUILDERS[system](result.output, data)
+    return SECTION_BUILDERS[system](result.output, data, truth)
 
 
 def _resolution(data: ComposeInput) -> AccountResolution | Notice:

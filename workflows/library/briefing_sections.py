@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, Protocol
 
 from workflows.answers import Fact, Section
-from workflows.domain import ContractLookup, CrmLookup, EmailThreads, Invoices, Tickets, UsageLookup
+from workflows.domain import (
+    ContractLookup,
+    CrmAccount,
+    CrmLookup,
+    EmailThreads,
+    Invoices,
+    Tickets,
+    UsageLookup,
+)
+from workflows.library.briefing_truth import Truth, disagreement, shown_day
 from workflows.library.compose import ComposeInput
 from workflows.library.formatting import day, days_between, money, plural, relative
 from workflows.results import StepResult
@@ -20,7 +30,14 @@ TITLES = {
     "billing": "Billing",
 }
 
-SectionBuilder = Callable[[Any, ComposeInput], Section]
+NO_TRUTH = Truth()
+
+
+class SectionBuilder(Protocol):
+    """A step's output in, the system's section out; ``truth`` settles the fields another
+    system holds too (without it each system's own value is shown)."""
+
+    def __call__(self, output: Any, data: ComposeInput, truth: Truth = NO_TRUTH) -> Section: ...
 
 
 def _section(system: str, data: ComposeInput, facts: list[Fact], empty_note: str) -> Section:
@@ -69,7 +86,7 @@ def _why_missing(result: StepResult | None) -> str:
             return f"could not be reached{detail}"
 
 
-def crm_section(output: Any, data: ComposeInput) -> Section:
+def crm_section(output: Any, data: ComposeInput, truth: Truth = NO_TRUTH) -> Section:
     crm = CrmLookup.model_validate(output).account
     if crm is None:
         return _section("crm", data, [], "The CRM has no record of this customer.")
@@ -81,6 +98,7 @@ def crm_section(output: Any, data: ComposeInput) -> Section:
             record=crm.account_id,
         )
     ]
+    facts += _phone(crm, data, truth)
     for deal in crm.open_deals:
         facts.append(
             Fact(
@@ -105,7 +123,18 @@ def crm_section(output: Any, data: ComposeInput) -> Section:
     return _section("crm", data, facts, "")
 
 
-def email_section(output: Any, data: ComposeInput) -> Section:
+def _phone(crm: CrmAccount, data: ComposeInput, truth: Truth) -> list[Fact]:
+    """The customer's phone: the settled one, saying who else has another."""
+    phone = truth.get("phone")
+    if phone is not None:
+        text = f"Phone: {phone.value}{disagreement(phone, data)}"
+        return [Fact(text=text, source=phone.source, record=crm.account_id)]
+    if crm.phone:
+        return [Fact(text=f"Phone: {crm.phone}", source="crm", record=crm.account_id)]
+    return []
+
+
+def email_section(output: Any, data: ComposeInput, truth: Truth = NO_TRUTH) -> Section:
     threads = EmailThreads.model_validate(output).threads
     facts = [
         Fact(
@@ -119,7 +148,7 @@ def email_section(output: Any, data: ComposeInput) -> Section:
     return _section("email", data, facts, "No email threads with this customer.")
 
 
-def support_section(output: Any, data: ComposeInput) -> Section:
+def support_section(output: Any, data: ComposeInput, truth: Truth = NO_TRUTH) -> Section:
     tickets = Tickets.model_validate(output).tickets
     facts = [
         Fact(
@@ -133,16 +162,19 @@ def support_section(output: Any, data: ComposeInput) -> Section:
     return _section("support", data, facts, "No open tickets.")
 
 
-def contracts_section(output: Any, data: ComposeInput) -> Section:
+def contracts_section(output: Any, data: ComposeInput, truth: Truth = NO_TRUTH) -> Section:
     contract = ContractLookup.model_validate(output).contract
     if contract is None:
         return _section("contracts", data, [], "No contract on file.")
     renew = "auto-renews" if contract.auto_renew else "renews (no auto-renewal)"
+    settled = truth.get("renewal_date")
+    renewal = date.fromisoformat(settled.value) if settled else contract.renewal_date
+    dissent = disagreement(settled, data, shown_day) if settled else ""
     facts = [
         Fact(
             text=f"{contract.tier} tier, {money(contract.annual_value, contract.currency)}/year; "
-            f"{renew} {day(contract.renewal_date)} ({relative(contract.renewal_date, data.now)})",
-            source="contracts",
+            f"{renew} {day(renewal)} ({relative(renewal, data.now)}){dissent}",
+            source=settled.source if settled else "contracts",
             record=contract.id,
         )
     ]
@@ -153,7 +185,7 @@ def contracts_section(output: Any, data: ComposeInput) -> Section:
     return _section("contracts", data, facts, "")
 
 
-def usage_section(output: Any, data: ComposeInput) -> Section:
+def usage_section(output: Any, data: ComposeInput, truth: Truth = NO_TRUTH) -> Section:
     usage = UsageLookup.model_validate(output).usage
     if usage is None:
         return _section("usage", data, [], "No product usage recorded for this customer.")
@@ -169,7 +201,7 @@ def usage_section(output: Any, data: ComposeInput) -> Section:
     return _section("usage", data, facts, "")
 
 
-def billing_section(output: Any, data: ComposeInput) -> Section:
+def billing_section(output: Any, data: ComposeInput, truth: Truth = NO_TRUTH) -> Section:
     invoices = Invoices.model_validate(output).invoices
     if not invoices:
         return _section("billing", data, [], "No invoices in the last 12 months.")
