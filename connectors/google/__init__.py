@@ -5,6 +5,19 @@ service account's credentials (domain-wide delegation to one subject), behind th
     connector = open_google(GoogleConfig(...), clock=clock)    # see connectors.config
 """
 
-from connectors.google.connector import GoogleConnector, open_google
+from typing import TYPE_CHECKING
+
+from connectors.lazy import lazy_exports
+
+if TYPE_CHECKING:  # imported when the mailbox is opened, not with the settings
+    from connectors.google.connector import GoogleConnector, open_google
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "GoogleConnector": "connectors.google.connector",
+        "open_google": "connectors.google.connector",
+    },
+)
 
 __all__ = ["GoogleConnector", "open_google"]
