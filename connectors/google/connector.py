@@ -54,7 +54,7 @@ class GoogleConnector:
     def systems(self) -> Mapping[str, str]:
         found = {}
         if self.config.gmail:
-            found[gmail.SYSTEM] = "Email"
+            found[gmail.SYSTEM] = "Mailbox"
         if self.config.calendar:
             found[calendar.SYSTEM] = "Calendar"
         return found
