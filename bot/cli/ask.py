@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from bot.logging import json_lines
+from bot.render.clarify import question_text
 from bot.render.previews import preview_text
 from bot.render.terminal import wants_ansi
 from bot.render.text import answer_text
@@ -18,6 +19,8 @@ from bot.wiring import Services, running
 from workflows.answers import Briefing, Digest, FreeFormAnswer, Notice, RunAnswer
 from workflows.approvals import Approval
 from workflows.approvals.previews import PreviewChoice, PreviewDesk
+from workflows.approvals.questions import QuestionDesk
+from workflows.engine.clarify import is_question
 from workflows.models import Principal, RunRequest
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_USAGE = 0, 1, 2
@@ -25,19 +28,26 @@ NEEDS_YES = (
     "crosswire: this plan changes things, and there is no terminal to ask whether to run it, "
     "so nothing was done; to run it, pass --yes"
 )
+NAME_IT = (
+    "crosswire: there is no terminal to ask which one you meant, so nothing was done; "
+    "name the customer more precisely, e.g. `{example}`"
+)
 WAITING_POLL_S = 0.2
 
 
 # Whether to run a previewed plan: "run" or "cancel", asked of the person at the terminal.
 Confirm = Callable[[Approval], Awaitable[PreviewChoice]]
+# Which of a clarifying question's choices the person at the terminal means (None: none).
+Choose = Callable[[Approval], Awaitable[int | None]]
 
 
 async def answer_or_approval(
-    services: Services, request: RunRequest, confirm: Confirm
+    services: Services, request: RunRequest, confirm: Confirm, choose: Choose
 ) -> RunAnswer | Approval:
     """The run's answer, or the approval it waits for: nobody can click in a terminal, so the
     run waits durably for the approver and finishes in ``crosswire serve``. A plan that
-    changes things is first run or cancelled as ``confirm`` says, as the requester."""
+    changes things is first run or cancelled as ``confirm`` says, as the requester, and a
+    question (which customer?) is answered as ``choose`` says."""
     handle = await services.engine.submit(request, audit_duplicates=False)
     answer = asyncio.ensure_future(services.engine.result(request, handle))
     try:
@@ -46,7 +56,12 @@ async def answer_or_approval(
             if done:
                 return answer.result()
             waiting = await services.desk.store.waiting_on(request.run_id)
-            if waiting and waiting[0].is_preview:
+            if waiting and is_question(waiting[0]):
+                chosen = await choose(waiting[0])
+                await QuestionDesk(services.desk).answer(
+                    waiting[0].id, request.principal.email, chosen
+                )
+            elif waiting and waiting[0].is_preview:
                 choice = await confirm(waiting[0])
                 await PreviewDesk(services.desk).press(
                     waiting[0].id, request.principal.email, choice
@@ -79,6 +94,20 @@ class TerminalConfirm:
         print("Run? [y/N] ", end="", file=sys.stderr, flush=True)
         line = await asyncio.to_thread(self.stdin.readline)
         return "run" if line.strip().lower() in ("y", "yes") else "cancel"
+
+    async def choose(self, question: Approval) -> int | None:
+        """A numbered prompt on a terminal; otherwise none, with a hint to name the
+        customer more precisely."""
+        print(question_text(question), file=sys.stderr)
+        if not self.stdin.isatty():
+            example = f"brief me on {question.items[0].summary}"
+            print(NAME_IT.format(example=example), file=sys.stderr)
+            return None
+        none = len(question.items) + 1
+        print(f"Which one? [1-{none}] ", end="", file=sys.stderr, flush=True)
+        line = (await asyncio.to_thread(self.stdin.readline)).strip()
+        picked = int(line) - 1 if line.isdigit() else -1
+        return picked if 0 <= picked < len(question.items) else None
 
     def _name(self, email: str) -> str:
         found = self.services.directory.find_employee(email)
@@ -113,7 +142,7 @@ async def ask(
         principal = Principal(email=employee.email, name=employee.name, roles=tuple(employee.roles))
         request = RunRequest.direct(objective, principal, received_at=services.clock.now())
         confirm = TerminalConfirm(services, yes)
-        answer = await answer_or_approval(services, request, confirm)
+        answer = await answer_or_approval(services, request, confirm, confirm.choose)
         if confirm.refused:
             return EXIT_USAGE
         if isinstance(answer, Approval):

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.listeners import (
     actions,
+    clarify,
     commands,
     digest,
     home,
@@ -42,6 +43,7 @@ def register_all(app: AsyncApp) -> None:
         surface.register(app)
     digest.register(app)
     previews.register(app)
+    clarify.register(app)
     schedules.register(app)
 
 

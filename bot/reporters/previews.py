@@ -17,10 +17,13 @@ import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render import kit
+from bot.render.blocks import Rendering
+from bot.render.clarify import question_rendering
 from bot.render.previews import preview_rendering
 from bot.reporters.posted import find_posted
 from bot.reporters.replies import Message, SlackReplies
 from workflows.approvals.models import Approval, MessageRef
+from workflows.approvals.questions import QUESTION_OPERATION
 from workflows.engine.repeats import may_have_happened
 from workflows.errors import PermanentDeliveryError
 from workflows.models import RunRequest
@@ -51,14 +54,14 @@ class SlackPreviewNotifier:
         metadata = preview_metadata(preview)
         found = await self._find_repeat(reply.channel, reply.thread_ts, metadata, preview)
         if found is None:
-            shown = preview_rendering(preview, self._name)
+            shown = self._rendering(preview)
             message = Message(kit.fallback(shown.text), shown.blocks, metadata)
             replies = SlackReplies(self.client)
             found = await replies.publish(objective, message, thread_ts=reply.thread_ts)
         return (MessageRef(channel=reply.channel, ts=found),) if found else ()
 
     async def settled(self, preview: Approval, request: RunRequest) -> None:
-        shown = preview_rendering(preview, self._name)
+        shown = self._rendering(preview)
         replies = SlackReplies(self.client)
         for ref in preview.messages:
             try:
@@ -72,6 +75,12 @@ class SlackPreviewNotifier:
                 )
             except PermanentDeliveryError as exc:
                 log.warning("slack.preview_update_refused", channel=ref.channel, error=str(exc))
+
+    def _rendering(self, preview: Approval) -> Rendering:
+        """A plan preview, or a clarifying question (shown and settled the same way)."""
+        if preview.operation == QUESTION_OPERATION:
+            return question_rendering(preview)
+        return preview_rendering(preview, self._name)
 
     def _name(self, email: str) -> str:
         employee = self.people.find_employee(email)

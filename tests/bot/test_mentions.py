@@ -160,18 +160,20 @@ async def test_nonsense_objective_gets_the_help_notice_and_reads_no_system(
 
 async def test_ambiguous_customer_asks_which_one(slack: SlackHarness) -> None:
     # Rachel Kim manages the owners of both Summits (Dana may see neither: she is refused).
+    # She is asked which one, with buttons, in her thread (tests/bot/test_clarify.py).
     slack.standin.add_user(RACHEL, "rachel.kim@northwind.example", "Rachel Kim")
     ts = "1700000005.000100"
     mention = payloads.app_mention("brief me on Summit", user=RACHEL, channel=CHANNEL, ts=ts)
     await slack.send(mention)
-    [answer] = await slack.wait_only_for(RACHEL)
+    await slack.standin.wait_for(lambda _: len(slack.thread(CHANNEL, ts)) > 0, 15.0)
+    [question] = slack.thread(CHANNEL, ts)
 
-    assert answer["thread_ts"] == ts
-    text = private_text(answer)
-    assert "matches several customers" in text
-    assert "Summit Financial Group" in text
-    assert "Summit Health Systems" in text
-    assert (await slack.finished(run_id_of(mention))).run.answer_kind == "notice"
+    assert question.thread_ts == ts
+    assert "matches several customers" in question.text
+    labels = [e["text"]["text"] for b in question.blocks or [] for e in b.get("elements") or []]
+    assert "Summit Financial Group" in labels
+    assert "Summit Health Systems" in labels
+    assert "None of these" in labels
 
 
 async def test_requester_missing_from_the_directory_is_refused_politely(

@@ -28,6 +28,7 @@ from workflows.engine.adaptation import review
 from workflows.engine.arguments import MissingInput, calls_for, lookup, should_run
 from workflows.engine.boundary import ActionBoundary, ApprovalWait, Cleared
 from workflows.engine.calls import OperationCaller
+from workflows.engine.clarify import ClarifyWait
 from workflows.engine.compensation import Compensator
 from workflows.engine.deadline import StepCutoff, WaveCutoff, reading_deadline
 from workflows.engine.delivery import DELIVERY_RETRIES, shown
@@ -131,6 +132,9 @@ class RunExecution:
         """Run the request; ``so_far`` is filled as it goes (see :class:`RunSoFar`)."""
         so_far = so_far if so_far is not None else RunSoFar()
         planned = await DBOS.run_step_async({"name": "plan"}, self._plan_step, request)
+        if planned["kind"] == "notice" and self.boundary is not None:  # which one did you mean?
+            clarify = ClarifyWait(self.boundary, self.audit, self.slots)
+            request, planned = await clarify.settle(request, planned, self._plan_step)
         if planned["kind"] == "notice":
             notice = Notice.model_validate({**planned["notice"], "run_id": request.run_id})
             so_far.answer = notice

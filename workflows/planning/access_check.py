@@ -82,12 +82,29 @@ class AccessCheckedPlanner:
         return await self._refusal(requester, {a: told[a] for a in outside}, "request")
 
     async def checked(self, result: PlanningResult, requester: Principal | None) -> PlanningResult:
-        """``result``, or the refusal when its plan names an account outside the territory."""
+        """``result``, or the refusal when its plan names an account outside the territory;
+        a question (which customer?) offers only the customers the requester may see."""
+        if isinstance(result, Notice) and result.reason == "ambiguous" and requester is not None:
+            return await self._offered(result, requester)
         if not isinstance(result, Plan) or requester is None:
             return result
         named = list(dict.fromkeys(_accounts_in(s.args for s in result.steps)))
         told = await self.access.refusals(requester.email, named) if named else {}
         return await self._refusal(requester, told, "plan") or result
+
+    async def _offered(self, question: Notice, requester: Principal) -> Notice:
+        """``question`` without the customers (its suggestions) the requester may not see."""
+        named = {s: _named_in(self.finder, s) for s in question.suggestions}
+        ids = [a for accounts in named.values() for a in accounts]
+        told = await self.access.refusals(requester.email, ids)
+        kept = tuple(s for s, ids in named.items() if not ids or not set(ids) <= told.keys())
+        if kept == question.suggestions or not kept:
+            return question
+        names = [s.removeprefix("brief me on ") for s in kept]
+        which = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+        return question.model_copy(
+            update={"text": f"Which one did you mean: {which}?", "suggestions": kept}
+        )
 
     async def _refusal(
         self, requester: Principal, told: dict[str, str], stage: str
@@ -144,6 +161,13 @@ def access_checked(
         MeteredAccessCheckedPlanner if isinstance(inner, MeteredPlanner) else AccessCheckedPlanner
     )
     return kind(inner, finder, access, audit, current_run)
+
+
+def _named_in(finder: CustomerFinder, suggestion: str) -> list[str]:
+    """The account a suggestion ("brief me on Summit Health Systems") names by its name."""
+    name = suggestion.removeprefix("brief me on ").strip().lower()
+    found = finder.find_in(suggestion)
+    return [m.account.account_id for m in found if m.account.name.lower() == name]
 
 
 def _span(mention: CustomerMention) -> tuple[int, int]:
