@@ -23,6 +23,7 @@ from workflows.catalog import Catalog
 from workflows.errors import PlanError
 from workflows.models import Objective
 from workflows.plan import Plan, Step, validate_plan
+from workflows.planning.protocol import capability
 from workflows.planning.usage import Metered
 from workflows.results import StepResult
 
@@ -90,15 +91,9 @@ class Adapts(Protocol):
 
 
 def adapter(planner: object) -> Adapts | None:
-    """The planner's adapting side, if it has one; a planner that wraps another (its
-    ``inner``, such as the access check) adapts as the one it wraps."""
-    seen: set[int] = set()
-    while planner is not None and id(planner) not in seen:
-        seen.add(id(planner))
-        if isinstance(planner, Adapts):
-            return planner
-        planner = getattr(planner, "inner", None)
-    return None
+    """The planner's adapting side, if it has one (see :func:`capability`)."""
+    adapts: Adapts | None = capability(planner, Adapts)  # type: ignore[type-abstract]
+    return adapts
 
 
 def added_steps(raw: Any, plan: Plan, catalog: Catalog) -> tuple[tuple[Step, ...], str]:

@@ -27,6 +27,7 @@ from workflows.models import Objective
 from workflows.plan import Plan
 from workflows.planning.claude_client import ModelClient, ModelErrors, failure_note, refuse_remote
 from workflows.planning.claude_reply import Reply
+from workflows.planning.protocol import capability
 from workflows.planning.synthesis_prompt import ANSWER_TOOL, answer_tool, system_blocks, user_turn
 from workflows.planning.synthesis_reply import Drafted, Sources, read_answer, repair_turn
 from workflows.planning.usage import CallOutcome, ModelCall, SynthesisUsage
@@ -75,15 +76,9 @@ class WritesAnswers(Protocol):
 
 
 def answer_writer(planner: object) -> AnswerWriter | None:
-    """The planner's answer writer, if it has one; a planner that wraps another (its
-    ``inner``, such as the access check around the Claude planner) has the one it wraps."""
-    seen: set[int] = set()
-    while id(planner) not in seen:
-        seen.add(id(planner))
-        if isinstance(planner, WritesAnswers):
-            return planner.writer
-        planner = getattr(planner, "inner", None)
-    return None
+    """The planner's answer writer, if it has one (see :func:`capability`)."""
+    writes: WritesAnswers | None = capability(planner, WritesAnswers)  # type: ignore[type-abstract]
+    return writes.writer if writes is not None else None
 
 
 def can_write(answer: RunAnswer) -> bool:
