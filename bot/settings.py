@@ -119,6 +119,11 @@ class Settings(BaseSettings):
     approvals_channel: str | None = Field(
         None, validation_alias=_env("CROSSWIRE_APPROVALS_CHANNEL")
     )
+    # Who decides whether two records the identity graph is unsure of are one (emails,
+    # separated by commas); each "maybe" pair is put to them in a DM with Same / Different.
+    identity_admins: str = Field(
+        "rachel.kim@northwind.example", validation_alias=_env("CROSSWIRE_IDENTITY_ADMINS")
+    )
 
     log_level: str = Field("INFO", validation_alias=_env("CROSSWIRE_LOG_LEVEL"))
     log_format: Literal["auto", "json", "console"] = Field(

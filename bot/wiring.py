@@ -23,12 +23,15 @@ from bot.access import access_principals, checked_catalog, checked_planner
 from bot.app import build_app
 from bot.inbox import AskInbox, working_inbox
 from bot.intake import Intake
+from bot.listeners import identity_review
 from bot.listeners.actions import Approvals
+from bot.listeners.identity_review import ReviewClicks
 from bot.listeners.schedules import SlackSchedules
 from bot.pacing import EdgeActivity
 from bot.people import SlackPeople
 from bot.reporters import SlackReporter, TerminalReporter
 from bot.reporters.approvals import SlackApprovalNotifier
+from bot.reporters.identity_reviews import IdentityReviews, admins_of
 from bot.reporters.mailroom import SlackMailroom
 from bot.reporters.previews import SlackPreviewNotifier, TerminalPreviewNotifier
 from bot.reporters.terminal_approvals import TerminalApprovalNotifier
@@ -38,6 +41,7 @@ from connectors.config import DemoConfig
 from connectors.configured import ConnectedSystems, open_connectors
 from connectors.demo import DEMO_SYSTEM_LABELS, DemoBehaviour, DemoWorld, demo_operations
 from connectors.demo.audience import DemoAudience
+from connectors.graph.review_posts import ReviewPosts
 from connectors.identity import IdentityDirectory, open_directory
 from workflows.approvals.desk import ApprovalDesk
 from workflows.approvals.policy import ApprovalPolicy
@@ -62,6 +66,7 @@ from workflows.engine.durable import DurableSettings, launch, shutdown, system_d
 from workflows.engine.preview import PreviewNotifier, Previews
 from workflows.engine.replicas import ReplicaWatch
 from workflows.engine.waiting_room import WaitingRoom
+from workflows.errors import DeliveryError
 from workflows.inbox import Inbox
 from workflows.library import COMPOSERS, Composer, compose_briefing
 from workflows.library.answer_guide import answer_guide
@@ -338,6 +343,17 @@ async def refreshing_identity(
             log.exception("identity.refresh_failed")
 
 
+async def posting_reviews(reviews: IdentityReviews, interval_s: float = IDENTITY_REFRESH_S) -> None:
+    """Put the identity graph's new "maybe" pairs to its admins now and after every refresh
+    (each pair once: see :mod:`bot.reporters.identity_reviews`)."""
+    while True:
+        try:
+            await reviews.post_pending()
+        except (SQLAlchemyError, OSError, DeliveryError):  # a blip must not end the posting
+            log.exception("identity.reviews_not_posted")
+        await asyncio.sleep(interval_s)
+
+
 def durable_settings(settings: Settings) -> DurableSettings:
     return DurableSettings(
         system_database_url=system_database_url(
@@ -492,7 +508,22 @@ async def slack_bot(
                     default_lead=settings.briefing_lead,
                 ),
             )
-            yield SlackBot(app, services, inbox, scheduler)
+            reviews = IdentityReviews(
+                client,
+                services.directory,
+                ReviewPosts(services.audit.engine, services.clock),
+                admins_of(settings.identity_admins),
+                services.clock,
+            )
+            identity_review.register(app, ReviewClicks(reviews, services.audit, people))
+            poster = asyncio.create_task(
+                posting_reviews(reviews), name="crosswire.identity_reviews"
+            )
+            try:
+                yield SlackBot(app, services, inbox, scheduler)
+            finally:
+                poster.cancel()
+                await asyncio.gather(poster, return_exceptions=True)
 
 
 @asynccontextmanager

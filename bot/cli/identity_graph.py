@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bot.identity_verdicts import audit_identity, record_verdict
 from bot.settings import Settings
 from connectors.demo import open_demo_world
 from connectors.graph import IdentityGraph
@@ -176,26 +176,18 @@ async def _decide(
         right = record_key(right_text, opened.directory, opened.graph)
         if left == right:
             raise Refused(f"{left_text!r} and {right_text!r} are the same record.")
-        detail |= {"left": _ref(left), "right": _ref(right)}
-        await opened.graph.override(left, right, verdict, by=email)
+        await record_verdict(opened.audit, opened.directory, left, right, verdict, email)
     except Refused as exc:
-        await _audit(opened.audit, detail | {"outcome": "refused", "reason": str(exc)})
+        await audit_identity(opened.audit, detail | {"outcome": "refused", "reason": str(exc)})
         return _refuse(str(exc))
     except ResolutionError as exc:
-        await _audit(opened.audit, detail | {"outcome": "refused", "reason": str(exc)})
         print(f"crosswire: Not recorded: {exc}.", file=sys.stderr)
         return EXIT_CONFLICT
-    await _audit(opened.audit, detail | {"outcome": "recorded"})
-    opened.directory.reload()
     print(f"Recorded: {_ref(left)} and {_ref(right)} are {SAID[verdict]} (by {email}).")
     shown = {e.entity_id: e for k in (left, right) if (e := opened.graph.entity_of(k))}
     for entity in shown.values():
         print("\n".join(entity_lines(opened.graph, entity)))
     return EXIT_OK
-
-
-async def _audit(audit: AuditStore, detail: dict[str, Any]) -> None:
-    await audit.record(f"identity-{uuid.uuid4().hex[:12]}", "identity_override", detail=detail)
 
 
 def _refuse(line: str) -> int:

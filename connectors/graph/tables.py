@@ -6,12 +6,25 @@ fingerprint (to see what changed) and its blocking keys (to find, on a refresh, 
 changed one must be compared with); ``identity_entities`` every entity with its confidence
 and its links, each with the fields that agreed; ``identity_overrides`` the verdicts people
 gave, newest last; ``identity_reviews`` the "maybe" pairs left for a person;
+``identity_review_posts`` each such pair put to a person once (its id is the review id a
+button carries; the message posted, and the first verdict given there);
 ``identity_state`` the source's cursor, the fitted models and the employees.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -61,6 +74,22 @@ reviews = Table(
     Column("reason", String(20), nullable=False),
     Column("probability", Float, nullable=False),
     Column("link", JSON, nullable=False),
+)
+
+review_posts = Table(
+    "identity_review_posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("left_system", String(60), nullable=False),
+    Column("left_id", String(320), nullable=False),
+    Column("right_system", String(60), nullable=False),
+    Column("right_id", String(320), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("messages", JSON(none_as_null=True)),
+    Column("verdict", String(10)),
+    Column("decided_by", String(320)),
+    Column("decided_at", DateTime(timezone=True)),
+    UniqueConstraint("left_system", "left_id", "right_system", "right_id"),
 )
 
 state = Table(
