@@ -7,7 +7,8 @@ CrosswireError
 │   ├── TransientOperationError    worth retrying: a system is down, slow or rate-limited
 │   │   └── OperationTimeout       no answer within the step's time limit
 │   └── PermanentOperationError    retrying will not help: bad input, no such record,
-│                                  access denied
+│       │                          access denied
+│       └── NotPermitted           the requester may not see or do this (their territory)
 └── DeliveryError              progress or an answer could not be shown to the requester
     ├── TransientDeliveryError     worth retrying: the chat system blinked (5xx of any body,
     │                              rate limits past the client's own retries, timeouts,
@@ -52,6 +53,12 @@ class OperationTimeout(TransientOperationError):
 
 class PermanentOperationError(OperationError):
     """Asking again will not help: the input is wrong or access is denied."""
+
+
+class NotPermitted(PermanentOperationError):
+    """The person who asked may not see or do this. The message is the sentence they read
+    ("You don't have access to Blue Harbor Logistics; its owner is Marcus Chen."): an answer
+    shows it as it is, not as a system that failed."""
 
 
 class DeliveryError(CrosswireError):

@@ -10,7 +10,10 @@ from pydantic import BaseModel, ConfigDict
 StepStatus = Literal["ok", "failed", "skipped"]
 # "late": cut off by its run's deadline (or the grace after the other systems answered),
 # rather than failing on its own.
-FailureKind = Literal["transient", "permanent", "timeout", "late", "circuit_open", "internal"]
+# ``denied``: the requester may not see it (:class:`~workflows.errors.NotPermitted`).
+FailureKind = Literal[
+    "transient", "permanent", "denied", "timeout", "late", "circuit_open", "internal"
+]
 
 
 class ItemResult(BaseModel):

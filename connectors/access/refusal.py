@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from connectors.access.org import Org
-from connectors.errors import AccessDenied
+from workflows.errors import NotPermitted
 
 
-class NoAccess(AccessDenied):
+class NoAccess(NotPermitted):
     """The requester may not see this account (or this part of it): permanent, and said
     plainly, naming the account and who owns it, and nothing else of it."""
 

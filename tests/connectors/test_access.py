@@ -277,3 +277,17 @@ async def test_meetings_with_other_customers_are_left_out(services: Services) ->
     assert len(
         (await call(services, "calendar.meetings_between", "scheduler", **window)).meetings
     ) >= len(everyone.meetings)
+
+
+async def test_what_finance_may_not_see_is_said_as_a_refusal_not_as_a_system_down(
+    services: Services,
+) -> None:
+    """Omar (finance) briefed on Acme: billing in full, and every other section says he has no
+    access, naming the owner, rather than that its system could not be reached."""
+    _, answer = await ask(services, "brief me on Acme", OMAR)
+    assert isinstance(answer, Briefing)
+    sections = {s.key: s for s in answer.sections}
+    assert sections["billing"].status == "ok"
+    refusal = "You don't have access to Acme Corporation; its owner is Dana Reyes."
+    for key in ("crm", "email", "support", "contracts"):
+        assert (sections[key].status, sections[key].note) == ("unavailable", refusal)

@@ -31,7 +31,12 @@ from workflows.clock import Clock, SystemClock
 from workflows.engine.breaker import CircuitBreakers
 from workflows.engine.deadline import StepCutoff
 from workflows.engine.resilience import RateBudgets, RetryWait, Sleep, StopWhenAskedOver
-from workflows.errors import OperationError, OperationTimeout, PermanentOperationError
+from workflows.errors import (
+    NotPermitted,
+    OperationError,
+    OperationTimeout,
+    PermanentOperationError,
+)
 from workflows.results import FailureKind, ItemResult, StepResult
 
 log = structlog.get_logger(__name__)
@@ -243,6 +248,8 @@ def _item(number: int, outcome: Outcome, ctx: CallContext) -> ItemResult:
 def _kind(exc: OperationError) -> FailureKind:
     if isinstance(exc, OperationTimeout):
         return "timeout"
+    if isinstance(exc, NotPermitted):
+        return "denied"
     return "transient" if exc.retryable else "permanent"
 
 

@@ -62,6 +62,8 @@ def why(result: StepResult) -> str:
             return f"is unavailable{detail}, so it was not asked"
         case "permanent":
             return f"refused the request{detail}"
+        case "denied":
+            return f"is not shown{detail}"
         case _:
             return f"could not be reached{detail}"
 

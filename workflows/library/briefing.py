@@ -91,6 +91,10 @@ def _section(system: str, operation: str, data: ComposeInput, truth: Truth) -> S
 
 def _resolution(data: ComposeInput) -> AccountResolution | Notice:
     result = result_of(data, RESOLVE_OPERATION)
+    if result is not None and result.failure == "denied" and result.error:
+        return Notice(
+            run_id=data.run_id, reason="not_allowed", title="No access", text=result.error
+        )
     if result is None or not result.ok:
         reason = result.error if result and result.error else "the directory did not answer"
         return Notice(

@@ -64,6 +64,12 @@ def unavailable_section(
             status="skipped",
             note=f"{label} was not asked.",
         )
+    if result is not None and result.failure == "denied" and result.error:
+        # Not a system that failed: the requester may not see this ("You don't have access
+        # to Acme Corporation; its owner is Dana Reyes.").
+        return Section(
+            key=system, title=TITLES[system], source=label, status="unavailable", note=result.error
+        )
     return Section(
         key=system,
         title=TITLES[system],
