@@ -7,6 +7,7 @@ one after a crash between posting and recording it, posts nothing twice."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -19,8 +20,9 @@ import pytest
 from sqlalchemy import update
 
 from bot.render.identity_review import DIFFERENT, SAME
-from bot.reporters.identity_reviews import REVIEW_EVENT
+from bot.reporters.identity_reviews import REVIEW_EVENT, IdentityReviews, admins_of
 from bot.sandbox import payloads
+from bot.sandbox.chat import SandboxChat
 from bot.sandbox.slack_api import PostedMessage, SlackWebApiStandIn
 from bot.settings import Settings
 from bot.slack_client import web_client
@@ -274,3 +276,40 @@ async def test_a_crash_between_posting_and_recording_it_does_not_post_twice(
             assert standin.calls_to("conversations.history")  # looked for before posting
         assert len(standin.calls_to("chat.postMessage")) == 2  # one per admin, ever
         assert len(review_posts(standin)) == 1
+
+
+async def test_an_admin_decides_from_the_terminal_sandbox(settings: Settings) -> None:
+    async with workspace() as standin, bot(settings, standin) as (b, _):
+        chat = SandboxChat(
+            app=b.app, standin=standin, signing_secret=SECRET, out=io.StringIO(), ansi=False
+        )
+        chat.attach()
+        graph = b.services.directory.graph
+        assert graph is not None
+        review = maybe(CHLOE, JOSEPH)  # the graph finds a maybe while the sandbox is open
+        await GraphTables(b.services.audit.engine).write(
+            records=(),
+            removed=(),
+            dropped_entities=(),
+            entities=(),
+            reviews=[review],
+            state={},
+            at=START,
+        )
+        graph.reviews.append(review)
+        clock = ManualClock(START)
+        reviews = IdentityReviews(
+            web_client(TOKEN, standin.base_url),
+            b.services.directory,
+            ReviewPosts(b.services.audit.engine, clock),
+            admins_of(settings.identity_admins),
+            clock,
+        )
+        assert await reviews.post_pending() == 1
+        out = chat.out.getvalue()
+        assert "crosswire (DM to Rachel Kim)> " in out and "[1] Same  [2] Different" in out
+        await chat.converse(f"/as {RACHEL_EMAIL}")
+        await chat.converse("/press 1")
+        entity = graph.entity_of(CHLOE)
+        assert entity is not None and JOSEPH in entity.records
+        assert "Rachel Kim decided at 14:00 UTC: the same" in chat.out.getvalue()
