@@ -280,8 +280,9 @@ async def test_a_crash_between_posting_and_recording_it_does_not_post_twice(
 
 async def test_an_admin_decides_from_the_terminal_sandbox(settings: Settings) -> None:
     async with workspace() as standin, bot(settings, standin) as (b, _):
+        screen = io.StringIO()
         chat = SandboxChat(
-            app=b.app, standin=standin, signing_secret=SECRET, out=io.StringIO(), ansi=False
+            app=b.app, standin=standin, signing_secret=SECRET, out=screen, ansi=False
         )
         chat.attach()
         graph = b.services.directory.graph
@@ -306,10 +307,10 @@ async def test_an_admin_decides_from_the_terminal_sandbox(settings: Settings) ->
             clock,
         )
         assert await reviews.post_pending() == 1
-        out = chat.out.getvalue()
+        out = screen.getvalue()
         assert "crosswire (DM to Rachel Kim)> " in out and "[1] Same  [2] Different" in out
         await chat.converse(f"/as {RACHEL_EMAIL}")
         await chat.converse("/press 1")
         entity = graph.entity_of(CHLOE)
         assert entity is not None and JOSEPH in entity.records
-        assert "Rachel Kim decided at 14:00 UTC: the same" in chat.out.getvalue()
+        assert "Rachel Kim decided at 14:00 UTC: the same" in screen.getvalue()
