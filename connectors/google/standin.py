@@ -22,20 +22,15 @@ makes every token handed out so far expired (401).
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.utils import getaddresses
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -45,7 +40,14 @@ from sqlalchemy import select
 from connectors.demo import calendar as demo_calendar
 from connectors.demo.schema import mail_threads
 from connectors.demo.store import DemoWorld
-from connectors.stripe.standin import Misbehaviour, garbage, hang, unavailable
+from connectors.standin import (
+    Misbehaviour,
+    Request,
+    StandInServer,
+    garbage,
+    hang,
+    unavailable,
+)
 
 SEEDED_BEFORE = timedelta(days=14)  # the calendar is seeded this long around the world's now
 SEEDED_AFTER = timedelta(days=28)
@@ -108,12 +110,15 @@ class _Message:
         return found | {"payload": payload}
 
 
-class GoogleStandIn:
+class GoogleStandIn(StandInServer[Seen]):
     """Google's token endpoint, Gmail and Calendar on ``127.0.0.1`` (a free port).
 
     ``public_key`` verifies assertions signed by the service account ``client_email``;
     ``now`` is the stand-in's clock (the tests' injected one), for token lifetimes and the
     dates of sent messages."""
+
+    content_type = "application/json; charset=UTF-8"
+    nodelay = True
 
     def __init__(
         self,
@@ -125,59 +130,22 @@ class GoogleStandIn:
         calendar_id: str = "primary",
         latency_s: float = 0.0,
     ) -> None:
+        super().__init__(latency_s=latency_s)
         self.public_key, self.client_email = public_key, client_email
         self.subjects = {s.lower() for s in subjects}
-        self.now, self.calendar_id, self.latency_s = now, calendar_id, latency_s
+        self.now, self.calendar_id = now, calendar_id
         self.messages: list[_Message] = []
         self.sent: list[_Message] = []
         self.events: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, tuple[str, str, datetime]] = {}  # token -> subject, scopes, end
-        self.seen: list[Seen] = []
-        self._scripts: list[tuple[str, bool, Misbehaviour]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     @property
     def token_url(self) -> str:
         return f"{self.url}/token"
 
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def script(self, *answers: Misbehaviour, on: str = "/") -> Self:
-        """Answer the next requests whose path starts with ``on`` with these, in order."""
-        with self._lock:
-            self._scripts += [(on, False, a) for a in answers]
-        return self
-
-    def lose_answers(self, *answers: Misbehaviour, on: str = "/") -> Self:
-        """Do the next requests to ``on`` as asked, but answer them with these: a write that
-        was accepted while its answer was lost (a 503 from a proxy, a hang)."""
-        with self._lock:
-            self._scripts += [(on, True, a) for a in answers]
-        return self
-
     def expire_tokens(self) -> None:
         """Every token handed out so far has expired: the next request with one gets 401."""
-        with self._lock:
+        with self.lock:
             self.tokens = {t: (s, sc, datetime.min.replace(tzinfo=UTC))
                            for t, (s, sc, _) in self.tokens.items()}  # fmt: skip
 
@@ -231,24 +199,14 @@ class GoogleStandIn:
             "organizer": {"email": organizer}, "attendees": [{"email": a} for a in attendees],
         }  # fmt: skip
 
-    # The handler thread calls this.
-    def answer(self, seen: Seen) -> tuple[int, dict[str, str], bytes, float]:
-        with self._lock:
-            self.seen.append(seen)
-            scripted = next((i for i, (on, _, _) in enumerate(self._scripts)
-                             if seen.path.startswith(on)), None)  # fmt: skip
-            found = self._scripts.pop(scripted) if scripted is not None else None
-        if found is not None and not found[1]:
-            m = found[2]
-            return m.status, dict(m.headers), m.body, m.delay_s
-        with self._lock:
-            status, headers, body = self._route(seen)
-        if found is not None:
-            m = found[2]
-            return m.status, dict(m.headers), m.body, m.delay_s
-        return status, headers, body, 0.0
+    def received(self, request: Request) -> Seen:
+        query = parse_qs(request.query)
+        return Seen(request.method, request.path, query, request.raw, request.headers, request.at)
 
-    def _route(self, seen: Seen) -> Answer:
+    def envelope(self, status: int) -> dict[str, str]:
+        return {} if status == 204 else {"Content-Type": self.content_type}
+
+    def respond(self, seen: Seen) -> Answer:
         parts = [unquote(p) for p in seen.path.split("/") if p]
         if seen.method == "POST" and parts == ["token"]:
             return self._token(dict(parse_qsl(seen.body.decode())))
@@ -506,47 +464,6 @@ def _oauth_error(status: int, error: str, description: str) -> Answer:
 
 def _json(status: int, body: Any) -> Answer:
     return status, {}, json.dumps(body).encode()
-
-
-def _handler_for(standin: GoogleStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-        def setup(self) -> None:
-            super().setup()  # headers and body go out as written, not after a delayed ACK
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def _serve(self) -> None:
-            split = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            seen = Seen(
-                method=self.command,
-                path=split.path,
-                query=parse_qs(split.query),
-                body=self.rfile.read(length) if length else b"",
-                headers={k.lower(): v for k, v in self.headers.items()},
-                at=time.monotonic(),
-            )
-            status, headers, body, delay = standin.answer(seen)
-            delay += standin.latency_s
-            if delay:
-                time.sleep(delay)
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.send_response(status)
-                if status != 204:
-                    self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-        do_GET = do_POST = do_DELETE = _serve
-
-    return Handler
 
 
 __all__ = ["GoogleStandIn", "Misbehaviour", "Seen", "expired", "garbage", "hang", "throttled",

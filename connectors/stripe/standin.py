@@ -13,44 +13,25 @@ hang that only the client's timeout ends).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
-import time
-from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 
 from connectors.demo.schema import billing_customers, billing_invoices
 from connectors.demo.store import DemoWorld
+from connectors.standin import Misbehaviour, Reply, Request, StandInServer, unavailable
 
 DEFAULT_KEY = "sk_test_standin_4eC39HqLyjWDarjtT1zdp7dc"
-
-
-@dataclass(frozen=True)
-class Misbehaviour:
-    """One scripted answer in place of the real one: a status with headers and a raw body,
-    after ``delay_s`` (longer than the client's timeout: a hang)."""
-
-    status: int = 200
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
 
 
 def throttled(retry_after: str = "1") -> Misbehaviour:
     body = _error_body("rate_limit_error", "Too many requests hit the API too quickly.")
     return Misbehaviour(429, body, {"Retry-After": retry_after})
-
-
-def unavailable(status: int = 503) -> Misbehaviour:
-    return Misbehaviour(status, b"<html><body>Service Unavailable</body></html>")
 
 
 def garbage() -> Misbehaviour:
@@ -63,7 +44,7 @@ def hang(seconds: float) -> Misbehaviour:
 
 @dataclass(frozen=True)
 class Seen:
-    """A request as the stand-in received it."""
+    """A request as the stand-in received it (``form``: its form-encoded body)."""
 
     method: str
     path: str
@@ -73,47 +54,18 @@ class Seen:
     at: float = 0.0  # time.monotonic() on arrival
 
 
-class StripeStandIn:
+class StripeStandIn(StandInServer[Seen]):
     """Stripe's billing endpoints on ``127.0.0.1`` (a free port); ``url`` is its base URL."""
 
+    content_type = "application/json"
+
     def __init__(self, *, api_key: str = DEFAULT_KEY, latency_s: float = 0.0) -> None:
+        super().__init__(latency_s=latency_s)
         self.api_key = api_key
-        self.latency_s = latency_s  # added to every answer (benchmarks, drills)
         self.customers: dict[str, dict[str, Any]] = {}
         self.invoices: list[dict[str, Any]] = []
         self.coupons: dict[str, dict[str, Any]] = {}
-        self.seen: list[Seen] = []
-        self._script: deque[Misbehaviour] = deque()
         self._replies: dict[str, tuple[int, bytes]] = {}
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def script(self, *answers: Misbehaviour) -> Self:
-        """Answer the next requests with these, in order, then as Stripe would again."""
-        with self._lock:
-            self._script.extend(answers)
-        return self
 
     async def seed_from(self, world: DemoWorld) -> Self:
         """The demo world's billing customers and invoices, with their ids."""
@@ -143,27 +95,26 @@ class StripeStandIn:
             "created": _unix(issued), "due_date": _unix(due), "status": status,
         })  # fmt: skip
 
-    # The handler thread calls this; it returns the status, headers and body to send.
-    def answer(self, seen: Seen) -> tuple[int, dict[str, str], bytes, float]:
-        with self._lock:
-            self.seen.append(seen)
-            scripted = self._script.popleft() if self._script else None
-        if scripted is not None:
-            return scripted.status, dict(scripted.headers), scripted.body, scripted.delay_s
+    def received(self, request: Request) -> Seen:
+        query, form = dict(parse_qsl(request.query)), dict(parse_qsl(request.raw.decode()))
+        return Seen(request.method, request.path, query, form, request.headers, request.at)
+
+    def envelope(self, status: int) -> dict[str, str]:
+        return super().envelope(status) | {"Request-Id": f"req_{len(self.seen):06d}"}
+
+    def respond(self, seen: Seen) -> Reply:
         if seen.headers.get("authorization") != f"Bearer {self.api_key}":
-            return 401, {}, _error_body("invalid_request_error", self._bad_key(seen)), 0.0
+            return 401, {}, _error_body("invalid_request_error", self._bad_key(seen))
         key = seen.headers.get("idempotency-key")
         if seen.method == "POST" and key:
-            with self._lock:
-                if key in self._replies:
-                    status, body = self._replies[key]
-                    return status, {"Idempotent-Replayed": "true"}, body, 0.0
-                status, body = self._route(seen)
-                self._replies[key] = (status, body)
-            return status, {}, body, 0.0
-        with self._lock:
+            if key in self._replies:
+                status, body = self._replies[key]
+                return status, {"Idempotent-Replayed": "true"}, body
             status, body = self._route(seen)
-        return status, {}, body, 0.0
+            self._replies[key] = (status, body)
+            return status, {}, body
+        status, body = self._route(seen)
+        return status, {}, body
 
     def _bad_key(self, seen: Seen) -> str:
         given = seen.headers.get("authorization", "").removeprefix("Bearer ")
@@ -250,44 +201,6 @@ def _missing(message: str) -> tuple[int, bytes]:
     body = {"error": {"type": "invalid_request_error", "code": "resource_missing",
                       "message": message}}  # fmt: skip
     return 404, json.dumps(body).encode()
-
-
-def _handler_for(standin: StripeStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-        def _serve(self) -> None:
-            split = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode() if length else ""
-            seen = Seen(
-                method=self.command,
-                path=split.path,
-                query=dict(parse_qsl(split.query)),
-                form=dict(parse_qsl(raw)),
-                headers={k.lower(): v for k, v in self.headers.items()},
-                at=time.monotonic(),
-            )
-            status, headers, body, delay = standin.answer(seen)
-            delay += standin.latency_s
-            if delay:
-                time.sleep(delay)
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Request-Id", f"req_{len(standin.seen):06d}")
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-        do_GET = do_POST = do_DELETE = _serve
-
-    return Handler
 
 
 __all__ = ["DEFAULT_KEY", "Misbehaviour", "Seen", "StripeStandIn", "garbage", "hang",
