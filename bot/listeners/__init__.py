@@ -27,7 +27,7 @@ BOT_SCOPES = (
     "app_mentions:read",  # app_mention
     # Reading back a thread or channel before posting again (a step repeated after a crash):
     "channels:history",  # public channels
-    "chat:write",  # progress messages and answers
+    "chat:write",  # progress messages, answers and the thread status (setStatus)
     "commands",  # /crosswire
     "groups:history",  # private channels
     "im:history",  # message.im, and DMs read back

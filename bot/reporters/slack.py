@@ -35,6 +35,7 @@ from bot.render.blocks import (
     undelivered_progress,
 )
 from bot.reporters.replies import Message, SlackReplies
+from bot.reporters.status import CLEAR, say_status, status_of, thread_status
 from workflows.answers import Briefing, Notice, RunAnswer
 from workflows.errors import DeliveryError
 from workflows.models import RunRequest
@@ -92,6 +93,8 @@ class _Edits:
 class SlackReporter:
     client: AsyncWebClient
     _edits: dict[str, _Edits] = field(default_factory=dict)
+    # The thread status each run last set (see bot/reporters/status.py).
+    _statuses: dict[str, str] = field(default_factory=dict)
 
     async def started(self, request: RunRequest, progress: Progress) -> str | None:
         """Post the progress message, or find the one this run already posted; a reply
@@ -110,6 +113,7 @@ class SlackReporter:
         )
 
     async def progress(self, request: RunRequest, handle: str | None, progress: Progress) -> None:
+        await self._status(request, status_of(progress))
         if handle is None:
             return
         edits = self._edits.setdefault(handle, _Edits())
@@ -140,8 +144,23 @@ class SlackReporter:
         A notice replaces the progress message (one message, marked as the answer); a
         briefing is posted, and only then does the progress message point to it, or say
         that it could not be posted."""
-        reply = request.objective.reply
         await self._settle(handle)
+        try:
+            await self._deliver(request, handle, answer)
+        finally:
+            await self._status(request, CLEAR)
+            self._statuses.pop(request.run_id, None)
+
+    async def _status(self, request: RunRequest, status: str) -> None:
+        """The thread's status, when it changes; best effort."""
+        if self._statuses.get(request.run_id) == status:
+            return
+        set_status = thread_status(self.client, request.objective.reply)
+        if set_status is not None and await say_status(set_status, status):
+            self._statuses[request.run_id] = status
+
+    async def _deliver(self, request: RunRequest, handle: str | None, answer: RunAnswer) -> None:
+        reply = request.objective.reply
         shown = answer_rendering(answer)
         message = Message(kit.fallback(shown.text), shown.blocks, answer_metadata(request.run_id))
         replaced = isinstance(answer, Notice) and handle is not None

@@ -33,6 +33,7 @@ from bot.sandbox.payloads import SANDBOX_BOT_ID, SANDBOX_BOT_USER_ID, SANDBOX_TE
 Args = dict[str, Any]
 HISTORY_PAGE = 100  # Slack's default page for conversations.history and .replies
 HISTORY_MAX_PAGE = 999
+MAX_LOADING_MESSAGES = 10  # assistant.threads.setStatus takes at most 10
 
 
 class SlackError(Exception):
@@ -105,6 +106,8 @@ class SandboxWorkspace:
         self.home_views: dict[str, Args] = {}
         self.modal_views: dict[str, Args] = {}
         self.channels: dict[str, Channel] = {}
+        # The status each thread shows now ("is planning…"; none once cleared with "").
+        self.thread_statuses: dict[tuple[str, str], str] = {}
         self._wall_clock = wall_clock
         self._last_micros = 0
         self._methods: dict[str, Callable[[Args], Args]] = {
@@ -122,6 +125,7 @@ class SandboxWorkspace:
             "views.open": self._views_open,
             "views.update": self._views_update,
             "views.push": self._views_push,
+            "assistant.threads.setStatus": self._set_status,
         }
 
     @classmethod
@@ -342,6 +346,27 @@ class SandboxWorkspace:
         if name in msg.reactions:
             raise SlackError("already_reacted")
         msg.reactions.append(name)
+        return {}
+
+    def _set_status(self, args: Args) -> Args:
+        """``assistant.threads.setStatus``: ``channel_id`` and ``thread_ts`` required, a
+        ``status`` string (empty clears it), at most 10 ``loading_messages`` strings."""
+        channel = self._postable({"channel": args.get("channel_id")})
+        thread_ts = args.get("thread_ts")
+        status = args.get("status")
+        if not isinstance(thread_ts, str) or not thread_ts or not isinstance(status, str):
+            raise SlackError("invalid_arguments")
+        loading = args.get("loading_messages")
+        if loading is not None and (
+            not isinstance(loading, list)
+            or len(loading) > MAX_LOADING_MESSAGES
+            or not all(isinstance(m, str) for m in loading)
+        ):
+            raise SlackError("invalid_arguments")
+        if status:
+            self.thread_statuses[(channel, thread_ts)] = status
+        else:
+            self.thread_statuses.pop((channel, thread_ts), None)
         return {}
 
     def _wire(self, msg: PostedMessage, *, with_metadata: bool = False) -> Args:
