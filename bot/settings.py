@@ -113,9 +113,7 @@ class Settings(BaseSettings):
     schedules_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_SCHEDULES_FILE"))
     policy_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_POLICY_FILE"))
     access_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_ACCESS_FILE"))
-    precedence_file: Path | None = Field(
-        None, validation_alias=_env("CROSSWIRE_PRECEDENCE_FILE")
-    )
+    precedence_file: Path | None = Field(None, validation_alias=_env("CROSSWIRE_PRECEDENCE_FILE"))
     approvals_channel: str | None = Field(
         None, validation_alias=_env("CROSSWIRE_APPROVALS_CHANNEL")
     )
