@@ -10,14 +10,13 @@ from urllib.parse import quote
 
 import httpx
 
-from connectors.errors import AccessDenied
 from connectors.google import calendar, gmail
 from connectors.google.auth import KeyFileProblem, ServiceAccountKey, TokenSource
 from connectors.google.client import GoogleClient
+from connectors.health import probe
 from connectors.protocol import RateLimit, Reachability
 from workflows.catalog import AnyOperation
 from workflows.clock import Clock
-from workflows.errors import OperationError
 
 if TYPE_CHECKING:
     from connectors.google.config import GoogleConfig
@@ -92,15 +91,7 @@ class GoogleConnector:
             return Reachability(system=system, reachable=False, authorised=False,
                                 problem=self.problem, note=note)  # fmt: skip
         note = f"{note} at {client.http.base_url.host}"
-        try:
-            await client.get(path)
-        except AccessDenied as exc:
-            return Reachability(system=system, reachable=True, authorised=False,
-                                problem=str(exc), note=note)  # fmt: skip
-        except OperationError as exc:
-            return Reachability(system=system, reachable=False, authorised=False,
-                                problem=str(exc), note=note)  # fmt: skip
-        return Reachability(system=system, reachable=True, authorised=True, note=note)
+        return await probe(system, note, lambda: client.get(path))
 
     async def aclose(self) -> None:
         for client in (self.gmail, self.calendar):

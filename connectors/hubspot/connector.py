@@ -3,18 +3,17 @@ of the demo world's, over one pooled ``httpx.AsyncClient`` for its whole life.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Final
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
-from connectors.errors import AccessDenied
 from connectors.hubspot.client import LABEL, SYSTEM, HubSpotClient
 from connectors.hubspot.operations import hubspot_operations
-from connectors.protocol import RateLimit, Reachability
+from connectors.protocol import RateLimit
+from connectors.vendor import VendorConnector, pooled_http
 from workflows.catalog import AnyOperation
 from workflows.clock import Clock
-from workflows.errors import OperationError
 
 if TYPE_CHECKING:
     from connectors.config import HubSpotConfig
@@ -25,47 +24,23 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT: Final = RateLimit(per_second=4, burst=5)
 
 
-class HubSpotConnector:
+class HubSpotConnector(VendorConnector):
     """The CRM over HubSpot's API; ``http`` carries the base URL and the Bearer token."""
 
     name = "hubspot"
+    system, kind, label, limit = SYSTEM, "CRM", LABEL, DEFAULT_LIMIT
 
     def __init__(self, http: httpx.AsyncClient, *, clock: Clock, key_missing: str = "") -> None:
-        self.http = http
+        super().__init__(http, clock=clock, key_missing=key_missing)
         self.hubspot = HubSpotClient(http, clock)
-        self.clock = clock
-        self.key_missing = key_missing
-
-    def systems(self) -> Mapping[str, str]:
-        return {SYSTEM: "CRM"}
 
     def operations(self, directory: IdentityDirectory) -> Sequence[AnyOperation]:
         return hubspot_operations(self.hubspot, directory, self.clock)
 
-    def rate_limits(self) -> Mapping[str, RateLimit]:
-        return {SYSTEM: DEFAULT_LIMIT}
-
-    async def health(self) -> Sequence[Reachability]:
+    async def check(self) -> Any:
         """One cheap authorised read (the first company) says both whether HubSpot answers
         and whether it takes our token."""
-        note = f"{LABEL} at {self.http.base_url.host}"
-
-        def row(reachable: bool, authorised: bool, problem: str = "") -> list[Reachability]:
-            return [Reachability(system=SYSTEM, reachable=reachable, authorised=authorised,
-                                 problem=problem, note=note)]  # fmt: skip
-
-        if self.key_missing:
-            return row(False, False, self.key_missing)
-        try:
-            await self.hubspot.get("/crm/v3/objects/companies", {"limit": "1"})
-        except AccessDenied as exc:
-            return row(True, False, str(exc))
-        except OperationError as exc:
-            return row(False, False, str(exc))
-        return row(True, True)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        return await self.hubspot.get("/crm/v3/objects/companies", {"limit": "1"})
 
 
 def open_hubspot(config: HubSpotConfig, *, clock: Clock) -> HubSpotConnector:
@@ -80,10 +55,4 @@ def open_hubspot(config: HubSpotConfig, *, clock: Clock) -> HubSpotConnector:
         )
     else:
         headers["Authorization"] = f"Bearer {config.access_token.get_secret_value()}"
-    http = httpx.AsyncClient(
-        base_url=config.base_url,
-        headers=headers,
-        timeout=httpx.Timeout(config.timeout_s),
-        limits=httpx.Limits(max_connections=config.max_connections),
-    )
-    return HubSpotConnector(http, clock=clock, key_missing=missing)
+    return HubSpotConnector(pooled_http(config, headers), clock=clock, key_missing=missing)

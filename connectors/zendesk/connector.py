@@ -4,18 +4,17 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Final
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
-from connectors.errors import AccessDenied
-from connectors.protocol import RateLimit, Reachability
+from connectors.protocol import RateLimit
+from connectors.vendor import VendorConnector, pooled_http
 from connectors.zendesk.client import LABEL, SYSTEM, ZendeskClient
 from connectors.zendesk.operations import zendesk_operations
 from workflows.catalog import AnyOperation
 from workflows.clock import Clock
-from workflows.errors import OperationError
 
 if TYPE_CHECKING:
     from connectors.config import ZendeskConfig
@@ -25,50 +24,29 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT: Final = RateLimit(per_second=3, burst=10)
 
 
-class ZendeskConnector:
+class ZendeskConnector(VendorConnector):
     """Support over Zendesk's API; ``http`` carries the base URL and the basic auth."""
 
     name = "zendesk"
+    system, kind, label, limit = SYSTEM, "Support desk", LABEL, DEFAULT_LIMIT
 
     def __init__(self, http: httpx.AsyncClient, *, clock: Clock, key_missing: str = "") -> None:
-        self.http = http
+        super().__init__(http, clock=clock, key_missing=key_missing)
         self.zendesk = ZendeskClient(http, clock)
-        self.clock = clock
-        self.key_missing = key_missing
-
-    def systems(self) -> Mapping[str, str]:
-        return {SYSTEM: "Support desk"}
 
     def operations(self, directory: IdentityDirectory) -> Sequence[AnyOperation]:
         return zendesk_operations(self.zendesk, directory, self.clock)
 
-    def rate_limits(self) -> Mapping[str, RateLimit]:
-        return {SYSTEM: DEFAULT_LIMIT}
+    async def check(self) -> Any:
+        """``/api/v2/users/me.json`` says whether Zendesk answers and takes our token."""
+        return await self.zendesk.get("/api/v2/users/me.json")
 
-    async def health(self) -> Sequence[Reachability]:
-        """``/api/v2/users/me.json`` says whether Zendesk answers and takes our token (an
-        unauthenticated caller comes back as the anonymous user, which we count as refused)."""
-        note = f"{LABEL} at {self.http.base_url.host}"
-
-        def row(reachable: bool, authorised: bool, problem: str = "") -> list[Reachability]:
-            return [Reachability(system=SYSTEM, reachable=reachable, authorised=authorised,
-                                 problem=problem, note=note)]  # fmt: skip
-
-        if self.key_missing:
-            return row(False, False, self.key_missing)
-        try:
-            me = await self.zendesk.get("/api/v2/users/me.json")
-        except AccessDenied as exc:
-            return row(True, False, str(exc))
-        except OperationError as exc:
-            return row(False, False, str(exc))
-        user = me.get("user") if isinstance(me, dict) else None
+    def refusal(self, answer: Any) -> str:
+        """An unauthenticated caller comes back as the anonymous user: counted as refused."""
+        user = answer.get("user") if isinstance(answer, dict) else None
         if not isinstance(user, dict) or not user.get("id"):
-            return row(True, False, f"{LABEL} took us for an anonymous user: check the token")
-        return row(True, True)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+            return f"{LABEL} took us for an anonymous user: check the token"
+        return ""
 
 
 def basic_auth(email: str, token: str) -> str:
@@ -92,10 +70,4 @@ def open_zendesk(config: ZendeskConfig, *, clock: Clock) -> ZendeskConnector:
         )
     else:
         headers["Authorization"] = basic_auth(config.email, config.api_token.get_secret_value())
-    http = httpx.AsyncClient(
-        base_url=config.base_url,
-        headers=headers,
-        timeout=httpx.Timeout(config.timeout_s),
-        limits=httpx.Limits(max_connections=config.max_connections),
-    )
-    return ZendeskConnector(http, clock=clock, key_missing=missing)
+    return ZendeskConnector(pooled_http(config, headers), clock=clock, key_missing=missing)
