@@ -8,12 +8,12 @@ whenever a cached principal expires (:mod:`connectors.access.principals`).
 
 from __future__ import annotations
 
-import tomllib
 from datetime import timedelta
-from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workflows.policy_files import PolicySource, first_problem
 
 TERRITORY_RULE = "territory"
 AMOUNTS_RULE = "amounts"
@@ -21,6 +21,15 @@ AMOUNTS_RULE = "amounts"
 
 class AccessPolicyError(ValueError):
     """A policy file that cannot be used; the message names the file and the problem."""
+
+
+_FILE = PolicySource(
+    "access policy file",
+    "connectors.access",
+    "policy.toml",
+    "the packaged access policy.toml",
+    AccessPolicyError,
+)
 
 
 class _Model(BaseModel):
@@ -86,26 +95,13 @@ class AccessPolicy(_Model):
     def load(cls, path: Path | None = None) -> AccessPolicy:
         """The policy in ``path`` (None: the packaged demo defaults); raises
         :class:`AccessPolicyError` naming the file and what is wrong with it."""
-        if path is None:
-            text = resources.files("connectors.access").joinpath("policy.toml").read_text()
-            return cls.parse(text, source="the packaged access policy.toml")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            problem = f"access policy file {path}: cannot be read ({reason})"
-            raise AccessPolicyError(problem) from None
-        return cls.parse(text, source=f"access policy file {path}")
+        text, source = _FILE.read(path)
+        return cls.parse(text, source=source)
 
     @classmethod
     def parse(cls, text: str, *, source: str) -> AccessPolicy:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise AccessPolicyError(f"{source}: not valid TOML ({exc})") from None
+        data = _FILE.table(text, source=source)
         try:
             return cls.model_validate({**data, "source": source})
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "the file"
-            raise AccessPolicyError(f"{source}: {where}: {first['msg']}") from None
+            raise AccessPolicyError(f"{source}: {first_problem(exc)}") from None

@@ -10,10 +10,8 @@ what the catalog allows.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from workflows.approvals.models import PREVIEW_RULE, Approval
 from workflows.catalog import AnyOperation
 from workflows.models import Principal
+from workflows.policy_files import PolicySource
 from workflows.ports import People
 
 RiskName = Literal["low", "medium", "high"]
@@ -34,6 +33,11 @@ UNMATCHED_WRITE = "unmatched-write"
 
 class PolicyError(ValueError):
     """A policy file that cannot be used; the message names the file and the problem."""
+
+
+_FILE = PolicySource(
+    "policy file", "workflows.approvals", "policy.toml", "the packaged policy.toml", PolicyError
+)
 
 
 class Rule(BaseModel):
@@ -121,22 +125,12 @@ class ApprovalPolicy:
         """The policy in ``path`` (None: the packaged demo defaults).
 
         Raises :class:`PolicyError` naming the file and what is wrong with it."""
-        if path is None:
-            text = resources.files("workflows.approvals").joinpath("policy.toml").read_text()
-            return cls.parse(text, source="the packaged policy.toml")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise PolicyError(f"policy file {path}: cannot be read ({reason})") from None
-        return cls.parse(text, source=f"policy file {path}")
+        text, source = _FILE.read(path)
+        return cls.parse(text, source=source)
 
     @classmethod
     def parse(cls, text: str, *, source: str) -> ApprovalPolicy:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(f"{source}: not valid TOML ({exc})") from None
+        data = _FILE.table(text, source=source)
         try:
             parsed = PolicyFile.model_validate(data)
         except ValidationError as exc:

@@ -8,16 +8,25 @@ value wins, whose it is, and which other systems disagree and with what.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from workflows.policy_files import PolicySource, first_problem
+
 
 class PrecedenceError(ValueError):
     """A precedence file that cannot be used; the message names the file and the problem."""
+
+
+_FILE = PolicySource(
+    "precedence file",
+    "workflows.library",
+    "precedence.toml",
+    "the packaged precedence.toml",
+    PrecedenceError,
+)
 
 
 class _Model(BaseModel):
@@ -91,29 +100,16 @@ class Precedence(_Model):
     def load(cls, path: Path | None = None) -> Precedence:
         """The precedence in ``path`` (None: the packaged demo defaults); raises
         :class:`PrecedenceError` naming the file and what is wrong with it."""
-        if path is None:
-            text = resources.files("workflows.library").joinpath("precedence.toml").read_text()
-            return cls.parse(text, source="the packaged precedence.toml")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise PrecedenceError(f"precedence file {path}: cannot be read ({reason})") from None
-        return cls.parse(text, source=f"precedence file {path}")
+        text, source = _FILE.read(path)
+        return cls.parse(text, source=source)
 
     @classmethod
     def parse(cls, text: str, *, source: str) -> Precedence:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise PrecedenceError(f"{source}: not valid TOML ({exc})") from None
+        data = _FILE.table(text, source=source)
         try:
             return cls.model_validate({**data, "source": source})
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "the file"
-            msg = str(first["msg"]).removeprefix("Value error, ")
-            raise PrecedenceError(f"{source}: {where}: {msg}") from None
+            raise PrecedenceError(f"{source}: {first_problem(exc, plain=True)}") from None
 
 
 __all__ = ["FieldOrder", "Precedence", "PrecedenceError", "Reported", "Resolution"]
