@@ -3,7 +3,7 @@
 Set through Bolt's ``set_status`` (:class:`slack_bolt.context.set_status.async_set_status.
 AsyncSetStatus`, which calls ``assistant.threads.setStatus``): the mention listener is given
 one by Bolt and says "is planning…" as the ask is handed on; the run's reporter builds one for
-the same thread and says which systems it is reading as they are read, then clears it (an
+the same thread and says which systems it is reading, then clears it (an
 empty status) once the answer is posted. Status is best effort: a failure is logged and
 dropped, never the run's.
 """
@@ -37,9 +37,13 @@ def reading(labels: Sequence[str]) -> str:
 
 
 def status_of(progress: Progress) -> str:
-    """What the thread says while the run stands at ``progress``."""
-    running = [s.label for s in progress.systems if s.state == "running"]
-    return reading(running) if running else WORKING
+    """What the thread says while the run stands at ``progress``: the systems it reads while
+    any is unanswered, then that it is putting the answer together. It changes with the phase,
+    not with each system that answers: every change is a Web API call, and the progress
+    message already counts the systems."""
+    if any(s.state in ("waiting", "running") for s in progress.systems):
+        return reading([s.label for s in progress.systems])
+    return WORKING
 
 
 async def say_status(set_status: AsyncSetStatus, status: str) -> bool:
