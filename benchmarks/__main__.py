@@ -23,6 +23,7 @@ from benchmarks import (
     febrl,
     hung_system,
     planner,
+    rate_budget,
     resolution,
     schedules,
 )
@@ -44,6 +45,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
             "resolution",
             "planner",
             "febrl",
+            "rate",
         ),
         help="run one benchmark",
     )
@@ -84,6 +86,10 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         if args.only in (None, "planner"):
             print("Benchmark 9: model calls against a step-by-step agent", file=sys.stderr)
             results["planner"] = await planner.run(Path(tmp) / "planner")
+        if args.only in (None, "rate"):
+            print("Benchmark 11: a fan-out paced by a system's budget", file=sys.stderr)
+            (Path(tmp) / "rate").mkdir()
+            results["rate"] = await rate_budget.run(Path(tmp) / "rate")
         if args.only in (None, "ack"):
             print("Benchmark 1: ack latency under a burst", file=sys.stderr, flush=True)
             results["ack"] = await ack_latency.run(
@@ -179,6 +185,8 @@ def _table(results: dict[str, Any]) -> str:
         rows += febrl.rows(results["febrl"])
     if "planner" in results:
         rows += planner.rows(results["planner"])
+    if "rate" in results:
+        rows += rate_budget.rows(results["rate"])
     width = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip() for row in rows
