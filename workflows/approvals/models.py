@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.models import ReplyTarget
+from workflows.models import ReplyTarget, RunRequest
 
 ApprovalStatus = Literal["pending", "approved", "rejected", "expired"]
 # What the waiting run is told (DBOS message on topic ``approval_topic(id)``); the row in the
@@ -117,3 +117,35 @@ def fingerprint(operation: str, items: tuple[ApprovalItem, ...] | list[ApprovalI
         default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def requesters_decision(
+    request: RunRequest,
+    *,
+    id: str,
+    step_id: str,
+    operation: str,
+    title: str,
+    items: tuple[ApprovalItem, ...],
+    now: datetime,
+    ttl: timedelta,
+) -> Approval:
+    """A decision the requester takes themselves (a plan preview's Run or Cancel, the answer
+    to a clarifying question): only they may decide, under the rule no policy may take."""
+    return Approval(
+        id=id,
+        run_id=request.run_id,
+        step_id=step_id,
+        operation=operation,
+        system="crosswire",
+        title=title,
+        requester_email=request.principal.email,
+        requester_name=request.principal.name,
+        reply=request.objective.reply,
+        items=items,
+        fingerprint=fingerprint(operation, items),
+        approvers=(request.principal.email,),
+        rule=PREVIEW_RULE,
+        created_at=now,
+        expires_at=now + ttl,
+    )

@@ -22,8 +22,8 @@ import structlog
 from dbos import DBOS
 
 from workflows.answers import Notice
-from workflows.approvals import Approval, ApprovalItem, approval_topic, fingerprint
-from workflows.approvals.models import PREVIEW_PREFIX, PREVIEW_RULE
+from workflows.approvals import Approval, ApprovalItem, approval_topic
+from workflows.approvals.models import PREVIEW_PREFIX, requesters_decision
 from workflows.approvals.questions import QUESTION_OPERATION
 from workflows.audit import AuditStore
 from workflows.engine.delivery import DELIVERY_RETRIES
@@ -138,23 +138,15 @@ class ClarifyWait:
             )
             for i, name in enumerate(candidates(notice))
         )
-        now = self.boundary.clock.now()
-        wanted = Approval(
+        wanted = requesters_decision(
+            request,
             id=question_id(request.run_id),
-            run_id=request.run_id,
             step_id="question",
             operation=QUESTION_OPERATION,
-            system="crosswire",
             title=notice.title,
-            requester_email=request.principal.email,
-            requester_name=request.principal.name,
-            reply=request.objective.reply,
             items=items,
-            fingerprint=fingerprint(QUESTION_OPERATION, items),
-            approvers=(request.principal.email,),
-            rule=PREVIEW_RULE,
-            created_at=now,
-            expires_at=now + previews.ttl,
+            now=self.boundary.clock.now(),
+            ttl=previews.ttl,
         )
         question = await self.boundary.store.create(wanted)
         await self.audit.record(

@@ -24,8 +24,8 @@ import structlog
 from dbos import DBOS
 
 from workflows.answers import Notice
-from workflows.approvals import Approval, ApprovalItem, approval_topic, fingerprint
-from workflows.approvals.models import PREVIEW_RULE, MessageRef, preview_id
+from workflows.approvals import Approval, ApprovalItem, approval_topic
+from workflows.approvals.models import MessageRef, preview_id, requesters_decision
 from workflows.approvals.previews import CANCELLED, expired_text
 from workflows.audit import AuditStore
 from workflows.catalog import Catalog
@@ -127,23 +127,15 @@ class PreviewWait:
         if previews is None or not previews.on:
             return None
         items = tuple(self._item(i, step, request) for i, step in enumerate(plan.steps))
-        now = self.boundary.clock.now()
-        wanted = Approval(
+        wanted = requesters_decision(
+            request,
             id=preview_id(request.run_id),
-            run_id=request.run_id,
             step_id="preview",
             operation=PREVIEW_OPERATION,
-            system="crosswire",
             title=_title(plan),
-            requester_email=request.principal.email,
-            requester_name=request.principal.name,
-            reply=request.objective.reply,
             items=items,
-            fingerprint=fingerprint(PREVIEW_OPERATION, items),
-            approvers=(request.principal.email,),
-            rule=PREVIEW_RULE,
-            created_at=now,
-            expires_at=now + previews.ttl,
+            now=self.boundary.clock.now(),
+            ttl=previews.ttl,
         )
         preview = await self.boundary.store.create(wanted)
         await self.audit.record(
