@@ -23,6 +23,7 @@ CONNECTOR_MAY_USE = {
     "workflows.errors",
     "workflows.models",
     "workflows.clock",
+    "workflows.policy_files",
 }
 
 

@@ -84,5 +84,6 @@ def question_text(question: Approval) -> str:
 def _fallback(question: Approval) -> str:
     if question.open:
         names = ", ".join(item.summary for item in question.items)
-        return kit.fallback(f"{question.title}. Which one did you mean: {names}?")
+        title = question.title.rstrip(".?!")  # "Which one first?" ends in its own mark
+        return kit.fallback(f"{title}? Which one did you mean: {names}?")
     return kit.fallback(f"{question.title}: {outcome_line(question)}")

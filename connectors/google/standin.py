@@ -48,6 +48,9 @@ from connectors.standin import (
     hang,
     unavailable,
 )
+from workflows.clock import SystemClock
+
+_WALL = SystemClock()  # the stand-in's own time, as a remote server keeps it
 
 SEEDED_BEFORE = timedelta(days=14)  # the calendar is seeded this long around the world's now
 SEEDED_AFTER = timedelta(days=28)
@@ -126,7 +129,7 @@ class GoogleStandIn(StandInServer[Seen]):
         public_key: rsa.RSAPublicKey,
         client_email: str,
         subjects: Iterable[str],
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = _WALL.now,
         calendar_id: str = "primary",
         latency_s: float = 0.0,
     ) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from connectors.demo.schema import crm_accounts, crm_activities, crm_contacts, crm_deals, crm_users
 from connectors.demo.store import DemoWorld
 from connectors.standin import Answer, Misbehaviour, Seen, StandIn
+from workflows.clock import SystemClock
 
 DEFAULT_TOKEN: Final = "pat-na1-standin-6f1c1f7e-3b9a-4c55-9d1e-0a5c1e2f3d4b"
 STAGE_TO_HUBSPOT: Final = {"prospect": "opportunity", "customer": "customer", "churned": "other"}
@@ -116,7 +117,7 @@ class HubSpotStandIn(StandIn):
         self, kind: str, object_id: str, properties: Mapping[str, Any],
         *, companies: Sequence[str] = (), contacts: Sequence[str] = (),
     ) -> dict[str, Any]:  # fmt: skip
-        stamp = iso(datetime.now(UTC))
+        stamp = iso(SystemClock().now())
         record = {
             "id": object_id,
             "properties": {k: None if v is None else str(v) for k, v in properties.items()}
