@@ -27,6 +27,7 @@ from workflows.approvals.models import PREVIEW_PREFIX, requesters_decision
 from workflows.approvals.questions import QUESTION_OPERATION
 from workflows.audit import AuditStore
 from workflows.engine.delivery import DELIVERY_RETRIES
+from workflows.engine.preview import read_decision, settle_decision, show_decision
 from workflows.engine.slots import Slots
 from workflows.models import RunRequest
 
@@ -178,19 +179,10 @@ class ClarifyWait:
         return planned
 
     async def _shown(self, question: Approval, request: RunRequest) -> None:
-        previews = self.boundary.previews
-        assert previews is not None
-        refs = await previews.notifier.shown(question, request)
-        await self.boundary.store.add_messages(question.id, refs)
+        await show_decision(self.boundary, question, request)
 
     async def _settled(self, question: Approval, request: RunRequest) -> None:
-        previews = self.boundary.previews
-        assert previews is not None
-        current = await self.boundary.store.get(question.id) or question
-        await previews.notifier.settled(current, request)
+        await settle_decision(self.boundary, question, request)
 
     async def _read(self, question_id: str) -> dict[str, Any]:
-        current = await self.boundary.store.get(question_id)
-        if current is None:
-            raise RuntimeError(f"question {question_id} is missing from the store")
-        return current.model_dump(mode="json")
+        return await read_decision(self.boundary, question_id, "question")

@@ -172,22 +172,43 @@ class PreviewWait:
         )
 
     async def _shown(self, preview: Approval, request: RunRequest) -> None:
-        previews = self.boundary.previews
-        assert previews is not None
-        refs = await previews.notifier.shown(preview, request)
-        await self.boundary.store.add_messages(preview.id, refs)
+        await show_decision(self.boundary, preview, request)
 
     async def _settled(self, preview: Approval, request: RunRequest) -> None:
-        previews = self.boundary.previews
-        assert previews is not None
-        current = await self.boundary.store.get(preview.id) or preview
-        await previews.notifier.settled(current, request)
+        await settle_decision(self.boundary, preview, request)
 
     async def _read(self, preview_id: str) -> dict[str, Any]:
-        current = await self.boundary.store.get(preview_id)
-        if current is None:
-            raise RuntimeError(f"plan preview {preview_id} is missing from the store")
-        return current.model_dump(mode="json")
+        return await read_decision(self.boundary, preview_id, "plan preview")
+
+
+# A decision the requester takes (a plan preview, a clarifying question): shown, settled and
+# read back the same way, through the previews' notifier and the approvals store.
+
+
+async def show_decision(boundary: ActionBoundary, decision: Approval, request: RunRequest) -> None:
+    """Show the decision to its requester and keep where it was posted."""
+    previews = boundary.previews
+    assert previews is not None
+    refs = await previews.notifier.shown(decision, request)
+    await boundary.store.add_messages(decision.id, refs)
+
+
+async def settle_decision(
+    boundary: ActionBoundary, decision: Approval, request: RunRequest
+) -> None:
+    """Update every copy of the decision once it is taken or has expired."""
+    previews = boundary.previews
+    assert previews is not None
+    current = await boundary.store.get(decision.id) or decision
+    await previews.notifier.settled(current, request)
+
+
+async def read_decision(boundary: ActionBoundary, decision_id: str, what: str) -> dict[str, Any]:
+    """The decision as the store has it now (``what`` names it in the error if it is gone)."""
+    current = await boundary.store.get(decision_id)
+    if current is None:
+        raise RuntimeError(f"{what} {decision_id} is missing from the store")
+    return current.model_dump(mode="json")
 
 
 def _title(plan: Plan) -> str:
