@@ -16,7 +16,7 @@ from bot.slack_client import web_client
 from bot.wiring import slack_bot
 from tests.harness import CHANNEL, DANA, SECRET, TOKEN, SlackHarness, block_texts
 
-CLIENT_TIMEOUT_S = 1  # seconds (slack_sdk takes whole ones)
+CLIENT_TIMEOUT_S = 3  # seconds (slack_sdk takes whole ones; a loaded machine needs more than one)
 
 HTML_500 = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
