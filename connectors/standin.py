@@ -2,7 +2,8 @@
 port), the log of requests it saw, and a script of misbehaviours that answer the next
 requests in place of the real answers (a 429 with ``Retry-After``, a 5xx, a body that is not
 JSON, a hang only the client's timeout ends), or answer a request after it was done (a write
-whose answer was lost). Nothing reaches the internet.
+whose answer was lost), or answer every request until healed (a system down for good).
+Nothing reaches the internet.
 
 :class:`StandInServer` is that machinery for any shape of request: a stand-in says how it
 reads a :class:`Request` (:meth:`StandInServer.received`) and how it answers what it read
@@ -94,13 +95,16 @@ class StandInServer(Generic[SeenT]):
     """The server, its script and its request log; ``url`` is its base URL."""
 
     content_type: ClassVar[str] = "application/json; charset=utf-8"
-    nodelay: ClassVar[bool] = False  # send headers and body as written, not after a delayed ACK
+    # Headers and body go out as written: without TCP_NODELAY the body waits for the client's
+    # delayed ACK of the headers, about 40 ms a request that no vendor's API costs.
+    nodelay: ClassVar[bool] = True
 
     def __init__(self, *, latency_s: float = 0.0) -> None:
         self.latency_s = latency_s  # added to every answer (benchmarks, drills)
         self.seen: list[SeenT] = []
         self.lock = threading.RLock()
         self._script: list[_Scripted] = []
+        self._lasting: list[_Scripted] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -138,6 +142,21 @@ class StandInServer(Generic[SeenT]):
             self._script += [_Scripted(on, True, a) for a in answers]
         return self
 
+    def break_down(self, answer: Misbehaviour, *, on: str = "/") -> Self:
+        """Answer every request whose path starts with ``on`` with ``answer`` until
+        :meth:`heal`: a system down (or hung, or throttling) for good, not for a few requests.
+        Scripted answers (:meth:`script`) still come first."""
+        with self.lock:
+            self._lasting.append(_Scripted(on, False, answer))
+        return self
+
+    def heal(self) -> Self:
+        """Forget every misbehaviour: the scripted answers not given yet and the lasting ones."""
+        with self.lock:
+            self._script.clear()
+            self._lasting.clear()
+        return self
+
     def received(self, request: Request) -> SeenT:
         """The request as this stand-in reads it (and logs it)."""
         raise NotImplementedError
@@ -156,6 +175,8 @@ class StandInServer(Generic[SeenT]):
             self.seen.append(seen)
             at = next((i for i, s in enumerate(self._script) if seen.path.startswith(s.on)), None)
             scripted = self._script.pop(at) if at is not None else None
+            if scripted is None:
+                scripted = next((s for s in self._lasting if seen.path.startswith(s.on)), None)
         if scripted is None or scripted.lost:
             with self.lock:
                 status, headers, body = self.respond(seen)
