@@ -9,6 +9,7 @@ import sys
 import tomllib
 from collections.abc import Sequence
 from importlib.metadata import version
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -113,6 +114,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     meetings.add_argument("--json", action="store_true")
     _demo_meeting(demo_sub)
+    standins = demo_sub.add_parser(
+        "standins",
+        help="serve local stand-ins of Stripe, HubSpot, Zendesk and Google, seeded from the "
+        "demo world, until Ctrl-C",
+        epilog="Prints the crosswire.toml tables and the environment variables that connect "
+        "to them. Exit code 2 when DIR holds a crosswire.toml this command did not write.",
+    )
+    standins.add_argument(
+        "--write",
+        type=Path,
+        metavar="DIR",
+        help="also write DIR/crosswire.toml, DIR/standins.env and the Google key file",
+    )
     return parser
 
 
@@ -285,6 +299,10 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
         return await demo.demo_outbox(settings, as_json=args.json)
     if args.demo_command == "meetings":
         return await demo.demo_meetings(settings, as_json=args.json)
+    if args.demo_command == "standins":
+        from bot.cli.standins import demo_standins
+
+        return await demo_standins(settings, write=args.write)
     if args.meeting_command == "move":
         return await demo.demo_meeting_move(settings, args.meeting_id, args.offset)
     return await demo.demo_meeting_cancel(settings, args.meeting_id)
