@@ -13,6 +13,11 @@ treated as destructive writes (a HIGH-risk write waits for approval); the operat
 otherwise per tool in crosswire.toml. An MCP write has no compensating operation, so none is
 reversible. A tool's result is the server's text: the engine treats it as data, never as an
 instruction.
+
+Every call sends its idempotency key (run, step and item) in the request's ``_meta``. A tool
+that may not be repeated (every write but a trusted server's idempotent one) is called at most
+once per key by this process: a retry after a timeout or a dropped connection fails the step,
+saying the tool may have run, rather than running it twice (:mod:`.session`).
 """
 
 from __future__ import annotations
@@ -36,18 +41,35 @@ MAX_ERROR: Final = 200  # characters of a tool's own error text shown to people
 
 
 class ToolOutput(BaseModel):
-    """What a tool answered: its structured content when it gives one, and its text."""
+    """What a tool answered: the fields of its structured content, at the top level (so a
+    list of records reads as any operation's, ``tickets``), or else its ``text``."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="allow")
 
-    structured: dict[str, Any] | None = None
-    text: str = ""
+    text: str | None = None
+
+    @property
+    def structured(self) -> dict[str, Any] | None:
+        """The structured content's fields, None when the tool gave only text."""
+        return dict(self.model_extra) if self.model_extra else None
+
+    @classmethod
+    def of(cls, structured: dict[str, Any] | None, text: str) -> ToolOutput:
+        if not structured:
+            return cls(text=text[:MAX_TEXT])
+        fields = dict(structured)  # its text is the same content again
+        if "text" in fields and not isinstance(fields["text"], str | None):
+            fields["text"] = json.dumps(fields["text"])[:MAX_TEXT]
+        return cls.model_validate(fields)
 
 
 @dataclass(frozen=True)
 class Classified:
     access: Literal["read", "write"]
     risk: Risk
+    # Whether calling it again with the same arguments is harmless: a read, or a trusted
+    # server's idempotent write.
+    repeatable: bool = False
 
 
 def classify(tool: types.Tool, *, trusted: bool, override: ToolOverride | None) -> Classified:
@@ -56,14 +78,15 @@ def classify(tool: types.Tool, *, trusted: bool, override: ToolOverride | None) 
     if not trusted:
         found = Classified("write", Risk.HIGH)
     elif hints.readOnlyHint is True:
-        found = Classified("read", Risk.LOW)
+        found = Classified("read", Risk.LOW, repeatable=True)
     elif hints.destructiveHint is False and hints.idempotentHint is True:
-        found = Classified("write", Risk.MEDIUM)
+        found = Classified("write", Risk.MEDIUM, repeatable=True)
     else:
-        found = Classified("write", Risk.HIGH)
+        found = Classified("write", Risk.HIGH, repeatable=hints.idempotentHint is True)
     if override is None:
         return found
-    return Classified(override.access or found.access, override.risk or found.risk)
+    access = override.access or found.access
+    return Classified(access, override.risk or found.risk, found.repeatable or access == "read")
 
 
 def tool_operations(
@@ -86,7 +109,7 @@ def tool_operations(
                 f"{description} (a tool of the {link.label} MCP server)",
                 input_model(tool.name, dict(tool.inputSchema)),
                 ToolOutput,
-                _Call(link, tool.name).run,
+                _Call(link, tool.name, once=not kind.repeatable).run,
                 access=kind.access,
                 risk=kind.risk,
                 reversible=kind.access == "read",
@@ -99,9 +122,11 @@ def tool_operations(
 class _Call:
     link: McpLink
     tool: str
+    once: bool = True
 
     async def run(self, inp: ToolInput, ctx: CallContext) -> ToolOutput:
-        result = await self.link.call(self.tool, inp.arguments())
+        key = ctx.idempotency_key
+        result = await self.link.call(self.tool, inp.arguments(), key=key, once=self.once)
         text = _text(result.content)
         if result.isError:
             said = " ".join(text.split())
@@ -112,9 +137,7 @@ class _Call:
                 f"The {self.link.label} tool {self.tool} failed: {said}", system=self.link.system
             )
         structured = result.structuredContent
-        if isinstance(structured, dict):  # its text is the same content again
-            return ToolOutput(structured=dict(structured))
-        return ToolOutput(text=text[:MAX_TEXT])
+        return ToolOutput.of(dict(structured) if isinstance(structured, dict) else None, text)
 
 
 def _text(content: list[types.ContentBlock]) -> str:

@@ -11,6 +11,12 @@ connection is held open by a task of its own and other tasks call through it. A 
 that broke (the server exited, the HTTP server went away) is dropped, the call raises
 :class:`~connectors.errors.SystemUnavailable` (the engine may retry it) and the next call
 connects afresh. Nothing here retries.
+
+MCP has no idempotency header, so a call's idempotency key travels in the request's
+``_meta`` (:data:`IDEMPOTENCY_META`), for a server that knows to read it; most will not. A
+call made ``once`` is sent at most once per key by this link: an engine retry of it (after a
+timeout, or a connection that broke after the request went out) is refused instead of sent
+again, since the server may have acted on the first.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import anyio
 import httpx
@@ -37,6 +44,10 @@ T = TypeVar("T")
 
 MAX_PAGES = 20  # tools/list pages: a runaway cursor is a bug, not a catalog
 CLOSE_TIMEOUT_S = 5.0
+# Where a call's idempotency key goes in the request's `_meta` (a reverse-DNS prefix, as MCP
+# asks of custom `_meta` keys).
+IDEMPOTENCY_META: Final = "io.crosswire/idempotency-key"
+SENT_KEPT: Final = 10_000  # keys of once-only calls remembered, newest kept
 
 # JSON-RPC errors the server sends for a request it will never accept as sent.
 REFUSALS = frozenset({types.INVALID_PARAMS, types.INVALID_REQUEST, types.METHOD_NOT_FOUND})
@@ -113,6 +124,7 @@ class McpLink:
         self.info: types.InitializeResult | None = None
         self._connection: _Connection | None = None
         self._lock = asyncio.Lock()
+        self._sent: OrderedDict[str, None] = OrderedDict()
 
     async def tools(self) -> list[types.Tool]:
         """Every tool the server lists, page after page."""
@@ -127,9 +139,25 @@ class McpLink:
                 break
         return found
 
-    async def call(self, tool: str, arguments: dict[str, Any]) -> types.CallToolResult:
+    async def call(
+        self, tool: str, arguments: dict[str, Any], *, key: str | None = None, once: bool = False
+    ) -> types.CallToolResult:
+        """Call ``tool``; ``key`` is sent in the request's ``_meta``. With ``once`` (and a
+        key), a key this link has sent before is not sent again: :class:`AlreadySent`."""
         session = await self._session()
-        return await self._ask(session.call_tool(tool, arguments), f"run {tool}")
+        if once and key is not None:
+            if key in self._sent:
+                raise AlreadySent(
+                    f"The {self.label} tool {tool} may already have run for this step (an "
+                    "earlier attempt got no answer) and the server cannot tell a repeat, so "
+                    f"it was not run again: check the {self.label} before asking again",
+                    system=self.system,
+                )
+            self._sent[key] = None  # from here on the request may reach the server
+            while len(self._sent) > SENT_KEPT:
+                self._sent.popitem(last=False)
+        meta = {IDEMPOTENCY_META: key} if key is not None else None
+        return await self._ask(session.call_tool(tool, arguments, meta=meta), f"run {tool}")
 
     async def aclose(self) -> None:
         async with self._lock:
@@ -182,6 +210,10 @@ class McpLink:
             self._connection.broken = True
 
 
+class AlreadySent(PermanentOperationError):
+    """A once-only call was asked for again with a key already sent (see the module)."""
+
+
 def _kind(exc: BaseException) -> str:
     """What went wrong, in a word or two, without the server's own text (which may echo
     what it was given)."""
@@ -200,4 +232,4 @@ def _kind(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-__all__ = ["McpLink"]
+__all__ = ["IDEMPOTENCY_META", "AlreadySent", "McpLink"]

@@ -64,7 +64,7 @@ async def test_a_plan_step_calls_the_read_tool_and_its_result_reaches_the_answer
     assert (step["status"], step["attempts"]) == ("ok", 1)
     output = step["output"]
     assert isinstance(output, dict)
-    subjects = [t["subject"] for t in output["structured"]["tickets"]]
+    subjects = [t["subject"] for t in output["tickets"]]
     assert subjects == ["SSO login loops", "Invoice PDF blank"]
 
 
