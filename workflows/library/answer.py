@@ -5,8 +5,15 @@ open?") is planned over list, search and data operations under the workflow ``an
 composer makes the final step's records the answer's list, each with the evidence joined into
 it and what the fan-outs over it read (:mod:`workflows.library.answer_trace`); the other
 steps' results become context; every fact cites its step and its system's label; the steps
-that failed are named as missing (:mod:`workflows.library.answer_sources`). No model is
+that failed are named as missing (:mod:`workflows.library.answer_sources`). Where two systems
+that read the plan's customer disagree on a field, the context says which source won by
+precedence and that the other disagrees (:func:`workflows.context.disagreements`). No model is
 needed, so it answers offline too.
+
+A free-form plan may also carry out an action the requester asked for that no built-in
+workflow covers ("close ticket T-1001 on the help desk"): a plan with a write step is answered
+by the report of what was done, approved, rejected or undone
+(:func:`compose_free_form`), as the follow-up's is.
 """
 
 from __future__ import annotations
@@ -14,19 +21,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from workflows.answers import Finding, FreeFormAnswer, FreeFormStatus, MissingStep
+from workflows.answers import (
+    Finding,
+    FreeFormAnswer,
+    FreeFormStatus,
+    MissingStep,
+    RunAnswer,
+    SourcedFact,
+)
+from workflows.context import disagreements, in_words
+from workflows.library.actions import compose_action_report
 from workflows.library.answer_findings import context_facts, findings
 from workflows.library.answer_sources import missing_steps, root_failure, why
 from workflows.library.answer_trace import additions, final_step
+from workflows.library.briefing_truth import default_precedence
 from workflows.library.compose import ComposeInput
+from workflows.library.precedence import Precedence
 from workflows.plan import Step
 
 WORKFLOW: Final = "answer"
 NAMED_IN_SUMMARY: Final = 5
 
 
-def compose_answer(data: ComposeInput) -> FreeFormAnswer:
-    """The answer to the plan's question from whatever its steps returned."""
+def compose_free_form(data: ComposeInput) -> RunAnswer:
+    """The answer of a free-form plan: what its writes did when it has any, else the sourced
+    answer to its question (:func:`compose_answer`)."""
+    if data.write_steps:
+        return compose_action_report(data)
+    return compose_answer(data)
+
+
+def compose_answer(data: ComposeInput, precedence: Precedence | None = None) -> FreeFormAnswer:
+    """The answer to the plan's question from whatever its steps returned; ``precedence``
+    (the packaged one by default) settles what two systems disagree on."""
     final = final_step(data.plan)
     missing = tuple(missing_steps(data))
     result = data.results.get(final.id)
@@ -41,9 +68,18 @@ def compose_answer(data: ComposeInput) -> FreeFormAnswer:
         summary=_no_answer(data, final) if found is None else _summary(found, missing),
         findings=tuple(found or ()),
         total=len(found or ()),
-        context=tuple(context_facts(data, skip=shown)),
+        context=(*_disputed(data, precedence), *context_facts(data, skip=shown)),
         missing=missing,
     )
+
+
+def _disputed(data: ComposeInput, precedence: Precedence | None) -> list[SourcedFact]:
+    """ "Renewal date: Mar 14 (Contracts; CRM disagrees: Mar 1)" for each field in dispute."""
+    settled = disagreements(
+        data.plan, data.results, data.system_labels, precedence or default_precedence()
+    )
+    return [SourcedFact(text=in_words(f), step=f.winner.step, source=f.winner.source)
+            for f in settled]  # fmt: skip
 
 
 def _summary(found: Sequence[Finding], missing: Sequence[MissingStep]) -> str:
@@ -71,4 +107,4 @@ def _no_answer(data: ComposeInput, final: Step) -> str:
     )
 
 
-__all__ = ["WORKFLOW", "compose_answer"]
+__all__ = ["WORKFLOW", "compose_answer", "compose_free_form"]

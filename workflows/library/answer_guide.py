@@ -25,7 +25,10 @@ USE_FOR: Final = (
     "records is listed with what was joined into it, and a for_each over that step's records "
     "adds one read per record (an account's contract, its usage). Every other step is shown "
     "as where the answer was drawn from. Step ids are yours to choose; give each step a "
-    "`title` saying what it is for; where the question says 'my', use the requester's email."
+    "`title` saying what it is for; where the question says 'my', use the requester's email. "
+    "An action the requester asks for that no other workflow covers (close a ticket, tag it) "
+    "is planned here too: its write step, with a `title` saying what it does, after the reads "
+    "its arguments need; the answer then reports what was done."
 )
 
 
