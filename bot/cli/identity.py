@@ -193,7 +193,7 @@ def match_files(
     settings: ResolverSettings | None = None,
 ) -> MatchResult:
     """Link ``paths`` (two files) or deduplicate one; raises :class:`Refused` for bad input."""
-    from connectors.resolution import ResolutionError, Resolver, ResolverSettings
+    from connectors.resolution import ResolutionError, Resolver, ResolverSettings, paused_gc
 
     started = time.perf_counter()
     fields = fields or {}
@@ -203,10 +203,11 @@ def match_files(
     if unknown:
         where = " or ".join(p.name for p in paths)
         raise Refused(f"--fields names a column that {where} does not have: {unknown[0]!r}")
-    tables = tuple(
-        read_table(p, system, fields=fields, id_column=id_column)
-        for p, system in zip(paths, systems, strict=True)
-    )
+    with paused_gc():  # a record object per row, all kept: no collector passes over them
+        tables = tuple(
+            read_table(p, system, fields=fields, id_column=id_column)
+            for p, system in zip(paths, systems, strict=True)
+        )
     kinds = {r.kind for t in tables for r in t.records[:1]}
     if len(kinds) > 1:
         raise Refused(

@@ -10,7 +10,7 @@ come back as :class:`Review` items.
 from connectors.resolution.blocking import BlockingStats, candidate_pairs, keys
 from connectors.resolution.clustering import OverrideConflict
 from connectors.resolution.compare import COMPANY, MISSING, PERSON, Comparison, comparisons_for
-from connectors.resolution.engine import ResolutionError, Resolver, ResolverSettings
+from connectors.resolution.engine import ResolutionError, Resolver, ResolverSettings, paused_gc
 from connectors.resolution.features import Features, features
 from connectors.resolution.model import FieldModel, MatchModel, fit
 from connectors.resolution.records import Kind, Override, Record, RecordKey, Verdict
@@ -54,4 +54,5 @@ __all__ = [
     "features",
     "fit",
     "keys",
+    "paused_gc",
 ]

@@ -22,14 +22,13 @@ other, more specific keys still pair it with its true duplicates.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import jellyfish
 import numpy as np
 import numpy.typing as npt
 
+from connectors.resolution import normalise as norm
 from connectors.resolution.features import Features
 
 Pairs = npt.NDArray[np.int64]
@@ -50,88 +49,119 @@ class BlockingStats:
 
 def keys(f: Features) -> set[str]:
     """The blocking keys of one record."""
+    return set(key_list(f))
+
+
+def key_list(f: Features) -> list[str]:
+    """The blocking keys of one record as a list, in which a key may come twice (a cheaper
+    form when the keys of many records are gathered and deduplicated at once)."""
     if f.kind == "person":
         return _person_keys(f)
     return _company_keys(f)
 
 
-def _person_keys(f: Features) -> set[str]:
-    out: set[str] = set()
+def _person_keys(f: Features) -> list[str]:
+    out: list[str] = []
     if f.email:
-        out.add(f"p|e|{f.email}")
+        out.append("p|e|" + f.email)
     if f.phone:
-        out.add(f"p|t|{f.phone}")
+        out.append("p|t|" + f.phone)
     if f.last_code:
-        initials = {name[0] for name in f.first_group} or {""}
-        out |= {f"p|n|{f.last_code}|{i}" for i in initials}
+        head = f"p|n|{f.last_code}|"
+        if f.first_group:
+            out += [head + name[0] for name in f.first_group]
+        else:
+            out.append(head)
         if f.domain:
-            out.add(f"p|d|{f.domain}|{f.last_code}")
-    out |= {f"p|i|{name}|{v}" for name, value in f.identifiers.items() for v in _typos(value)}
+            out.append(f"p|d|{f.domain}|{f.last_code}")
+    for name, value in f.identifiers.items():
+        head = f"p|i|{name}|"
+        out.append(head + value)
+        if len(value) >= 5:  # each with one character left out: one typo apart, one shared
+            out += [f"{head}{value[:i]}\x00{value[i + 1 :]}" for i in range(len(value))]
     words = f.address.split()
     if len(words) >= 2:  # the start (a street number and name) and the end (a postcode)
-        out |= {f"p|a|{words[0]}|{words[1]}", f"p|a|{words[-2]}|{words[-1]}"}
-    initials = {n[0] for n in (f.first, f.last) if n}
-    for name, when in f.dates.items():
-        out |= {f"p|b|{name}|{when.isoformat()}|{i}" for i in initials}
+        out.append(f"p|a|{words[0]}|{words[1]}")
+        out.append(f"p|a|{words[-2]}|{words[-1]}")
+    if f.dates:
+        initials = [n[0] for n in (f.first, f.last) if n]
+        for name, when in f.dates.items():
+            head = f"p|b|{name}|{when.isoformat()}|"
+            out += [head + i for i in initials]
     return out
 
 
-def _typos(value: str) -> set[str]:
-    """``value`` and, for a long enough one, each of it with one character left out: two
-    values one typo apart (a character changed, added, dropped, or two swapped) share one."""
-    if len(value) < 5:
-        return {value}
-    return {value} | {value[:i] + "\x00" + value[i + 1 :] for i in range(len(value))}
-
-
-def _company_keys(f: Features) -> set[str]:
-    out: set[str] = set()
+def _company_keys(f: Features) -> list[str]:
+    out: list[str] = []
     if f.domain:
-        out.add(f"c|d|{f.domain}")
-    out |= {f"c|s|{s}" for s in (f.domain_stem, f.company_squashed) if len(s) >= 3}
+        out.append("c|d|" + f.domain)
+    out += ["c|s|" + s for s in (f.domain_stem, f.company_squashed) if len(s) >= 3]
     words = [w for w in f.company.split() if len(w) >= 2][:3]
     if len(words) == 1:
-        out.add(f"c|w|{words[0]}")
-    for other in words[1:]:
-        out.add(f"c|w|{words[0]}|{other}")
-        out.add(f"c|m|{jellyfish.metaphone(words[0])}|{jellyfish.metaphone(other)}")
+        out.append("c|w|" + words[0])
+    if len(words) > 1:
+        sound = norm.metaphone(words[0])
+        for other in words[1:]:
+            out.append(f"c|w|{words[0]}|{other}")
+            out.append(f"c|m|{sound}|{norm.metaphone(other)}")
     if f.phone:
-        out.add(f"c|t|{f.phone}")
+        out.append("c|t|" + f.phone)
     return out
 
 
 def candidate_pairs(records: Sequence[Features], max_block: int) -> tuple[Pairs, BlockingStats]:
     """Every pair of records that share a key in a block of at most ``max_block`` records.
 
-    The pairs of all blocks of one size are made at once: the blocks as rows of a matrix,
-    the pairs as its columns taken two by two."""
-    blocks: defaultdict[str, list[int]] = defaultdict(list)
-    for index, f in enumerate(records):
-        for key in keys(f):
-            blocks[key].append(index)
-    by_size: defaultdict[int, list[list[int]]] = defaultdict(list)
-    skipped = set[int]()
-    skipped_blocks = 0
-    for members in blocks.values():
-        if len(members) > max_block:
-            skipped_blocks += 1
-            skipped.update(members)
-        elif len(members) > 1:
-            by_size[len(members)].append(members)
-    width = max(len(records), 1)
+    Each key becomes an integer as it is first met; the (key, record) entries are sorted
+    into blocks with numpy, and the pairs of all blocks of one size are made at once: the
+    blocks as rows of a matrix, the pairs as its columns taken two by two."""
+    index: dict[str, int] = {}
+    code = index.setdefault
+    codes: list[int] = []
+    owners: list[int] = []
+    for i, f in enumerate(records):
+        found = key_list(f)
+        codes += [code(k, len(index)) for k in found]
+        owners += [i] * len(found)
+    return pairs_of_blocks(
+        np.asarray(codes, dtype=np.int64),
+        np.asarray(owners, dtype=np.int64),
+        len(records),
+        max_block,
+    )
+
+
+def pairs_of_blocks(
+    codes: npt.NDArray[np.int64], owners: npt.NDArray[np.int64], count: int, max_block: int
+) -> tuple[Pairs, BlockingStats]:
+    """The candidate pairs of ``count`` records whose keys are the integers ``codes``, entry
+    ``k`` belonging to record ``owners[k]`` (an entry may repeat)."""
+    order = np.lexsort((owners, codes))  # by key, then by record
+    keyed, members = codes[order], owners[order]
+    first = np.ones(len(keyed), dtype=bool)
+    first[1:] = (keyed[1:] != keyed[:-1]) | (members[1:] != members[:-1])
+    keyed, members = keyed[first], members[first]
+    sizes = np.bincount(keyed) if len(keyed) else np.zeros(0, dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    too_large = sizes > max_block
+    kept = np.flatnonzero((sizes >= 2) & ~too_large)
+    kept = kept[np.argsort(sizes[kept], kind="stable")]
+    bounds = np.flatnonzero(np.diff(sizes[kept])) + 1
+    width = max(count, 1)
     chunks = [np.zeros(0, dtype=np.int64)]
-    for size, group in by_size.items():
-        matrix = np.sort(np.asarray(group, dtype=np.int64), axis=1)
+    for group in np.split(kept, bounds) if len(kept) else []:
+        size = int(sizes[group[0]])
+        matrix = members[starts[group][:, None] + np.arange(size)]
         left, right = np.triu_indices(size, k=1)
         chunks.append((matrix[:, left] * width + matrix[:, right]).ravel())
-    codes = np.unique(np.concatenate(chunks))
-    pairs = np.stack([codes // width, codes % width], axis=1)
+    pair_codes = np.unique(np.concatenate(chunks))
+    pairs = np.stack([pair_codes // width, pair_codes % width], axis=1)
     stats = BlockingStats(
-        keys=sum(len(m) for m in blocks.values()),
-        blocks=len(blocks),
-        skipped_blocks=skipped_blocks,
-        records_in_skipped_blocks=len(skipped),
-        largest_block=max((len(m) for m in blocks.values()), default=0),
+        keys=len(keyed),
+        blocks=int((sizes > 0).sum()),
+        skipped_blocks=int(too_large.sum()),
+        records_in_skipped_blocks=len(np.unique(members[too_large[keyed]])),
+        largest_block=int(sizes.max()) if len(sizes) else 0,
         candidate_pairs=len(pairs),
     )
     return pairs, stats

@@ -12,9 +12,10 @@ per pair of names).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Final
 
 import numpy as np
@@ -37,8 +38,12 @@ NO_DATE: Final = -1
 def _codes(values: Sequence[str], index: dict[str, int] | None = None) -> Codes:
     """Each text as an integer, equal texts equal integers; ``""`` is ``-1``. Columns that
     share ``index`` share codes (first and last names, for swapped names)."""
-    index = {"": -1} if index is None else index
-    return np.fromiter((index.setdefault(v, len(index) - 1) for v in values), np.int64, len(values))
+    if index is None:
+        if not any(values):  # a field no record has (no phones in a file of people)
+            return np.full(len(values), -1, dtype=np.int64)
+        index = {"": -1}
+    code = index.setdefault
+    return np.asarray([code(v, len(index) - 1) for v in values], dtype=np.int64)
 
 
 def _texts(values: Sequence[str]) -> Texts:
@@ -60,13 +65,16 @@ class _Text:
 
 
 class Columns:
-    """The features of ``records`` as columns, for :func:`levels`."""
+    """The features of ``records`` as columns, for :func:`levels`; string similarities run
+    on ``workers`` threads (rapidfuzz's ``workers``)."""
 
-    def __init__(self, records: Sequence[Features]) -> None:
+    def __init__(self, records: Sequence[Features], *, workers: int = 1) -> None:
         def text(get: Callable[[Features], str]) -> _Text:
             return _Text.of([get(f) for f in records])
 
+        self.workers = workers
         names: dict[str, int] = {"": -1}
+        self._names = names
         sounds: dict[str, int] = {"": -1}
         self.first = _Text.of([f.first for f in records], names)
         self.last = _Text.of([f.last for f in records], names)
@@ -91,6 +99,51 @@ class Columns:
             name: _Text.of([f.identifiers.get(name, "") for f in records]) for name in id_names
         }
 
+    @cached_property
+    def name_initials(self) -> tuple[Ints, Ints]:
+        """Each name's length and first character (by the first and last names' shared code)."""
+        names = [n for n in self._names if n]
+        lengths = np.fromiter(map(len, names), np.int64, len(names))
+        initials = np.fromiter((ord(n[0]) for n in names), np.int64, len(names))
+        return lengths, initials
+
+    @cached_property
+    def nicknames(self) -> Ints:
+        """Every ordered pair of different names that are one name by the nickname list
+        (:func:`_nickname`), as sorted ``code * names + code`` integers. Only names that
+        share a canonical form can be one, so the names are grouped by each form they
+        have and only the pairs inside a group are asked."""
+        width = len(self._names)
+        sharing: defaultdict[str, list[int]] = defaultdict(list)
+        for name, code in self._names.items():
+            for form in norm.first_name_group(name):
+                sharing[form].append(code)
+        names = list(self._names)  # by code + 1 ("" is -1)
+        found = {
+            x * width + y
+            for group in sharing.values()
+            if len(group) > 1
+            for x in group
+            for y in group
+            if x != y and _nickname(names[x + 1], names[y + 1])
+        }
+        return np.asarray(sorted(found), dtype=np.int64)
+
+    def similarity(
+        self, scorer: Callable[..., Any], left: Texts, right: Texts
+    ) -> npt.NDArray[np.float64]:
+        """``scorer`` of ``left`` against ``right``, element by element."""
+        if len(left) == 0:
+            return np.zeros(0)
+        scores = process.cpdist(
+            left.tolist(),
+            right.tolist(),
+            scorer=scorer,
+            dtype=np.float64,
+            workers=self.workers,
+        )
+        return np.asarray(scores, dtype=np.float64)
+
 
 def _date_parts(records: Sequence[Features], name: str) -> Ints:
     """``(records, 3)`` year, month, day of the date ``name`` (``-1`` where missing)."""
@@ -102,77 +155,74 @@ def _date_parts(records: Sequence[Features], name: str) -> Ints:
     return out
 
 
-def _similarity(
-    scorer: Callable[..., Any], left: Texts, right: Texts, where: Ints
-) -> npt.NDArray[np.float64]:
-    if len(where) == 0:
-        return np.zeros(0)
-    scores = process.cpdist(
-        left[where].tolist(), right[where].tolist(), scorer=scorer, dtype=np.float64
-    )
-    return np.asarray(scores, dtype=np.float64)
+class PairView:
+    """The pairs one :func:`levels` call compares: left and right record indices, and what
+    several comparisons share (whether the names are swapped), computed once."""
+
+    def __init__(self, columns: Columns, a: Ints, b: Ints) -> None:
+        self.c, self.a, self.b = columns, a, b
+
+    @cached_property
+    def swapped(self) -> Bools:
+        """:func:`connectors.resolution.compare.names_swapped` over the pairs."""
+        c, a, b = self.c, self.a, self.b
+        fa, la, fb, lb = c.first.codes[a], c.last.codes[a], c.first.codes[b], c.last.codes[b]
+        out = (fa >= 0) & (la >= 0) & (fb >= 0) & (lb >= 0)
+        out &= ~self._alike(c.first.texts, fa, c.first.texts, fb, out)
+        out &= self._alike(c.first.texts, fa, c.last.texts, lb, out)
+        out &= self._alike(c.last.texts, la, c.first.texts, fb, out)
+        return out
+
+    def _alike(self, x: Texts, xc: Codes, y: Texts, yc: Codes, where: Bools) -> Bools:
+        out: Bools = where & (xc == yc)
+        rest = np.flatnonzero(where & ~out)
+        out[rest[self.similar(JaroWinkler.similarity, x, y, rest) >= 0.88]] = True
+        return out
+
+    def similar(
+        self, scorer: Callable[..., Any], left: Texts, right: Texts, where: Ints
+    ) -> npt.NDArray[np.float64]:
+        """``scorer`` of pairs ``where``: the left record's ``left`` against the right's
+        ``right`` (columns of every record)."""
+        return self.c.similarity(scorer, left[self.a[where]], right[self.b[where]])
+
+    def start(self, column: _Text, far: int) -> tuple[Out, Bools]:
+        """Levels with every present pair at ``far``, equal pairs at 0, missing ones
+        missing; and which pairs are still open (present, not equal)."""
+        ca, cb = column.codes[self.a], column.codes[self.b]
+        present = (ca >= 0) & (cb >= 0)
+        out = np.where(present, np.int8(far), np.int8(cmp.MISSING)).astype(np.int8)
+        equal = present & (ca == cb)
+        out[equal] = 0
+        return out, present & ~equal
+
+    def other(self, straight: _Text, crossed: _Text) -> tuple[Texts, Codes]:
+        """The right record's name to compare with: ``straight``, or ``crossed`` where the
+        names are swapped."""
+        b, swapped = self.b, self.swapped
+        return (
+            np.where(swapped, crossed.texts[b], straight.texts[b]),
+            np.where(swapped, crossed.codes[b], straight.codes[b]),
+        )
 
 
-def _start(column: _Text, a: Ints, b: Ints, far: int) -> tuple[Out, Codes, Codes, Bools]:
-    """Levels with every present pair at ``far``, equal pairs at 0, missing ones missing;
-    and the codes and which pairs are still open (present, not equal)."""
-    ca, cb = column.codes[a], column.codes[b]
-    present = (ca >= 0) & (cb >= 0)
-    out = np.where(present, np.int8(far), np.int8(cmp.MISSING)).astype(np.int8)
-    equal = present & (ca == cb)
-    out[equal] = 0
-    return out, ca, cb, present & ~equal
-
-
-def _swapped(c: Columns, a: Ints, b: Ints) -> Bools:
-    """:func:`connectors.resolution.compare.names_swapped` over pairs."""
-    fa, la, fb, lb = c.first.codes[a], c.last.codes[a], c.first.codes[b], c.last.codes[b]
-    out = (fa >= 0) & (la >= 0) & (fb >= 0) & (lb >= 0)
-    out &= ~_alike(c.first.texts, fa, a, c.first.texts, fb, b, out)
-    out &= _alike(c.first.texts, fa, a, c.last.texts, lb, b, out)
-    out &= _alike(c.last.texts, la, a, c.first.texts, fb, b, out)
-    return out
-
-
-def _alike(x: Texts, xc: Codes, a: Ints, y: Texts, yc: Codes, b: Ints, where: Bools) -> Bools:
-    out: Bools = where & (xc == yc)
-    rest = np.flatnonzero(where & ~out)
-    out[rest[_similarity(JaroWinkler.similarity, x[a], y[b], rest) >= 0.88]] = True
-    return out
-
-
-def _other(
-    c: Columns, swapped: Bools, b: Ints, straight: _Text, crossed: _Text
-) -> tuple[Texts, Codes]:
-    """``b``'s name to compare with: ``straight``, or ``crossed`` where the names are swapped."""
-    return (
-        np.where(swapped, crossed.texts[b], straight.texts[b]),
-        np.where(swapped, crossed.codes[b], straight.codes[b]),
-    )
-
-
-def first_name(c: Columns, a: Ints, b: Ints) -> Out:
+def first_name(p: PairView) -> Out:
     """:func:`connectors.resolution.compare.first_name` over pairs."""
-    texts, codes = _other(c, _swapped(c, a, b), b, c.first, c.last)
-    mine, mine_codes = c.first.texts[a], c.first.codes[a]
-    present = (mine_codes >= 0) & (c.first.codes[b] >= 0)
+    c = p.c
+    texts, codes = p.other(c.first, c.last)
+    mine_codes = c.first.codes[p.a]
+    present = (mine_codes >= 0) & (c.first.codes[p.b] >= 0)
     out = np.where(present, np.int8(4), np.int8(cmp.MISSING)).astype(np.int8)
     equal = present & (mine_codes == codes)
     out[equal] = 0
-    open_ = present & ~equal
-    where = np.flatnonzero(open_)
-    left, right = mine[where].tolist(), texts[where].tolist()
-    initial = np.fromiter(
-        ((len(x) == 1 or len(y) == 1) and x[0] == y[0] for x, y in zip(left, right, strict=True)),
-        bool,
-        len(where),
-    )
+    where = np.flatnonzero(present & ~equal)
+    x, y = mine_codes[where], codes[where]
+    lengths, firsts = c.name_initials
+    initial = ((lengths[x] == 1) | (lengths[y] == 1)) & (firsts[x] == firsts[y])
     out[where[initial]] = 3
-    close = _similarity(JaroWinkler.similarity, mine, texts, where) >= 0.88
-    out[where[close]] = 2
-    nick = np.fromiter(
-        (_nickname(x, y) for x, y in zip(left, right, strict=True)), bool, len(where)
-    )
+    close = c.similarity(JaroWinkler.similarity, c.first.texts[p.a[where]], texts[where])
+    out[where[close >= 0.88]] = 2
+    nick = np.isin(x * len(c._names) + y, c.nicknames, assume_unique=False)
     out[where[nick]] = 1
     return out
 
@@ -182,12 +232,12 @@ def _nickname(a: str, b: str) -> bool:
     return bool(norm.first_name_group(a) & norm.first_name_group(b)) and norm.same_first_name(a, b)
 
 
-def last_name(c: Columns, a: Ints, b: Ints) -> Out:
+def last_name(p: PairView) -> Out:
     """:func:`connectors.resolution.compare.last_name` over pairs."""
-    swapped = _swapped(c, a, b)
-    texts, codes = _other(c, swapped, b, c.last, c.first)
-    sound = np.where(swapped, c.first_sound[b], c.last_code.codes[b])
-    mine, mine_codes = c.last.texts[a], c.last.codes[a]
+    c, a, b = p.c, p.a, p.b
+    texts, codes = p.other(c.last, c.first)
+    sound = np.where(p.swapped, c.first_sound[b], c.last_code.codes[b])
+    mine_codes = c.last.codes[a]
     present = (mine_codes >= 0) & (c.last.codes[b] >= 0)
     out = np.where(present, np.int8(3), np.int8(cmp.MISSING)).astype(np.int8)
     equal = present & (mine_codes == codes)
@@ -195,69 +245,75 @@ def last_name(c: Columns, a: Ints, b: Ints) -> Out:
     open_ = present & ~equal
     out[open_ & (c.last_code.codes[a] == sound)] = 2
     where = np.flatnonzero(open_)
-    close = _similarity(JaroWinkler.similarity, mine, texts, where) >= 0.88
+    close = c.similarity(JaroWinkler.similarity, c.last.texts[a[where]], texts[where]) >= 0.88
     out[where[close]] = 1
     return out
 
 
-def email(c: Columns, a: Ints, b: Ints) -> Out:
+def email(p: PairView) -> Out:
     """:func:`connectors.resolution.compare.email` over pairs."""
-    out, _, _, open_ = _start(c.email, a, b, 3)
+    c, a, b = p.c, p.a, p.b
+    out, open_ = p.start(c.email, 3)
     same_domain = (c.domain.codes[a] >= 0) & (c.domain.codes[a] == c.domain.codes[b])
     out[open_ & same_domain] = 2
     where = np.flatnonzero(open_ & (c.free_mail[a] | c.free_mail[b]))
     local = c.email_local.texts
-    personal = _similarity(JaroWinkler.similarity, local[a], local[b], where) >= 0.92
+    personal = p.similar(JaroWinkler.similarity, local, local, where) >= 0.92
     out[where[personal]] = 1
     return out
 
 
-def phone(c: Columns, a: Ints, b: Ints) -> Out:
+def phone(p: PairView) -> Out:
     """:func:`connectors.resolution.compare.phone` over pairs."""
-    out, _, _, open_ = _start(c.phone, a, b, 2)
-    out[open_ & (c.phone_tail.codes[a] == c.phone_tail.codes[b])] = 1
+    c = p.c
+    out, open_ = p.start(c.phone, 2)
+    out[open_ & (c.phone_tail.codes[p.a] == c.phone_tail.codes[p.b])] = 1
     return out
 
 
-def company(c: Columns, a: Ints, b: Ints) -> Out:
+def company(p: PairView) -> Out:
     """:func:`connectors.resolution.compare.company` over pairs."""
-    out, _, _, open_ = _start(c.company_squashed, a, b, 3)
+    c = p.c
+    out, open_ = p.start(c.company_squashed, 3)
     where = np.flatnonzero(open_)
     names, squashed = c.company.texts, c.company_squashed.texts
-    partial = _similarity(fuzz.token_set_ratio, names[a], names[b], where) >= 90
+    partial = p.similar(fuzz.token_set_ratio, names, names, where) >= 90
     out[where[partial]] = 2
     close = np.maximum(
-        _similarity(fuzz.ratio, squashed[a], squashed[b], where),
-        _similarity(fuzz.token_sort_ratio, names[a], names[b], where),
+        p.similar(fuzz.ratio, squashed, squashed, where),
+        p.similar(fuzz.token_sort_ratio, names, names, where),
     )
     out[where[close >= 90]] = 1
     return out
 
 
-def domain(c: Columns, a: Ints, b: Ints) -> Out:
+def domain(p: PairView) -> Out:
     """:func:`connectors.resolution.compare.domain` over pairs."""
-    out, _, _, open_ = _start(c.domain, a, b, 2)
-    out[open_ & (c.domain_stem.codes[a] == c.domain_stem.codes[b])] = 1
+    c = p.c
+    out, open_ = p.start(c.domain, 2)
+    out[open_ & (c.domain_stem.codes[p.a] == c.domain_stem.codes[p.b])] = 1
     return out
 
 
-def address(c: Columns, a: Ints, b: Ints) -> Out:
+def address(p: PairView) -> Out:
     """:func:`connectors.resolution.compare.address` over pairs."""
-    out, _, _, open_ = _start(c.address, a, b, 3)
+    c = p.c
+    out, open_ = p.start(c.address, 3)
     where = np.flatnonzero(open_)
-    ratio = _similarity(fuzz.token_set_ratio, c.address.texts[a], c.address.texts[b], where)
+    ratio = p.similar(fuzz.token_set_ratio, c.address.texts, c.address.texts, where)
     out[where[ratio >= cmp.ADDRESS_PARTIAL]] = 2
     out[where[ratio >= cmp.ADDRESS_CLOSE]] = 1
     return out
 
 
-def dates(c: Columns, a: Ints, b: Ints) -> Out:
+def dates(p: PairView) -> Out:
     """:func:`connectors.resolution.compare.dates` over pairs."""
-    shared = np.zeros(len(a), dtype=bool)
-    all_equal = np.ones(len(a), dtype=bool)
-    all_near = np.ones(len(a), dtype=bool)
-    for parts in c.dates.values():
-        x, y = parts[a], parts[b]
+    count = len(p.a)
+    shared = np.zeros(count, dtype=bool)
+    all_equal = np.ones(count, dtype=bool)
+    all_near = np.ones(count, dtype=bool)
+    for parts in p.c.dates.values():
+        x, y = parts[p.a], parts[p.b]
         both = (x[:, 0] != NO_DATE) & (y[:, 0] != NO_DATE)
         equal = (x == y).all(axis=1)
         swapped = (x[:, 1] == y[:, 2]) & (x[:, 2] == y[:, 1])
@@ -265,33 +321,34 @@ def dates(c: Columns, a: Ints, b: Ints) -> Out:
         shared |= both
         all_equal &= ~both | equal
         all_near &= ~both | equal | swapped | one_off
-    out = np.full(len(a), cmp.MISSING, dtype=np.int8)
+    out = np.full(count, cmp.MISSING, dtype=np.int8)
     out[shared] = 2
     out[shared & all_near] = 1
     out[shared & all_equal] = 0
     return out
 
 
-def identifiers(c: Columns, a: Ints, b: Ints) -> Out:
+def identifiers(p: PairView) -> Out:
     """:func:`connectors.resolution.compare.identifiers` over pairs."""
-    shared = np.zeros(len(a), dtype=bool)
-    any_equal = np.zeros(len(a), dtype=bool)
-    any_typo = np.zeros(len(a), dtype=bool)
-    for column in c.identifiers.values():
-        out, _, _, open_ = _start(column, a, b, 2)
+    count = len(p.a)
+    shared = np.zeros(count, dtype=bool)
+    any_equal = np.zeros(count, dtype=bool)
+    any_typo = np.zeros(count, dtype=bool)
+    for column in p.c.identifiers.values():
+        out, open_ = p.start(column, 2)
         shared |= out >= 0
         any_equal |= out == 0
         where = np.flatnonzero(open_)
-        typo = _similarity(DamerauLevenshtein.distance, column.texts[a], column.texts[b], where)
+        typo = p.similar(DamerauLevenshtein.distance, column.texts, column.texts, where)
         any_typo[where[typo <= 1]] = True
-    out = np.full(len(a), cmp.MISSING, dtype=np.int8)
+    out = np.full(count, cmp.MISSING, dtype=np.int8)
     out[shared] = 2
     out[shared & any_typo] = 1
     out[shared & any_equal] = 0
     return out
 
 
-BATCH: Final[dict[str, Callable[[Columns, Ints, Ints], Out]]] = {
+BATCH: Final[dict[str, Callable[[PairView], Out]]] = {
     "first_name": first_name,
     "last_name": last_name,
     "email": email,
@@ -308,5 +365,5 @@ def levels(columns: Columns, pairs: Ints, comparisons: Sequence[cmp.Comparison])
     """The ``(pairs, comparisons)`` levels of ``pairs`` (an ``(n, 2)`` array of indices)."""
     if len(pairs) == 0:
         return np.empty((0, len(comparisons)), dtype=np.int8)
-    a, b = pairs[:, 0], pairs[:, 1]
-    return np.stack([BATCH[c.name](columns, a, b) for c in comparisons], axis=1).astype(np.int8)
+    view = PairView(columns, pairs[:, 0], pairs[:, 1])
+    return np.stack([BATCH[c.name](view) for c in comparisons], axis=1).astype(np.int8)

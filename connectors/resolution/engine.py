@@ -7,7 +7,9 @@ guarded clustering → entities with their links and evidence, and the pairs for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Literal
 
@@ -36,7 +38,8 @@ class ResolverSettings(BaseModel):
     ``match_threshold`` a pair is a match, at or above ``maybe_threshold`` a "maybe" for a
     person. A pair whose log2 Bayes factor is at most ``conflict_weight`` is a conflict the
     clustering never joins. ``across_systems_only`` compares only records of different systems:
-    linking two sources rather than also deduplicating each."""
+    linking two sources rather than also deduplicating each. ``workers`` is how many threads
+    compute string similarities (rapidfuzz's ``workers``): 1 leaves the other cores alone."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -50,6 +53,7 @@ class ResolverSettings(BaseModel):
     country_code: str = "1"
     candidates: Literal["blocking", "all_pairs"] = "blocking"
     across_systems_only: bool = False
+    workers: int = Field(default=1, ge=1)
 
 
 class Resolver:
@@ -69,12 +73,16 @@ class Resolver:
 
     def resolve(self, records: Sequence[Record], overrides: Sequence[Override] = ()) -> Resolution:
         """Entities for ``records``; ``overrides`` win over the model."""
+        with paused_gc():
+            return self._resolve(records, overrides)
+
+    def _resolve(self, records: Sequence[Record], overrides: Sequence[Override]) -> Resolution:
         index = _index(records)
         feats = [features(r, country_code=self.settings.country_code) for r in records]
         pairs, blocking = self._candidates(feats)
         if self.settings.across_systems_only:
             pairs, blocking = _across_systems(records, pairs, blocking)
-        columns = Columns(feats)
+        columns = Columns(feats, workers=self.settings.workers)
         scored = [self._score(feats, columns, pairs, kind) for kind in KINDS]
         must, cannot = _overrides(overrides, index, records)
         book = LinkBook(records, feats, scored, self.settings)
@@ -122,6 +130,22 @@ class Resolver:
             model=self._models.get(kind),
             columns=columns,
         )
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused for a block that allocates a great many objects
+    that all live to its end (records, features, links, entities): each of its full passes
+    walks every object alive, so a run of 100,000 records would pay for walking them again
+    and again. Reference counting still frees what is dropped; a collector someone else
+    paused stays paused."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def _across_systems(

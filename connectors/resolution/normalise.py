@@ -41,6 +41,9 @@ ADDRESS_WORDS: Final = {
 }
 _NON_WORD = re.compile(r"[^\w\s]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
+_SCHEME = re.compile(r"^[a-z]+://")
+_EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|x|#)\s*\d+\s*$")
+_NON_DIGIT = re.compile(r"\D")
 _COMPANY_STOPWORDS: Final = frozenset({"the", "and", "of"})
 
 
@@ -72,8 +75,11 @@ def person_name(name: str | None) -> tuple[str, str]:
     """``(first, last)`` in lower case: "Smith, John" and "John Q. Smith" both give
     ``("john", "smith")``; a single word is a last name, unless a comma says otherwise
     (", John" is a first name only)."""
-    if not name:
-        return ("", "")
+    return _person_name(name) if name else ("", "")
+
+
+@lru_cache(maxsize=1 << 16)
+def _person_name(name: str) -> tuple[str, str]:
     if "," in name:
         last, _, first = name.partition(",")
         firsts, lasts = plain(first).split(), plain(last).split()
@@ -119,7 +125,9 @@ def same_first_name(a: str, b: str) -> bool:
 
 def email(address: str | None) -> tuple[str, str]:
     """``(local, domain)``, lower case; ``+tags`` dropped, and Gmail's dots."""
-    text = (address or "").strip().lower()
+    if not address:
+        return ("", "")
+    text = address.strip().lower()
     local, at, domain = text.rpartition("@")
     if not at or not local or "." not in domain:
         return ("", "")
@@ -136,9 +144,12 @@ def is_free_mail(domain: str) -> bool:
 
 def domain(text: str | None) -> str:
     """``"https://www.Acme.io/about"`` → ``"acme.io"``; an email address gives its domain."""
-    value = (text or "").strip().lower()
-    value = value.rpartition("@")[2]
-    value = re.sub(r"^[a-z]+://", "", value).split("/", 1)[0].split(":", 1)[0]
+    if not text:
+        return ""
+    value = text.strip().lower().rpartition("@")[2]
+    if "://" in value:
+        value = _SCHEME.sub("", value)
+    value = value.split("/", 1)[0].split(":", 1)[0]
     value = value.removeprefix("www.").strip(".")
     return value if "." in value else ""
 
@@ -155,9 +166,10 @@ def phone(text: str | None, country_code: str = "1") -> str:
     """Digits with the country code: ``"(415) 555-0100"``, ``"+1 415.555.0100"`` and
     ``"001 415 555 0100"`` all give ``"14155550100"``. A national number (ten digits, or a
     leading trunk ``0``) gets ``country_code``."""
-    raw = (text or "").strip()
-    raw = re.split(r"(?i)\s*(?:ext\.?|x|#)\s*\d+\s*$", raw)[0]
-    digits = re.sub(r"\D", "", raw)
+    if not text:
+        return ""
+    raw = _EXTENSION.split(text.strip())[0]
+    digits = _NON_DIGIT.sub("", raw)
     if len(digits) < 7:
         return ""
     if raw.startswith("+"):
@@ -214,7 +226,10 @@ def company_token(cleaned: str) -> str:
 
 def address(text: str | None) -> str:
     """Lower case, punctuation gone, common words abbreviated ("Street" → "st")."""
-    return " ".join(ADDRESS_WORDS.get(w, w) for w in plain(text).split())
+    if not text:
+        return ""
+    words = ADDRESS_WORDS.get
+    return " ".join([words(w, w) for w in plain(text).split()])
 
 
 def identifier(value: str) -> str:
