@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Final
 
@@ -31,8 +32,7 @@ async def demo_standins(settings: Settings, *, write: Path | None) -> int:
         print(f"crosswire: {write / TOML_FILE} exists and was not written by "
               "`crosswire demo standins`: choose another folder.", file=sys.stderr)  # fmt: skip
         return 2
-    with tempfile.TemporaryDirectory(prefix="crosswire-standins-") as scratch:
-        folder = Path(scratch) if write is None else _absolute(write)
+    with _folder(write) as folder:
         async with AsyncExitStack() as stack:
             world = await open_demo_world(
                 settings.demo_database, clock=SystemClock(), seed=settings.demo_seed
@@ -50,8 +50,14 @@ async def demo_standins(settings: Settings, *, write: Path | None) -> int:
     return 0
 
 
-def _absolute(folder: Path) -> Path:
-    return folder.resolve()
+@contextmanager
+def _folder(write: Path | None) -> Iterator[Path]:
+    """``write`` made absolute, or a temporary folder removed when the block ends."""
+    if write is not None:
+        yield write.resolve()
+        return
+    with tempfile.TemporaryDirectory(prefix="crosswire-standins-") as scratch:
+        yield Path(scratch)
 
 
 def _foreign_config(folder: Path) -> bool:
