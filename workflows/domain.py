@@ -274,7 +274,8 @@ class UsageLookup(Record):
 
 
 # The currency of an amount withheld from someone who may not see it (the amount reads 0):
-# billing amounts are for finance, the account owner and managers (connectors.access).
+# billing amounts, deal amounts and contract values are for finance, the account owner and
+# managers (connectors.access).
 AMOUNT_WITHHELD = "withheld"
 
 
@@ -412,6 +413,7 @@ class AccountSummary(Record):
     owner_name: str
     renewal_date: date | None = None
     annual_value: float | None = None
+    currency: str = "USD"
 
 
 class AccountList(Record):
@@ -461,9 +463,12 @@ class AccountDeal(Deal):
 
 
 class DealList(Record):
+    """One page of deals; ``total_amount`` sums every match, or is None when some of their
+    amounts are withheld from the requester."""
+
     deals: list[AccountDeal] = Field(default_factory=list)
     total: int = 0
-    total_amount: float = 0.0
+    total_amount: float | None = 0.0
     next_offset: int | None = None
 
 

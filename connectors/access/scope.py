@@ -1,14 +1,17 @@
 """What of an operation's output a principal may see: records of accounts outside their
-territory left out (with the totals worked out again), billing amounts they may not see
-withheld, and a record that names one account they may not see refused.
+territory left out (with the totals worked out again), amounts they may not see withheld, and
+a record that names one account they may not see refused.
 
-It reads outputs by their shape, whatever the operation: a record belongs to the account it
-carries (``account``, an :class:`~workflows.domain.AccountRef`, or ``account_id``), or, for
-a mail thread or a meeting, to the customers its people's domains are (one the principal or
-their team takes part in is theirs); an amount is a record's
-``amount`` with its ``currency``. Per-account reads (an input with one ``account``) are
-checked before the call (:mod:`connectors.access.guard`); here their amounts are withheld
-by that account.
+It reads outputs by their shape, whatever the operation and whichever connector answered (the
+demo world, HubSpot, Stripe, ...): a record belongs to the account it carries (``account``, an
+:class:`~workflows.domain.AccountRef`, or ``account_id``), else to the record it is part of
+(a deal of a CRM account), else, for a mail thread or a meeting, to the customers its people's
+domains are (one the principal or their team takes part in is theirs). An amount is a
+record's ``amount`` or ``annual_value`` (an invoice, a deal, a contract, an account's contract
+value), at any depth of the output: withheld, it reads 0 with the currency
+:data:`~workflows.domain.AMOUNT_WITHHELD`, and a sum over withheld amounts (``total_amount``)
+reads None. Per-account reads (an input with one ``account``) are checked before the call
+(:mod:`connectors.access.guard`); here their amounts are withheld by that account.
 """
 
 from __future__ import annotations
@@ -42,20 +45,20 @@ class Scope:
     def output(self, output: BaseModel) -> Scoped:
         """``output`` with what the principal may not see left out or withheld."""
         updates: dict[str, Any] = {}
-        left_out = withheld = 0
+        left_out = 0
         for name in type(output).model_fields:
             value = getattr(output, name)
             if not isinstance(value, list) or not value or not isinstance(value[0], BaseModel):
                 continue
             kept = [r for r in value if self._visible(r)]
-            shown = [self._amounts(r) for r in kept]
-            left_out += len(value) - len(kept)
-            withheld += sum(1 for r in shown if _withheld(r))
-            if left_out or withheld:
-                updates[name] = shown
-        if not updates:
+            if len(kept) < len(value):
+                left_out += len(value) - len(kept)
+                updates[name] = kept
+        narrowed = _totals(output, updates) if updates else output
+        shown, withheld = self._amounts(narrowed, self.account_id)
+        if not left_out and not withheld:
             return Scoped(output)
-        return Scoped(_totals(output, updates), left_out, withheld)
+        return Scoped(shown, left_out, withheld)
 
     def _visible(self, record: BaseModel) -> bool:
         account = record_account(record)
@@ -69,17 +72,53 @@ class Scope:
         accounts = self.principal.org.accounts_of(people)
         return all(self.principal.may_read(a, self.system) for a in accounts)
 
-    def _amounts(self, record: BaseModel) -> BaseModel:
-        if not isinstance(getattr(record, "amount", None), float | int):
-            return record
-        if not isinstance(getattr(record, "currency", None), str):
-            return record
-        account = record_account(record)
-        account = self.account_id if account is _NONE else account
-        owner = account if isinstance(account, str) else None
-        if self.principal.may_see_amounts(owner, self.system):
-            return record
-        return record.model_copy(update={"amount": 0.0, "currency": AMOUNT_WITHHELD})
+    def _amounts(self, record: BaseModel, parent: str | None) -> tuple[BaseModel, int]:
+        """``record`` (and every record inside it) with the amounts the principal may not
+        see withheld, and how many records had one withheld. A record without an account of
+        its own belongs to ``parent``'s."""
+        own = record_account(record)
+        account = parent if own is _NONE else own
+        updates: dict[str, Any] = {}
+        withheld = 0
+        for name in type(record).model_fields:
+            value = getattr(record, name)
+            if isinstance(value, BaseModel):
+                shown, count = self._amounts(value, account)
+                if count:
+                    updates[name], withheld = shown, withheld + count
+            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                pairs = [self._amounts(r, account) for r in value]
+                count = sum(n for _, n in pairs)
+                if count:
+                    updates[name], withheld = [r for r, _ in pairs], withheld + count
+        hidden = self._hidden_amounts(record, account)
+        if hidden:
+            updates |= hidden
+            withheld += 1
+        if withheld and "total_amount" in type(record).model_fields:
+            updates["total_amount"] = None
+        return (record.model_copy(update=updates), withheld) if updates else (record, 0)
+
+    def _hidden_amounts(self, record: BaseModel, account: str | None) -> dict[str, Any]:
+        """The updates that withhold ``record``'s own amounts, if it has any they may not see."""
+        fields = type(record).model_fields
+        names = [n for n in AMOUNT_FIELDS if n in fields and _is_number(getattr(record, n))]
+        if not names or self.principal.may_see_amounts(account, self.system):
+            return {}
+        hidden: dict[str, Any] = {n: 0.0 for n in names}
+        if "currency" in fields:
+            hidden["currency"] = AMOUNT_WITHHELD
+        else:
+            hidden = dict.fromkeys(names)
+        return hidden
+
+
+AMOUNT_FIELDS = ("amount", "annual_value")
+"""The fields that hold money: an invoice's or a deal's amount, a contract's yearly value."""
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, float | int) and not isinstance(value, bool)
 
 
 _NONE: Any = object()  # a record that names no account at all (as opposed to None)
@@ -115,22 +154,16 @@ def value_of(model: BaseModel, name: str) -> Any:
     return getattr(model, name)
 
 
-def _withheld(record: BaseModel) -> bool:
-    return getattr(record, "currency", None) == AMOUNT_WITHHELD
-
-
 def _totals(output: BaseModel, updates: dict[str, Any]) -> BaseModel:
     """``output`` with ``updates`` (its lists as shown) and the counts and sums that describe
-    them worked out again: ``total``, ``total_amount`` (None when an amount is withheld),
-    ``emails`` (the shown records' addresses, in order)."""
+    them worked out again: ``total``, ``total_amount``, ``emails`` (the shown records'
+    addresses, in order)."""
     fields = type(output).model_fields
     shown = next(iter(updates.values()))
     if "total" in fields:
         updates["total"] = len(shown)
     if "total_amount" in fields:
-        hidden = any(_withheld(r) for r in shown)
-        amount = round(sum(float(getattr(r, "amount", 0.0)) for r in shown), 2)
-        updates["total_amount"] = None if hidden else amount
+        updates["total_amount"] = round(sum(float(getattr(r, "amount", 0.0)) for r in shown), 2)
     if "emails" in fields:
         updates["emails"] = [value_of(r, "email") for r in shown if hasattr(r, "email")]
     if "count" in fields:

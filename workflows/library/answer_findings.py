@@ -119,6 +119,8 @@ def _gist(step: Step, output: Any, data: ComposeInput) -> str:
     amount = output.get("total_amount")
     if isinstance(amount, int | float) and count:
         text += f", {money(float(amount))} in all"
+    elif "total_amount" in output and amount is None and count:
+        text += ", amounts withheld"
     asked = [f"{k.replace('_', ' ')} {v}" for k, v in step.args.items() if _literal(k, v)]
     return f"{text} ({', '.join(asked)})" if asked else text
 

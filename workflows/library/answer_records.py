@@ -139,7 +139,7 @@ def _account_summary(found: AccountSummary, now: datetime) -> str:
     if found.renewal_date is not None:
         text += f" · renews {day(found.renewal_date)} ({relative(found.renewal_date, now)})"
     if found.annual_value is not None:
-        text += f", {money(found.annual_value)}/year"
+        text += f", {money(found.annual_value, found.currency)}/year"
     return text
 
 
