@@ -45,7 +45,7 @@ async def written_answer(
     answer: RunAnswer,
 ) -> RunAnswer:
     """The answer as the writer wrote it (or the template's, with its note)."""
-    job = SynthesisJob(request.objective, plan, dict(results), catalog)
+    job = SynthesisJob(request.objective, plan, dict(results), catalog, request.principal.email)
     written = await DBOS.run_step_async(
         {"name": "synthesize"}, _write, writer, audit, request.run_id, job, answer
     )

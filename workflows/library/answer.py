@@ -5,7 +5,9 @@ open?") is planned over list, search and data operations under the workflow ``an
 composer makes the final step's records the answer's list, each with the evidence joined into
 it and what the fan-outs over it read (:mod:`workflows.library.answer_trace`); the other
 steps' results become context; every fact cites its step and its system's label; the steps
-that failed are named as missing (:mod:`workflows.library.answer_sources`). No model is
+that failed are named as missing (:mod:`workflows.library.answer_sources`). Where two systems
+that read the plan's customer disagree on a field, the context says which source won by
+precedence and that the other disagrees (:func:`workflows.context.disagreements`). No model is
 needed, so it answers offline too.
 
 A free-form plan may also carry out an action the requester asked for that no built-in
@@ -19,12 +21,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from workflows.answers import Finding, FreeFormAnswer, FreeFormStatus, MissingStep, RunAnswer
+from workflows.answers import (
+    Finding,
+    FreeFormAnswer,
+    FreeFormStatus,
+    MissingStep,
+    RunAnswer,
+    SourcedFact,
+)
+from workflows.context import disagreements, in_words
 from workflows.library.actions import compose_action_report
 from workflows.library.answer_findings import context_facts, findings
 from workflows.library.answer_sources import missing_steps, root_failure, why
 from workflows.library.answer_trace import additions, final_step
+from workflows.library.briefing_truth import default_precedence
 from workflows.library.compose import ComposeInput
+from workflows.library.precedence import Precedence
 from workflows.plan import Step
 
 WORKFLOW: Final = "answer"
@@ -39,8 +51,9 @@ def compose_free_form(data: ComposeInput) -> RunAnswer:
     return compose_answer(data)
 
 
-def compose_answer(data: ComposeInput) -> FreeFormAnswer:
-    """The answer to the plan's question from whatever its steps returned."""
+def compose_answer(data: ComposeInput, precedence: Precedence | None = None) -> FreeFormAnswer:
+    """The answer to the plan's question from whatever its steps returned; ``precedence``
+    (the packaged one by default) settles what two systems disagree on."""
     final = final_step(data.plan)
     missing = tuple(missing_steps(data))
     result = data.results.get(final.id)
@@ -55,9 +68,18 @@ def compose_answer(data: ComposeInput) -> FreeFormAnswer:
         summary=_no_answer(data, final) if found is None else _summary(found, missing),
         findings=tuple(found or ()),
         total=len(found or ()),
-        context=tuple(context_facts(data, skip=shown)),
+        context=(*_disputed(data, precedence), *context_facts(data, skip=shown)),
         missing=missing,
     )
+
+
+def _disputed(data: ComposeInput, precedence: Precedence | None) -> list[SourcedFact]:
+    """ "Renewal date: Mar 14 (Contracts; CRM disagrees: Mar 1)" for each field in dispute."""
+    settled = disagreements(
+        data.plan, data.results, data.system_labels, precedence or default_precedence()
+    )
+    return [SourcedFact(text=in_words(f), step=f.winner.step, source=f.winner.source)
+            for f in settled]  # fmt: skip
 
 
 def _summary(found: Sequence[Finding], missing: Sequence[MissingStep]) -> str:

@@ -1,8 +1,10 @@
 """Synthesis: the model writes the final answer from the outputs of the run's steps.
 
-After the steps ran, one Messages API call sends the run's step outputs (and only those: what
-the requester may see) as untrusted data (:mod:`workflows.planning.synthesis_prompt`); the model
-answers through the ``submit_answer`` tool with a headline and statements, each citing the
+After the steps ran, one Messages API call sends what the run's steps read (and only that: what
+the requester may see) as one bounded context (:mod:`workflows.context`: the facts by system,
+ranked by relevance to the objective and cut to ``budget``, the fields systems disagree on
+settled by ``precedence``), as untrusted data (:mod:`workflows.planning.synthesis_prompt`); the
+model answers through the ``submit_answer`` tool with a headline and statements, each citing the
 steps it came from. A citation of a step that is not in the run, or that has no output, sends
 the answer back with the errors (at most ``max_repairs`` times). The template answer stands,
 with a one-line note, when the model cannot write it: the API is overloaded, down, slow or
@@ -23,12 +25,15 @@ from pydantic import BaseModel, ConfigDict
 
 from workflows.answers import Briefing, FreeFormAnswer, RunAnswer, Synthesis
 from workflows.catalog import Catalog
+from workflows.context import Budget, EntityContext, build_context
+from workflows.library.briefing_truth import default_precedence
+from workflows.library.precedence import Precedence
 from workflows.models import Objective
 from workflows.plan import Plan
 from workflows.planning.claude_client import ModelClient, ModelErrors, failure_note, refuse_remote
 from workflows.planning.claude_reply import Reply
 from workflows.planning.protocol import capability
-from workflows.planning.synthesis_prompt import ANSWER_TOOL, answer_tool, system_blocks, user_turn
+from workflows.planning.synthesis_prompt import ANSWER_TOOL, answer_tool, answer_turn, system_blocks
 from workflows.planning.synthesis_reply import Drafted, Sources, read_answer, repair_turn
 from workflows.planning.usage import CallOutcome, ModelCall, SynthesisUsage
 from workflows.results import StepResult
@@ -39,17 +44,30 @@ TEMPLATE_NOTE = "Written from templates"
 
 @dataclass(frozen=True)
 class SynthesisJob:
-    """What the writer is given: the objective, the plan and its steps' results, and the
-    catalog (what each operation is, the systems' display names)."""
+    """What the writer is given: the objective, the plan and its steps' results, the
+    catalog (what each operation is, the systems' display names) and who asked."""
 
     objective: Objective
     plan: Plan
     results: Mapping[str, StepResult]
     catalog: Catalog
+    requester: str = ""
 
     @property
     def labels(self) -> Mapping[str, str]:
         return self.catalog.system_labels
+
+    def context(self, precedence: Precedence, budget: Budget | None = None) -> EntityContext:
+        """What the steps read, as one bounded context (see :mod:`workflows.context`)."""
+        return build_context(
+            self.objective.text,
+            self.requester,
+            self.plan,
+            self.results,
+            self.labels,
+            precedence,
+            budget=budget,
+        )
 
 
 class Written(BaseModel):
@@ -104,7 +122,9 @@ def with_writing(answer: RunAnswer, written: Written) -> RunAnswer:
 
 class ClaudeSynthesizer:
     """Writes answers with one model call, repairing a refused answer a bounded number of
-    times. ``links`` are the systems' web addresses, for the citations (by system id)."""
+    times. ``links`` are the systems' web addresses, for the citations (by system id);
+    ``budget`` bounds the context the model reads, ``precedence`` settles the fields systems
+    disagree on (the packaged one by default)."""
 
     def __init__(
         self,
@@ -116,6 +136,8 @@ class ClaudeSynthesizer:
         max_repairs: int = 1,
         max_tokens: int = 2048,
         timeout_s: float = 30.0,
+        budget: Budget | None = None,
+        precedence: Precedence | None = None,
     ) -> None:
         refuse_remote(client)
         self._client = client
@@ -125,10 +147,21 @@ class ClaudeSynthesizer:
         self._max_repairs = max_repairs
         self._max_tokens = max_tokens
         self._timeout_s = timeout_s
+        self._budget = budget or Budget()
+        self._precedence = precedence or default_precedence()
 
     async def write(self, job: SynthesisJob) -> Written:
         sources = Sources(job.results, job.labels, self._links)
-        turn = user_turn(job.objective, job.plan, job.results, job.labels)
+        context = job.context(self._precedence, self._budget)
+        log.info(
+            "synthesis.context",
+            facts=len(context.facts()),
+            chars=context.used_chars,
+            dropped=context.dropped.facts,
+            disputed=len(context.disputed),
+            withheld=context.withheld_amounts,
+        )
+        turn = answer_turn(job.objective, job.plan, job.results, job.labels, context)
         conversation: list[dict[str, Any]] = [{"role": "user", "content": turn}]
         calls: list[ModelCall] = []
         try:

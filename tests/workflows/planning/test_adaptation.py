@@ -174,8 +174,10 @@ async def test_two_open_renewals_add_a_step_fetching_both_contracts(
     assert detail is not None and detail.run.status == "completed"
     contracts = next(s for s in detail.steps if s.step_id == "contracts")
     assert contracts.status == "ok"
-    written_from = {s["id"]: s for s in document(standin.bodies[3])["steps"]}
-    fetched = [item["contract"]["id"] for item in written_from["contracts"]["output"]]
+    # The writer reads what the steps found as one context: each contract a fact of its step.
+    written_from = document(standin.bodies[3])["context"]["systems"]
+    facts = [f for s in written_from for f in s["facts"] if f["step"] == "contracts"]
+    fetched = [f["fields"]["id"] for f in facts if f["about"].endswith(".contract")]
     assert len(fetched) == 2 and "CTR-ACME-0001" in fetched
     assert isinstance(answer, FreeFormAnswer) and answer.synthesis is not None
     cited = {c.step for s in answer.synthesis.statements for c in s.cites}

@@ -31,6 +31,7 @@ from tests.workflows.conftest import DEMO_NOW
 from workflows.answers import Briefing
 from workflows.audit import AuditStore
 from workflows.clock import ManualClock
+from workflows.context import Budget
 from workflows.engine import Engine, OperationCaller, StepPolicy, bind
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.library.briefing import briefing_plan
@@ -72,7 +73,11 @@ class Env:
 
 @asynccontextmanager
 async def env_with_writer(
-    state: Path, client: anthropic.AsyncAnthropic, *, timeout_s: float = 5.0
+    state: Path,
+    client: anthropic.AsyncAnthropic,
+    *,
+    timeout_s: float = 5.0,
+    budget: Budget | None = None,
 ) -> AsyncIterator[Env]:
     clock = ManualClock(DEMO_NOW)
     world = await open_demo_world(state / "demo.sqlite", clock=clock)
@@ -80,7 +85,12 @@ async def env_with_writer(
     catalog = build_catalog(world, directory, DemoBehaviour.parse("", ""))
     errors = ModelErrors(api=(anthropic.APIError,), timeout=(anthropic.APITimeoutError,))
     writer = ClaudeSynthesizer(
-        client, model=MODEL, errors=errors, links={"billing": BILLING_URL}, timeout_s=timeout_s
+        client,
+        model=MODEL,
+        errors=errors,
+        links={"billing": BILLING_URL},
+        timeout_s=timeout_s,
+        budget=budget,
     )
     planner = ClaudePlanner(client, model=MODEL, errors=errors, finder=directory, writer=writer)
     audit_url = f"sqlite+aiosqlite:///{state / 'audit.db'}"
@@ -169,7 +179,10 @@ async def test_the_model_sees_only_this_runs_steps_as_untrusted_data(
 
     document = run_document(standin.bodies[1])
     assert [s["id"] for s in document["steps"]] == [s.id for s in ACME_PLAN.steps]
-    assert "steps[].output" in document["untrusted"]
+    # What the steps read reaches the model as one context, each fact citing its step.
+    assert "context.systems[].facts[].fields" in document["untrusted"]
+    facts = [f for s in document["context"]["systems"] for f in s["facts"]]
+    assert facts and {f["step"] for f in facts} <= {s.id for s in ACME_PLAN.steps}
     assert "untrusted content" in standin.bodies[1]["system"][0]["text"]
     assert document["objective"] == "brief me on Acme"
 
