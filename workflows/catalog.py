@@ -74,6 +74,10 @@ class Operation(Generic[In, Out]):
     undo: str | None = None
     # String arguments an approver may edit before the write runs (an email's subject, body).
     editable: tuple[str, ...] = ()
+    # False for a write its system cannot recognise a repeat of, whatever idempotency key it
+    # is given (an MCP tool): the engine then never sends it again after a restart
+    # (workflows.engine.once).
+    repeatable: bool = True
 
     def describe(self) -> dict[str, Any]:
         """The operation as a planner sees it: name, purpose, and input JSON schema."""

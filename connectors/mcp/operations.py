@@ -16,8 +16,10 @@ instruction.
 
 Every call sends its idempotency key (run, step and item) in the request's ``_meta``. A tool
 that may not be repeated (every write but a trusted server's idempotent one) is called at most
-once per key by this process: a retry after a timeout or a dropped connection fails the step,
-saying the tool may have run, rather than running it twice (:mod:`.session`).
+once per key: a retry after a timeout or a dropped connection fails the step, saying the tool
+may have run, rather than running it twice (:mod:`.session`), and its operation is not
+``repeatable``, so a run resumed after the process died does not send it again either
+(``workflows.engine.once``).
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ def tool_operations(
                 access=kind.access,
                 risk=kind.risk,
                 reversible=kind.access == "read",
+                repeatable=kind.repeatable,
             )
         )
     return operations

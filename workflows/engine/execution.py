@@ -32,6 +32,7 @@ from workflows.engine.clarify import ClarifyWait
 from workflows.engine.compensation import Compensator
 from workflows.engine.deadline import StepCutoff, WaveCutoff, reading_deadline
 from workflows.engine.delivery import DELIVERY_RETRIES, shown
+from workflows.engine.once import not_sent_again, sent_before
 from workflows.engine.progress import ProgressTracker
 from workflows.engine.recipients import refused_result
 from workflows.engine.slots import Slots
@@ -318,6 +319,7 @@ class RunExecution:
                 tracker.mark(step.id, "skipped")
                 continue
             tracker.mark(step.id, "running")
+            again = await sent_before(step, operation)
             checkpointed = await DBOS.run_step_async(
                 {"name": f"step:{step.id}"},
                 self._step,
@@ -328,6 +330,7 @@ class RunExecution:
                 tracker,
                 handle,
                 cleared.indexes,
+                again,
             )
             result = results[step.id] = StepResult.model_validate(checkpointed)
             tracker.mark(step.id, _state(result))  # a replayed step ran no mark
@@ -380,11 +383,14 @@ class RunExecution:
         tracker: ProgressTracker,
         handle: str | None,
         indexes: list[int] | None = None,
+        again: bool = False,
     ) -> dict[str, Any]:
         ctx = CallContext(
             run_id=request.run_id, step_id=step.id, requester_email=request.principal.email
         )
         operation = self.catalog.get(step.operation)
+        if again:  # a write that may have been sent: see workflows.engine.once
+            operation = not_sent_again(operation, self.catalog.label(operation.system))
         with structlog.contextvars.bound_contextvars(run_id=request.run_id, step_id=step.id):
             # Only reads are cut off: a write cut off mid-way may have happened all the same.
             bound = cutoff if operation.access == "read" else None
