@@ -69,6 +69,8 @@ from workflows.engine.waiting_room import WaitingRoom
 from workflows.errors import DeliveryError
 from workflows.inbox import Inbox
 from workflows.library import COMPOSERS, Composer, compose_briefing
+from workflows.library.answer import WORKFLOW as ANSWER_WORKFLOW
+from workflows.library.answer import compose_free_form
 from workflows.library.answer_guide import answer_guide
 from workflows.library.digest import digest_operations
 from workflows.library.follow_up import SYSTEM_LABELS as FOLLOW_UP_LABELS
@@ -162,7 +164,11 @@ def select_planner(
         guides=(*builtin_guides(), answer_guide()),
         timeout_s=settings.planner_timeout_s,
         writer=ClaudeSynthesizer(
-            client, model=settings.model, errors=errors, timeout_s=settings.planner_timeout_s
+            client,
+            model=settings.model,
+            errors=errors,
+            timeout_s=settings.planner_timeout_s,
+            precedence=Precedence.load(settings.precedence_file),
         ),
     )
 
@@ -187,10 +193,14 @@ def catalog_of(
 
 
 def composers(settings: Settings) -> dict[str, Composer]:
-    """The library's composers; the briefing settles disagreements by the configured
-    precedence (CROSSWIRE_PRECEDENCE_FILE, else the packaged one)."""
+    """The library's composers; the briefing and the free-form answer settle disagreements by
+    the configured precedence (CROSSWIRE_PRECEDENCE_FILE, else the packaged one)."""
     precedence = Precedence.load(settings.precedence_file)
-    return {**COMPOSERS, "briefing": partial(compose_briefing, precedence=precedence)}
+    return {
+        **COMPOSERS,
+        "briefing": partial(compose_briefing, precedence=precedence),
+        ANSWER_WORKFLOW: partial(compose_free_form, precedence=precedence),
+    }
 
 
 def demo_config(settings: Settings) -> DemoConfig:

@@ -43,12 +43,12 @@ WORKFLOW: Final = "answer"
 NAMED_IN_SUMMARY: Final = 5
 
 
-def compose_free_form(data: ComposeInput) -> RunAnswer:
+def compose_free_form(data: ComposeInput, precedence: Precedence | None = None) -> RunAnswer:
     """The answer of a free-form plan: what its writes did when it has any, else the sourced
-    answer to its question (:func:`compose_answer`)."""
+    answer to its question (:func:`compose_answer`, settling by ``precedence``)."""
     if data.write_steps:
         return compose_action_report(data)
-    return compose_answer(data)
+    return compose_answer(data, precedence)
 
 
 def compose_answer(data: ComposeInput, precedence: Precedence | None = None) -> FreeFormAnswer:
