@@ -12,6 +12,7 @@ from pydantic import Field
 from sqlalchemy import RowMapping, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from connectors import normalise
 from connectors.demo.behaviour import DemoBehaviour
 from connectors.demo.ops_base import AccountInput, Input, read_operation
 from connectors.demo.ops_commercial import field_overrides
@@ -115,7 +116,7 @@ async def _account(conn: AsyncConnection, crm_id: str) -> CrmAccount | None:
         owner_name=row["owner_name"] or row["owner_email"],
         owner_email=row["owner_email"],
         renewal_date=row["renewal_date"],
-        phone=row["phone"],
+        phone=normalise.phone(row["phone"]),
         **fields,
         open_deals=await _open_deals(conn, crm_id),
         last_activity=await _last_activity(conn, crm_id),

@@ -8,8 +8,8 @@ name is a near spelling of it ("Alex Morgn"), scored with rapidfuzz.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Final, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Literal
 
 from pydantic import Field
 from rapidfuzz import fuzz
@@ -49,7 +49,7 @@ def contact_search_operations(
             raise RecordNotFound(f"there is no customer account {inp.account_id!r}", system="crm")
         async with world.read() as snapshot:
             rows = await _contacts(snapshot, inp.account_id)
-        matches = _search(inp.query, rows, accounts)[: inp.limit]
+        matches = ranked_contacts(inp.query, rows, accounts)[: inp.limit]
         return ContactMatches(contacts=matches, emails=[m.email for m in matches])
 
     return [
@@ -78,9 +78,12 @@ async def _contacts(snapshot: DemoRead, account_id: str | None) -> Sequence[RowM
     return (await snapshot.conn.execute(query)).mappings().all()
 
 
-def _search(
-    query: str, rows: Sequence[RowMapping], accounts: dict[str, AccountRef]
+def ranked_contacts(
+    query: str, rows: Sequence[Mapping[Any, Any]], accounts: dict[str, AccountRef]
 ) -> list[ContactMatch]:
+    """The contacts among ``rows`` (``id``, ``name``, ``email``, ``title``, ``account_id``,
+    ``company``, ``domain``) that match ``query``, best first: what every CRM's
+    ``crm.search_contacts`` answers, whichever system the rows came from."""
     wanted = _plain(query)
     scorer = _email_score if "@" in wanted else _name_score
     found: list[ContactMatch] = []
@@ -102,14 +105,14 @@ def _plain(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _email_score(wanted: str, row: RowMapping) -> Scored | None:
+def _email_score(wanted: str, row: Mapping[Any, Any]) -> Scored | None:
     email = str(row["email"]).lower()
     if email == wanted:
         return "email", 100.0
     return ("email", 90.0) if wanted in email else None
 
 
-def _name_score(wanted: str, row: RowMapping) -> Scored | None:
+def _name_score(wanted: str, row: Mapping[Any, Any]) -> Scored | None:
     name = _plain(str(row["name"]))
     if name == wanted:
         return "name", 100.0

@@ -7,6 +7,7 @@ from typing import Literal
 
 from sqlalchemy import RowMapping, select
 
+from connectors import normalise
 from connectors.demo.behaviour import DemoBehaviour
 from connectors.demo.ops_base import AccountInput, read_operation
 from connectors.demo.schema import (
@@ -73,7 +74,7 @@ class _Queries:
             phone = select(support_orgs.c.phone).where(support_orgs.c.id == org)
             org_phone = (await world.conn.execute(phone)).scalar()
         tickets = [Ticket.model_validate(dict(r)) for r in rows]
-        return Tickets(tickets=tickets, org_phone=org_phone)
+        return Tickets(tickets=tickets, org_phone=normalise.phone(org_phone))
 
     async def contract(self, inp: AccountInput) -> ContractLookup:
         cid = inp.account.links.get("contracts")

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import quote
 
+from connectors import normalise
 from connectors.demo.ops_base import read_operation, write_operation
 from connectors.demo.ops_comms import MeetingsBetweenInput, UpcomingMeetingsInput
 from connectors.demo.ops_outreach import CreateHoldInput
@@ -157,8 +158,8 @@ def _meeting(raw: Any) -> Meeting | None:
         title=str(raw.get("summary", "")),
         starts_at=start,
         ends_at=end,
-        organizer_email=str(organizer),
-        attendees=[str(a["email"]) for a in raw.get("attendees", []) if "email" in a],
+        organizer_email=normalise.email(organizer),
+        attendees=[normalise.email(a["email"]) for a in raw.get("attendees", []) if "email" in a],
     )
 
 
@@ -167,8 +168,8 @@ def _when(value: Any) -> datetime | None:
     if not isinstance(moment, str):
         return None
     try:
-        return datetime.fromisoformat(moment).astimezone(UTC)
-    except ValueError:
+        return normalise.moment(moment)
+    except normalise.Unreadable:
         raise SystemUnavailable(
             f"{LABEL} answered an event with an unreadable time", system=SYSTEM
         ) from None

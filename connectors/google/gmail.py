@@ -13,11 +13,12 @@ import asyncio
 import base64
 import hashlib
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
 from typing import TYPE_CHECKING, Any, Final
 
+from connectors import normalise
 from connectors.demo.ops_base import read_operation, write_operation
 from connectors.demo.ops_comms import RecentThreadsInput, ThreadsWithInput
 from connectors.demo.ops_lists_base import AccountIndex
@@ -174,9 +175,9 @@ def _thread(raw: Any) -> EmailThread | None:
     for message in messages:  # in the order the messages' headers name them
         for _, address in getaddresses(_headers(message, PEOPLE)):
             if address:
-                people.setdefault(address.lower(), address)
+                people.setdefault(normalise.email(address), normalise.email(address))
     last = messages[-1]
-    senders = [a for _, a in getaddresses([_header(last, "From")]) if a]
+    senders = [normalise.email(a) for _, a in getaddresses([_header(last, "From")]) if a]
     return EmailThread(
         id=str(raw.get("id")),
         subject=_header(messages[0], "Subject"),
@@ -206,12 +207,11 @@ def _header(message: Any, name: str) -> str:
 def _moment(message: Any) -> datetime:
     """A message's ``internalDate`` (milliseconds since the epoch, as a string)."""
     try:
-        millis = int(message["internalDate"])
-    except (KeyError, TypeError, ValueError):
+        return normalise.moment(message["internalDate"], epoch="ms")
+    except (KeyError, TypeError, normalise.Unreadable):
         raise SystemUnavailable(
             f"{LABEL} answered a message without its date", system=SYSTEM
         ) from None
-    return datetime.fromtimestamp(millis / 1000, UTC)
 
 
 def _message_id(key: str) -> str:

@@ -390,10 +390,9 @@ class GoogleStandIn(StandInServer[Seen]):
         high = _moment(seen.param("timeMax", "9999-01-01T00:00:00Z"))
         found = [
             e for e in self.events.values()
-            if e["status"] != "cancelled"
-            and _moment(e["end"]["dateTime"]) > low and _moment(e["start"]["dateTime"]) < high
+            if e["status"] != "cancelled" and _when(e["end"]) > low and _when(e["start"]) < high
         ]  # fmt: skip
-        found.sort(key=lambda e: (_moment(e["start"]["dateTime"]), e["id"]))
+        found.sort(key=lambda e: (_when(e["start"]), e["id"]))
         start = int(seen.param("pageToken", "0") or 0)
         size = max(1, min(2500, int(seen.param("maxResults", "250"))))
         body: dict[str, Any] = {"kind": "calendar#events", "items": found[start : start + size]}
@@ -443,6 +442,12 @@ def _matches(message: _Message, query: str) -> bool:
 
 def _moment(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _when(bound: Mapping[str, str]) -> datetime:
+    """An event's start or end: its ``dateTime``, or an all-day event's ``date`` (midnight;
+    the calendar's zone is UTC here)."""
+    return _moment(bound["dateTime"] if "dateTime" in bound else bound["date"])
 
 
 def _rfc3339(moment: datetime) -> str:

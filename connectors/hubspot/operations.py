@@ -19,6 +19,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from connectors import normalise
 from connectors.demo.ops_base import (
     AccountInput,
     context_read_operation,
@@ -31,6 +32,20 @@ from connectors.demo.ops_lists_base import AccountIndex
 from connectors.demo.ops_outreach import LogActivityInput
 from connectors.errors import RecordNotFound
 from connectors.hubspot.client import LABEL, SYSTEM, HubSpotClient
+from connectors.hubspot.contacts import contact_search_operation
+from connectors.hubspot.lists import list_operations
+from connectors.hubspot.owners import Owners
+from connectors.hubspot.properties import (
+    CLOSED_STAGES,
+    DEAL_PROPERTIES,
+    STAGE_TO_HUBSPOT,
+    day,
+    deal,
+    eq,
+    hubspot_time,
+    moment,
+    stage,
+)
 from workflows.catalog import AnyOperation, CallContext, Risk
 from workflows.clock import Clock
 from workflows.domain import (
@@ -64,23 +79,21 @@ ENGAGEMENTS: Final[dict[Kind, tuple[str, str, int, int]]] = {
     "email": ("emails", "hs_email_text", 186, 198),
     "meeting": ("meetings", "hs_meeting_body", 188, 200),
 }
-STAGE_TO_HUBSPOT: Final = {"prospect": "opportunity", "customer": "customer", "churned": "other"}
-STAGE_OF: Final = {v: k for k, v in STAGE_TO_HUBSPOT.items()}
 FIELD_PROPERTY: Final = {"lifecycle_stage": "lifecyclestage", "industry": "industry"}
-CLOSED_STAGES: Final = ("closedwon", "closedlost", "Closed Won", "Closed Lost")
 COMPANY_PROPERTIES: Final = (
     "name", "industry", "lifecyclestage", "hubspot_owner_id", "phone", "renewal_date",
 )  # fmt: skip
-DEAL_PROPERTIES: Final = ("dealname", "amount", "dealstage", "closedate", "deal_currency_code")
 
 
 def hubspot_operations(
     hubspot: HubSpotClient, directory: IdentityDirectory, clock: Clock
 ) -> list[AnyOperation]:
-    """``crm.get_account``, ``crm.find_contacts``, ``crm.contact_activity``,
+    """``crm.get_account``, ``crm.find_contacts``, ``crm.contact_activity``, the lists
+    (``crm.list_accounts``, ``crm.deals_closing``, ``crm.search_contacts``),
     ``crm.log_activity``, ``crm.update_field`` and their undos, as the demo world declares
     them."""
-    ops = _Crm(hubspot, AccountIndex(directory), clock)
+    index, owners = AccountIndex(directory), Owners(hubspot)
+    ops = _Crm(hubspot, index, owners, clock)
     return [
         context_read_operation(
             "crm.get_account",
@@ -107,6 +120,8 @@ def hubspot_operations(
             ops.contact_activity,
             None,
         ),
+        *list_operations(hubspot, index, owners, clock),
+        contact_search_operation(hubspot, index),
         write_operation(
             "crm.log_activity",
             "Log an activity (call, email, meeting, note) with a contact on a CRM account.",
@@ -146,9 +161,10 @@ def hubspot_operations(
 
 
 class _Crm:
-    def __init__(self, hubspot: HubSpotClient, index: AccountIndex, clock: Clock) -> None:
-        self.hubspot, self.index, self.clock = hubspot, index, clock
-        self._owners: dict[str, dict[str, Any]] = {}
+    def __init__(
+        self, hubspot: HubSpotClient, index: AccountIndex, owners: Owners, clock: Clock
+    ) -> None:
+        self.hubspot, self.index, self.owners, self.clock = hubspot, index, owners, clock
 
     async def get_account(self, inp: AccountInput, ctx: CallContext) -> CrmLookup:
         company_id = inp.account.links.get(SYSTEM)
@@ -159,18 +175,18 @@ class _Crm:
         except RecordNotFound:
             return CrmLookup()
         props = company["properties"]
-        owner = await self._owner(props.get("hubspot_owner_id"))
+        owner = await self.owners.name_and_email(props.get("hubspot_owner_id"))
         fields = {
             "account_id": str(company["id"]),
             "name": str(props.get("name") or ""),
             "industry": str(props.get("industry") or ""),
             "owner_name": owner[0],
             "owner_email": owner[1],
-            "lifecycle_stage": _stage(props.get("lifecyclestage")),
+            "lifecycle_stage": stage(props.get("lifecyclestage")),
             # The main phone (HubSpot's own property) and the renewal date (a custom date
             # property), where the CRM record declares them.
-            "phone": props.get("phone") or None,
-            "renewal_date": props.get("renewal_date") or None,
+            "phone": normalise.phone(props.get("phone")),
+            "renewal_date": day(props.get("renewal_date")),
             "open_deals": await self._open_deals(company_id),
             "last_activity": await self._last_activity(company_id),
         }
@@ -179,9 +195,9 @@ class _Crm:
         return CrmLookup(account=CrmAccount.model_validate(account))
 
     async def find_contacts(self, inp: FindContactsInput, ctx: CallContext) -> ContactProfiles:
-        wanted = list(dict.fromkeys(e.strip().lower() for e in inp.emails))
-        excluded = {e.strip().lower() for e in inp.exclude}
-        found = {str(c["properties"].get("email") or "").lower(): c
+        wanted = list(dict.fromkeys(normalise.email(e) for e in inp.emails))
+        excluded = {normalise.email(e) for e in inp.exclude}
+        found = {normalise.email(c["properties"].get("email")): c
                  for c in await self._contacts_by_email(wanted)}  # fmt: skip
         profiles = []
         for email in wanted:
@@ -193,43 +209,43 @@ class _Crm:
             company = await self._company_props(company_id)
             if company is None:
                 continue
-            owner = await self._owner(company.get("hubspot_owner_id"))
-            if inp.owner_email is not None and owner[1].lower() != inp.owner_email.strip().lower():
+            owner = await self.owners.name_and_email(company.get("hubspot_owner_id"))
+            if inp.owner_email is not None and owner[1] != normalise.email(inp.owner_email):
                 continue
-            stage = _stage(company.get("lifecyclestage"))
-            if inp.lifecycle_stage is not None and stage != inp.lifecycle_stage:
+            lifecycle = stage(company.get("lifecyclestage"))
+            if inp.lifecycle_stage is not None and lifecycle != inp.lifecycle_stage:
                 continue
-            name = f"{props.get('firstname') or ''} {props.get('lastname') or ''}".strip()
+            name = normalise.person_name(props.get("firstname"), props.get("lastname"))
             profiles.append(ContactProfile(
-                name=name, email=str(props.get("email")), title=str(props.get("jobtitle") or ""),
+                name=name, email=email, title=str(props.get("jobtitle") or ""),
                 account_id=company_id, company=str(company.get("name") or ""),
-                lifecycle_stage=stage, owner_email=owner[1], owner_name=owner[0],
+                lifecycle_stage=lifecycle, owner_email=owner[1], owner_name=owner[0],
             ))  # fmt: skip
         return ContactProfiles(contacts=profiles, emails=[p.email for p in profiles])
 
     async def contact_activity(
         self, inp: ContactActivityInput, ctx: CallContext
     ) -> ContactActivities:
-        wanted = sorted({e.strip().lower() for e in inp.emails})
+        wanted = sorted({normalise.email(e) for e in inp.emails})
         since = self.clock.now().astimezone(UTC) - timedelta(days=inp.since_days)
         rows: list[ContactActivity] = []
         for contact in await self._contacts_by_email(wanted):
-            email = str(contact["properties"].get("email") or "")
+            email = normalise.email(contact["properties"].get("email"))
             for kind, (object_type, body, _, _) in ENGAGEMENTS.items():
                 found = await self.hubspot.search(
                     object_type,
-                    [_eq("associations.contact", str(contact["id"])),
+                    [eq("associations.contact", str(contact["id"])),
                      {"propertyName": "hs_timestamp", "operator": "GTE",
-                      "value": _hubspot_time(since)}],
+                      "value": hubspot_time(since)}],
                     ["hs_timestamp", body, "hubspot_owner_id", BY_PROPERTY],
                     sort=("hs_timestamp", "DESCENDING"),
                 )  # fmt: skip
                 for raw in found:
                     props = raw["properties"]
-                    owner = (await self._owner(props.get("hubspot_owner_id")))[0]
+                    owner = (await self.owners.name_and_email(props.get("hubspot_owner_id")))[0]
                     rows.append(ContactActivity(
                         contact_email=email, account_id=await self._company_of(object_type, raw),
-                        at=_moment(props.get("hs_timestamp")), kind=kind,
+                        at=moment(props.get("hs_timestamp")), kind=kind,
                         summary=str(props.get(body) or ""),
                         by=str(props.get(BY_PROPERTY) or owner),
                     ))  # fmt: skip
@@ -273,17 +289,17 @@ class _Crm:
         kind, body_property, to_company, to_contact = ENGAGEMENTS[inp.kind]
         key = ctx.idempotency_key
         earlier = await self.hubspot.search(
-            kind, [_eq(KEY_PROPERTY, key)], ["hs_timestamp", body_property], limit=1
+            kind, [eq(KEY_PROPERTY, key)], ["hs_timestamp", body_property], limit=1
         )
         if earlier:
             return _logged(inp, earlier[0], duplicate=True)
         await self._known(company, inp.account_id)
         properties = {
-            "hs_timestamp": _hubspot_time(self.clock.now()),
+            "hs_timestamp": hubspot_time(self.clock.now()),
             body_property: inp.summary,
             KEY_PROPERTY: key,
         }
-        owner = await self._owner_of(ctx.requester_email)
+        owner = await self.owners.id_of(ctx.requester_email)
         if owner is not None:
             properties["hubspot_owner_id"] = owner
         else:
@@ -362,12 +378,12 @@ class _Crm:
     async def _open_deals(self, company: str) -> list[Deal]:
         found = await self.hubspot.search(
             "deals",
-            [_eq("associations.company", company),
+            [eq("associations.company", company),
              {"propertyName": "dealstage", "operator": "NOT_IN", "values": list(CLOSED_STAGES)}],
             DEAL_PROPERTIES,
             sort=("closedate", "ASCENDING"),
         )  # fmt: skip
-        deals = [_deal(d) for d in found]
+        deals = [deal(d) for d in found]
         return sorted(deals, key=lambda d: (d.close_date, d.id))
 
     async def _last_activity(self, company: str) -> Activity | None:
@@ -376,42 +392,28 @@ class _Crm:
         for kind, (object_type, body, _, _) in ENGAGEMENTS.items():
             found = await self.hubspot.search(
                 object_type,
-                [_eq("associations.company", company)],
+                [eq("associations.company", company)],
                 ["hs_timestamp", body, "hubspot_owner_id", BY_PROPERTY],
                 sort=("hs_timestamp", "DESCENDING"),
                 limit=1,
             )
             if found:
-                at = _moment(found[0]["properties"].get("hs_timestamp"))
+                at = moment(found[0]["properties"].get("hs_timestamp"))
                 if newest is None or at > newest[0]:
                     newest = (at, kind, found[0])
         if newest is None:
             return None
         at, kind, raw = newest
         props = raw["properties"]
-        by = props.get(BY_PROPERTY) or (await self._owner(props.get("hubspot_owner_id")))[0]
+        by = (
+            props.get(BY_PROPERTY)
+            or (await self.owners.name_and_email(props.get("hubspot_owner_id")))[0]
+        )
         return Activity(at=at, kind=kind, summary=str(props.get(ENGAGEMENTS[kind][1]) or ""),
                         by=str(by))  # fmt: skip
 
-    async def _owner(self, owner_id: object) -> tuple[str, str]:
-        """An owner's name and email (``/crm/v3/owners/{id}``), each asked once."""
-        if owner_id in (None, ""):
-            return "", ""
-        key = str(owner_id)
-        if key not in self._owners:
-            self._owners[key] = await self.hubspot.get(f"/crm/v3/owners/{key}")
-        owner = self._owners[key]
-        email = str(owner.get("email") or "")
-        name = f"{owner.get('firstName') or ''} {owner.get('lastName') or ''}".strip()
-        return name or email, email
-
-    async def _owner_of(self, email: str) -> str | None:
-        found = await self.hubspot.get("/crm/v3/owners", {"email": email, "limit": "1"})
-        results = found.get("results") if isinstance(found, dict) else None
-        return str(results[0]["id"]) if isinstance(results, list) and results else None
-
     async def _contact(self, email: str) -> str | None:
-        found = await self.hubspot.search("contacts", [_eq("email", email)], ["email"], limit=1)
+        found = await self.hubspot.search("contacts", [eq("email", email)], ["email"], limit=1)
         return str(found[0]["id"]) if found else None
 
     async def _known(self, company: str, account_id: str) -> None:
@@ -429,14 +431,6 @@ class _Crm:
         return company
 
 
-def _hubspot_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _eq(name: str, value: str) -> dict[str, str]:
-    return {"propertyName": name, "operator": "EQ", "value": value}
-
-
 def _association(to: str, type_id: int) -> dict[str, Any]:
     kind = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
     return {"to": {"id": to}, "types": [kind]}
@@ -446,13 +440,13 @@ def _logged(inp: LogActivityInput, raw: Any, *, duplicate: bool = False) -> Logg
     if not isinstance(raw, dict) or "id" not in raw:
         raise PermanentOperationError(f"{LABEL} answered a write without its id", system=SYSTEM)
     kind = ENGAGEMENTS[inp.kind][0]
-    at = _moment((raw.get("properties") or {}).get("hs_timestamp"))
+    at = moment((raw.get("properties") or {}).get("hs_timestamp"))
     return LoggedActivity(activity_id=f"{kind}-{raw['id']}", at=at, duplicate=duplicate,
                           **inp.model_dump())  # fmt: skip
 
 
 def _value(field: str, value: object) -> str:
-    return _stage(value) if field == "lifecycle_stage" else str(value or "")
+    return stage(value) if field == "lifecycle_stage" else str(value or "")
 
 
 def _change_of(value: object) -> dict[str, Any]:
@@ -462,39 +456,3 @@ def _change_of(value: object) -> dict[str, Any]:
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
-
-
-def _stage(value: object) -> Literal["prospect", "customer", "churned"]:
-    stage = STAGE_OF.get(str(value), "prospect")
-    return stage  # type: ignore[return-value]
-
-
-def _deal(raw: dict[str, Any]) -> Deal:
-    props = raw["properties"]
-    try:
-        return Deal(
-            id=str(raw["id"]),
-            name=str(props.get("dealname") or ""),
-            amount=float(props.get("amount") or 0),
-            currency=str(props.get("deal_currency_code") or "USD").upper(),
-            stage=str(props.get("dealstage") or ""),
-            close_date=_moment(props.get("closedate")).date(),
-        )
-    except ValueError:
-        raise PermanentOperationError(
-            f"{LABEL} answered a deal we cannot read", system=SYSTEM
-        ) from None
-
-
-def _moment(value: object) -> datetime:
-    """HubSpot's times: ISO 8601 (``2026-11-20T10:00:00Z``) or Unix milliseconds."""
-    text = str(value or "")
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise PermanentOperationError(
-            f"{LABEL} answered a time we cannot read", system=SYSTEM
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

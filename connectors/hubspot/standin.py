@@ -4,11 +4,16 @@ and drills: nothing reaches the internet.
 It holds owners, companies, contacts, deals and engagements (notes, calls, emails, meetings),
 seeded from the demo world's CRM with the same company, contact and deal ids so the identity
 layer's links hold (:meth:`HubSpotStandIn.seed_from`). It answers as HubSpot does: objects with
-``properties`` (strings; times in ISO 8601 UTC), searches with filter groups (``EQ``, ``NEQ``,
-``IN``, ``NOT_IN`` and the ``associations.{type}`` pseudo-property), sorts and ``after``
-paging; creates with associations; PATCH; DELETE archives (then 404). It checks the Bearer
-token (401 ``INVALID_AUTHENTICATION``), sends the ``X-HubSpot-RateLimit-*`` headers, and
-misbehaves on request (:meth:`~connectors.standin.StandIn.script`).
+``properties`` (strings; times in ISO 8601 UTC, dates ``YYYY-MM-DD``), one at a time or by
+``batch/read``; searches with filter groups (``EQ``, ``NEQ``, ``IN``, ``NOT_IN``, ``LT``,
+``LTE``, ``GT``, ``GTE``, ``BETWEEN`` with ``highValue``, ``CONTAINS_TOKEN`` with ``*``
+wildcards, ``HAS_PROPERTY``, ``NOT_HAS_PROPERTY`` and the ``associations.{type}``
+pseudo-property; dates and times compared as Unix milliseconds), at most five groups of six
+filters and eighteen in all, one sort, ``after`` paging up to 200 a page and 10,000 results;
+v4 association reads (one object's, or ``batch/read``); creates with associations; PATCH;
+DELETE archives (then 404). It checks the Bearer token (401 ``INVALID_AUTHENTICATION``),
+sends the ``X-HubSpot-RateLimit-*`` headers, and misbehaves on request
+(:meth:`~connectors.standin.StandIn.script`).
 """
 
 from __future__ import annotations
@@ -20,8 +25,17 @@ from typing import Any, Final
 
 from sqlalchemy import select
 
-from connectors.demo.schema import crm_accounts, crm_activities, crm_contacts, crm_deals, crm_users
+from connectors.demo.schema import (
+    contracts,
+    crm_accounts,
+    crm_activities,
+    crm_contacts,
+    crm_deals,
+    crm_users,
+)
 from connectors.demo.store import DemoWorld
+from connectors.hubspot.standin_search import MAX_RESULTS, comparable, matches, refused
+from connectors.resolution.normalise import company_name
 from connectors.standin import Answer, Misbehaviour, Seen, StandIn
 from workflows.clock import SystemClock
 
@@ -37,6 +51,7 @@ ASSOCIATION_TARGETS: Final = {190: "companies", 182: "companies", 186: "companie
                               188: "companies", 202: "contacts", 194: "contacts",
                               198: "contacts", 200: "contacts"}  # fmt: skip
 WINDOW: Final = 100  # requests per 10 seconds, as a private app on a Starter account
+PRIMARY_COMPANY: Final = {"category": "HUBSPOT_DEFINED", "typeId": 5, "label": "Primary"}
 
 
 def throttled(retry_after: str = "1") -> Misbehaviour:
@@ -73,6 +88,9 @@ class HubSpotStandIn(StandIn):
             contacts = (await read.conn.execute(select(crm_contacts))).mappings().all()
             deals = (await read.conn.execute(select(crm_deals))).mappings().all()
             activities = (await read.conn.execute(select(crm_activities))).mappings().all()
+            terms = (await read.conn.execute(select(contracts))).mappings().all()
+        # The value of each customer's contract, kept on its company as portals often do.
+        values = {company_name(str(t["customer_name"])): t["annual_value"] for t in terms}
         for n, u in enumerate(users, start=1):
             first, _, last = str(u["name"]).partition(" ")
             self.owners[str(n)] = {"id": str(n), "email": u["email"], "firstName": first,
@@ -83,6 +101,7 @@ class HubSpotStandIn(StandIn):
                 "lifecyclestage": STAGE_TO_HUBSPOT[str(a["lifecycle_stage"])],
                 "hubspot_owner_id": self.owner_id(str(a["owner_email"])),
                 "phone": a.get("phone"), "renewal_date": _date(a.get("renewal_date")),
+                "annual_value": values.get(company_name(str(a["name"]))),
             })  # fmt: skip
         for c in contacts:
             first, _, last = str(c["name"]).partition(" ")
@@ -175,6 +194,10 @@ class HubSpotStandIn(StandIn):
                                          for i in linked]}  # fmt: skip
             case "POST", ["crm", "v3", "objects", kind, "search"] if kind in TYPES:
                 return self._search(kind, seen.body or {})
+            case "POST", ["crm", "v3", "objects", kind, "batch", "read"] if kind in TYPES:
+                return self._read_many(kind, seen.body or {})
+            case "POST", ["crm", "v4", "associations", kind, to, "batch", "read"] if kind in TYPES:
+                return self._associations(kind, to, seen.body or {})
             case "POST", ["crm", "v3", "objects", kind] if kind in TYPES:
                 return self._create(kind, seen.body or {})
             case "GET", ["crm", "v3", "objects", kind, oid] if kind in TYPES:
@@ -210,22 +233,58 @@ class HubSpotStandIn(StandIn):
 
     def _search(self, kind: str, body: Mapping[str, Any]) -> Answer:
         groups = body.get("filterGroups") or [{"filters": []}]
+        problem = refused(groups, body)
+        if problem is not None:
+            return 400, {"status": "error", "category": "VALIDATION_ERROR", "message": problem}
         live = [o for o in self.objects[kind].values() if not o["archived"]]
-        found = [o for o in live if any(all(_matches(o, f) for f in g.get("filters", []))
+        found = [o for o in live if any(all(matches(o, f) for f in g.get("filters", []))
                                         for g in groups)]  # fmt: skip
-        for sort in reversed(body.get("sorts") or []):
+        for sort in (body.get("sorts") or [])[:1]:
             name = sort["propertyName"]
-            found.sort(key=lambda o: _sortable(o["properties"].get(name)),
+            found.sort(key=lambda o: comparable(o["properties"].get(name)),
                        reverse=sort.get("direction") == "DESCENDING")  # fmt: skip
         start = int(body.get("after") or 0)
-        limit = max(1, min(200, int(body.get("limit") or 10)))
-        chunk = found[start : start + limit]
+        limit = int(body.get("limit") or 10)
+        end = min(start + limit, len(found), MAX_RESULTS)
         answer: dict[str, Any] = {"total": len(found),
                                   "results": [self._shown(o, list(body.get("properties") or []))
-                                              for o in chunk]}  # fmt: skip
-        if start + limit < len(found):
-            answer["paging"] = {"next": {"after": str(start + limit)}}
+                                              for o in found[start:end]]}  # fmt: skip
+        if end < min(len(found), MAX_RESULTS):
+            answer["paging"] = {"next": {"after": str(end)}}
         return 200, answer
+
+    def _read_many(self, kind: str, body: Mapping[str, Any]) -> Answer:
+        wanted = [str(i.get("id")) for i in body.get("inputs") or []]
+        found = [self._live(kind, i) for i in wanted]
+        results = [self._shown(o, list(body.get("properties") or [])) for o in found if o]
+        missing = [i for i, o in zip(wanted, found, strict=True) if o is None]
+        answer: dict[str, Any] = {"status": "COMPLETE", "results": results}
+        if not missing:
+            return 200, answer
+        return 207, answer | {
+            "numErrors": 1,
+            "errors": [
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "context": {"ids": missing},
+                    "message": "Could not get some objects, they may be deleted or not exist.",
+                }
+            ],
+        }
+
+    def _associations(self, kind: str, to: str, body: Mapping[str, Any]) -> Answer:
+        results = []
+        for oid in (str(i.get("id")) for i in body.get("inputs") or []):
+            found = self._live(kind, oid)
+            linked = sorted(found["associations"].get(to, set())) if found else []
+            if linked:
+                types = [[PRIMARY_COMPANY] if n == 0 and to == "companies" else []
+                         for n in range(len(linked))]  # fmt: skip
+                results.append({"from": {"id": oid}, "to": [
+                    {"toObjectId": int(i) if i.isdigit() else i, "associationTypes": t}
+                    for i, t in zip(linked, types, strict=True)]})  # fmt: skip
+        return 200, {"status": "COMPLETE", "results": results}
 
     def _create(self, kind: str, body: Mapping[str, Any]) -> Answer:
         self._next_id += 1
@@ -241,42 +300,6 @@ class HubSpotStandIn(StandIn):
         record = self.add(kind, str(self._next_id), body.get("properties") or {},
                           companies=companies, contacts=contacts)  # fmt: skip
         return 201, self._shown(record, None)
-
-
-def _matches(record: dict[str, Any], f: Mapping[str, Any]) -> bool:
-    name, op = str(f["propertyName"]), str(f["operator"])
-    if name.startswith("associations."):
-        target = {"company": "companies", "contact": "contacts"}.get(name.split(".", 1)[1], "")
-        linked = record["associations"].get(target, set())
-        return str(f.get("value")) in linked if op == "EQ" else str(f.get("value")) not in linked
-    value = record["properties"].get(name)
-    match op:
-        case "EQ":
-            return value is not None and str(value).lower() == str(f.get("value")).lower()
-        case "NEQ":
-            return value is None or str(value).lower() != str(f.get("value")).lower()
-        case "IN":
-            values = [str(v).lower() for v in f.get("values", [])]
-            return value is not None and str(value).lower() in values
-        case "GTE":
-            return value is not None and _sortable(value) >= _sortable(f.get("value"))
-        case "NOT_IN":
-            return value is None or str(value) not in [str(v) for v in f.get("values", [])]
-        case "HAS_PROPERTY":
-            return value is not None
-    return False
-
-
-def _sortable(value: object) -> tuple[int, Any]:
-    text = "" if value is None else str(value)
-    try:
-        return 1, datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        pass
-    try:
-        return 1, float(text)
-    except ValueError:
-        return 2 if text else 0, text
 
 
 def _date(value: object) -> str | None:

@@ -1,6 +1,8 @@
 """Stripe's wire protocol, as much as the billing operations use: Bearer auth, form-encoded
-writes with an ``Idempotency-Key``, and list pagination (``limit``, ``starting_after``,
-``has_more``). Every failure goes through :mod:`connectors.http`; nothing here retries."""
+writes with an ``Idempotency-Key``, list pagination (``limit``, ``starting_after``,
+``has_more``), and amounts in each currency's smallest unit as Stripe counts it
+(:func:`stripe_exponent`). Every failure goes through :mod:`connectors.http`; nothing here
+retries."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any, Final
 
 import httpx
 
+from connectors import normalise
 from connectors.errors import SystemUnavailable
 from connectors.http import send_json
 from workflows.clock import Clock
@@ -19,6 +22,21 @@ PAGE_SIZE: Final = 100  # Stripe's largest page
 MAX_PAGES: Final = 50  # 5,000 records: a runaway list is a bug, not a customer
 
 Params = Mapping[str, str | int]
+# Where Stripe's minor unit is not ISO 4217's: the króna is two-decimal in Stripe's API (100
+# is 1 ISK), the ariary zero-decimal.
+STRIPE_EXPONENTS: Final = {"ISK": 2, "MGA": 0}
+
+
+def stripe_exponent(currency: str) -> int:
+    """How many decimals Stripe's integer amounts in ``currency`` carry: USD 2, JPY 0, BHD 3."""
+    code = normalise.currency_code(currency)
+    return STRIPE_EXPONENTS.get(code, normalise.minor_exponent(code))
+
+
+def stripe_money(units: object, currency: object) -> normalise.Money:
+    """A Stripe amount (``amount_due: 1999``, ``currency: "usd"``) as Money (19.99 USD)."""
+    code = normalise.currency_code(currency)
+    return normalise.Money.of_minor(units, code, exponent=stripe_exponent(code))
 
 
 class StripeClient:

@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from connectors import normalise
 from connectors.demo.ops_base import AccountInput
 from connectors.demo.ops_commercial import ApplyDiscountInput
 from connectors.demo.ops_lists_base import AccountIndex, page
 from connectors.demo.ops_lists_service import OverdueInvoicesInput
 from connectors.demo.ops_service import invoice_status
 from connectors.errors import RecordNotFound
-from connectors.stripe.client import SYSTEM, StripeClient
+from connectors.stripe.client import SYSTEM, StripeClient, stripe_money
 from workflows.catalog import AnyOperation, CallContext, Operation, Risk
 from workflows.clock import Clock
 from workflows.domain import (
@@ -150,13 +151,20 @@ PAID_OR_OPEN = frozenset({"paid", "open"})
 
 
 def _invoice(raw: dict[str, Any], today: date) -> Invoice:
-    """A Stripe invoice (amounts in cents, times in Unix seconds) as the project's Invoice."""
+    """A Stripe invoice (amounts in the currency's smallest unit, times in Unix seconds) as
+    the project's Invoice."""
     issued = _day(raw.get("created"))
     due = _day(raw.get("due_date")) if raw.get("due_date") is not None else issued
+    try:
+        amount = stripe_money(raw.get("amount_due", 0), raw.get("currency", "usd"))
+    except normalise.Unreadable:
+        raise PermanentOperationError(
+            "Stripe answered an invoice with an amount we cannot read", system=SYSTEM
+        ) from None
     return Invoice(
         number=str(raw.get("number") or raw.get("id")),
-        amount=round(int(raw.get("amount_due", 0)) / 100, 2),
-        currency=str(raw.get("currency", "usd")).upper(),
+        amount=float(amount),
+        currency=amount.currency,
         issued_on=issued,
         due_on=due,
         status=invoice_status(str(raw.get("status")), due, today),
@@ -166,4 +174,4 @@ def _invoice(raw: dict[str, Any], today: date) -> Invoice:
 def _day(seconds: object) -> date:
     if not isinstance(seconds, int | float):
         raise PermanentOperationError("Stripe answered an invoice without its dates", system=SYSTEM)
-    return datetime.fromtimestamp(seconds, UTC).date()
+    return normalise.day(seconds, epoch="s")

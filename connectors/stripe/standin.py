@@ -22,9 +22,11 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 
+from connectors import normalise
 from connectors.demo.schema import billing_customers, billing_invoices
 from connectors.demo.store import DemoWorld
 from connectors.standin import Misbehaviour, Reply, Request, StandInServer, unavailable
+from connectors.stripe.client import stripe_exponent
 
 DEFAULT_KEY = "sk_test_standin_4eC39HqLyjWDarjtT1zdp7dc"
 
@@ -87,11 +89,16 @@ class StripeStandIn(StandInServer[Seen]):
         }  # fmt: skip
 
     def add_invoice(
-        self, customer: str, number: str, amount: float, issued: date, due: date, status: str
-    ) -> None:
+        self, customer: str, number: str, amount: float, issued: date, due: date, status: str,
+        *, currency: str = "usd",
+    ) -> None:  # fmt: skip
+        """An invoice of ``amount`` in ``currency``, kept as Stripe does: in the currency's
+        smallest unit (cents; yen; fils, in tens) and its code in lower case."""
+        money = normalise.money(amount, currency)
+        minor = int(money.amount.scaleb(stripe_exponent(money.currency)))
         self.invoices.append({
             "id": f"in_{number.replace('-', '')}", "object": "invoice", "number": number,
-            "customer": customer, "amount_due": round(amount * 100), "currency": "usd",
+            "customer": customer, "amount_due": minor, "currency": currency.lower(),
             "created": _unix(issued), "due_date": _unix(due), "status": status,
         })  # fmt: skip
 

@@ -8,9 +8,10 @@ requester is the email of its ``requester_id`` user."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from connectors import normalise
 from connectors.demo.ops_base import AccountInput, context_read_operation
 from connectors.demo.ops_lists_base import AccountIndex, page
 from connectors.demo.ops_lists_service import UNSOLVED, ListTicketsInput
@@ -79,8 +80,7 @@ class _Support:
         found = await self.zendesk.get(f"/api/v2/organizations/{org}.json")
         organization = found.get("organization") if isinstance(found, dict) else None
         fields = organization.get("organization_fields") if isinstance(organization, dict) else None
-        phone = fields.get("phone") if isinstance(fields, dict) else None
-        return str(phone) if phone else None
+        return normalise.phone(fields.get("phone") if isinstance(fields, dict) else None)
 
     async def list_tickets(self, inp: ListTicketsInput, ctx: CallContext) -> TicketList:
         org: str | None = None
@@ -132,7 +132,7 @@ class _Support:
             users = found.get("users") if isinstance(found, dict) else None
             for user in users if isinstance(users, list) else []:
                 if isinstance(user, dict) and user.get("email"):
-                    emails[str(user.get("id"))] = str(user["email"])
+                    emails[str(user.get("id"))] = normalise.email(user["email"])
         return emails
 
 
@@ -143,7 +143,7 @@ def _ticket(raw: dict[str, Any], emails: dict[str, str]) -> Ticket:
             subject=str(raw.get("subject") or raw.get("raw_subject") or ""),
             priority=PRIORITIES.get(str(raw.get("priority")), "P3"),
             status=STATUSES[str(raw.get("status"))],
-            opened_at=datetime.fromisoformat(str(raw["created_at"])).astimezone(UTC),
+            opened_at=normalise.moment(str(raw["created_at"])),
             requester_email=emails.get(str(raw.get("requester_id")), ""),
         )
     except (KeyError, ValueError) as exc:

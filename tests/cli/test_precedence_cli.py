@@ -48,9 +48,7 @@ def test_the_crm_wins_the_phone_and_the_support_desk_is_named(state: Path) -> No
     crm = facts(briefing(state, "Northgate Properties"), "crm")
     phone = next(f for f in crm if f["text"].startswith("Phone: "))
     assert phone["source"] == "crm"
-    assert re.fullmatch(
-        r"Phone: \+1 555 [\d ]+ \(CRM; Support desk says \+1 555 [\d ]+\)", phone["text"]
-    )
+    assert re.fullmatch(r"Phone: \+1555\d+ \(CRM; Support desk says \+1555\d+\)", phone["text"])
 
 
 def test_an_account_whose_systems_agree_shows_no_disagreement(state: Path) -> None:
@@ -69,7 +67,7 @@ def test_a_precedence_file_flips_both_winners(state: Path, tmp_path: Path) -> No
     crm = facts(briefing(state, "Northgate Properties", env), "crm")
     phone = next(f for f in crm if f["text"].startswith("Phone: "))
     assert phone["source"] == "support"
-    assert "(Support desk; CRM says +1 555 " in phone["text"]
+    assert "(Support desk; CRM says +1555" in phone["text"]
 
 
 def test_a_bad_precedence_file_is_refused_plainly(state: Path, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """One contract for every implementation of the CRM operations HubSpot serves: the demo
 world's and HubSpot's (against the HubSpot stand-in, seeded from the same world). A plan must
-not be able to tell which CRM is connected; a write retried with the same key lands once."""
+not be able to tell which CRM is connected; a write retried with the same key lands once; a
+list pages alike however many pages the system itself needed."""
 
 from __future__ import annotations
 
@@ -22,9 +23,31 @@ DANA = "dana.reyes@northwind.example"
 CTX = CallContext(run_id="run-7", step_id="log", requester_email=DANA)
 HUBSPOT_OPERATIONS = {
     "crm.get_account", "crm.find_contacts", "crm.contact_activity",
+    "crm.list_accounts", "crm.deals_closing", "crm.search_contacts",
     "crm.log_activity", "crm.remove_activity",
     "crm.update_field", "crm.restore_field",
 }  # fmt: skip
+ACCOUNT_LISTS: list[dict[str, Any]] = [
+    {"renews_within_days": 120},
+    {"owner_email": "DANA.REYES@northwind.example ", "limit": 3, "offset": 1},
+    {"lifecycle_stage": "prospect"},
+    {"industry": "HEALTHCARE "},
+    {"owner_email": "nobody@northwind.example"},
+]
+DEAL_LISTS: list[dict[str, Any]] = [
+    {"from_date": "2026-11-01", "to_date": "2027-06-30"},
+    {"from_date": "2025-11-22", "to_date": "2026-11-21", "include_closed": True, "limit": 5},
+    {"from_date": "2025-11-22", "to_date": "2026-11-21", "stage": "closed won"},
+    {"from_date": "2026-11-01", "to_date": "2027-06-30", "owner_email": DANA, "offset": 2},
+]
+CONTACT_SEARCHES: list[dict[str, Any]] = [
+    {"query": "Alex Morgn"},  # a near spelling
+    {"query": "maria", "limit": 50},  # "Aria" is near too
+    {"query": "organ"},  # inside a word
+    {"query": "@acme.io", "limit": 50},  # everyone at a domain
+    {"query": "JAMIE.ORTIZ@acme.io"},
+    {"query": "an", "limit": 50},  # many candidates, several pages of them
+]
 
 
 async def call(s: System, name: str, args: dict[str, Any], ctx: CallContext = CTX) -> Any:
@@ -167,4 +190,98 @@ async def test_both_implementations_find_contacts_and_their_activity_alike(
     assert prospects["contacts"] == []
     ats = [a["at"] for a in activity["activities"]]
     assert ats and ats == sorted(ats, reverse=True)
+    assert answers[0] == answers[1]
+
+
+async def test_both_implementations_list_accounts_alike(tmp_path: Path) -> None:
+    answers = []
+    for name in IMPLEMENTATIONS:
+        async with system("crm", name, tmp_path / name) as s:
+            answers.append([await call(s, "crm.list_accounts", a) for a in ACCOUNT_LISTS])
+    window, dana, prospects, healthcare, nobody = answers[1]
+    renewals = [a["renewal_date"] for a in window["accounts"]]
+    assert window["total"] > 5 and renewals == sorted(renewals)
+    assert (dana["total"], len(dana["accounts"]), dana["next_offset"]) == (dana["total"], 3, 4)
+    assert {a["owner_email"] for a in dana["accounts"]} == {DANA}
+    assert prospects["total"] > 0
+    assert {a["lifecycle_stage"] for a in prospects["accounts"]} == {"prospect"}
+    assert healthcare["total"] > 1
+    assert {a["industry"] for a in healthcare["accounts"]} == {"Healthcare"}
+    assert nobody == {"accounts": [], "total": 0, "next_offset": None}
+    assert answers[0] == answers[1]
+
+
+async def test_every_account_is_listed_alike_but_each_renewal_from_its_own_records(
+    tmp_path: Path,
+) -> None:
+    """The demo world's list tells the contract's renewal; HubSpot's the company's own
+    ``renewal_date``, which is what each CRM's ``crm.get_account`` tells too."""
+    answers = []
+    for name in IMPLEMENTATIONS:
+        async with system("crm", name, tmp_path / name) as s:
+            listed = (await call(s, "crm.list_accounts", {"limit": 200}))["accounts"]
+            records = {
+                a["account"]["account_id"]: (
+                    await call(s, "crm.get_account", {"account": a["account"]})
+                )["account"]
+                for a in listed
+            }
+            answers.append((listed, records))  # fmt: skip
+    (demo, demo_records), (hubspot, hubspot_records) = answers
+    assert len(demo) > 40 and len(demo) == len(hubspot)
+    assert demo_records == hubspot_records
+    for d, h in zip(demo, hubspot, strict=True):
+        assert {**d, "renewal_date": None} == {**h, "renewal_date": None}
+        assert h["renewal_date"] == hubspot_records[h["account"]["account_id"]]["renewal_date"]
+    differ = {d["account"]["name"] for d, h in zip(demo, hubspot, strict=True) if d != h}
+    assert "Quantum Freight Inc." in differ and len(differ) <= 3  # the planted disagreements
+
+
+@pytest.mark.parametrize("name", IMPLEMENTATIONS)
+async def test_pages_of_a_list_join_up_to_the_whole_list(name: str, tmp_path: Path) -> None:
+    async with system("crm", name, tmp_path) as s:
+        whole = await call(s, "crm.list_accounts", {"limit": 200})
+        pages, offset = [], 0
+        while offset is not None:
+            page = await call(s, "crm.list_accounts", {"limit": 7, "offset": offset})
+            pages += page["accounts"]
+            assert page["total"] == whole["total"]
+            offset = page["next_offset"]
+    assert pages == whole["accounts"] and whole["next_offset"] is None
+
+
+async def test_both_implementations_list_deals_closing_alike(tmp_path: Path) -> None:
+    answers = []
+    for name in IMPLEMENTATIONS:
+        async with system("crm", name, tmp_path / name) as s:
+            answers.append([await call(s, "crm.deals_closing", a) for a in DEAL_LISTS])
+    upcoming, closed_too, won, danas = answers[1]
+    closes = [d["close_date"] for d in upcoming["deals"]]
+    assert upcoming["total"] > 5 and closes == sorted(closes)
+    assert all("2026-11-01" <= c <= "2027-06-30" for c in closes)
+    assert not {d["stage"] for d in upcoming["deals"]} & {"Closed Won", "Closed Lost"}
+    assert upcoming["total_amount"] == round(sum(d["amount"] for d in upcoming["deals"]), 2)
+    assert len(closed_too["deals"]) == 5 and closed_too["next_offset"] == 5
+    assert won["total"] > 0 and {d["stage"] for d in won["deals"]} == {"Closed Won"}
+    assert {d["owner_email"] for d in danas["deals"]} == {DANA}
+    assert answers[0] == answers[1]
+
+
+async def test_both_implementations_search_contacts_alike(tmp_path: Path) -> None:
+    answers = []
+    for name in IMPLEMENTATIONS:
+        async with system("crm", name, tmp_path / name) as s:
+            found = [await call(s, "crm.search_contacts", q) for q in CONTACT_SEARCHES]
+            at_acme = {"query": "chris", "account_id": acme(s)["account_id"]}
+            found.append(await call(s, "crm.search_contacts", at_acme))
+            with pytest.raises(RecordNotFound, match="no customer account 'acct-9999'"):
+                await call(s, "crm.search_contacts", {"query": "alex", "account_id": "acct-9999"})
+            answers.append(found)
+    near, maria, inside, domain, exact, _, chris = answers[1]
+    assert (near["emails"], near["contacts"][0]["how"]) == (["alex.morgan@acme.io"], "similar")
+    assert any(m["how"] == "similar" for m in maria["contacts"])
+    assert inside["contacts"][0]["name"] == "Alex Morgan"
+    assert domain["emails"] and all(e.endswith("@acme.io") for e in domain["emails"])
+    assert exact["contacts"][0]["score"] == 100.0
+    assert {m["account"]["name"] for m in chris["contacts"]} == {"Acme Corporation"}
     assert answers[0] == answers[1]
