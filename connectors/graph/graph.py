@@ -38,6 +38,7 @@ from connectors.resolution import (
     Verdict,
     features,
     keys,
+    paused_gc,
 )
 from workflows.clock import Clock, SystemClock
 from workflows.domain import Employee
@@ -130,18 +131,23 @@ class IdentityGraph:
 
     async def build(self) -> GraphChange:
         """Resolve every record of the source from scratch, fitting the model."""
+        with paused_gc():  # every record, feature, entity and row lives to the end
+            return await self._build()
+
+    async def _build(self) -> GraphChange:
         started = time.perf_counter()
         snapshot = await self._source.records()
         self.account_system = snapshot.account_system
         self.employees = list(snapshot.employees)
         self.overrides = await self._tables.load_overrides()
         ordered = self._ordered(snapshot.records)
-        resolution = Resolver(self._settings).resolve(
-            [r.record for r in ordered], self._known(ordered)
-        )
+        resolver = Resolver(self._settings)
+        records = [r.record for r in ordered]
+        prepared = resolver.prepare(records)
+        resolution = resolver.resolve(records, self._known(ordered), prepared=prepared)
         self._models = dict(resolution.models)
         self.records, self._blocks = {}, defaultdict(set)
-        stored = self._store(ordered, resolution)
+        stored = self._store(ordered, resolution, prepared.keys)
         self.entities = EntityRows()
         self.entities.update({e.entity_id: e for e in resolution.entities})
         self.reviews = list(resolution.reviews)
@@ -164,6 +170,10 @@ class IdentityGraph:
         """Bring the graph up to what the source holds now, re-resolving only around what
         changed; first, if another process recorded a verdict since, take the graph as it
         wrote it."""
+        with paused_gc():  # a collector pass would walk every record the graph holds
+            return await self._refresh()
+
+    async def _refresh(self) -> GraphChange:
         started = time.perf_counter()
         reloaded = _verdicts(await self._tables.load_overrides()) != _verdicts(self.overrides)
         if reloaded:
@@ -220,7 +230,8 @@ class IdentityGraph:
     def _diff(self, changes: SourceChanges) -> tuple[dict[RecordKey, SourceRecord], set[RecordKey]]:
         listed = {r.key for r in changes.records}
         removed = {k for k in changes.removed if k in self.records}
-        removed |= {k for k in self.records if k[0] in changes.complete and k not in listed}
+        if changes.complete:
+            removed |= {k for k in self.records if k[0] in changes.complete and k not in listed}
         changed = {}
         for r in changes.records:
             old = self.records.get(r.key)
@@ -243,10 +254,10 @@ class IdentityGraph:
             self._unindex(key)
         sources = [changed.get(k) or self.records[k].source for k in subset]
         ordered = self._ordered(sources)
-        resolution = self._resolve(ordered)
+        resolution, block_keys = self._resolve(ordered)
         for key in removed:
             self.records.pop(key, None)
-        stored = self._store(ordered, resolution, changed=set(changed))
+        stored = self._store(ordered, resolution, block_keys, changed=set(changed))
         for e in dropped:
             self.entities.pop(e, None)
         self.entities.update({e.entity_id: e for e in resolution.entities})
@@ -264,13 +275,18 @@ class IdentityGraph:
         )
         return len(ordered), len(resolution.entities)
 
-    def _resolve(self, ordered: Sequence[SourceRecord]) -> Resolution | _Nothing:
-        """The subset resolved with the stored model (nothing to resolve: no entities)."""
+    def _resolve(
+        self, ordered: Sequence[SourceRecord]
+    ) -> tuple[Resolution | _Nothing, list[list[str]]]:
+        """The subset resolved with the stored model (nothing to resolve: no entities), and
+        the records' blocking keys."""
         if not ordered:
-            return _Nothing()
-        return Resolver(self._settings, models=self._models).resolve(
-            [r.record for r in ordered], self._known(ordered)
-        )
+            return _Nothing(), []
+        resolver = Resolver(self._settings, models=self._models)
+        records = [r.record for r in ordered]
+        prepared = resolver.prepare(records)
+        resolution = resolver.resolve(records, self._known(ordered), prepared=prepared)
+        return resolution, prepared.keys
 
     def _neighbours(self, records: Iterable[SourceRecord]) -> set[RecordKey]:
         """Records sharing a specific blocking key with any of ``records``, as the graph holds
@@ -299,29 +315,40 @@ class IdentityGraph:
         self,
         ordered: Sequence[SourceRecord],
         resolution: Resolution | _Nothing,
+        block_keys: Sequence[list[str]],
         changed: set[RecordKey] | None = None,
     ) -> list[StoredRecord]:
+        """Keep ``ordered`` (with their blocking keys, in the same order) as resolved."""
         entity_of = {k: e.entity_id for e in resolution.entities for k in e.records}
         out = []
-        for r in ordered:
-            old = self.records.get(r.key)
-            if old is not None and (changed is None or r.key not in changed):
-                old.entity_id = entity_of[r.key]
+        blocks = self._blocks
+        for r, found in zip(ordered, block_keys, strict=True):
+            key = r.key
+            old = self.records.get(key)
+            if old is not None and (changed is None or key not in changed):
+                old.entity_id = entity_of[key]
                 out.append(old)
                 continue
-            stored = StoredRecord(r, r.fingerprint(), self._keys(r), entity_of[r.key])
+            stored = StoredRecord(r, r.fingerprint(), sorted(set(found)), entity_of[key])
             for block in stored.block_keys:
-                self._blocks[block].add(r.key)
-            self.records[r.key] = stored
+                blocks[block].add(key)
+            self.records[key] = stored
             out.append(stored)
         return out
 
     def _ordered(self, records: Iterable[SourceRecord]) -> list[SourceRecord]:
         """Records in one order everywhere (the account system's first), so an entity is
         named after the same record whether it was built or refreshed."""
-        return sorted(records, key=lambda r: (r.key[0] != self.account_system, r.key))
+        account = self.account_system
+
+        def position(r: SourceRecord) -> tuple[bool, str, str]:
+            return (r.record.system != account, r.record.system, r.record.record_id)
+
+        return sorted(records, key=position)
 
     def _known(self, records: Sequence[SourceRecord]) -> list[Override]:
+        if not self.overrides:
+            return []
         present = {r.key for r in records}
         return [o for o in self.overrides if o.left in present and o.right in present]
 

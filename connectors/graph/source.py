@@ -11,7 +11,6 @@ links to (``account_system``, the CRM). The identity graph is built from
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -34,9 +33,10 @@ class SourceRecord(BaseModel):
         return self.record.key
 
     def fingerprint(self) -> str:
-        """A digest of everything the record says: equal digests, nothing changed."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        """A digest of everything the record says: equal digests, nothing changed. (The
+        JSON is pydantic's, fields in their declared order, made in Rust: a build takes a
+        digest of every record.)"""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:32]
 
 
 class SourceSnapshot(BaseModel):

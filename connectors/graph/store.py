@@ -13,15 +13,17 @@ from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Table, Text, cast, delete, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from connectors.graph import tables as t
 from connectors.graph.source import SourceRecord
-from connectors.resolution import Entity, Override, RecordKey, Review
+from connectors.resolution import Entity, Link, Override, RecordKey, Review
 
 CHUNK = 5_000
+_LINKS: TypeAdapter[tuple[Link, ...]] = TypeAdapter(tuple[Link, ...])
 
 
 class StoredRecord:
@@ -213,27 +215,27 @@ async def _delete_entities(conn: AsyncConnection, ids: Iterable[str]) -> None:
 
 
 def _record_row(r: StoredRecord, at: datetime) -> dict[str, Any]:
+    record = r.source.record
     return {
-        "system": r.source.record.system,
-        "record_id": r.source.record.record_id,
-        "kind": r.source.record.kind,
+        "system": record.system,
+        "record_id": record.record_id,
+        "kind": record.kind,
         "entity_id": r.entity_id,
         "fingerprint": r.fingerprint,
-        "data": r.source.model_dump(mode="json", exclude_defaults=True),
-        "block_keys": r.block_keys,
+        "data": r.source.model_dump_json(exclude_defaults=True),
+        "block_keys": json.dumps(r.block_keys),
         "updated_at": at,
     }
 
 
 def _entity_row(e: Entity, at: datetime) -> dict[str, Any]:
+    records = json.dumps([list(k) for k in e.records])
+    links = _LINKS.dump_json(e.links).decode()
     return {
         "entity_id": e.entity_id,
         "kind": e.kind,
         "confidence": e.confidence,
-        "links": {
-            "records": [list(k) for k in e.records],
-            "links": [link.model_dump(mode="json") for link in e.links],
-        },
+        "links": f'{{"records": {records}, "links": {links}}}',
         "updated_at": at,
     }
 

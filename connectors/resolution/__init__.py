@@ -7,10 +7,16 @@ into entities (:class:`Entity`) with the evidence for each link. Pairs a person 
 come back as :class:`Review` items.
 """
 
-from connectors.resolution.blocking import BlockingStats, candidate_pairs, keys
+from connectors.resolution.blocking import BlockingStats, candidate_pairs, key_list, keys
 from connectors.resolution.clustering import OverrideConflict
 from connectors.resolution.compare import COMPANY, MISSING, PERSON, Comparison, comparisons_for
-from connectors.resolution.engine import ResolutionError, Resolver, ResolverSettings, paused_gc
+from connectors.resolution.engine import (
+    Prepared,
+    ResolutionError,
+    Resolver,
+    ResolverSettings,
+    paused_gc,
+)
 from connectors.resolution.features import Features, features
 from connectors.resolution.model import FieldModel, MatchModel, fit
 from connectors.resolution.records import Kind, Override, Record, RecordKey, Verdict
@@ -40,6 +46,7 @@ __all__ = [
     "MatchModel",
     "Override",
     "OverrideConflict",
+    "Prepared",
     "Record",
     "RecordKey",
     "Resolution",
@@ -53,6 +60,7 @@ __all__ = [
     "comparisons_for",
     "features",
     "fit",
+    "key_list",
     "keys",
     "paused_gc",
 ]

@@ -109,8 +109,16 @@ def _company_keys(f: Features) -> list[str]:
     return out
 
 
-def candidate_pairs(records: Sequence[Features], max_block: int) -> tuple[Pairs, BlockingStats]:
-    """Every pair of records that share a key in a block of at most ``max_block`` records.
+def candidate_pairs(
+    records: Sequence[Features],
+    max_block: int,
+    record_keys: Sequence[Sequence[str]] | None = None,
+    groups: npt.NDArray[np.int64] | None = None,
+) -> tuple[Pairs, BlockingStats]:
+    """Every pair of records that share a key in a block of at most ``max_block`` records;
+    ``record_keys`` are the records' keys when they are known already (:func:`key_list`).
+    With ``groups`` (a number per record: its system), only pairs of records in different
+    groups: the pairs inside one system are never made, let alone compared.
 
     Each key becomes an integer as it is first met; the (key, record) entries are sorted
     into blocks with numpy, and the pairs of all blocks of one size are made at once: the
@@ -120,7 +128,7 @@ def candidate_pairs(records: Sequence[Features], max_block: int) -> tuple[Pairs,
     codes: list[int] = []
     owners: list[int] = []
     for i, f in enumerate(records):
-        found = key_list(f)
+        found = key_list(f) if record_keys is None else record_keys[i]
         codes += [code(k, len(index)) for k in found]
         owners += [i] * len(found)
     return pairs_of_blocks(
@@ -128,14 +136,20 @@ def candidate_pairs(records: Sequence[Features], max_block: int) -> tuple[Pairs,
         np.asarray(owners, dtype=np.int64),
         len(records),
         max_block,
+        groups,
     )
 
 
 def pairs_of_blocks(
-    codes: npt.NDArray[np.int64], owners: npt.NDArray[np.int64], count: int, max_block: int
+    codes: npt.NDArray[np.int64],
+    owners: npt.NDArray[np.int64],
+    count: int,
+    max_block: int,
+    groups: npt.NDArray[np.int64] | None = None,
 ) -> tuple[Pairs, BlockingStats]:
     """The candidate pairs of ``count`` records whose keys are the integers ``codes``, entry
-    ``k`` belonging to record ``owners[k]`` (an entry may repeat)."""
+    ``k`` belonging to record ``owners[k]`` (an entry may repeat); with ``groups``, only
+    pairs across groups."""
     order = np.lexsort((owners, codes))  # by key, then by record
     keyed, members = codes[order], owners[order]
     first = np.ones(len(keyed), dtype=bool)
@@ -153,7 +167,11 @@ def pairs_of_blocks(
         size = int(sizes[group[0]])
         matrix = members[starts[group][:, None] + np.arange(size)]
         left, right = np.triu_indices(size, k=1)
-        chunks.append((matrix[:, left] * width + matrix[:, right]).ravel())
+        lefts, rights = matrix[:, left].ravel(), matrix[:, right].ravel()
+        if groups is not None:
+            across = groups[lefts] != groups[rights]
+            lefts, rights = lefts[across], rights[across]
+        chunks.append(lefts * width + rights)
     pair_codes = np.unique(np.concatenate(chunks))
     pairs = np.stack([pair_codes // width, pair_codes % width], axis=1)
     stats = BlockingStats(

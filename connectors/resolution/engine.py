@@ -10,13 +10,20 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.resolution.blocking import BlockingStats, Pairs, all_pairs, candidate_pairs
+from connectors.resolution.blocking import (
+    BlockingStats,
+    Pairs,
+    all_pairs,
+    candidate_pairs,
+    key_list,
+)
 from connectors.resolution.clustering import OverrideConflict, cluster
 from connectors.resolution.columns import Columns
 from connectors.resolution.features import Features, features
@@ -56,6 +63,15 @@ class ResolverSettings(BaseModel):
     workers: int = Field(default=1, ge=1)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What a run derives from each record before pairing, in the records' order: its
+    features and its blocking keys (:func:`~connectors.resolution.blocking.key_list`)."""
+
+    features: list[Features]
+    keys: list[list[str]]
+
+
 class Resolver:
     """Resolves records into entities with :class:`ResolverSettings`; ``models`` (per kind)
     skips the EM fit and scores with given parameters."""
@@ -71,17 +87,36 @@ class Resolver:
         if self.settings.maybe_threshold > self.settings.match_threshold:
             raise ResolutionError("the maybe threshold must not be above the match threshold")
 
-    def resolve(self, records: Sequence[Record], overrides: Sequence[Override] = ()) -> Resolution:
-        """Entities for ``records``; ``overrides`` win over the model."""
+    def prepare(self, records: Sequence[Record]) -> Prepared:
+        """The features and blocking keys of ``records``, for :meth:`resolve` (a caller that
+        keeps the keys, as the identity graph does, computes them once)."""
         with paused_gc():
-            return self._resolve(records, overrides)
+            feats = [features(r, country_code=self.settings.country_code) for r in records]
+            return Prepared(feats, [key_list(f) for f in feats])
 
-    def _resolve(self, records: Sequence[Record], overrides: Sequence[Override]) -> Resolution:
+    def resolve(
+        self,
+        records: Sequence[Record],
+        overrides: Sequence[Override] = (),
+        *,
+        prepared: Prepared | None = None,
+    ) -> Resolution:
+        """Entities for ``records``; ``overrides`` win over the model; ``prepared`` is what
+        :meth:`prepare` gave for these records, if it was called."""
+        with paused_gc():
+            return self._resolve(records, overrides, prepared)
+
+    def _resolve(
+        self, records: Sequence[Record], overrides: Sequence[Override], prepared: Prepared | None
+    ) -> Resolution:
         index = _index(records)
-        feats = [features(r, country_code=self.settings.country_code) for r in records]
-        pairs, blocking = self._candidates(feats)
-        if self.settings.across_systems_only:
-            pairs, blocking = _across_systems(records, pairs, blocking)
+        if prepared is None:
+            feats = [features(r, country_code=self.settings.country_code) for r in records]
+        elif len(prepared.features) != len(records):
+            raise ResolutionError("the prepared features are not those of these records")
+        else:
+            feats = prepared.features
+        pairs, blocking = self._candidates(records, feats, prepared)
         columns = Columns(feats, workers=self.settings.workers)
         scored = [self._score(feats, columns, pairs, kind) for kind in KINDS]
         must, cannot = _overrides(overrides, index, records)
@@ -107,9 +142,18 @@ class Resolver:
         models = {s.kind: s.model for s in scored}
         return Resolution(entities=entities, reviews=reviews, models=models, stats=stats)
 
-    def _candidates(self, feats: list[Features]) -> tuple[Pairs, BlockingStats]:
+    def _candidates(
+        self, records: Sequence[Record], feats: list[Features], prepared: Prepared | None
+    ) -> tuple[Pairs, BlockingStats]:
+        across = self.settings.across_systems_only
         if self.settings.candidates == "blocking":
-            return candidate_pairs(feats, self.settings.max_block)
+            known = None if prepared is None else prepared.keys
+            groups = _systems(records) if across else None
+            return candidate_pairs(feats, self.settings.max_block, known, groups)
+        pairs, blocking = self._all_pairs(feats)
+        return _across_systems(records, pairs, blocking) if across else (pairs, blocking)
+
+    def _all_pairs(self, feats: list[Features]) -> tuple[Pairs, BlockingStats]:
         chunks = []
         for kind in KINDS:
             ids = np.asarray([i for i, f in enumerate(feats) if f.kind == kind], dtype=np.int64)
@@ -148,11 +192,17 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _systems(records: Sequence[Record]) -> npt.NDArray[np.int64]:
+    """A number per record, one per system."""
+    codes: dict[str, int] = {}
+    code = codes.setdefault
+    return np.asarray([code(r.system, len(codes)) for r in records], dtype=np.int64)
+
+
 def _across_systems(
     records: Sequence[Record], pairs: Pairs, blocking: BlockingStats
 ) -> tuple[Pairs, BlockingStats]:
-    codes: dict[str, int] = {}
-    system = np.asarray([codes.setdefault(r.system, len(codes)) for r in records], dtype=np.int64)
+    system = _systems(records)
     kept = pairs[system[pairs[:, 0]] != system[pairs[:, 1]]] if len(pairs) else pairs
     return kept, replace(blocking, candidate_pairs=len(kept))
 

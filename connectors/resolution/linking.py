@@ -32,6 +32,7 @@ class LinkBook:
         settings: ResolverSettings,
     ) -> None:
         self._records, self._feats, self._settings = records, feats, settings
+        self._keys = [r.key for r in records]
         self._models = {s.kind: s.model for s in scored}
         self._evidence = {kind: _evidence_table(m) for kind, m in self._models.items()}
         self._scored: dict[Pair, tuple[float, float]] = {}
@@ -96,8 +97,8 @@ class LinkBook:
         if prob < self._settings.maybe_threshold:
             band = "non_match"
         return Link.model_construct(  # built from validated records and the model
-            left=self._records[a].key,
-            right=self._records[b].key,
+            left=self._keys[a],
+            right=self._keys[b],
             probability=1.0 if source == "override" else prob,
             bayes_factor=bf,
             band=band,
@@ -121,10 +122,11 @@ class LinkBook:
     def _entity(self, group: list[int], pairs: list[tuple[Pair, LinkSource]]) -> Entity:
         links = [self.link(p, source) for p, source in pairs]
         first = self._records[group[0]]
+        keys = self._keys
         return Entity.model_construct(  # built from validated records and links
             entity_id=f"{first.kind}:{first.system}:{first.record_id}",
             kind=first.kind,
-            records=tuple(self._records[i].key for i in group),
+            records=tuple([keys[i] for i in group]),
             confidence=min((link.probability for link in links), default=1.0),
             links=tuple(links),
         )

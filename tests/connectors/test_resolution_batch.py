@@ -93,3 +93,15 @@ def test_blocking_pairs_exactly_the_records_that_share_a_small_block() -> None:
 def test_random_pairs_never_pair_a_record_with_itself() -> None:
     pairs = random_pairs([3, 5, 9], 500, seed=1)
     assert len(pairs) == 500 and (pairs[:, 0] != pairs[:, 1]).all()
+
+
+def test_blocking_by_system_makes_only_the_pairs_across_systems() -> None:
+    records = generate(200, seed=5).records
+    feats = [features(r) for r in records]
+    everything, _ = candidate_pairs(feats, max_block=50)
+    names = sorted({r.system for r in records})
+    systems = np.asarray([names.index(r.system) for r in records], dtype=np.int64)
+    across, stats = candidate_pairs(feats, max_block=50, groups=systems)
+    expected = everything[systems[everything[:, 0]] != systems[everything[:, 1]]]
+    assert across.tolist() == expected.tolist()
+    assert stats.candidate_pairs == len(expected) < len(everything)
