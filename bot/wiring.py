@@ -65,6 +65,7 @@ from workflows.engine.boundary import ActionBoundary
 from workflows.engine.durable import DurableSettings, launch, shutdown, system_database_url
 from workflows.engine.preview import PreviewNotifier, Previews
 from workflows.engine.replicas import ReplicaWatch
+from workflows.engine.resilience import Sleep
 from workflows.engine.waiting_room import WaitingRoom
 from workflows.errors import DeliveryError
 from workflows.inbox import Inbox
@@ -243,10 +244,13 @@ async def build_services(
     clock: Clock | None = None,
     pacer: Callable[[], Awaitable[None]] | None = None,
     previewer: PreviewerFactory | None = None,
+    sleep: Sleep | None = None,
 ) -> Services:
     """Every service, all reading time from ``clock`` (the system's wall clock by default);
     approvals are shown to people through the notifier ``notifier`` builds (by default,
-    they are printed), plan previews through ``previewer``'s (by default, the terminal's)."""
+    they are printed), plan previews through ``previewer``'s (by default, the terminal's).
+    The operation caller waits (backoff, ``Retry-After``, rate budgets) through ``sleep``
+    (``asyncio.sleep`` by default; a test's ``ClockSleep`` moves its clock instead)."""
     clock = clock or SystemClock()
     audit = await AuditStore.open(settings.audit_database_url, clock=clock)
     connected = await open_connectors(settings.connectors, demo=demo_config(settings), clock=clock)
@@ -288,6 +292,7 @@ async def build_services(
             breakers=circuit_breakers(settings, clock),
             clock=clock,
             budgets=rate_budgets(connected, clock),
+            sleep=sleep or asyncio.sleep,
         ),
         composers=composers(settings),
         max_concurrent_runs=settings.max_concurrent_runs,
@@ -384,16 +389,24 @@ async def running(
     takeovers: list[Callable[[str], Awaitable[object]]] | None = None,
     notifier: NotifierFactory | None = None,
     previewer: PreviewerFactory | None = None,
+    sleep: Sleep | None = None,
 ) -> AsyncIterator[Services]:
     """Services with the durable engine launched; call inside the event loop that serves.
 
     ``replica`` (long-running servers) also keeps a heartbeat and resumes the runs of
     replicas that died (see :mod:`workflows.engine.replicas`). ``clock`` is where every
-    service reads the time (the system's wall clock by default; tests pass a ManualClock).
+    service reads the time (the system's wall clock by default; tests pass a ManualClock),
+    ``sleep`` how the operation caller waits (see :func:`build_services`).
     """
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     services = await build_services(
-        settings, reporters, clock=clock, pacer=pacer, notifier=notifier, previewer=previewer
+        settings,
+        reporters,
+        clock=clock,
+        pacer=pacer,
+        notifier=notifier,
+        previewer=previewer,
+        sleep=sleep,
     )
     bind(services.engine)
     watch = ReplicaWatch(

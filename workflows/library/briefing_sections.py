@@ -88,6 +88,9 @@ def _why_missing(result: StepResult | None) -> str:
             return f"did not answer in time{detail}"
         case "circuit_open":
             return f"is unavailable{detail}, so it was not asked this time"
+        case "permanent":
+            # It answered, and asking again will not help: a refused key, a missing scope.
+            return f"refused the request{detail}"
         case _:
             return f"could not be reached{detail}"
 

@@ -137,12 +137,16 @@ def _customer_meetings(data: ComposeInput) -> CustomerMeetings | Notice:
     failed = calendar if calendar is None or not calendar.ok else customers
     label = data.label("calendar" if failed is calendar else "directory")
     detail = f" ({failed.error})" if failed is not None and failed.error else ""
+    why, after = f"could not be reached{detail}", " Please try again shortly."
+    if failed is not None and failed.failure == "permanent":  # trying again will not help
+        why, after = f"refused the request{detail}", ""
+    elif failed is not None and failed.failure in ("late", "timeout"):
+        why = f"did not answer in time{detail}"
     return Notice(
         run_id=data.run_id,
         reason="failed",
         title="I could not read today's meetings",
-        text=f"{label} could not be reached{detail}, so there is no digest of today's "
-        "customer meetings. Please try again shortly.",
+        text=f"{label} {why}, so there is no digest of today's customer meetings.{after}",
     )
 
 
