@@ -6,6 +6,7 @@ owner, a manager and finance read them in full, and the answer says plainly what
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +34,8 @@ from workflows.answers import Briefing
 from workflows.catalog import AnyOperation, CallContext, Catalog
 from workflows.clock import ManualClock
 from workflows.domain import AMOUNT_WITHHELD, CrmLookup
+from workflows.library.briefing import briefing_plan
+from workflows.planning.messages_standin import MessagesStandIn, answer_from_steps, tool_use
 from workflows.testing import CollectingReporter
 
 
@@ -131,3 +134,33 @@ async def test_a_briefing_for_a_rep_on_the_deal_says_the_amounts_were_withheld(
     _, owner = await ask(services, "brief me on Lumen & Oak", TOM)
     assert isinstance(owner, Briefing)
     assert any("$" in f.text for s in owner.sections for f in s.facts)
+
+
+async def test_the_model_writing_for_a_rep_on_the_deal_is_told_the_amounts_were_withheld(
+    tmp_path: Path,
+) -> None:
+    plan = briefing_plan("Lumen & Oak", account_id=LUMEN)
+    with MessagesStandIn() as standin:
+        standin.script(tool_use("submit_plan", {"plan": plan.model_dump(mode="json")}))
+        standin.script(answer_from_steps)
+        settings = Settings(
+            state_dir=tmp_path / "state",
+            scheduler=False,
+            anthropic_api_key=standin.api_key,
+            anthropic_base_url=standin.url,
+            model="claude-test",
+        )
+        async with running(settings, {"cli": CollectingReporter()}) as services:
+            _, answer = await ask(services, "brief me on Lumen & Oak", DANA)
+        body = standin.bodies[1]
+    assert isinstance(answer, Briefing) and answer.synthesis is not None
+    context = json.loads(body["messages"][0]["content"])["context"]
+    assert context["withheld_amounts"] >= 3  # its deal, its contract, its invoices
+    amounts = [
+        (f["fields"].get("amount", f["fields"].get("annual_value")), f["fields"].get("currency"))
+        for s in context["systems"]
+        for f in s["facts"]
+        if "amount" in f["fields"] or "annual_value" in f["fields"]
+    ]
+    assert amounts and all(a == (0.0, AMOUNT_WITHHELD) for a in amounts)
+    assert 'currency is "withheld"' in body["system"][0]["text"]

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from connectors.access import AccessPolicy, Principals
+from connectors.demo import open_demo_world
+from connectors.demo.org import DemoOrg
 from tests.workflows.free_form_env import DANA, Asked, FreeFormEnv, free_form_env
-from workflows.context import Budget, build_context, disagreements
+from workflows.context import Budget, EntityContext, build_context, disagreements
 from workflows.library.answer import WORKFLOW
 from workflows.library.briefing_truth import default_precedence
 from workflows.plan import Plan, Step
@@ -111,8 +114,8 @@ async def test_what_the_requester_may_not_read_stays_out_of_the_context(tmp_path
     gaps = {g.system: g.status for g in context.gaps}
     assert gaps == dict.fromkeys(("contracts", "support", "billing", "email"), "not_permitted")
     assert context.settled == ()  # one system alone settles nothing
-    shown = context.model_dump_json()
-    assert "CTR-" not in shown.replace(context.entity.records.get("contracts", "?"), "")
+    assert context.entity is not None and set(context.entity.records) == {"crm"}
+    assert "CTR-" not in context.model_dump_json()  # not even the contract's id
 
 
 async def test_a_template_answer_says_which_source_won_and_that_another_disagrees(
@@ -130,3 +133,33 @@ async def test_a_template_answer_says_which_source_won_and_that_another_disagree
     labels = {"crm": "CRM", "contracts": "Contracts"}
     [disputed] = disagreements(plan, quantum.steps, labels, default_precedence())
     assert disputed.field == "renewal_date"
+
+
+async def test_the_access_layer_s_principal_keeps_other_reps_accounts_out(tmp_path: Path) -> None:
+    """A list across accounts read without the access layer, then built into a context with
+    Dana's principal as its sight: only her territory's records are left."""
+    overdue = Plan(
+        workflow=WORKFLOW,
+        subject="Overdue invoices",
+        steps=(Step(id="overdue", operation="billing.overdue_invoices", args={"limit": 200}),),
+    )
+    async with free_form_env(tmp_path) as env:
+        run = await env.ask(overdue, DANA, "which invoices are overdue?")
+        clock = env.clock
+    world = await open_demo_world(tmp_path / "demo.sqlite", clock=clock)
+    try:
+        principal = await Principals(DemoOrg(world), AccessPolicy.load(), clock).of(DANA)
+    finally:
+        await world.close()
+    every = build_context("overdue?", DANA, overdue, run.steps, {}, default_precedence())
+    hers = build_context(
+        "overdue?", DANA, overdue, run.steps, {}, default_precedence(), sight=principal
+    )
+
+    def accounts(context: EntityContext) -> set[str]:
+        return {
+            str(f.fields["account_id"]) for f in context.facts() if f.about.endswith(".account")
+        }
+
+    assert accounts(hers) and accounts(hers) <= principal.territory
+    assert accounts(every) - principal.territory  # other reps' customers were in the output

@@ -52,7 +52,7 @@ def build_context(
     """The context of ``objective`` for ``principal`` (an email address) from the run's
     ``results``, about ``entity`` (by default the customer the plan's steps read)."""
     budget = budget or Budget()
-    entity = entity or entity_of(plan, results)
+    entity = _seen(entity or entity_of(plan, results), sight)
     order = [s.id for s in plan.steps if s.id in results]
     shown = {k: _visible(r, entity, sight) for k, r in results.items()}
     gaps = [_gap(results[s], labels) for s in order if shown[s] is None or not results[s].ok]
@@ -93,6 +93,14 @@ def disagreements(
     return tuple(f for f in settled_fields(read, labels, precedence) if f.disputed)
 
 
+def _seen(entity: EntityRef | None, sight: Sight | None) -> EntityRef | None:
+    """The entity with only the records of the systems ``sight`` may read."""
+    if entity is None or sight is None:
+        return entity
+    records = {s: r for s, r in entity.records.items() if sight.may_read(entity.account_id, s)}
+    return entity.model_copy(update={"records": records})
+
+
 def _visible(result: StepResult, entity: EntityRef | None, sight: Sight | None) -> Any:
     """The step's output as ``sight`` may read it; None when none of it."""
     if sight is None:
@@ -104,11 +112,17 @@ def _visible(result: StepResult, entity: EntityRef | None, sight: Sight | None) 
 
 
 def _records_seen(value: Any, system: str, sight: Sight) -> Any:
+    """``value`` without the records of accounts ``sight`` may not read in ``system``, and
+    without the links (record ids) of an account in systems it may not read."""
     if isinstance(value, list):
         return [_records_seen(v, system, sight) for v in value if _readable(v, system, sight)]
-    if isinstance(value, dict):
-        return {k: _records_seen(v, system, sight) for k, v in value.items()}
-    return value
+    if not isinstance(value, dict):
+        return value
+    seen = {k: _records_seen(v, system, sight) for k, v in value.items()}
+    account, links = value.get("account_id"), value.get("links")
+    if isinstance(account, str) and isinstance(links, dict):
+        seen["links"] = {s: r for s, r in links.items() if sight.may_read(account, str(s))}
+    return seen
 
 
 def _readable(record: Any, system: str, sight: Sight) -> bool:
