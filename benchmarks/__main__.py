@@ -19,6 +19,7 @@ from benchmarks import (
     approvals,
     approvals_waiting,
     briefing,
+    briefing_fanout,
     engine_steps,
     febrl,
     hung_system,
@@ -46,6 +47,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
             "planner",
             "febrl",
             "rate",
+            "fanout",
         ),
         help="run one benchmark",
     )
@@ -90,6 +92,10 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
             print("Benchmark 11: a fan-out paced by a system's budget", file=sys.stderr)
             (Path(tmp) / "rate").mkdir()
             results["rate"] = await rate_budget.run(Path(tmp) / "rate")
+        if args.only in (None, "fanout"):
+            print("Benchmark 12: briefings fanned out to the vendors", file=sys.stderr)
+            (Path(tmp) / "fanout").mkdir()
+            results["fanout"] = await briefing_fanout.run(Path(tmp) / "fanout")
         if args.only in (None, "ack"):
             print("Benchmark 1: ack latency under a burst", file=sys.stderr, flush=True)
             results["ack"] = await ack_latency.run(
@@ -187,6 +193,8 @@ def _table(results: dict[str, Any]) -> str:
         rows += planner.rows(results["planner"])
     if "rate" in results:
         rows += rate_budget.rows(results["rate"])
+    if "fanout" in results:
+        rows += briefing_fanout.rows(results["fanout"])
     width = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip() for row in rows
