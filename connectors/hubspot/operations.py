@@ -1,7 +1,8 @@
 """The ``crm.*`` operations over HubSpot, with the demo world's inputs and outputs so a plan
-does not care which CRM is connected: an account's record (company, owner, open deals, last
-engagement), logging an activity (an engagement associated to the company) and setting a
-field, each write with its compensation.
+does not care which CRM is connected: the records of one customer
+(:mod:`connectors.hubspot.records`), the lists (:mod:`connectors.hubspot.lists`,
+:mod:`connectors.hubspot.contacts`), and here the writes: logging an activity (an engagement
+associated to the company) and setting a field, each with its compensation.
 
 HubSpot has no idempotency header, so a write carries its call's key in the custom property
 ``crosswire_idempotency_key`` and first searches for an object already carrying it: a retry
@@ -10,16 +11,14 @@ update writes, in the same PATCH, ``crosswire_last_change`` on the company (its 
 value it replaced), so a retried update still reports the value before it. (These custom
 properties must exist in the portal: see the README.)
 
-The project's lifecycle stages map onto HubSpot's (:data:`STAGE_TO_HUBSPOT`); engagements are
-HubSpot's four activity objects, each with its own body property (:data:`ENGAGEMENTS`)."""
+The project's lifecycle stages map onto HubSpot's; engagements are HubSpot's four activity
+objects, each with its own body property (:mod:`connectors.hubspot.properties`)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
-from connectors import normalise
 from connectors.demo.ops_base import (
     AccountInput,
     context_read_operation,
@@ -36,28 +35,24 @@ from connectors.hubspot.contacts import contact_search_operation
 from connectors.hubspot.lists import list_operations
 from connectors.hubspot.owners import Owners
 from connectors.hubspot.properties import (
-    CLOSED_STAGES,
-    DEAL_PROPERTIES,
+    BY_PROPERTY,
+    CHANGE_PROPERTY,
+    ENGAGEMENTS,
+    KEY_PROPERTY,
     STAGE_TO_HUBSPOT,
-    day,
-    deal,
     eq,
     hubspot_time,
     moment,
     stage,
 )
+from connectors.hubspot.records import Records
 from workflows.catalog import AnyOperation, CallContext, Risk
 from workflows.clock import Clock
 from workflows.domain import (
     AccountRef,
-    Activity,
     ContactActivities,
-    ContactActivity,
-    ContactProfile,
     ContactProfiles,
-    CrmAccount,
     CrmLookup,
-    Deal,
     FieldChange,
     LoggedActivity,
     Undone,
@@ -67,22 +62,7 @@ from workflows.errors import PermanentOperationError
 if TYPE_CHECKING:
     from connectors.identity import IdentityDirectory
 
-Kind = Literal["call", "email", "meeting", "note"]
-
-KEY_PROPERTY: Final = "crosswire_idempotency_key"
-BY_PROPERTY: Final = "crosswire_logged_by"  # who asked, when they are not a HubSpot owner
-CHANGE_PROPERTY: Final = "crosswire_last_change"  # on companies: {"key": …, "previous": …}
-# kind -> (object type, body property, association type id to a company, to a contact)
-ENGAGEMENTS: Final[dict[Kind, tuple[str, str, int, int]]] = {
-    "note": ("notes", "hs_note_body", 190, 202),
-    "call": ("calls", "hs_call_body", 182, 194),
-    "email": ("emails", "hs_email_text", 186, 198),
-    "meeting": ("meetings", "hs_meeting_body", 188, 200),
-}
 FIELD_PROPERTY: Final = {"lifecycle_stage": "lifecyclestage", "industry": "industry"}
-COMPANY_PROPERTIES: Final = (
-    "name", "industry", "lifecyclestage", "hubspot_owner_id", "phone", "renewal_date",
-)  # fmt: skip
 
 
 def hubspot_operations(
@@ -93,14 +73,14 @@ def hubspot_operations(
     ``crm.log_activity``, ``crm.update_field`` and their undos, as the demo world declares
     them."""
     index, owners = AccountIndex(directory), Owners(hubspot)
-    ops = _Crm(hubspot, index, owners, clock)
+    ops, records = _Crm(hubspot, index, owners, clock), Records(hubspot, owners, clock)
     return [
         context_read_operation(
             "crm.get_account",
             "CRM record of a customer account: owner, lifecycle stage, open deals "
             "(soonest close first) and the last logged activity.",
             (AccountInput, CrmLookup),
-            ops.get_account,
+            records.get_account,
             None,
         ),
         context_read_operation(
@@ -109,7 +89,7 @@ def hubspot_operations(
             "lifecycle stage and owner; optionally only accounts `owner_email` owns, or in one "
             "`lifecycle_stage`. `emails` lists the matches in order.",
             (FindContactsInput, ContactProfiles),
-            ops.find_contacts,
+            records.find_contacts,
             None,
         ),
         context_read_operation(
@@ -117,7 +97,7 @@ def hubspot_operations(
             "CRM activities (calls, emails, meetings, notes) with any of `emails` in the last "
             "`since_days` days, newest first.",
             (ContactActivityInput, ContactActivities),
-            ops.contact_activity,
+            records.contact_activity,
             None,
         ),
         *list_operations(hubspot, index, owners, clock),
@@ -165,124 +145,6 @@ class _Crm:
         self, hubspot: HubSpotClient, index: AccountIndex, owners: Owners, clock: Clock
     ) -> None:
         self.hubspot, self.index, self.owners, self.clock = hubspot, index, owners, clock
-
-    async def get_account(self, inp: AccountInput, ctx: CallContext) -> CrmLookup:
-        company_id = inp.account.links.get(SYSTEM)
-        if company_id is None:
-            return CrmLookup()
-        try:
-            company = await self.hubspot.read("companies", company_id, COMPANY_PROPERTIES)
-        except RecordNotFound:
-            return CrmLookup()
-        props = company["properties"]
-        owner = await self.owners.name_and_email(props.get("hubspot_owner_id"))
-        fields = {
-            "account_id": str(company["id"]),
-            "name": str(props.get("name") or ""),
-            "industry": str(props.get("industry") or ""),
-            "owner_name": owner[0],
-            "owner_email": owner[1],
-            "lifecycle_stage": stage(props.get("lifecyclestage")),
-            # The main phone (HubSpot's own property) and the renewal date (a custom date
-            # property), where the CRM record declares them.
-            "phone": normalise.phone(props.get("phone")),
-            "renewal_date": day(props.get("renewal_date")),
-            "open_deals": await self._open_deals(company_id),
-            "last_activity": await self._last_activity(company_id),
-        }
-        declared = CrmAccount.model_fields
-        account = {k: v for k, v in fields.items() if k in declared}
-        return CrmLookup(account=CrmAccount.model_validate(account))
-
-    async def find_contacts(self, inp: FindContactsInput, ctx: CallContext) -> ContactProfiles:
-        wanted = list(dict.fromkeys(normalise.email(e) for e in inp.emails))
-        excluded = {normalise.email(e) for e in inp.exclude}
-        found = {normalise.email(c["properties"].get("email")): c
-                 for c in await self._contacts_by_email(wanted)}  # fmt: skip
-        profiles = []
-        for email in wanted:
-            contact = found.get(email)
-            if contact is None or email in excluded:
-                continue
-            props = contact["properties"]
-            company_id = str(props.get("associatedcompanyid") or "")
-            company = await self._company_props(company_id)
-            if company is None:
-                continue
-            owner = await self.owners.name_and_email(company.get("hubspot_owner_id"))
-            if inp.owner_email is not None and owner[1] != normalise.email(inp.owner_email):
-                continue
-            lifecycle = stage(company.get("lifecyclestage"))
-            if inp.lifecycle_stage is not None and lifecycle != inp.lifecycle_stage:
-                continue
-            name = normalise.person_name(props.get("firstname"), props.get("lastname"))
-            profiles.append(ContactProfile(
-                name=name, email=email, title=str(props.get("jobtitle") or ""),
-                account_id=company_id, company=str(company.get("name") or ""),
-                lifecycle_stage=lifecycle, owner_email=owner[1], owner_name=owner[0],
-            ))  # fmt: skip
-        return ContactProfiles(contacts=profiles, emails=[p.email for p in profiles])
-
-    async def contact_activity(
-        self, inp: ContactActivityInput, ctx: CallContext
-    ) -> ContactActivities:
-        wanted = sorted({normalise.email(e) for e in inp.emails})
-        since = self.clock.now().astimezone(UTC) - timedelta(days=inp.since_days)
-        rows: list[ContactActivity] = []
-        for contact in await self._contacts_by_email(wanted):
-            email = normalise.email(contact["properties"].get("email"))
-            for kind, (object_type, body, _, _) in ENGAGEMENTS.items():
-                found = await self.hubspot.search(
-                    object_type,
-                    [eq("associations.contact", str(contact["id"])),
-                     {"propertyName": "hs_timestamp", "operator": "GTE",
-                      "value": hubspot_time(since)}],
-                    ["hs_timestamp", body, "hubspot_owner_id", BY_PROPERTY],
-                    sort=("hs_timestamp", "DESCENDING"),
-                )  # fmt: skip
-                for raw in found:
-                    props = raw["properties"]
-                    owner = (await self.owners.name_and_email(props.get("hubspot_owner_id")))[0]
-                    rows.append(ContactActivity(
-                        contact_email=email, account_id=await self._company_of(object_type, raw),
-                        at=moment(props.get("hs_timestamp")), kind=kind,
-                        summary=str(props.get(body) or ""),
-                        by=str(props.get(BY_PROPERTY) or owner),
-                    ))  # fmt: skip
-        rows.sort(key=lambda r: r.at, reverse=True)
-        return ContactActivities(activities=rows)
-
-    async def _contacts_by_email(self, emails: list[str]) -> list[dict[str, Any]]:
-        """Contacts whose email is one of ``emails``, a hundred values a search."""
-        found: list[dict[str, Any]] = []
-        properties = ["email", "firstname", "lastname", "jobtitle", "associatedcompanyid"]
-        for start in range(0, len(emails), 100):
-            chunk = emails[start : start + 100]
-            if chunk:
-                found += await self.hubspot.search(
-                    "contacts", [{"propertyName": "email", "operator": "IN", "values": chunk}],
-                    properties,
-                )  # fmt: skip
-        return found
-
-    async def _company_props(self, company_id: str) -> dict[str, Any] | None:
-        if not company_id:
-            return None
-        try:
-            found = await self.hubspot.read("companies", company_id, COMPANY_PROPERTIES)
-        except RecordNotFound:
-            return None
-        return dict(found["properties"])
-
-    async def _company_of(self, object_type: str, raw: dict[str, Any]) -> str:
-        """The company an engagement is associated to (``/crm/v4`` associations)."""
-        found = await self.hubspot.get(
-            f"/crm/v4/objects/{object_type}/{raw['id']}/associations/companies"
-        )
-        results = found.get("results") if isinstance(found, dict) else None
-        if not isinstance(results, list) or not results:
-            return ""
-        return str(results[0].get("toObjectId", ""))
 
     async def log_activity(self, inp: LogActivityInput, ctx: CallContext) -> LoggedActivity:
         company = self._company(inp.account_id)
@@ -374,43 +236,6 @@ class _Crm:
             f"/crm/v3/objects/companies/{company}",
             {"properties": {FIELD_PROPERTY[field]: stored, **(also or {})}},
         )
-
-    async def _open_deals(self, company: str) -> list[Deal]:
-        found = await self.hubspot.search(
-            "deals",
-            [eq("associations.company", company),
-             {"propertyName": "dealstage", "operator": "NOT_IN", "values": list(CLOSED_STAGES)}],
-            DEAL_PROPERTIES,
-            sort=("closedate", "ASCENDING"),
-        )  # fmt: skip
-        deals = [deal(d) for d in found]
-        return sorted(deals, key=lambda d: (d.close_date, d.id))
-
-    async def _last_activity(self, company: str) -> Activity | None:
-        """The newest engagement of any kind associated to the company."""
-        newest: tuple[datetime, Kind, dict[str, Any]] | None = None
-        for kind, (object_type, body, _, _) in ENGAGEMENTS.items():
-            found = await self.hubspot.search(
-                object_type,
-                [eq("associations.company", company)],
-                ["hs_timestamp", body, "hubspot_owner_id", BY_PROPERTY],
-                sort=("hs_timestamp", "DESCENDING"),
-                limit=1,
-            )
-            if found:
-                at = moment(found[0]["properties"].get("hs_timestamp"))
-                if newest is None or at > newest[0]:
-                    newest = (at, kind, found[0])
-        if newest is None:
-            return None
-        at, kind, raw = newest
-        props = raw["properties"]
-        by = (
-            props.get(BY_PROPERTY)
-            or (await self.owners.name_and_email(props.get("hubspot_owner_id")))[0]
-        )
-        return Activity(at=at, kind=kind, summary=str(props.get(ENGAGEMENTS[kind][1]) or ""),
-                        by=str(by))  # fmt: skip
 
     async def _contact(self, email: str) -> str | None:
         found = await self.hubspot.search("contacts", [eq("email", email)], ["email"], limit=1)

@@ -14,6 +14,21 @@ from workflows.domain import Deal
 from workflows.errors import PermanentOperationError
 
 Stage = Literal["prospect", "customer", "churned"]
+Kind = Literal["call", "email", "meeting", "note"]
+
+KEY_PROPERTY: Final = "crosswire_idempotency_key"
+BY_PROPERTY: Final = "crosswire_logged_by"  # who asked, when they are not a HubSpot owner
+CHANGE_PROPERTY: Final = "crosswire_last_change"  # on companies: {"key": …, "previous": …}
+# kind -> (object type, body property, association type id to a company, to a contact)
+ENGAGEMENTS: Final[dict[Kind, tuple[str, str, int, int]]] = {
+    "note": ("notes", "hs_note_body", 190, 202),
+    "call": ("calls", "hs_call_body", 182, 194),
+    "email": ("emails", "hs_email_text", 186, 198),
+    "meeting": ("meetings", "hs_meeting_body", 188, 200),
+}
+COMPANY_PROPERTIES: Final = (
+    "name", "industry", "lifecyclestage", "hubspot_owner_id", "phone", "renewal_date",
+)  # fmt: skip
 
 STAGE_TO_HUBSPOT: Final[dict[str, str]] = {
     "prospect": "opportunity", "customer": "customer", "churned": "other",

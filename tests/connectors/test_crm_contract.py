@@ -12,7 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from connectors.errors import RecordNotFound
-from connectors.hubspot.operations import KEY_PROPERTY
+from connectors.hubspot.properties import KEY_PROPERTY
 from connectors.hubspot.standin import HubSpotStandIn
 from tests.connectors.vendor_env import System, system
 from workflows.catalog import CallContext
