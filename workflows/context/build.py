@@ -64,7 +64,10 @@ def build_context(
     facts = [f for s in usable for f in facts_of(s, shown[s])]
     step_words = {s.id: words(f"{s.operation} {s.title or ''} {labels.get(_sys(s.operation), '')}")
                   for s in plan.steps}  # fmt: skip
-    kept, dropped = within(ranked(facts, objective, step_words, disputed), budget.chars)
+    facts = ranked(facts, objective, step_words, disputed)
+    sizes = [f.size() + 1 for f in facts]
+    keep, drop = within(facts, sizes, budget.chars)
+    kept, dropped = [facts[i] for i in keep], [facts[i] for i in drop]
     systems = _by_system(usable, results, labels, kept, dropped, entity)
     return EntityContext(
         objective=objective,
@@ -75,8 +78,8 @@ def build_context(
         gaps=tuple(gaps),
         withheld_amounts=sum(withheld(shown[s]) for s in usable),
         budget_chars=budget.chars,
-        used_chars=sum(f.size() + 1 for f in kept),
-        dropped=_dropped(dropped, results),
+        used_chars=sum(sizes[i] for i in keep),
+        dropped=_dropped(dropped, [sizes[i] for i in drop], results),
     )
 
 
@@ -180,14 +183,14 @@ def _by_system(
     return tuple(out)
 
 
-def _dropped(dropped: list[ContextFact], results: Mapping[str, StepResult]) -> Dropped:
+def _dropped(
+    dropped: list[ContextFact], sizes: list[int], results: Mapping[str, StepResult]
+) -> Dropped:
     by_system: dict[str, int] = {}
     for fact in dropped:
         system = results[fact.step].system
         by_system[system] = by_system.get(system, 0) + 1
-    return Dropped(
-        facts=len(dropped), chars=sum(f.size() + 1 for f in dropped), by_system=by_system
-    )
+    return Dropped(facts=len(dropped), chars=sum(sizes), by_system=by_system)
 
 
 __all__ = ["Sight", "build_context", "disagreements"]
