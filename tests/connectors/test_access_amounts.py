@@ -33,7 +33,7 @@ from tests.connectors.vendor_env import system
 from workflows.answers import Briefing
 from workflows.catalog import AnyOperation, CallContext, Catalog
 from workflows.clock import ManualClock
-from workflows.domain import AMOUNT_WITHHELD, CrmLookup
+from workflows.domain import AMOUNT_WITHHELD, CrmLookup, DealList
 from workflows.library.briefing import briefing_plan
 from workflows.planning.messages_standin import MessagesStandIn, answer_from_steps, tool_use
 from workflows.testing import CollectingReporter
@@ -70,6 +70,31 @@ async def test_deal_amounts_are_withheld_from_a_rep_on_the_deal_in_either_crm(
         assert shown.account is not None and shown.account.open_deals
         assert all(d.currency == "USD" and d.amount > 0 for d in shown.account.open_deals)
     assert log.withheld == [("crm.get_account", len(dana.account.open_deals))]
+
+
+@pytest.mark.parametrize("name", ["demo", "hubspot"])
+async def test_a_list_of_deals_withholds_the_amounts_of_deals_she_does_not_own(
+    name: str, tmp_path: Path
+) -> None:
+    async with system("crm", name, tmp_path) as s:
+        principals = Principals(DemoOrg(s.world), AccessPolicy.load(), s.clock)
+        catalog = guarded(Catalog.of(list(s.operations.values()), {}), principals, _Log())
+        op = catalog.get("crm.deals_closing")
+        today = s.clock.now().date()
+        window = {"from_date": today, "to_date": today + timedelta(days=365), "limit": 200}
+        inp = op.input_model.model_validate(window)
+
+        async def read(email: str) -> DealList:
+            ctx = CallContext(run_id="r", step_id="deals", requester_email=email)
+            return DealList.model_validate((await op.handler(inp, ctx)).model_dump())
+
+        dana, tom = await read(DANA), await read(TOM)
+    lumen = [d for d in dana.deals if d.account.account_id == LUMEN]
+    assert lumen and all((d.amount, d.currency) == (0.0, AMOUNT_WITHHELD) for d in lumen)
+    assert all(d.currency == "USD" for d in dana.deals if d.owner_email == DANA)
+    assert dana.total_amount is None
+    assert [d for d in tom.deals if d.account.account_id == LUMEN]
+    assert all(d.currency == "USD" for d in tom.deals) and tom.total_amount
 
 
 class _Log:
