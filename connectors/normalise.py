@@ -77,7 +77,7 @@ def day(value: object, *, epoch: Epoch | None = None) -> date:
     return moment(value, epoch=epoch).date()
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Money:
     """An amount in one currency, rounded to the currency's minor unit."""
 
