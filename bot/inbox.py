@@ -10,10 +10,14 @@ has it, and only then lets Bolt go on to acknowledge. Slash commands call ``ack(
 themselves, after this middleware too. When the database cannot take the row, the request
 is answered 503 instead: Slack retries it, and nothing was promised.
 
-After the acknowledgement the slow part (``users.info``, starting the run) runs as before in
-:class:`~bot.intake.Intake`, and the row is marked done. At start, the rows a crash left
-pending are worked through in the order they arrived (:meth:`AskInbox.work_through`); an ask
-whose run had started before the crash is only marked done (run ids are deterministic).
+After the acknowledgement the slow part (``users.info``, starting the run) runs in
+:class:`~bot.intake.Intake`, and the row is marked done. It first gives way to the edge
+(``pace``, :mod:`bot.pacing`): during a burst of requests the work of the asks already
+acknowledged waits until the burst is over (a second at most), so that the next request's
+acknowledgement does not queue behind it; the ask is durable by then, so waiting loses
+nothing. At start, the rows a crash left pending are worked through in the order they
+arrived (:meth:`AskInbox.work_through`); an ask whose run had started before the crash is
+only marked done (run ids are deterministic).
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ from slack_bolt.response import BoltResponse
 
 from bot.inbound import SlackAsk
 from bot.intake import Intake, run_id_for
+from workflows.engine import no_pacing
 from workflows.inbox import Entry, Inbox, InboxUnavailable, Receipt
 
 log = structlog.get_logger(__name__)
 DELIVERY = "crosswire_delivery"
 
 Parse = Callable[[dict[str, Any]], SlackAsk | None]
+Announce = Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class AskInbox:
 
     store: Inbox
     intake: Intake
+    # Awaited before a new ask is worked on: the edge's acknowledgements go first.
+    pace: Callable[[], Awaitable[None]] = no_pacing
     # Asks this process is working on now, so that a second delivery of one waits for the
     # first to be handled and is then treated as a redelivery (the intake deduplicates).
     _working: dict[str, asyncio.Event] = field(default_factory=dict)
@@ -65,12 +73,13 @@ class AskInbox:
         receipt = await self.store.receive(run_id_for(ask), ask.model_dump(mode="json"))
         return Delivery(ask, receipt)
 
-    async def handle(self, delivery: Delivery) -> None:
-        """What to do with a delivery once it has been acknowledged."""
+    async def handle(self, delivery: Delivery, *, announce: Announce | None = None) -> None:
+        """What to do with a delivery once it has been acknowledged; a new ask is worked on
+        once the edge is quiet, ``announce`` (its "is planning…") sent as the work starts."""
         key = delivery.receipt.key
         match delivery.receipt.state:
             case "new":
-                await self._work(key, delivery.ask, resumed=False)
+                await self._work(key, delivery.ask, resumed=False, announce=announce)
             case "queued" if key in self._working:
                 await self._working[key].wait()
                 await self.intake.handle(delivery.ask)
@@ -117,13 +126,19 @@ class AskInbox:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
 
-    async def _work(self, key: str, ask: SlackAsk, *, resumed: bool) -> None:
+    async def _work(
+        self, key: str, ask: SlackAsk, *, resumed: bool, announce: Announce | None = None
+    ) -> None:
         working = self._working.setdefault(key, asyncio.Event())
         try:
             if resumed:
                 await self.intake.resume(ask)
             else:
-                await self.intake.handle(ask)
+                await self.pace()
+                if announce is None:
+                    await self.intake.handle(ask)
+                else:  # sent first; the hand-off does not wait for Slack's answer to it
+                    await asyncio.gather(announce(), self.intake.handle(ask))
             self.store.done(key)
         finally:
             working.set()
@@ -174,19 +189,22 @@ def record_first(parse: Parse) -> RecordFirst:
     return RecordFirst(parse)
 
 
-async def handle_recorded(context: AsyncBoltContext) -> None:
-    """The listener's part: hand the delivery :func:`record_first` recorded to the inbox."""
+async def handle_recorded(context: AsyncBoltContext, *, announce: Announce | None = None) -> None:
+    """The listener's part: hand the delivery :func:`record_first` recorded to the inbox
+    (``announce``: what to tell Slack when a new ask starts being worked on)."""
     delivery = context.get(DELIVERY)
     if isinstance(delivery, Delivery):
-        await inbox_of(context).handle(delivery)
+        await inbox_of(context).handle(delivery, announce=announce)
 
 
 @asynccontextmanager
-async def working_inbox(store: Inbox, intake: Intake) -> AsyncIterator[AskInbox]:
+async def working_inbox(
+    store: Inbox, intake: Intake, *, pace: Callable[[], Awaitable[None]] = no_pacing
+) -> AsyncIterator[AskInbox]:
     """The inbox, working through the backlog a crash left (in the background, so the app
     serves meanwhile); on exit that work stops (what is left stays pending for the next
-    start), every mark is written and the store is closed."""
-    inbox = AskInbox(store, intake)
+    start), every mark is written and the store is closed. New asks wait for ``pace``."""
+    inbox = AskInbox(store, intake, pace)
     # Listed before the app serves: everything in it predates this process's own asks.
     backlog = await store.backlog()
     inbox.in_background(inbox.work_through(backlog), name="inbox-backlog")

@@ -334,11 +334,17 @@ async def wake_run(
     room.ring(str(message.get("approval_id", "")))
 
 
-async def sweeping(desk: ApprovalDesk, interval_s: float = SWEEP_INTERVAL_S) -> None:
+async def sweeping(
+    desk: ApprovalDesk,
+    interval_s: float = SWEEP_INTERVAL_S,
+    pacer: Callable[[], Awaitable[None]] = no_pacing,
+) -> None:
     """Escalate and expire approvals whose time is up (on the desk's clock), every
-    ``interval_s``; several processes may sweep at once (each change is a compare-and-set)."""
+    ``interval_s`` once the edge is quiet (``pacer``); several processes may sweep at once
+    (each change is a compare-and-set)."""
     while True:
         await asyncio.sleep(interval_s)
+        await pacer()
         try:
             await desk.sweep()
         except Exception:  # a database blip must not end the sweeping
@@ -346,12 +352,16 @@ async def sweeping(desk: ApprovalDesk, interval_s: float = SWEEP_INTERVAL_S) -> 
 
 
 async def refreshing_identity(
-    directory: IdentityDirectory, interval_s: float = IDENTITY_REFRESH_S
+    directory: IdentityDirectory,
+    interval_s: float = IDENTITY_REFRESH_S,
+    pacer: Callable[[], Awaitable[None]] = no_pacing,
 ) -> None:
-    """Refresh the identity graph every ``interval_s``: what changed in the systems, and the
-    verdicts a command recorded meanwhile (``crosswire identity different``)."""
+    """Refresh the identity graph every ``interval_s``, once the edge is quiet (``pacer``):
+    what changed in the systems, and the verdicts a command recorded meanwhile (``crosswire
+    identity different``)."""
     while True:
         await asyncio.sleep(interval_s)
+        await pacer()
         try:
             await directory.refresh()
         except (SQLAlchemyError, OSError, ValueError):  # a blip must not end the refreshing
@@ -420,9 +430,13 @@ async def running(
     launch(durable_settings(settings))
     if replica:
         watch.start()
-    sweeper = asyncio.create_task(sweeping(services.desk), name="crosswire.approval_sweeper")
+    give_way = pacer or no_pacing
+    sweeper = asyncio.create_task(
+        sweeping(services.desk, pacer=give_way), name="crosswire.approval_sweeper"
+    )
     refresher = asyncio.create_task(
-        refreshing_identity(services.directory), name="crosswire.identity_refresher"
+        refreshing_identity(services.directory, pacer=give_way),
+        name="crosswire.identity_refresher",
     )
     try:
         yield services
@@ -512,7 +526,7 @@ async def slack_bot(
         store = Inbox.on(settings.audit_database_url, settings.executor_id, services.clock)
         scheduler = build_scheduler(services, client)
         async with (
-            working_inbox(store, intake) as inbox,
+            working_inbox(store, intake, pace=pacer) as inbox,
             scheduling(scheduler, settings, services.directory),
         ):
             takeovers.append(inbox.take_over)

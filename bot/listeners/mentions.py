@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Any
 
 import structlog
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncSetStatus
 
 from bot.inbound import SlackAsk, event_ask
-from bot.inbox import DELIVERY, Delivery, handle_recorded, record_first
+from bot.inbox import handle_recorded, record_first
 from bot.reporters.status import PLANNING, say_status
 
 log = structlog.get_logger(__name__)
@@ -25,15 +25,12 @@ def mention_ask(body: dict[str, Any]) -> SlackAsk | None:
 async def handle_mention(
     context: AsyncBoltContext, set_status: AsyncSetStatus | None = None
 ) -> None:
-    """A new ask shows Slack's "is planning…" in its thread (best effort) as it is handed
-    on: the status call is sent first, but the hand-off does not wait for its answer (a
-    redelivery must find the ask already being worked on)."""
-    delivery = context.get(DELIVERY)
-    new = isinstance(delivery, Delivery) and delivery.receipt.state == "new"
-    if set_status is None or not new:
+    """A new ask shows Slack's "is planning…" in its thread (best effort) as the inbox
+    starts working on it (after a burst of requests, not during it)."""
+    if set_status is None:
         await handle_recorded(context)
         return
-    await asyncio.gather(say_status(set_status, PLANNING), handle_recorded(context))
+    await handle_recorded(context, announce=partial(say_status, set_status, PLANNING))
 
 
 def register(app: AsyncApp) -> None:
