@@ -10,6 +10,7 @@ import pytest
 
 from bot.settings import Settings, environment_names
 from tests.harness import SlackHarness, start_harness
+from tests.state import seeded
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +27,9 @@ def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     # The scheduler is off unless a test is about it: a demo meeting due mid-test would DM.
-    return Settings(state_dir=tmp_path / "state", step_timeout_s=2.0, scheduler=False)
+    # The folder is as a first start leaves it (see tests/state.py).
+    state = seeded(tmp_path / "state")
+    return Settings(state_dir=state, step_timeout_s=2.0, scheduler=False)
 
 
 @pytest.fixture

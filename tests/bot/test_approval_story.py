@@ -48,6 +48,7 @@ from tests.bot.approval_story import (
 )
 from tests.harness import CHANNEL, DANA
 from tests.postgres_server import POSTGRES_SERVER, postgres_database
+from tests.state import seeded
 from workflows.approvals import Approval, approval_id
 from workflows.audit import RunDetail
 from workflows.catalog import Catalog
@@ -67,7 +68,7 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     """The bot's settings, its audit (and DBOS) on a fresh database of either kind."""
     state = tmp_path / "state"
     if request.param == "sqlite":
-        yield Settings(state_dir=state, scheduler=False, step_timeout_s=2.0)
+        yield Settings(state_dir=seeded(state, START), scheduler=False, step_timeout_s=2.0)
         return
     async with postgres_database() as name:
         url = f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"

@@ -31,6 +31,7 @@ from tests.bot.test_approval_story import shown
 from tests.bot.test_plan_preview import step_done
 from tests.harness import CHANNEL
 from tests.postgres_server import POSTGRES_SERVER, postgres_database
+from tests.state import seeded
 from workflows.approvals import Approval
 from workflows.clock import ManualClock
 from workflows.engine.clarify import question_id
@@ -45,7 +46,7 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     state = tmp_path / "state"
     common = {"scheduler": False, "step_timeout_s": 2.0, "preview_ttl": TTL}
     if request.param == "sqlite":
-        yield Settings(state_dir=state, **common)
+        yield Settings(state_dir=seeded(state, START), **common)
         return
     async with postgres_database() as name:
         url = f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"

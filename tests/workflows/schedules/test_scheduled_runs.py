@@ -21,6 +21,7 @@ from bot.settings import Settings
 from connectors.demo.calendar_edit import cancel_meeting, move_meeting
 from tests.harness import CHANNEL, DANA, SlackHarness, block_texts, start_harness
 from tests.postgres_server import POSTGRES_SERVER, postgres_database
+from tests.state import seeded
 from workflows.clock import ManualClock
 from workflows.domain import Meeting
 from workflows.models import Principal
@@ -39,7 +40,7 @@ GRACE = "U0GRACE"
 async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
     state = tmp_path / "state"
     if request.param == "sqlite":
-        yield Settings(state_dir=state, step_timeout_s=2.0)
+        yield Settings(state_dir=seeded(state, START), step_timeout_s=2.0)
         return
     async with postgres_database() as name:
         url = f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
