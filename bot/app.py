@@ -46,10 +46,10 @@ class CrosswireApp(AsyncApp):
 
 
 class ProvideServices(AsyncMiddleware):
-    """Global middleware: tells ``activity`` of the request and puts the services in its
-    context (``approvals`` and ``schedules`` only where they are set up). A middleware object
-    rather than a function: Bolt calls it directly, where a function is wrapped and has its
-    arguments looked up by name on every request."""
+    """Global middleware: tells ``activity`` while the request is served and puts the
+    services in its context (``approvals`` and ``schedules`` only where they are set up).
+    A middleware object rather than a function: Bolt calls it directly, where a function is
+    wrapped and has its arguments looked up by name on every request."""
 
     def __init__(
         self,
@@ -72,15 +72,17 @@ class ProvideServices(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        if self.activity is not None:
-            self.activity.touch()
         req.context["intake"] = self.intake
         req.context["inbox"] = self.inbox
         if self.approvals is not None:
             req.context["approvals"] = self.approvals
         if self.schedules is not None:
             req.context["schedules"] = self.schedules
-        await next()
+        if self.activity is None:
+            await next()
+            return None
+        with self.activity.serving():  # until Bolt acknowledges (see bot.pacing)
+            await next()
         return None
 
 

@@ -1,16 +1,19 @@
 """Runs give way to Slack's acknowledgements.
 
 Slack wants every request acknowledged within 3 seconds; a briefing has no such deadline.
-Requests and runs share one event loop (and the GIL), so during a burst of requests a run
-that is about to start waits until the edge has been quiet for a moment, for at most
-``max_wait_s``. The run is already durably started: waiting here delays it, never loses it.
+Requests and runs share one event loop (and the GIL), so during a burst of requests the work
+that follows an ack (starting the run, its status, the approval sweep) waits until the edge
+is quiet: no request being served and none arrived for ``quiet_s``; for at most
+``max_wait_s``. What waits is already durable (the inbox has the ask): waiting delays it,
+never loses it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
@@ -19,17 +22,28 @@ class EdgeActivity:
     quiet_s: float = 0.05
     max_wait_s: float = 1.0
     clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
     _last_request: float = field(default=float("-inf"))
+    _in_flight: int = 0
 
-    def touch(self) -> None:
-        """A request arrived."""
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """While a request is being served (from its arrival to its acknowledgement)."""
+        self._in_flight += 1
         self._last_request = self.clock()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._last_request = self.clock()
+
+    def quiet(self) -> bool:
+        """No request is being served, and none was for ``quiet_s``."""
+        return self._in_flight == 0 and self.clock() - self._last_request >= self.quiet_s
 
     async def wait_quiet(self) -> None:
-        """Return once no request arrived for ``quiet_s``, or after ``max_wait_s``."""
+        """Return once the edge is quiet, or after ``max_wait_s``."""
         deadline = self.clock() + self.max_wait_s
-        while (now := self.clock()) < deadline:
-            idle = now - self._last_request
-            if idle >= self.quiet_s:
-                return
-            await asyncio.sleep(min(self.quiet_s - idle, deadline - now))
+        while not self.quiet() and (now := self.clock()) < deadline:
+            idle = max(0.0, now - self._last_request)
+            await self.sleep(min(max(self.quiet_s - idle, self.quiet_s / 5), deadline - now))

@@ -152,12 +152,15 @@ class SlackReporter:
             self._statuses.pop(request.run_id, None)
 
     async def _status(self, request: RunRequest, status: str) -> None:
-        """The thread's status, when it changes; best effort."""
-        if self._statuses.get(request.run_id) == status:
-            return
+        """The thread's status, when it changes; best effort. The change is noted before it
+        is sent, so that progress reported meanwhile does not send it a second time."""
+        run_id = request.run_id
         set_status = thread_status(self.client, request.objective.reply)
-        if set_status is not None and await say_status(set_status, status):
-            self._statuses[request.run_id] = status
+        if set_status is None or self._statuses.get(run_id) == status:
+            return
+        self._statuses[run_id] = status
+        if not await say_status(set_status, status) and self._statuses.get(run_id) == status:
+            del self._statuses[run_id]
 
     async def _deliver(self, request: RunRequest, handle: str | None, answer: RunAnswer) -> None:
         reply = request.objective.reply
