@@ -1,14 +1,14 @@
 """Benchmark 11: a fan-out against Stripe's stand-in, paced by the billing system's rate budget.
 
 ``python -m benchmarks.rate_budget``: one step fans ``billing.list_invoices`` out over N calls
-(the Acme account, one Stripe request each) through the engine's operation caller, against
-the Stripe stand-in answering in 50 ms, twice: with the default Stripe budget (20 a second,
-bursts of 10) and with no budget. The stand-in stamps each request as it arrives, so the rate
-Stripe sees is measured where it would be: the most requests in any one-second window,
-against the budget's ceiling (per_second + burst: a full bucket, then a second of its refill;
-counted where the requests arrive, a request the bucket let go at the end of a second can land
-inside a window that began with a burst that arrived late), and the wall time against the
-bucket's own bound ((N - burst) / per_second).
+(the Acme account, one Stripe request each, paced by the Stripe client) through the engine's
+operation caller, against the Stripe stand-in answering in 50 ms, twice: with the default
+Stripe budget (20 a second, bursts of 10) and with no budget. The stand-in stamps each request
+as it arrives, so the rate Stripe sees is measured where it would be: the most requests in any
+one-second window, against the budget's ceiling (per_second + burst: a full bucket, then a
+second of its refill; counted where the requests arrive, a request the bucket let go at the end
+of a second can land inside a window that began with a burst that arrived late), and the wall
+time against the bucket's own bound ((N - burst) / per_second).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import httpx
 from bot.cli.directory import company_directory
 from bot.settings import Settings
 from connectors.demo import open_demo_world
+from connectors.pacing import Pacing
 from connectors.stripe import StripeConnector
 from connectors.stripe.connector import DEFAULT_LIMIT
 from connectors.stripe.standin import StripeStandIn
@@ -73,12 +74,14 @@ async def _fan_out(
         limits=httpx.Limits(max_connections=calls),
     )
     connector = StripeConnector(http, clock=clock)
+    pacing = Pacing()
+    connector.pace(pacing)  # every request to Stripe waits for the bucket
+    pacing.by(RateBudgets({"billing": budget} if budget else {}, clock=clock).take)
     op = next(o for o in connector.operations(directory) if o.name == "billing.list_invoices")
     caller = OperationCaller(
         policy=StepPolicy(timeout_s=30, attempts=1),
         breakers=CircuitBreakers(clock=clock),
         clock=clock,
-        budgets=RateBudgets({"billing": budget} if budget else {}, clock=clock),
     )
     ctx = CallContext(run_id="bench", step_id="invoices", requester_email="bench@example.test")
     before = len(standin.seen)

@@ -115,6 +115,7 @@ class Services:
     desk: ApprovalDesk
     schedules: ScheduleStore
     model: anthropic.AsyncAnthropic | None = None
+    budgets: RateBudgets | None = None  # every system's rate budget, and its waits so far
 
     @property
     def world(self) -> DemoWorld:
@@ -212,11 +213,16 @@ def demo_config(settings: Settings) -> DemoConfig:
     )
 
 
-def rate_budgets(connected: ConnectedSystems, clock: Clock) -> RateBudgets:
-    """Each connected system's rate budget (its connector's default, or the settings')."""
+def rate_budgets(
+    connected: ConnectedSystems, clock: Clock, sleep: Sleep | None = None
+) -> RateBudgets:
+    """Each connected system's rate budget (its connector's default, or the settings'),
+    spent by every request the connectors send from now on, waited for through ``sleep``."""
     limits = connected.rate_limits()
     budgets = {s: Budget(per_second=lim.per_second, burst=lim.burst) for s, lim in limits.items()}
-    return RateBudgets(budgets, clock=clock)
+    paced = RateBudgets(budgets, clock=clock, sleep=sleep or asyncio.sleep)
+    connected.pacing.by(paced.take)
+    return paced
 
 
 def step_policy(settings: Settings) -> StepPolicy:
@@ -256,6 +262,7 @@ async def build_services(
     connected = await open_connectors(settings.connectors, demo=demo_config(settings), clock=clock)
     world = connected.world
     directory = await open_directory(audit.engine, world, clock=clock)
+    budgets = rate_budgets(connected, clock, sleep)
     catalog = catalog_of(connected.operations(directory), connected.labels(), directory)
     model = model_client(settings)
     planner = select_planner(settings, directory, model)
@@ -291,7 +298,6 @@ async def build_services(
             policy=step_policy(settings),
             breakers=circuit_breakers(settings, clock),
             clock=clock,
-            budgets=rate_budgets(connected, clock),
             sleep=sleep or asyncio.sleep,
         ),
         composers=composers(settings),
@@ -312,6 +318,7 @@ async def build_services(
         desk,
         schedules,
         model,
+        budgets,
     )
 
 

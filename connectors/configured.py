@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
@@ -26,6 +26,7 @@ from connectors.demo.store import DemoWorld
 from connectors.google import open_google
 from connectors.hubspot import open_hubspot
 from connectors.mcp import open_mcp
+from connectors.pacing import PacedByRequest, Pacing, paced_operations
 from connectors.protocol import Connector, RateLimit, Reachability
 from connectors.stripe import open_stripe
 from connectors.zendesk import open_zendesk
@@ -81,6 +82,8 @@ class ConnectedSystems:
     connectors: tuple[Connector, ...]
     demo: DemoConnector
     config: ConnectorsConfig
+    # What every request waits for: bound to the rate budgets by the composition root.
+    pacing: Pacing = field(default_factory=Pacing)
 
     @property
     def world(self) -> DemoWorld:
@@ -95,13 +98,14 @@ class ConnectedSystems:
         return {s: c.systems()[s] for s, c in self.serving().items()}
 
     def operations(self, directory: IdentityDirectory) -> list[AnyOperation]:
+        """Every served operation; those of a connector that sends no HTTP of its own (the
+        demo world, an MCP server) wait for their system's turn per call."""
         serving = self.serving()
-        return [
-            op
-            for c in self.connectors
-            for op in c.operations(directory)
-            if serving.get(op.system, c) is c
-        ]
+        found: list[AnyOperation] = []
+        for c in self.connectors:
+            ops = [op for op in c.operations(directory) if serving.get(op.system, c) is c]
+            found += ops if isinstance(c, PacedByRequest) else paced_operations(ops, self.pacing)
+        return found
 
     def rate_limits(self) -> dict[str, RateLimit]:
         """Each system's budget: its connector's default, or the one settings give."""
@@ -145,7 +149,11 @@ async def open_connectors(
     if config.zendesk is not None:
         others.append(open_zendesk(config.zendesk, clock=clock))
     others += await asyncio.gather(*(open_mcp(n, c) for n, c in config.mcp.items()))
-    return ConnectedSystems(connectors=(world, *others), demo=world, config=config)
+    connected = ConnectedSystems(connectors=(world, *others), demo=world, config=config)
+    for connector in others:
+        if isinstance(connector, PacedByRequest):
+            connector.pace(connected.pacing)
+    return connected
 
 
 async def _health(connector: Connector) -> Sequence[Reachability]:

@@ -1,6 +1,7 @@
 """What the connectors for one vendor system over one pooled ``httpx.AsyncClient`` share
-(Stripe's, HubSpot's, Zendesk's): the system they serve and its rate budget, a health check
-of one cheap authorised read (:func:`connectors.health.probe`), and closing the client."""
+(Stripe's, HubSpot's, Zendesk's): the system they serve and its rate budget, spent by every
+request the client sends (:func:`connectors.pacing.pace_client`), a health check of one cheap
+authorised read (:func:`connectors.health.probe`), and closing the client."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, ClassVar, Protocol
 import httpx
 
 from connectors.health import probe
+from connectors.pacing import Pacing, pace_client
 from connectors.protocol import RateLimit, Reachability
 from workflows.clock import Clock
 
@@ -53,6 +55,10 @@ class VendorConnector:
 
     def rate_limits(self) -> Mapping[str, RateLimit]:
         return {self.system: self.limit}
+
+    def pace(self, pacing: Pacing) -> None:
+        """Every request to the vendor, the health check's included, waits its turn."""
+        pace_client(self.http, self.system, pacing)
 
     async def health(self) -> Sequence[Reachability]:
         note = f"{self.label} at {self.http.base_url.host}"

@@ -7,7 +7,7 @@ import json
 
 from bot.cli.directory import company_directory
 from bot.settings import Settings
-from bot.wiring import demo_config
+from bot.wiring import demo_config, rate_budgets
 from connectors.configured import SystemHealth, open_connectors
 from workflows.clock import SystemClock
 
@@ -16,9 +16,9 @@ async def connectors_check(settings: Settings, *, as_json: bool = False) -> int:
     """Print every connected system's health; exit code 0 when all are reachable and
     authorised, 1 when any is not."""
     directory = await company_directory(settings)
-    connected = await open_connectors(
-        settings.connectors, demo=demo_config(settings), clock=SystemClock()
-    )
+    clock = SystemClock()
+    connected = await open_connectors(settings.connectors, demo=demo_config(settings), clock=clock)
+    rate_budgets(connected, clock)  # the probes are requests too: each waits its turn
     try:
         report = await connected.check(directory)
     finally:

@@ -1,6 +1,8 @@
 """Google Workspace as a connector (:class:`~connectors.protocol.Connector`): Gmail serves
 ``email`` and Google Calendar serves ``calendar`` in place of the demo world's, each over its
-own pooled ``httpx.AsyncClient``, with one service account acting as the delegated subject."""
+own pooled ``httpx.AsyncClient``, with one service account acting as the delegated subject.
+Each API's requests spend its own rate budget; the token service's (one an hour, to another
+host with limits of its own) spend none."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from connectors.google import calendar, gmail
 from connectors.google.auth import KeyFileProblem, ServiceAccountKey, TokenSource
 from connectors.google.client import GoogleClient
 from connectors.health import probe
+from connectors.pacing import Pacing, pace_client
 from connectors.protocol import RateLimit, Reachability
 from workflows.catalog import AnyOperation
 from workflows.clock import Clock
@@ -68,6 +71,12 @@ class GoogleConnector:
 
     def rate_limits(self) -> Mapping[str, RateLimit]:
         return {s: DEFAULT_LIMITS[s] for s in self.systems()}
+
+    def pace(self, pacing: Pacing) -> None:
+        """Every request to Gmail or Calendar (a resend after a 401 too) waits its turn."""
+        for client in (self.gmail, self.calendar):
+            if client is not None:
+                pace_client(client.http, client.system, pacing)
 
     async def health(self) -> Sequence[Reachability]:
         """One cheap authorised read per API (the mailbox's profile, the calendar itself):

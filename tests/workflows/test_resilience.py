@@ -1,6 +1,6 @@
 """Resilience in the one place every call goes through (the operation caller): the wait a
 system asks for is honoured, a half-open circuit lets exactly one probe through however many
-callers arrive together, and a system's rate budget spreads a large fan-out. Time is a
+callers arrive together, and a system's rate budget refills while idle. Time is a
 ManualClock moved by the waits themselves (ClockSleep): nothing here sleeps."""
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ def caller(
     *,
     attempts: int = 3,
     breakers: CircuitBreakers | None = None,
-    budgets: dict[str, Budget] | None = None,
 ) -> tuple[OperationCaller, ClockSleep]:
     sleep = ClockSleep(clock)
     policy = StepPolicy(timeout_s=5, attempts=attempts, backoff_initial_s=0.2, backoff_max_s=2)
@@ -53,7 +52,6 @@ def caller(
             policy=policy,
             breakers=breakers or CircuitBreakers(clock=clock),
             clock=clock,
-            budgets=RateBudgets(budgets or {}, clock=clock),
             sleep=sleep,
         ),
         sleep,
@@ -153,38 +151,6 @@ async def test_a_failed_probe_opens_the_circuit_for_another_cooldown() -> None:
     clock.advance(timedelta(seconds=29))
     skipped = await call.call(op, [{"n": 2}], CTX)
     assert skipped.failure == "circuit_open" and entered == [0, 1]
-
-
-async def test_a_rate_budget_spreads_a_fan_out() -> None:
-    clock = ManualClock(T0)
-    budgets = {"billing": Budget(per_second=5, burst=2)}
-    call, sleep = caller(clock, budgets=budgets)
-    asked: list[int] = []
-
-    async def invoice(inp: Ask, ctx: CallContext) -> Answer:
-        asked.append(inp.n)
-        return Answer(n=inp.n)
-
-    calls = [{"n": i} for i in range(10)]
-    result = await call.call(operation("billing", invoice), calls, CTX, fan_out=True)
-    assert result.status == "ok" and sorted(asked) == list(range(10))
-    # Two at once (the burst), then one every 0.2 s: each call goes out when its wait ends.
-    starts = [0.0, 0.0] + [(moment - T0).total_seconds() for moment in sleep.woke_at]
-    assert [round(s, 6) for s in starts] == [0, 0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6]
-    for t in starts:  # never more than per_second + burst - 1 in any one second
-        assert sum(1 for s in starts if t <= s < t + 1) <= 6
-
-
-async def test_a_system_without_a_budget_is_not_paced_and_budgets_are_per_system() -> None:
-    clock = ManualClock(T0)
-    call, sleep = caller(clock, budgets={"billing": Budget(per_second=1)})
-
-    async def echo(inp: Ask, ctx: CallContext) -> Answer:
-        return Answer(n=inp.n)
-
-    calls = [{"n": i} for i in range(20)]
-    await call.call(operation("crm", echo), calls, CTX, fan_out=True)
-    assert sleep.waits == [] and clock.now() == T0
 
 
 def test_an_idle_bucket_fills_up_again() -> None:

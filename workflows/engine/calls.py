@@ -1,8 +1,12 @@
 """Calling one operation the way every step does: validated input, a circuit breaker per
-system, a rate budget per system, a time limit per attempt, retries with backoff and jitter for
-transient failures (honouring the system's ``Retry-After``), a cut-off from the run's deadline,
-and a result that never raises. This is the one place resilience lives: connectors raise their
-error tree and never retry themselves (see :mod:`workflows.engine.resilience`).
+system, a time limit per attempt, retries with backoff and jitter for transient failures
+(honouring the system's ``Retry-After``), a cut-off from the run's deadline, and a result that
+never raises. This is the one place resilience lives: connectors raise their error tree and
+never retry themselves (see :mod:`workflows.engine.resilience`).
+
+A system's rate budget is spent per request by the connectors' clients, not here; a call's
+waits for tokens (:class:`~workflows.engine.resilience.Turns`) are not held against it: they
+push its attempt's time limit on, and a straggler's grace counts from its latest turn.
 
 A call that is cut off (see :mod:`workflows.engine.deadline`) is cancelled inside the step and
 returns a ``late`` result, so the step itself finishes and is checkpointed as usual: a replay
@@ -30,7 +34,7 @@ from workflows.catalog import AnyOperation, CallContext
 from workflows.clock import Clock, SystemClock
 from workflows.engine.breaker import CircuitBreakers
 from workflows.engine.deadline import StepCutoff
-from workflows.engine.resilience import RateBudgets, RetryWait, Sleep, StopWhenAskedOver
+from workflows.engine.resilience import TURNS, RetryWait, Sleep, StopWhenAskedOver, Turns
 from workflows.errors import (
     NotPermitted,
     OperationError,
@@ -77,7 +81,6 @@ class OperationCaller:
     policy: StepPolicy = field(default_factory=StepPolicy)
     breakers: CircuitBreakers = field(default_factory=CircuitBreakers)
     clock: Clock = field(default_factory=SystemClock)
-    budgets: RateBudgets = field(default_factory=RateBudgets)
     sleep: Sleep = asyncio.sleep
 
     async def call(
@@ -140,21 +143,27 @@ class OperationCaller:
         """One call, cancelled if ``cutoff`` is reached first (then it is ``late``)."""
         tally = _Tally()
         budget = cutoff.remaining() if cutoff else None
-        work = asyncio.ensure_future(self._one(operation, args, ctx, tally, budget))
+        turns = Turns()
+        token = TURNS.set(turns)  # the call's task (and its requests) inherit it
+        try:
+            work = asyncio.ensure_future(self._one(operation, args, ctx, tally, budget))
+        finally:
+            TURNS.reset(token)
         if cutoff is None:
             return await work
-        stop = asyncio.ensure_future(cutoff.reached())
         try:
-            await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+            await _until_cut_off(work, cutoff, turns)
         finally:
-            stop.cancel()
             work.cancel()  # a no-op once it has finished
         await asyncio.wait({work})
         if not work.cancelled():
             return work.result()
-        self.breakers.timed_out(operation.system)
+        queued = turns.until > asyncio.get_running_loop().time()
+        if not queued:  # a call still waiting its turn was held up by us, not by the system
+            self.breakers.timed_out(operation.system)
         waited = time.perf_counter() - t0
-        log.warning("operation.cut_off", operation=operation.name, waited_s=round(waited, 2))
+        log.warning("operation.cut_off", operation=operation.name, waited_s=round(waited, 2),
+                    queued=queued)  # fmt: skip
         return None, (f"skipped after {waited:.1f}s", "late"), tally.attempts
 
     async def _one(
@@ -176,7 +185,6 @@ class OperationCaller:
         try:
             async for attempt in self._retrying(budget):
                 with attempt:
-                    await self.budgets.take(operation.system, self.sleep)
                     tally.attempts += 1
                     output = await self._attempt(operation, payload, ctx)
         except OperationTimeout as exc:
@@ -219,8 +227,11 @@ class OperationCaller:
     async def _attempt(
         self, operation: AnyOperation, payload: BaseModel, ctx: CallContext
     ) -> BaseModel:
+        turns = TURNS.get()
         try:
-            async with asyncio.timeout(self.policy.timeout_s):
+            async with asyncio.timeout(self.policy.timeout_s) as limit:
+                if turns is not None:
+                    turns.attempt = limit  # its waits for tokens push the limit on
                 output: BaseModel = await operation.handler(payload, ctx)
         except TimeoutError:
             raise OperationTimeout(
@@ -234,6 +245,23 @@ class OperationCaller:
                 system=operation.system,
             )
         return output
+
+
+async def _until_cut_off(work: asyncio.Future[Outcome], cutoff: StepCutoff, turns: Turns) -> None:
+    """Wait for ``work`` until ``cutoff``; a straggler's grace that ran out while it was
+    waiting its turn for tokens (or soon after) counts again from that turn, up to the run's
+    deadline: a call paced by its system's budget is queued by us, not hung."""
+    loop = asyncio.get_running_loop()
+    stop: asyncio.Future[Any] = asyncio.ensure_future(cutoff.reached())
+    try:
+        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    while not work.done():
+        end = min(cutoff.deadline, turns.until + cutoff.wave.grace)
+        if end <= loop.time():
+            return
+        await asyncio.wait({work}, timeout=end - loop.time())
 
 
 def _item(number: int, outcome: Outcome, ctx: CallContext) -> ItemResult:
