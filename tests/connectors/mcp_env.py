@@ -39,7 +39,8 @@ class HttpDesk:
         return self
 
     def stop(self) -> None:
-        self.server.should_exit = True
+        """Stop at once: a client's open event stream would hold a graceful shutdown."""
+        self.server.should_exit = self.server.force_exit = True
         self.thread.join(timeout=20)
 
 
