@@ -8,10 +8,11 @@ a close. The demo world is one connector; Stripe, HubSpot or an MCP server are o
     await connector.health()     per system: reachable? authorised? in plain words
     await connector.aclose()     lets go of its clients and files
 
-A connector never retries, paces or sheds load itself: it raises the connector error tree
+A connector never retries or sheds load itself: it raises the connector error tree
 (:mod:`connectors.errors`, through :mod:`connectors.http` for HTTP) and the engine applies
-resilience to every operation alike. Records for the identity layer are not part of this
-protocol: they come from identity sources (:mod:`connectors.graph`).
+resilience to every operation alike. Its requests wait for their system's rate budget, which
+the composition root binds (:mod:`connectors.pacing`). Records for the identity layer are not
+part of this protocol: they come from identity sources (:mod:`connectors.graph`).
 """
 
 from __future__ import annotations

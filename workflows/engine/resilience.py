@@ -55,6 +55,7 @@ class _Bucket:
     budget: Budget
     # The moment the bucket is full again: each request moves it on by one token's worth.
     full_at: datetime | None = None
+    taken: int = 0  # tokens handed out (requests let go, at once or after a wait)
     behind: bool = False  # the latest request had to wait: a wait is going on
     waits: int = 0  # waits begun (a request had to wait after one that did not)
     waited: int = 0  # requests that waited
@@ -67,8 +68,9 @@ class Waits:
     """How much ``system``'s budget made its requests wait, since the process started."""
 
     system: str
-    waits: int
-    requests: int
+    taken: int  # requests that took a token
+    waits: int  # waits begun (each one log line)
+    requests: int  # requests that waited
     waited_s: float
     longest_s: float
 
@@ -94,6 +96,7 @@ class RateBudgets:
         if budget is None:
             return 0.0
         bucket = self._buckets.setdefault(system, _Bucket(budget))
+        bucket.taken += 1
         now = self.clock.now()
         token = timedelta(seconds=1 / budget.per_second)
         full_at = max(bucket.full_at or now, now)
@@ -130,7 +133,7 @@ class RateBudgets:
     def waits(self) -> list[Waits]:
         """Every paced system's waits so far (the figures behind the log lines)."""
         return [
-            Waits(system, b.waits, b.waited, round(b.waited_s, 3), round(b.longest_s, 3))
+            Waits(system, b.taken, b.waits, b.waited, round(b.waited_s, 3), round(b.longest_s, 3))
             for system, b in sorted(self._buckets.items())
         ]
 
