@@ -4,10 +4,12 @@ a portal while Crosswire runs)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from connectors import normalise
 from connectors.hubspot.client import HubSpotClient
+from connectors.hubspot.together import all_of
 
 
 class Owners:
@@ -16,6 +18,13 @@ class Owners:
     def __init__(self, hubspot: HubSpotClient) -> None:
         self.hubspot = hubspot
         self._by_id: dict[str, dict[str, Any]] = {}
+
+    async def load(self, owner_ids: Iterable[object], hubspot: HubSpotClient) -> None:
+        """Ask ``hubspot`` (an operation's own client) at once for every owner among
+        ``owner_ids`` not asked yet, so :meth:`name_and_email` then has them."""
+        wanted = sorted({str(i) for i in owner_ids if i not in (None, "")} - set(self._by_id))
+        found = await all_of(hubspot.get(f"/crm/v3/owners/{key}") for key in wanted)
+        self._by_id |= dict(zip(wanted, found, strict=True))
 
     async def name_and_email(self, owner_id: object) -> tuple[str, str]:
         """An owner's name (their email when HubSpot has no name) and email; two empty

@@ -10,7 +10,9 @@ layer's links hold (:meth:`HubSpotStandIn.seed_from`). It answers as HubSpot doe
 wildcards, ``HAS_PROPERTY``, ``NOT_HAS_PROPERTY`` and the ``associations.{type}``
 pseudo-property; dates and times compared as Unix milliseconds), at most five groups of six
 filters and eighteen in all, one sort, ``after`` paging up to 200 a page and 10,000 results;
-v4 association reads (one object's, or ``batch/read``); creates with associations; PATCH;
+v4 association reads (one object's, or ``batch/read``; a batch answers 207 with ``errors``
+beside the ``results`` for the inputs it has nothing for, and refuses more inputs than HubSpot
+takes); creates with associations; PATCH;
 DELETE archives (then 404). It checks the Bearer token (401 ``INVALID_AUTHENTICATION``),
 sends the ``X-HubSpot-RateLimit-*`` headers, and misbehaves on request
 (:meth:`~connectors.standin.StandIn.script`).
@@ -51,6 +53,8 @@ ASSOCIATION_TARGETS: Final = {190: "companies", 182: "companies", 186: "companie
                               188: "companies", 202: "contacts", 194: "contacts",
                               198: "contacts", 200: "contacts"}  # fmt: skip
 WINDOW: Final = 100  # requests per 10 seconds, as a private app on a Starter account
+BATCH_INPUTS: Final = 100  # inputs in one v3 batch read
+ASSOCIATION_INPUTS: Final = 1_000  # inputs in one v4 association batch read
 PRIMARY_COMPANY: Final = {"category": "HUBSPOT_DEFINED", "typeId": 5, "label": "Primary"}
 
 
@@ -255,36 +259,41 @@ class HubSpotStandIn(StandIn):
 
     def _read_many(self, kind: str, body: Mapping[str, Any]) -> Answer:
         wanted = [str(i.get("id")) for i in body.get("inputs") or []]
+        if len(wanted) > BATCH_INPUTS:
+            return _too_many(len(wanted))
         found = [self._live(kind, i) for i in wanted]
         results = [self._shown(o, list(body.get("properties") or [])) for o in found if o]
         missing = [i for i, o in zip(wanted, found, strict=True) if o is None]
-        answer: dict[str, Any] = {"status": "COMPLETE", "results": results}
-        if not missing:
-            return 200, answer
-        return 207, answer | {
-            "numErrors": 1,
-            "errors": [
-                {
-                    "status": "error",
-                    "category": "OBJECT_NOT_FOUND",
-                    "context": {"ids": missing},
-                    "message": "Could not get some objects, they may be deleted or not exist.",
-                }
-            ],
-        }
+        errors = [] if not missing else [{
+            "status": "error", "category": "OBJECT_NOT_FOUND", "context": {"ids": missing},
+            "message": "Could not get some objects, they may be deleted or not exist.",
+        }]  # fmt: skip
+        return _batch(results, errors)
 
     def _associations(self, kind: str, to: str, body: Mapping[str, Any]) -> Answer:
-        results = []
-        for oid in (str(i.get("id")) for i in body.get("inputs") or []):
+        """v4 ``batch/read``: each input's associated objects (the first company labelled
+        Primary); an input with none, or that does not exist, is among the ``errors``."""
+        wanted = [str(i.get("id")) for i in body.get("inputs") or []]
+        if len(wanted) > ASSOCIATION_INPUTS:
+            return _too_many(len(wanted))
+        results, errors = [], []
+        for oid in wanted:
             found = self._live(kind, oid)
             linked = sorted(found["associations"].get(to, set())) if found else []
-            if linked:
-                types = [[PRIMARY_COMPANY] if n == 0 and to == "companies" else []
-                         for n in range(len(linked))]  # fmt: skip
-                results.append({"from": {"id": oid}, "to": [
-                    {"toObjectId": int(i) if i.isdigit() else i, "associationTypes": t}
-                    for i, t in zip(linked, types, strict=True)]})  # fmt: skip
-        return 200, {"status": "COMPLETE", "results": results}
+            if not linked:
+                errors.append({
+                    "status": "error", "category": "OBJECT_NOT_FOUND",
+                    "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                    "context": {"fromObjectId": [oid]},
+                    "message": f"No {to} is associated with {kind} {oid}.",
+                })  # fmt: skip
+                continue
+            types = [[PRIMARY_COMPANY] if n == 0 and to == "companies" else []
+                     for n in range(len(linked))]  # fmt: skip
+            results.append({"from": {"id": oid}, "to": [
+                {"toObjectId": int(i) if i.isdigit() else i, "associationTypes": t}
+                for i, t in zip(linked, types, strict=True)]})  # fmt: skip
+        return _batch(results, errors)
 
     def _create(self, kind: str, body: Mapping[str, Any]) -> Answer:
         self._next_id += 1
@@ -305,6 +314,22 @@ class HubSpotStandIn(StandIn):
 def _date(value: object) -> str | None:
     """A date property as HubSpot answers it: ``YYYY-MM-DD``."""
     return value.isoformat() if isinstance(value, date) else None
+
+
+def _batch(results: list[dict[str, Any]], errors: list[dict[str, Any]]) -> Answer:
+    """A batch's answer as HubSpot gives it: 200 when every input was answered, else 207
+    with the ``errors`` beside the ``results``."""
+    stamp = iso(SystemClock().now())
+    answer: dict[str, Any] = {"status": "COMPLETE", "results": results,
+                              "startedAt": stamp, "completedAt": stamp}  # fmt: skip
+    if not errors:
+        return 200, answer
+    return 207, answer | {"numErrors": len(errors), "errors": errors}
+
+
+def _too_many(count: int) -> Answer:
+    return 400, {"status": "error", "category": "VALIDATION_ERROR",
+                 "message": f"Batch input of {count} is more than the limit"}  # fmt: skip
 
 
 def _missing(message: str) -> Answer:

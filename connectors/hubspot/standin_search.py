@@ -2,7 +2,9 @@
 (more than five filter groups, six filters in a group or eighteen in all, a page over 200, paging
 past 10,000 results) and whether an object matches a filter. Text compares ignoring case;
 dates and times compare as Unix milliseconds, whether a value is ISO 8601 or milliseconds;
-``CONTAINS_TOKEN`` matches the value or one of its words, ``*`` standing for any run."""
+``CONTAINS_TOKEN`` matches the value or one of its words, ``*`` standing for any run; the
+``associations.{type}`` pseudo-property takes ``EQ`` and ``NEQ`` on one id and ``IN`` and
+``NOT_IN`` on a list of them (associated with any of them, with none)."""
 
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ def matches(record: dict[str, Any], f: Mapping[str, Any]) -> bool:
     if name.startswith("associations."):
         target = {"company": "companies", "contact": "contacts"}.get(name.split(".", 1)[1], "")
         linked = record["associations"].get(target, set())
+        if op in ("IN", "NOT_IN"):
+            return bool(linked & {str(v) for v in f.get("values", [])}) == (op == "IN")
         return str(f.get("value")) in linked if op == "EQ" else str(f.get("value")) not in linked
     value = record["properties"].get(name)
     if value is None or value == "":
