@@ -2,7 +2,8 @@
 account reads (several requests each) through the engine's operation caller never sends
 HubSpot more requests in a second than its budget allows, retries included; one line says a
 wait began, however many requests join it; `connectors check`'s probe waits its turn like any
-request; and the demo world is paced per operation only when settings give it a budget.
+request; Gmail's resend after a 401 pays for itself while Google's token service pays nothing;
+and the demo world is paced per operation only when settings give it a budget.
 Time is a ManualClock moved by the waits themselves (ClockSleep)."""
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from connectors.hubspot.standin import HubSpotStandIn, throttled
 from connectors.identity import IdentityDirectory
 from connectors.pacing import Pacing
 from connectors.protocol import RateLimit
+from tests.connectors.google_env import comms
 from tests.connectors.stripe_env import NOW
 from tests.connectors.vendor_env import hubspot_http
 from workflows.catalog import CallContext
@@ -131,11 +133,11 @@ async def test_a_retry_is_a_request_and_waits_its_turn_too(paced: Paced) -> None
     calls = paced.accounts()[:2]
     assert (await paced.fan_out(calls)).attempts == 1
     clean = len(paced.standin.seen)
-    paced.standin.script(throttled("0"), throttled("0"), on="/crm/v3/objects/companies/")
+    paced.standin.script(throttled("0"), on="/crm/v3/objects/companies/")
     result = await paced.fan_out(calls)
     assert result.status == "ok" and result.attempts == 2
     resent = len(paced.standin.seen) - clean
-    assert resent > clean  # the throttled attempts' requests, and the retries' again
+    assert resent > clean  # the throttled attempt's requests, and its retry's again
     # Every request that reached HubSpot took a token first (a sibling cancelled when its
     # attempt failed may have taken one and not been sent: fewer requests, never more).
     assert len(paced.sent) >= len(paced.standin.seen)
@@ -195,3 +197,26 @@ async def test_the_demo_world_is_paced_per_call_only_where_settings_give_it_a_bu
         assert [w.system for w in budgets.waits()] == ["crm"]
     finally:
         await connected.aclose()
+
+
+async def test_gmail_pays_for_its_resend_after_a_401_and_the_token_service_pays_nothing(
+    tmp_path: Path,
+) -> None:
+    async with comms("google", tmp_path) as c:
+        assert c.standin is not None and c.connector is not None
+        sleep = ClockSleep(c.clock)
+        budgets = RateBudgets({"email": Budget(per_second=1)}, clock=c.clock, sleep=sleep)
+        pacing = Pacing()
+        c.connector.pace(pacing)
+        pacing.by(budgets.take)
+        account = c.directory.resolve_account("Acme").account
+        assert account is not None
+        c.standin.expire_tokens()  # the first request is refused and sent again
+        caller = OperationCaller(clock=c.clock, sleep=sleep)
+        args = {"account": account.model_dump(mode="json"), "limit": 50}
+        result = await caller.call(c.operations["email.recent_threads"], [args], CTX)
+        assert result.status == "ok" and result.attempts == 1
+        gmail = [s for s in c.standin.seen if s.path.startswith("/gmail/")]
+        assert len(gmail) >= 2 and len(gmail) < len(c.standin.seen)  # the token service too
+        (waits,) = budgets.waits()
+        assert waits.taken == len(gmail) and sleep.waits == [1.0] * (len(gmail) - 1)

@@ -66,9 +66,9 @@ def alone(deadline_s: float, grace_s: float) -> WaveCutoff:
 
 async def test_a_call_waiting_its_turn_past_its_time_limit_still_gets_its_answer() -> None:
     op = paced(echo, RateBudgets({"crm": TEN_A_SECOND}))
-    calls = [{"n": i} for i in range(5)]  # the last waits 0.4 s for its token
-    result = await caller(timeout_s=0.15).call(op, calls, CTX, fan_out=True)
-    assert [item.status for item in result.items] == ["ok"] * 5
+    calls = [{"n": i} for i in range(8)]  # the last waits 0.7 s for its token
+    result = await caller(timeout_s=0.3).call(op, calls, CTX, fan_out=True)
+    assert [item.status for item in result.items] == ["ok"] * 8
 
 
 async def test_a_hung_system_still_times_out_after_its_turn() -> None:
@@ -107,6 +107,6 @@ async def test_calls_still_queued_at_the_deadline_are_late_and_do_not_open_the_c
     cutoff = alone(deadline_s=0.25, grace_s=0.1).step("crm")
     result = await caller(5, breakers).call(op, calls, CTX, fan_out=True, cutoff=cutoff)
     statuses = [item.status for item in result.items]
-    assert statuses[:2] == ["ok", "ok"] and statuses[-5:] == ["failed"] * 5
+    assert statuses[0] == "ok" and statuses[-5:] == ["failed"] * 5
     assert {item.failure for item in result.items if not item.ok} == {"late"}
     assert breakers.allows("crm") and not breakers.is_open("crm")
