@@ -19,21 +19,38 @@ POSTGRES_SERVER = os.environ.get("CROSSWIRE_TEST_POSTGRES", "postgresql://postgr
 
 
 @asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """A new, empty database on the local server (dropped afterwards); yields its name."""
+async def postgres_database(template: str | None = None) -> AsyncIterator[str]:
+    """A new database on the local server (dropped afterwards), empty or a copy of the
+    database ``template``; yields its name."""
     name = f"crosswire_test_{uuid.uuid4().hex[:10]}"
+    admin = await _admin()
     try:
-        admin = await asyncpg.connect(f"{POSTGRES_SERVER}/postgres", timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_SERVER}: {exc}")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
         yield name
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def create_database() -> str:
+    """A new, empty database kept until :func:`drop_database`; its name."""
+    name = f"crosswire_test_{uuid.uuid4().hex[:10]}"
+    admin = await _admin()
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return name
+
+
+async def _admin() -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(f"{POSTGRES_SERVER}/postgres", timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_SERVER}: {exc}")
 
 
 async def drop_database(name: str) -> None:

@@ -17,7 +17,9 @@ import io
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -25,9 +27,16 @@ import pytest
 
 from bot.settings import Settings, environment_names
 from tests.harness import start_harness
+from tests.postgres_server import (
+    POSTGRES_SERVER,
+    create_database,
+    drop_database,
+    postgres_database,
+)
 from workflows.clock import Clock, ManualClock, SystemClock
 
 _templates: dict[date, Path] = {}
+_postgres_templates: dict[date, tuple[Path, str]] = {}
 
 
 def seeded(state_dir: Path, at: datetime | None = None) -> Path:
@@ -58,6 +67,43 @@ def _first_start(day: date, at: datetime | None) -> Path:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     _templates[day] = folder
     return folder
+
+
+@asynccontextmanager
+async def seeded_postgres(state_dir: Path, at: datetime | None = None) -> AsyncIterator[str]:
+    """A new PostgreSQL database (its URL, dropped afterwards) and ``state_dir`` as a first
+    start on the day of ``at`` leaves them: the database is created from a template database
+    that a real first start filled, once per test process and day."""
+    day = (at or SystemClock().now()).date()
+    template = _postgres_templates.get(day)
+    if template is None:
+        with ThreadPoolExecutor(1) as thread:
+            template = thread.submit(_first_postgres_start, day, at).result()
+    folder, source = template
+    shutil.copytree(folder, state_dir)
+    async with postgres_database(template=source) as name:
+        yield postgres_url(name)
+
+
+def postgres_url(name: str) -> str:
+    """The audit URL of database ``name`` on the test server."""
+    return f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+
+
+def _first_postgres_start(day: date, at: datetime | None) -> tuple[Path, str]:
+    parent = tempfile.mkdtemp(prefix=f"crosswire-pg-state-{day}-")
+    atexit.register(shutil.rmtree, parent, ignore_errors=True)
+    folder = Path(parent) / "state"
+    name = asyncio.run(create_database())
+    atexit.register(lambda: asyncio.run(drop_database(name)))
+    clock: Clock | None = ManualClock(at) if at is not None else None
+    with pytest.MonkeyPatch.context() as env, contextlib.redirect_stdout(io.StringIO()):
+        for variable in environment_names():
+            env.delenv(variable, raising=False)
+        settings = Settings(state_dir=folder, scheduler=False, database_url=postgres_url(name))
+        asyncio.run(_start_and_stop(settings, clock))
+    _postgres_templates[day] = (folder, name)
+    return folder, name
 
 
 async def _start_and_stop(settings: Settings, clock: Clock | None) -> None:

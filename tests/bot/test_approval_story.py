@@ -47,8 +47,7 @@ from tests.bot.approval_story import (
     workspace,
 )
 from tests.harness import CHANNEL, DANA
-from tests.postgres_server import POSTGRES_SERVER, postgres_database
-from tests.state import seeded
+from tests.state import seeded, seeded_postgres
 from workflows.approvals import Approval, approval_id
 from workflows.audit import RunDetail
 from workflows.catalog import Catalog
@@ -70,8 +69,7 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     if request.param == "sqlite":
         yield Settings(state_dir=seeded(state, START), scheduler=False, step_timeout_s=2.0)
         return
-    async with postgres_database() as name:
-        url = f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    async with seeded_postgres(state, START) as url:
         yield Settings(state_dir=state, scheduler=False, step_timeout_s=2.0, database_url=url)
 
 

@@ -30,8 +30,7 @@ from tests.bot.approval_story import (
 from tests.bot.test_approval_story import shown
 from tests.bot.test_plan_preview import step_done
 from tests.harness import CHANNEL
-from tests.postgres_server import POSTGRES_SERVER, postgres_database
-from tests.state import seeded
+from tests.state import seeded, seeded_postgres
 from workflows.approvals import Approval
 from workflows.clock import ManualClock
 from workflows.engine.clarify import question_id
@@ -48,8 +47,7 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     if request.param == "sqlite":
         yield Settings(state_dir=seeded(state, START), **common)
         return
-    async with postgres_database() as name:
-        url = f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    async with seeded_postgres(state, START) as url:
         yield Settings(state_dir=state, database_url=url, **common)
 
 

@@ -31,8 +31,7 @@ from tests.bot.approval_story import (
 )
 from tests.bot.test_approval_story import shown
 from tests.harness import CHANNEL, DANA
-from tests.postgres_server import POSTGRES_SERVER, postgres_database
-from tests.state import seeded
+from tests.state import seeded, seeded_postgres
 from workflows.approvals import Approval, approval_id
 from workflows.approvals.models import preview_id
 from workflows.clock import ManualClock
@@ -47,8 +46,7 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     if request.param == "sqlite":
         yield Settings(state_dir=seeded(state, START), preview_ttl=PREVIEW_TTL, **common)
         return
-    async with postgres_database() as name:
-        url = f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    async with seeded_postgres(state, START) as url:
         yield Settings(state_dir=state, preview_ttl=PREVIEW_TTL, database_url=url, **common)
 
 

@@ -20,8 +20,7 @@ from bot.sandbox.slack_api import PostedMessage
 from bot.settings import Settings
 from connectors.demo.calendar_edit import cancel_meeting, move_meeting
 from tests.harness import CHANNEL, DANA, SlackHarness, block_texts, start_harness
-from tests.postgres_server import POSTGRES_SERVER, postgres_database
-from tests.state import seeded
+from tests.state import seeded, seeded_postgres
 from workflows.clock import ManualClock
 from workflows.domain import Meeting
 from workflows.models import Principal
@@ -42,8 +41,7 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     if request.param == "sqlite":
         yield Settings(state_dir=seeded(state, START), step_timeout_s=2.0)
         return
-    async with postgres_database() as name:
-        url = f"{POSTGRES_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    async with seeded_postgres(state, START) as url:
         yield Settings(state_dir=state, step_timeout_s=2.0, database_url=url)
 
 
