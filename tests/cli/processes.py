@@ -14,6 +14,8 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.state import seeded
+
 
 def clean_environment(state: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """This process's environment without any Crosswire or Slack setting, plus ``extra``."""
@@ -26,11 +28,19 @@ def clean_environment(state: Path, extra: Mapping[str, str] | None = None) -> di
     return environment | quiet | {"CROSSWIRE_STATE_DIR": str(state), **(extra or {})}
 
 
+def prepared(state: Path, env: Mapping[str, str] | None) -> None:
+    """``state``'s parent folder made; a state folder that does not exist yet seeded as a
+    first start leaves it (see tests/state.py) unless ``env`` moves the database elsewhere."""
+    state.parent.mkdir(parents=True, exist_ok=True)
+    if not state.exists() and "CROSSWIRE_DATABASE_URL" not in (env or {}):
+        seeded(state)
+
+
 def crosswire(
     state: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run ``crosswire ARGS`` to the end in ``state``'s parent folder."""
-    state.parent.mkdir(parents=True, exist_ok=True)
+    prepared(state, env)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         capture_output=True,
@@ -53,7 +63,7 @@ async def serving(
     state: Path, port: int, env: Mapping[str, str] | None = None, *, stderr: Path | None = None
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """``crosswire serve --port PORT --no-chat`` until the block ends (then SIGTERM)."""
-    state.parent.mkdir(parents=True, exist_ok=True)
+    prepared(state, env)
     with open(stderr or os.devnull, "w") as errors:  # noqa: ASYNC230 (once, before the start)
         process = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"),
