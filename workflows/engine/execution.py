@@ -274,10 +274,9 @@ class RunExecution:
                 tracker,
                 handle,
             )
-            pending.append(_settled(cutoff, step.id, checkpointed))
+            pending.append(_settled(cutoff, step.id, checkpointed, tracker))
         for done in await asyncio.gather(*pending):
-            result = results[done["step_id"]] = StepResult.model_validate(done)
-            tracker.mark(result.step_id, _state(result))  # a replayed step ran no mark
+            results[done["step_id"]] = StepResult.model_validate(done)
 
     async def _write_wave(
         self,
@@ -503,11 +502,18 @@ def _state(result: StepResult) -> StepState:
 
 
 async def _settled(
-    cutoff: WaveCutoff, step_id: str, checkpointed: Awaitable[dict[str, Any]]
+    cutoff: WaveCutoff,
+    step_id: str,
+    checkpointed: Awaitable[dict[str, Any]],
+    tracker: ProgressTracker,
 ) -> dict[str, Any]:
-    """A step's result, telling the wave once it has it (a replay reads it from the
-    checkpoint without running the step)."""
+    """A step's result, telling the wave and the progress tracker as soon as it has it: a
+    replay reads it from the checkpoint without running the step (which marks it), and the
+    steps still running must not report progress with it behind (the progress message
+    would go back after a restart)."""
     try:
-        return await checkpointed
+        done = await checkpointed
     finally:
         cutoff.finished(step_id)
+    tracker.mark(step_id, _state(StepResult.model_validate(done)))
+    return done
