@@ -113,15 +113,17 @@ class SlackReporter:
         )
 
     async def progress(self, request: RunRequest, handle: str | None, progress: Progress) -> None:
+        # The edit is queued before anything is awaited: steps report as they finish, and a
+        # step whose report waited (on the thread's status) must not edit an older state in
+        # over a newer one.
+        if handle is not None:
+            edits = self._edits.setdefault(handle, _Edits())
+            edits.latest = progress
+            if edits.task is None or edits.task.done():
+                edits.task = asyncio.create_task(
+                    self._flush(request.objective.reply.channel, handle, edits)
+                )
         await self._status(request, status_of(progress))
-        if handle is None:
-            return
-        edits = self._edits.setdefault(handle, _Edits())
-        edits.latest = progress
-        if edits.task is None or edits.task.done():
-            edits.task = asyncio.create_task(
-                self._flush(request.objective.reply.channel, handle, edits)
-            )
 
     async def _flush(self, channel: str, handle: str, edits: _Edits) -> None:
         # ``edits`` is passed in: the answer may settle (and forget) them before this starts.

@@ -6,6 +6,7 @@ the Slack reporter against the stand-in where a run's shape is hard to reach by 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.reporters.slack import SlackReporter, is_answer
 from bot.sandbox import payloads
-from bot.sandbox.slack_api import SlackWebApiStandIn
+from bot.sandbox.slack_api import RecordedCall, SlackWebApiStandIn
 from bot.slack_client import web_client
 from tests.harness import CHANNEL, DANA, TOKEN, SlackHarness, block_texts
 from workflows.answers import Briefing, Notice, Section
@@ -196,10 +197,14 @@ def request(thread_ts: str | None = TS) -> RunRequest:
     return RunRequest(run_id="slack-Ev0GLOBEX", objective=objective, principal=dana)
 
 
-def progress(state: str = "waiting") -> Progress:
+def progress(state: str = "waiting", *, answered: int = 0) -> Progress:
     systems = tuple(
-        SystemProgress(system=s, label=s.upper(), state="skipped" if state == "done" else "waiting")
-        for s in ("crm", "billing")
+        SystemProgress(
+            system=s,
+            label=s.upper(),
+            state="skipped" if state == "done" else "ok" if i < answered else "waiting",
+        )
+        for i, s in enumerate(("crm", "billing"))
     )
     return Progress(subject="Globex Industries", systems=systems)
 
@@ -252,3 +257,32 @@ async def test_the_progress_message_says_so_when_the_answer_could_not_be_posted(
     [message] = standin.messages(CHANNEL)
     assert message.text.startswith(":warning: I gathered the briefing on *Acme Corporation*")
     assert "is_archived" in message.text
+
+
+async def test_a_report_held_up_on_the_thread_status_never_edits_an_older_count_in(
+    standin: SlackWebApiStandIn, client: AsyncWebClient
+) -> None:
+    """Two steps finish at once; the first one's report waits on Slack to set the thread's
+    status, the second's goes straight to its edit. The message never goes back to 1/2."""
+    reporter = SlackReporter(client)
+    handle = await reporter.started(request(), progress())
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_first_status(call: RecordedCall) -> None:
+        if call.method == "assistant.threads.setStatus" and not held.is_set():
+            held.set()
+            await release.wait()
+
+    standin.subscribe(hold_the_first_status)
+    first = asyncio.create_task(reporter.progress(request(), handle, progress(answered=1)))
+    await held.wait()
+    await reporter.progress(request(), handle, progress(answered=2))
+    release.set()
+    await first
+    await reporter.finished(request(), handle, ACME_BRIEFING)
+
+    edits = [str(c.args["text"]) for c in standin.calls_to("chat.update")]
+    assert edits[-2:] == [
+        "Gathered *Globex Industries* from 2 of 2 systems.",
+        "Briefing on *Acme Corporation* below: 1 of 1 systems answered.",
+    ], edits

@@ -253,8 +253,9 @@ def assert_posted_once_each(standin: SlackWebApiStandIn) -> None:
     )
     assert max(shapes.values()) == 1, shapes
     assert len([c for c in posts if is_progress(c.args)]) == 1
-    counts = [n for c in standin.calls if (n := _progress_count(c)) is not None]
-    assert counts == sorted(counts), counts
+    shown = [(n, c) for c in standin.calls if (n := _progress_count(c)) is not None]
+    counts = [n for n, _ in shown]
+    assert counts == sorted(counts), "\n".join(f"{c.method} {c.args.get('text')}" for _, c in shown)
 
 
 def assert_audited_once_each(shown: str, count: int) -> dict[str, str]:
