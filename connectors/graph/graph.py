@@ -22,7 +22,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord
+from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord, digest
 from connectors.graph.store import EntityRows, GraphTables, StoredRecord
 from connectors.resolution import (
     Entity,
@@ -329,7 +329,8 @@ class IdentityGraph:
                 old.entity_id = entity_of[key]
                 out.append(old)
                 continue
-            stored = StoredRecord(r, r.fingerprint(), sorted(set(found)), entity_of[key])
+            data = r.model_dump_json()
+            stored = StoredRecord(r, digest(data), sorted(set(found)), entity_of[key], data)
             for block in stored.block_keys:
                 blocks[block].add(key)
             self.records[key] = stored

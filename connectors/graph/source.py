@@ -36,7 +36,13 @@ class SourceRecord(BaseModel):
         """A digest of everything the record says: equal digests, nothing changed. (The
         JSON is pydantic's, fields in their declared order, made in Rust: a build takes a
         digest of every record.)"""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:32]
+        return digest(self.model_dump_json())
+
+
+def digest(dumped: str) -> str:
+    """The fingerprint of a record whose ``model_dump_json()`` is ``dumped``: a build that
+    keeps the JSON to write it takes the digest of the same text rather than dumping twice."""
+    return hashlib.sha256(dumped.encode()).hexdigest()[:32]
 
 
 class SourceSnapshot(BaseModel):

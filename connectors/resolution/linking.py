@@ -11,7 +11,15 @@ from connectors.resolution.compare import compare, comparisons_for
 from connectors.resolution.features import Features
 from connectors.resolution.model import MatchModel
 from connectors.resolution.records import Record
-from connectors.resolution.results import Band, Entity, Evidence, Link, LinkSource, Review
+from connectors.resolution.results import (
+    Band,
+    Entity,
+    Evidence,
+    Link,
+    LinkSource,
+    Review,
+    trusted,
+)
 from connectors.resolution.scoring import Scored
 
 if TYPE_CHECKING:
@@ -96,15 +104,16 @@ class LinkBook:
         band: Band = "match" if prob >= self._settings.match_threshold else "maybe"
         if prob < self._settings.maybe_threshold:
             band = "non_match"
-        return Link.model_construct(  # built from validated records and the model
-            left=self._keys[a],
-            right=self._keys[b],
-            probability=1.0 if source == "override" else prob,
-            bayes_factor=bf,
-            band=band,
-            source=source,
-            evidence=evidence,
-        )
+        values = {  # from validated records and the model
+            "left": self._keys[a],
+            "right": self._keys[b],
+            "probability": 1.0 if source == "override" else prob,
+            "bayes_factor": bf,
+            "band": band,
+            "source": source,
+            "evidence": evidence,
+        }
+        return trusted(Link, values)
 
     def entities(
         self, groups: Sequence[list[int]], root: Callable[[int], int], must: Sequence[Pair]
@@ -123,13 +132,14 @@ class LinkBook:
         links = [self.link(p, source) for p, source in pairs]
         first = self._records[group[0]]
         keys = self._keys
-        return Entity.model_construct(  # built from validated records and links
-            entity_id=f"{first.kind}:{first.system}:{first.record_id}",
-            kind=first.kind,
-            records=tuple([keys[i] for i in group]),
-            confidence=min((link.probability for link in links), default=1.0),
-            links=tuple(links),
-        )
+        values = {  # from validated records and links
+            "entity_id": f"{first.kind}:{first.system}:{first.record_id}",
+            "kind": first.kind,
+            "records": tuple([keys[i] for i in group]),
+            "confidence": min((link.probability for link in links), default=1.0),
+            "links": tuple(links),
+        }
+        return trusted(Entity, values)
 
     def reviews(
         self, root: Callable[[int], int], refused: Sequence[Pair], overridden: set[Pair]
