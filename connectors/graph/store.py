@@ -99,17 +99,19 @@ class GraphTables:
             return {str(k): str(v) for k, v in rows}
 
     async def load_records(self) -> list[StoredRecord]:
-        query = select(t.records).order_by(t.records.c.system, t.records.c.record_id)
+        """Every record. The JSON columns are read as text and parsed by pydantic (a record)
+        and by ``json`` (its keys), rather than decoded into dictionaries first: a restart
+        reads a row for every record."""
+        r = t.records.c
+        query = select(
+            cast(r.data, Text), r.fingerprint, cast(r.block_keys, Text), r.entity_id
+        ).order_by(r.system, r.record_id)
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+            rows = (await conn.execute(query)).all()
+        parse, keys = SourceRecord.model_validate_json, json.loads
         return [
-            StoredRecord(
-                SourceRecord.model_validate(r["data"]),
-                str(r["fingerprint"]),
-                list(r["block_keys"]),
-                str(r["entity_id"]),
-            )
-            for r in rows
+            StoredRecord(parse(data), str(fingerprint), keys(block_keys), str(entity_id))
+            for data, fingerprint, block_keys, entity_id in rows
         ]
 
     async def load_entities(self) -> EntityRows:
