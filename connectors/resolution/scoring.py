@@ -70,7 +70,11 @@ def score_kind(
     ``columns`` are ``records`` laid out by :class:`Columns` (built here when not given)."""
     columns = columns or Columns(records)
     comparisons = comparisons_for(kind)
-    mine = pairs[[records[a].kind == kind for a in pairs[:, 0].tolist()]] if len(pairs) else pairs
+    if len(pairs):
+        of_kind = np.fromiter((f.kind == kind for f in records), bool, len(records))
+        mine = pairs[of_kind[pairs[:, 0]]]
+    else:
+        mine = pairs
     found = levels_of(columns, mine, comparisons)
     if model is None:
         seed_u = u_seed(records, columns, kind, sample, seed)

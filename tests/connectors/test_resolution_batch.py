@@ -12,6 +12,7 @@ from connectors.resolution import Record, features, keys
 from connectors.resolution.blocking import candidate_pairs
 from connectors.resolution.columns import Columns, levels
 from connectors.resolution.compare import compare, comparisons_for
+from connectors.resolution.results import Evidence, Link, trusted
 from connectors.resolution.scoring import random_pairs
 from connectors.resolution.synthetic import generate
 
@@ -105,3 +106,21 @@ def test_blocking_by_system_makes_only_the_pairs_across_systems() -> None:
     expected = everything[systems[everything[:, 0]] != systems[everything[:, 1]]]
     assert across.tolist() == expected.tolist()
     assert stats.candidate_pairs == len(expected) < len(everything)
+
+
+def test_a_link_made_from_trusted_values_is_the_validated_link() -> None:
+    evidence = (Evidence(field="email", level="exact", weight=7.5),)
+    values = {
+        "left": ("crm", "c-1"),
+        "right": ("support", "s-1"),
+        "probability": 0.97,
+        "bayes_factor": 7.5,
+        "band": "match",
+        "source": "model",
+        "evidence": evidence,
+    }
+    made = trusted(Link, dict(values))
+    checked = Link.model_validate(values)
+    assert made == checked
+    assert made.model_dump_json() == checked.model_dump_json()
+    assert made.model_fields_set == checked.model_fields_set
