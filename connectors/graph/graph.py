@@ -272,6 +272,7 @@ class IdentityGraph:
             reviews=resolution.reviews,
             state={},
             at=self._clock.now(),
+            resolved=inside,
         )
         return len(ordered), len(resolution.entities)
 
@@ -318,16 +319,19 @@ class IdentityGraph:
         block_keys: Sequence[list[str]],
         changed: set[RecordKey] | None = None,
     ) -> list[StoredRecord]:
-        """Keep ``ordered`` (with their blocking keys, in the same order) as resolved."""
+        """Keep ``ordered`` (with their blocking keys, in the same order) as resolved; the
+        records whose rows must be written: new, changed, or moved to another entity."""
         entity_of = {k: e.entity_id for e in resolution.entities for k in e.records}
         out = []
         blocks = self._blocks
         for r, found in zip(ordered, block_keys, strict=True):
-            key = r.key
+            record = r.record
+            key = (record.system, record.record_id)  # r.key, without two property calls
             old = self.records.get(key)
             if old is not None and (changed is None or key not in changed):
-                old.entity_id = entity_of[key]
-                out.append(old)
+                if old.entity_id != entity_of[key]:  # moved: its row changes
+                    old.entity_id = entity_of[key]
+                    out.append(old)
                 continue
             data = r.model_dump_json()
             stored = StoredRecord(r, digest(data), sorted(set(found)), entity_of[key], data)

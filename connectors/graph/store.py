@@ -23,6 +23,8 @@ from connectors.graph.source import SourceRecord
 from connectors.resolution import Entity, Link, Override, RecordKey, Review
 
 CHUNK = 20_000
+_KEYS: TypeAdapter[list[str]] = TypeAdapter(list[str])
+_RECORDS: TypeAdapter[tuple[RecordKey, ...]] = TypeAdapter(tuple[RecordKey, ...])
 _LINKS: TypeAdapter[tuple[Link, ...]] = TypeAdapter(tuple[Link, ...])
 
 
@@ -163,9 +165,12 @@ class GraphTables:
         state: dict[str, str],
         at: datetime,
         full: bool = False,
+        resolved: Iterable[RecordKey] = (),
     ) -> None:
-        """Replace ``dropped_entities`` by ``entities``, write ``records`` (new or moved),
-        delete ``removed`` and set ``state``; ``full`` empties the tables first."""
+        """Replace ``dropped_entities`` by ``entities``, write ``records`` (new, changed or
+        moved), delete ``removed`` and set ``state``; the reviews of ``records``, ``removed``
+        and ``resolved`` (records re-resolved whose rows stay as they are) are replaced by
+        ``reviews``; ``full`` empties the tables first."""
         async with self.engine.begin() as conn:
             if full:
                 for table in (t.records, t.entities, t.reviews):
@@ -173,7 +178,8 @@ class GraphTables:
             else:
                 await _delete_records(conn, [*removed, *(r.source.key for r in records)])
                 await _delete_entities(conn, dropped_entities)
-                await _delete_reviews(conn, [*removed, *(r.source.key for r in records)])
+                written = (r.source.key for r in records)
+                await _delete_reviews(conn, list({*removed, *resolved, *written}))
             stamp = _driver_value(conn, t.records.c.updated_at, at)
             await _insert(conn, t.records, [_record_row(r, stamp) for r in records])
             for r in records:
@@ -254,13 +260,13 @@ def _record_row(r: StoredRecord, stamp: Any) -> tuple[Any, ...]:
         r.entity_id,
         r.fingerprint,
         r.source.model_dump_json(exclude_defaults=True) if r.data is None else r.data,
-        json.dumps(r.block_keys),
+        _KEYS.dump_json(r.block_keys).decode(),
         stamp,
     )
 
 
 def _entity_row(e: Entity, stamp: Any) -> tuple[Any, ...]:
-    records = json.dumps([list(k) for k in e.records])
+    records = _RECORDS.dump_json(e.records).decode()
     links = _LINKS.dump_json(e.links).decode()
     body = f'{{"records": {records}, "links": {links}}}'
     return (e.entity_id, e.kind, e.confidence, body, stamp)
