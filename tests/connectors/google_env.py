@@ -14,14 +14,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.cli.directory import company_directory
-from bot.settings import Settings
-from connectors.demo import DemoBehaviour, DemoWorld, demo_operations, open_demo_world
+from connectors.demo import DemoBehaviour, DemoWorld, demo_operations
 from connectors.google import GoogleConnector, open_google
 from connectors.google.config import GoogleConfig
 from connectors.google.standin import GoogleStandIn
 from connectors.identity import IdentityDirectory
-from tests.connectors.stripe_env import NOW
+from tests.connectors.demo_env import demo_state
 from workflows.catalog import AnyOperation
 from workflows.clock import Clock, ManualClock
 
@@ -82,12 +80,8 @@ class Comms:
 
 @asynccontextmanager
 async def comms(name: str, tmp_path: Path, *, timeout: float = 5) -> AsyncIterator[Comms]:
-    settings = Settings(state_dir=tmp_path / ".crosswire", scheduler=False)
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    clock = ManualClock(NOW)
-    world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
-    directory = await company_directory(settings)
-    try:
+    async with demo_state(tmp_path) as demo:
+        world, directory, clock = demo.world, demo.directory, demo.clock
         if name == "demo":
             ops = demo_operations(world, directory, DemoBehaviour())
             yield Comms(name, _comms(ops), world, directory, clock)
@@ -101,8 +95,6 @@ async def comms(name: str, tmp_path: Path, *, timeout: float = 5) -> AsyncIterat
                 yield Comms(name, _comms(ops), world, directory, clock, standin, connector)
             finally:
                 await connector.aclose()
-    finally:
-        await world.close()
 
 
 def _comms(ops: list[AnyOperation]) -> dict[str, AnyOperation]:

@@ -6,21 +6,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-from bot.cli.directory import company_directory
-from bot.settings import Settings
-from connectors.demo import DemoBehaviour, DemoWorld, demo_operations, open_demo_world
+from connectors.demo import DemoBehaviour, DemoWorld, demo_operations
 from connectors.identity import IdentityDirectory
 from connectors.stripe import StripeConnector
 from connectors.stripe.standin import StripeStandIn
+from tests.connectors.demo_env import demo_state
 from workflows.catalog import AnyOperation
 from workflows.clock import ManualClock
-
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -47,12 +43,8 @@ def stripe_http(
 
 @asynccontextmanager
 async def billing(name: str, tmp_path: Path, *, timeout: float = 5) -> AsyncIterator[Billing]:
-    settings = Settings(state_dir=tmp_path / ".crosswire", scheduler=False)
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    clock = ManualClock(NOW)
-    world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
-    directory = await company_directory(settings)
-    try:
+    async with demo_state(tmp_path) as demo:
+        world, directory, clock = demo.world, demo.directory, demo.clock
         if name == "demo":
             ops = demo_operations(world, directory, DemoBehaviour())
             yield Billing(name, _billing(ops), world, directory, clock)
@@ -65,8 +57,6 @@ async def billing(name: str, tmp_path: Path, *, timeout: float = 5) -> AsyncIter
                 yield Billing(name, _billing(ops), world, directory, clock, standin)
             finally:
                 await connector.aclose()
-    finally:
-        await world.close()
 
 
 def _billing(ops: list[AnyOperation]) -> dict[str, AnyOperation]:

@@ -39,8 +39,8 @@ from connectors.stripe import standin as stripe_faults
 from connectors.stripe.standin import StripeStandIn
 from connectors.zendesk import standin as zendesk_faults
 from connectors.zendesk.standin import ZendeskStandIn
+from tests.connectors.demo_env import NOW
 from tests.connectors.google_env import DANA, google_standin, write_key_file
-from tests.connectors.stripe_env import NOW
 from workflows.answers import Briefing, Digest, Notice, RunAnswer
 from workflows.audit import AuditEvent
 from workflows.clock import ManualClock

@@ -12,8 +12,8 @@ import pytest
 from pydantic import BaseModel
 
 from connectors.errors import RecordNotFound
+from tests.connectors.demo_env import NOW
 from tests.connectors.google_env import DANA, Comms, comms
-from tests.connectors.stripe_env import NOW
 from workflows.catalog import CallContext
 
 IMPLEMENTATIONS = ["demo", "google"]

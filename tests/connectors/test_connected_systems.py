@@ -12,7 +12,7 @@ from bot.settings import Settings
 from connectors.config import ConnectorsConfig, DemoConfig, StripeConfig
 from connectors.configured import open_connectors
 from connectors.protocol import RateLimit
-from tests.connectors.stripe_env import NOW
+from tests.connectors.demo_env import NOW
 from workflows.clock import ManualClock
 
 

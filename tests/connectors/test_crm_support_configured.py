@@ -13,7 +13,7 @@ from bot.settings import Settings
 from connectors.config import ConnectorsConfig, DemoConfig
 from connectors.configured import open_connectors
 from connectors.protocol import RateLimit
-from tests.connectors.stripe_env import NOW
+from tests.connectors.demo_env import NOW
 from workflows.clock import ManualClock
 
 

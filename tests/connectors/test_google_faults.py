@@ -17,6 +17,7 @@ from structlog.testing import capture_logs
 
 from connectors.google import open_google
 from connectors.google.standin import expired, garbage, hang, throttled, unavailable
+from tests.connectors.demo_env import NOW
 from tests.connectors.google_env import (
     DANA,
     Comms,
@@ -25,7 +26,6 @@ from tests.connectors.google_env import (
     google_standin,
     write_key_file,
 )
-from tests.connectors.stripe_env import NOW
 from workflows.catalog import CallContext
 from workflows.engine import CircuitBreakers, OperationCaller, StepPolicy
 from workflows.engine.resilience import ClockSleep

@@ -15,20 +15,17 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from bot.cli.directory import company_directory
-from bot.settings import Settings
-from connectors.demo import DemoWorld, open_demo_world
+from connectors.demo import DemoWorld
 from connectors.errors import SystemUnavailable
 from connectors.hubspot import HubSpotConnector
 from connectors.hubspot.standin import HubSpotStandIn
 from connectors.hubspot.together import IN_FLIGHT
 from connectors.identity import IdentityDirectory
 from connectors.standin import unavailable
-from tests.connectors.stripe_env import NOW
+from tests.connectors.demo_env import demo_state
 from tests.connectors.test_crm_contract import DANA
 from tests.connectors.vendor_env import hubspot_http, system
 from workflows.catalog import AnyOperation, CallContext
-from workflows.clock import ManualClock
 
 LATENCY_S = 0.05
 CTX = CallContext(run_id="run-3", step_id="crm", requester_email=DANA)
@@ -61,32 +58,28 @@ class Timed:
 
 @pytest.fixture
 async def timed(tmp_path: Path) -> AsyncIterator[Timed]:
-    settings = Settings(state_dir=tmp_path / ".crosswire", scheduler=False)
-    settings.state_dir.mkdir(parents=True)
-    clock = ManualClock(NOW)
-    world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
-    directory = await company_directory(settings)
-    with HubSpotStandIn(latency_s=LATENCY_S) as standin:
-        await standin.seed_from(world)
-        http = hubspot_http(standin)
-        found = Timed({}, standin, directory, world)
-        sent: dict[int, float] = {}
+    async with demo_state(tmp_path) as demo:
+        world, directory, clock = demo.world, demo.directory, demo.clock
+        with HubSpotStandIn(latency_s=LATENCY_S) as standin:
+            await standin.seed_from(world)
+            http = hubspot_http(standin)
+            found = Timed({}, standin, directory, world)
+            sent: dict[int, float] = {}
 
-        async def on_request(request: httpx.Request) -> None:
-            sent[id(request)] = time.monotonic()
+            async def on_request(request: httpx.Request) -> None:
+                sent[id(request)] = time.monotonic()
 
-        async def on_response(response: httpx.Response) -> None:
-            at = sent.pop(id(response.request))
-            found.spans.append((response.request.url.path, at, time.monotonic()))
+            async def on_response(response: httpx.Response) -> None:
+                at = sent.pop(id(response.request))
+                found.spans.append((response.request.url.path, at, time.monotonic()))
 
-        http.event_hooks = {"request": [on_request], "response": [on_response]}
-        connector = HubSpotConnector(http, clock=clock)
-        found.operations = {o.name: o for o in connector.operations(directory)}
-        try:
-            yield found
-        finally:
-            await connector.aclose()
-            await world.close()
+            http.event_hooks = {"request": [on_request], "response": [on_response]}
+            connector = HubSpotConnector(http, clock=clock)
+            found.operations = {o.name: o for o in connector.operations(directory)}
+            try:
+                yield found
+            finally:
+                await connector.aclose()
 
 
 def account(t: Timed, name: str = "Acme") -> dict[str, Any]:

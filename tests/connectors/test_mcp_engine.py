@@ -12,9 +12,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cli.directory import company_directory
-from bot.settings import Settings
 from connectors.mcp import McpConnector, McpServerConfig, open_mcp
+from tests.connectors.demo_env import demo_state
 from tests.connectors.mcp_env import DESK_COMMAND, http_desk
 from tests.workflows.engine_env import EngineEnv, engine_env
 from workflows.approvals.policy import ApprovalPolicy
@@ -83,9 +82,8 @@ async def test_a_server_that_went_away_is_a_named_gap(tmp_path: Path) -> None:
 
 
 async def test_destructive_and_unannotated_tools_wait_for_approval(tmp_path: Path) -> None:
-    settings = Settings(state_dir=tmp_path / ".crosswire", scheduler=False)
-    settings.state_dir.mkdir(parents=True)
-    directory = await company_directory(settings)
+    async with demo_state(tmp_path) as demo:
+        directory = demo.directory
     policy = ApprovalPolicy.load()
     trusted = await open_mcp("desk", McpServerConfig(command=DESK_COMMAND, trusted=True))
     untrusted = await open_mcp("desk", McpServerConfig(command=DESK_COMMAND))

@@ -17,8 +17,9 @@ from connectors.hubspot.standin import HubSpotStandIn, iso
 from connectors.identity import IdentityDirectory
 from connectors.stripe.standin import StripeStandIn
 from connectors.zendesk.standin import ZendeskStandIn
+from tests.connectors.demo_env import NOW
 from tests.connectors.google_env import comms
-from tests.connectors.stripe_env import NOW, billing
+from tests.connectors.stripe_env import billing
 from tests.connectors.vendor_env import system
 from workflows.catalog import AnyOperation, CallContext
 

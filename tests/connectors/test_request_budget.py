@@ -17,22 +17,18 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from bot.cli.directory import company_directory
-from bot.settings import Settings
 from bot.wiring import rate_budgets
 from connectors.config import ConnectorsConfig, DemoConfig, HubSpotConfig
 from connectors.configured import open_connectors
-from connectors.demo import open_demo_world
 from connectors.hubspot import HubSpotConnector
 from connectors.hubspot.standin import HubSpotStandIn, throttled
 from connectors.identity import IdentityDirectory
 from connectors.pacing import Pacing
 from connectors.protocol import RateLimit
+from tests.connectors.demo_env import NOW, demo_state
 from tests.connectors.google_env import comms
-from tests.connectors.stripe_env import NOW
 from tests.connectors.vendor_env import hubspot_http
 from workflows.catalog import CallContext
-from workflows.clock import ManualClock
 from workflows.engine import Budget, CircuitBreakers, OperationCaller, RateBudgets, StepPolicy
 from workflows.engine.resilience import ClockSleep
 
@@ -68,15 +64,11 @@ class Paced:
 
 @pytest.fixture
 async def paced(tmp_path: Path) -> AsyncIterator[Paced]:
-    settings = Settings(state_dir=tmp_path / ".crosswire", scheduler=False)
-    settings.state_dir.mkdir(parents=True)
-    clock = ManualClock(NOW)
-    sleep = ClockSleep(clock)
-    world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
-    directory = await company_directory(settings)
     with HubSpotStandIn() as standin:
-        await standin.seed_from(world)
-        await world.close()
+        async with demo_state(tmp_path) as demo:
+            await standin.seed_from(demo.world)
+        clock, directory = demo.clock, demo.directory
+        sleep = ClockSleep(clock)
         connector = HubSpotConnector(hubspot_http(standin), clock=clock)
         pacing = Pacing()
         connector.pace(pacing)
@@ -145,11 +137,10 @@ async def test_a_retry_is_a_request_and_waits_its_turn_too(paced: Paced) -> None
 
 
 async def test_connectors_check_probes_wait_their_turn(tmp_path: Path) -> None:
-    clock = ManualClock(NOW)
+    async with demo_state(tmp_path) as demo:
+        directory = demo.directory
+    clock = demo.clock
     sleep = ClockSleep(clock)
-    settings = Settings(state_dir=tmp_path / ".crosswire", scheduler=False)
-    settings.state_dir.mkdir(parents=True)
-    directory = await company_directory(settings)
     with HubSpotStandIn() as standin:
         config = ConnectorsConfig(
             hubspot=HubSpotConfig(base_url=standin.url, access_token=standin.access_token),
@@ -171,11 +162,9 @@ async def test_connectors_check_probes_wait_their_turn(tmp_path: Path) -> None:
 async def test_the_demo_world_is_paced_per_call_only_where_settings_give_it_a_budget(
     tmp_path: Path,
 ) -> None:
-    clock = ManualClock(NOW)
+    async with demo_state(tmp_path) as demo:
+        settings, directory, clock = demo.settings, demo.directory, demo.clock
     sleep = ClockSleep(clock)
-    settings = Settings(state_dir=tmp_path / ".crosswire", scheduler=False)
-    settings.state_dir.mkdir(parents=True)
-    directory = await company_directory(settings)
     config = ConnectorsConfig(rate_limits={"crm": RateLimit(per_second=2, burst=1)})
     connected = await open_connectors(
         config, demo=DemoConfig(database=settings.demo_database), clock=clock

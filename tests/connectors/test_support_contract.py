@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from connectors.errors import RecordNotFound
 from connectors.zendesk.standin import ZendeskStandIn
-from tests.connectors.stripe_env import NOW
+from tests.connectors.demo_env import NOW
 from tests.connectors.vendor_env import System, system
 from workflows.catalog import CallContext
 

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.cli.directory import company_directory
-from bot.settings import Settings
-from connectors.demo import DemoBehaviour, DemoWorld, demo_operations, open_demo_world
+from connectors.demo import DemoBehaviour, DemoWorld, demo_operations
 from connectors.hubspot import HubSpotConnector
 from connectors.hubspot.standin import HubSpotStandIn
 from connectors.identity import IdentityDirectory
@@ -20,7 +18,7 @@ from connectors.standin import StandIn
 from connectors.zendesk import ZendeskConnector
 from connectors.zendesk.connector import basic_auth
 from connectors.zendesk.standin import ZendeskStandIn
-from tests.connectors.stripe_env import NOW
+from tests.connectors.demo_env import demo_state
 from workflows.catalog import AnyOperation
 from workflows.clock import ManualClock
 
@@ -64,12 +62,8 @@ async def system(
     system_id: str, name: str, tmp_path: Path, *, timeout: float = 5
 ) -> AsyncIterator[System]:
     """``system_id`` ("crm" or "support") as ``name`` implements it ("demo" or the vendor)."""
-    settings = Settings(state_dir=tmp_path / ".crosswire", scheduler=False)
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    clock = ManualClock(NOW)
-    world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
-    directory = await company_directory(settings)
-    try:
+    async with demo_state(tmp_path) as demo:
+        world, directory, clock = demo.world, demo.directory, demo.clock
         if name == "demo":
             ops = demo_operations(world, directory, DemoBehaviour())
             yield System(name, _of(ops, system_id), world, directory, clock)
@@ -90,8 +84,6 @@ async def system(
         finally:
             await connector.aclose()
             standin.close()
-    finally:
-        await world.close()
 
 
 def _of(ops: list[AnyOperation], system_id: str) -> dict[str, AnyOperation]:
