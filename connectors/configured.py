@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from connectors import mcp
 from connectors.config import ConnectorsConfig, DemoConfig
 from connectors.demo.connector import DemoConnector
 from connectors.demo.store import DemoWorld
 from connectors.google import open_google
 from connectors.hubspot import open_hubspot
-from connectors.mcp import open_mcp
 from connectors.pacing import PacedByRequest, Pacing, paced_operations
 from connectors.protocol import Connector, RateLimit, Reachability
 from connectors.stripe import open_stripe
@@ -148,7 +148,8 @@ async def open_connectors(
         others.append(open_hubspot(config.hubspot, clock=clock))
     if config.zendesk is not None:
         others.append(open_zendesk(config.zendesk, clock=clock))
-    others += await asyncio.gather(*(open_mcp(n, c) for n, c in config.mcp.items()))
+    # The MCP SDK is imported here, and only when a server is configured (see connectors.lazy).
+    others += await asyncio.gather(*(mcp.open_mcp(n, c) for n, c in config.mcp.items()))
     connected = ConnectedSystems(connectors=(world, *others), demo=world, config=config)
     for connector in others:
         if isinstance(connector, PacedByRequest):
