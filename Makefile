@@ -18,8 +18,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Tests start `crosswire` as a process of its own hundreds of times: each start reads the
+# project's modules from cached bytecode rather than compiling them again, whatever the
+# environment says (PYTHONDONTWRITEBYTECODE set would cost each start about a second).
 unit: $(STAMP)  ## the tests, one worker per core (a test's own processes and servers included)
-	$(BIN)/pytest -n auto --dist worksteal
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n auto --dist worksteal
 
 bench: $(STAMP)  ## benchmarks, ratios against baselines measured in the same run
 	$(BIN)/python -m benchmarks
