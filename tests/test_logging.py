@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -22,19 +21,12 @@ import structlog
 from bot.logging import DBOS_CONSOLE_HANDLER, configure_logging
 from bot.sandbox import payloads
 from bot.settings import Settings
+from tests.cli.processes import clean_environment, crosswire, prepared
 from tests.harness import CHANNEL, start_harness
 from tests.harness import DANA as DANA_ID
 
 DANA = "dana.reyes@northwind.example"
 TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
-
-
-def _environment(state: Path, **extra: str) -> dict[str, str]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CROSSWIRE_"))
-    }
-    quiet = {"CROSSWIRE_SCHEDULER": "off"}  # no pre-meeting DM in the middle of a test
-    return {**environment, "CROSSWIRE_STATE_DIR": str(state), **quiet, **extra}
 
 
 def _json_lines(stderr: str) -> list[dict[str, Any]]:
@@ -56,17 +48,8 @@ def restore_logging() -> Iterator[None]:
 
 
 def test_ask_with_json_logging_writes_only_json_to_stderr(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "brief me on Acme", "--as", DANA],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_environment(
-            tmp_path / "state", CROSSWIRE_LOG_FORMAT="json", CROSSWIRE_LOG_LEVEL="DEBUG"
-        ),
-        cwd=tmp_path,
-        check=False,
-    )
+    json_logging = {"CROSSWIRE_LOG_FORMAT": "json", "CROSSWIRE_LOG_LEVEL": "DEBUG"}
+    done = crosswire(tmp_path / "state", "ask", "brief me on Acme", "--as", DANA, env=json_logging)
     assert done.returncode == 0, done.stderr
     lines = _json_lines(done.stderr)
     assert {"step.finished"} <= {line["event"] for line in lines}
@@ -74,12 +57,14 @@ def test_ask_with_json_logging_writes_only_json_to_stderr(tmp_path: Path) -> Non
 
 
 def test_serve_with_json_logging_writes_only_json_to_stderr(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    prepared(state, None)
     serve = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--no-chat", "--port", "0", "--host", "127.0.0.1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_environment(tmp_path / "state", CROSSWIRE_LOG_FORMAT="json"),
+        env=clean_environment(state, {"CROSSWIRE_LOG_FORMAT": "json"}),
         cwd=tmp_path,
     )
     assert serve.stderr is not None
@@ -140,26 +125,11 @@ async def test_dbos_messages_go_through_the_same_json_renderer(
 
 
 def test_a_token_typed_into_a_request_is_not_in_the_audit(tmp_path: Path) -> None:
-    state, env = tmp_path / "state", _environment(tmp_path / "state")
-    asked = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", f"brief me on Acme {TOKEN}", "--as", DANA, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
+    state = tmp_path / "state"
+    asked = crosswire(state, "ask", f"brief me on Acme {TOKEN}", "--as", DANA, "--json")
     run_id = json.loads(asked.stdout)["run_id"]
-    shown = subprocess.run(
-        [sys.executable, "-m", "bot", "audit", "show", run_id, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=tmp_path,
-        check=True,
-    )
+    shown = crosswire(state, "audit", "show", run_id, "--json")
+    assert shown.returncode == 0, shown.stderr
     assert TOKEN not in shown.stdout and TOKEN not in asked.stderr
     assert "xoxb-[redacted]" in shown.stdout
     assert state.exists()
