@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli.processes import clean_environment, crosswire
+from tests.cli.processes import clean_environment, crosswire, prepared
 from tests.cli.test_ask_preview import WITHIN_S, read_until
 
 RACHEL = "rachel.kim@northwind.example"
@@ -30,7 +30,7 @@ def test_without_a_terminal_it_prints_the_question_and_a_hint(tmp_path: Path) ->
 
 def test_on_a_terminal_the_number_chosen_is_briefed_on(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    state.parent.mkdir(parents=True, exist_ok=True)
+    prepared(state, None)
     leader, follower = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "ask", "brief me on Summit", "--as", RACHEL],

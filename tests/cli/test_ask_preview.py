@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.cli.processes import clean_environment, crosswire
+from tests.cli.processes import clean_environment, crosswire, prepared
 from tests.readme import action_examples
 
 [OBJECTIVE] = action_examples()  # the README's, as written
@@ -56,7 +56,7 @@ def test_with_yes_the_run_goes_on_to_its_approval(tmp_path: Path) -> None:
 
 def test_on_a_terminal_it_asks_and_runs_on_y(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    state.parent.mkdir(parents=True, exist_ok=True)
+    prepared(state, None)
     leader, follower = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "ask", OBJECTIVE, "--as", DANA],
