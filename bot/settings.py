@@ -6,6 +6,7 @@ the built-in demo systems, the offline planner and a local sandbox instead of Sl
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -353,3 +354,16 @@ def environment_names_of(field: str) -> list[str]:
     info = Settings.model_fields.get(field)
     alias = info.validation_alias if info else None
     return [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else []
+
+
+def forget_slack_environment() -> None:
+    """Remove ``SLACK_*`` variables from this process's environment, once settings are read.
+
+    Crosswire reads its Slack settings once, through :class:`bot.settings.Settings`. Bolt also
+    reads some itself when the app is built: ``SLACK_BOT_TOKEN`` (then warns that the token
+    "will be unused" beside our client), ``SLACK_SIGNING_SECRET``, and ``SLACK_CLIENT_ID`` with
+    ``SLACK_CLIENT_SECRET``, which silently switch on its OAuth flow and drop the bot token.
+    Nothing acts on them behind the settings' back, and no child process inherits the secrets.
+    """
+    for name in [n for n in os.environ if n.startswith("SLACK_")]:
+        del os.environ[name]

@@ -8,7 +8,6 @@ TLS) connection, for every call: about twice the CPU per call.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,7 +21,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 SLACK_API_DEFAULT = "https://slack.com/api/"
 RATE_LIMIT_RETRIES = 3
 CALL_TIMEOUT_S = 30
-SLACK_ENVIRONMENT_PREFIX = "SLACK_"
 
 
 def web_client(
@@ -49,16 +47,3 @@ async def shared_web_client(
     timeout = aiohttp.ClientTimeout(total=CALL_TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         yield web_client(token, base_url, session=session)
-
-
-def forget_slack_environment() -> None:
-    """Remove ``SLACK_*`` variables from this process's environment, once settings are read.
-
-    Crosswire reads its Slack settings once, through :class:`bot.settings.Settings`. Bolt also
-    reads some itself when the app is built: ``SLACK_BOT_TOKEN`` (then warns that the token
-    "will be unused" beside our client), ``SLACK_SIGNING_SECRET``, and ``SLACK_CLIENT_ID`` with
-    ``SLACK_CLIENT_SECRET``, which silently switch on its OAuth flow and drop the bot token.
-    Nothing acts on them behind the settings' back, and no child process inherits the secrets.
-    """
-    for name in [n for n in os.environ if n.startswith(SLACK_ENVIRONMENT_PREFIX)]:
-        del os.environ[name]

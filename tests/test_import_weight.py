@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("mcp", "dbos", "anthropic", "numpy", "slack_bolt", "uvicorn")
+HEAVY = ("mcp", "dbos", "anthropic", "numpy", "slack_bolt", "slack_sdk", "aiohttp", "uvicorn")
 
 
 def _imported_by(module: str) -> list[str]:

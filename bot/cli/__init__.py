@@ -15,8 +15,7 @@ from pydantic import ValidationError
 
 from bot.cli.identity import identity_match, identity_parsers
 from bot.logging import configure_logging, secrets_of
-from bot.settings import Settings, explain
-from bot.slack_client import forget_slack_environment
+from bot.settings import Settings, explain, forget_slack_environment
 from bot.startup import StartupError, check_settings
 
 QUIET_COMMANDS = ("ask", "audit", "approvals", "schedule", "demo", "connectors", "identity")
