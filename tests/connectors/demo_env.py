@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.cli.directory import directory_over
 from bot.settings import Settings
 from connectors.demo import DemoWorld, open_demo_world
-from connectors.identity import IdentityDirectory, open_directory
+from connectors.identity import IdentityDirectory
 from tests.state import seeded
-from workflows.audit import AuditStore
 from workflows.clock import ManualClock
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -44,11 +44,6 @@ async def demo_state(tmp_path: Path, at: datetime = NOW) -> AsyncIterator[DemoSt
     clock = ManualClock(at)
     world = await open_demo_world(settings.demo_database, clock=clock, seed=settings.demo_seed)
     try:
-        audit = await AuditStore.open(settings.audit_database_url, clock=clock)
-        try:
-            directory = await open_directory(audit.engine, world, clock=clock)
-        finally:
-            await audit.close()
-        yield DemoState(settings, world, directory, clock)
+        yield DemoState(settings, world, await directory_over(settings, world, clock), clock)
     finally:
         await world.close()
