@@ -151,9 +151,8 @@ def select_planner(
     """Claude when there is a model client, planning the built-in workflows and free-form
     answers and writing their answers, with the offline planner (finding customers through
     ``finder``, the identity directory) as its fallback; else the offline planner."""
-    offline = OfflinePlanner(finder)
     if client is None:
-        return offline
+        return OfflinePlanner(finder)
     import anthropic
 
     errors = ModelErrors(api=(anthropic.APIError,), timeout=(anthropic.APITimeoutError,))
@@ -162,7 +161,7 @@ def select_planner(
         model=settings.model,
         errors=errors,
         finder=finder,
-        fallback=offline,
+        fallback=OfflinePlanner(finder, model_configured=True),
         guides=(*builtin_guides(), answer_guide()),
         timeout_s=settings.planner_timeout_s,
         writer=ClaudeSynthesizer(

@@ -269,6 +269,26 @@ async def test_other_messages_get_help(
     assert "brief me on Acme" in " ".join(notice.suggestions)
 
 
+async def test_a_question_beyond_the_workflows_says_a_model_would_answer_it(
+    world: tuple[IdentityDirectory, Catalog],
+) -> None:
+    question = "which of my accounts have an overdue invoice and a P1 open?"
+    notice = await plan_for(world, question)
+    assert isinstance(notice, Notice)
+    assert notice.text.startswith(f"I can't do “{question}” yet. Other questions need a language")
+    assert "with ANTHROPIC_API_KEY set where Crosswire runs, Claude plans and answers" in notice.text
+
+
+async def test_behind_a_model_the_offline_planner_does_not_ask_for_one(
+    world: tuple[IdentityDirectory, Catalog],
+) -> None:
+    directory, catalog = world
+    planner = OfflinePlanner(directory, model_configured=True)
+    notice = await planner.plan(_objective("order me a pizza"), catalog)
+    assert isinstance(notice, Notice) and notice.title == "I did not understand that"
+    assert "language model" not in notice.text and "ANTHROPIC_API_KEY" not in notice.text
+
+
 async def test_the_help_says_which_languages(world: tuple[IdentityDirectory, Catalog]) -> None:
     notice = await plan_for(world, "help")
     assert isinstance(notice, Notice)

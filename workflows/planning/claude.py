@@ -123,7 +123,7 @@ class ClaudePlanner:
         self._model = model
         self._errors = errors
         self._finder = finder
-        self._fallback = fallback or OfflinePlanner(finder)
+        self._fallback = fallback or OfflinePlanner(finder, model_configured=True)
         self._cache = cache if cache is not None else PlanCache()
         self._guides = tuple(guides if guides is not None else builtin_guides())
         self._workflows: Collection[str] = frozenset(g.name for g in self._guides)

@@ -35,6 +35,10 @@ HELP_TEXT: Final = (
     "(`/crosswire briefings off` or `lead 45m`). "
     f"{LANGUAGES}"
 )
+NEEDS_MODEL: Final = (
+    "Other questions need a language model: with ANTHROPIC_API_KEY set where Crosswire "
+    "runs, Claude plans and answers them from every system."
+)
 CANNOT_ACT: Final = (
     "Besides briefings, the one thing I can do today is the webinar follow-up: I can't send "
     "or change anything else yet. To run a request on a timetable, use "

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 
 from workflows.answers import Notice
 from workflows.domain import AccountRef
-from workflows.planning.help import CANNOT_ACT, CAPABILITIES, EXAMPLES, HELP_TEXT, LANGUAGES
+from workflows.planning.help import (
+    CANNOT_ACT,
+    CAPABILITIES,
+    EXAMPLES,
+    HELP_TEXT,
+    LANGUAGES,
+    NEEDS_MODEL,
+)
 
 
 def brief_on(account: AccountRef) -> str:
@@ -32,11 +39,14 @@ def thanks() -> Notice:
     )
 
 
-def not_understood(text: str) -> Notice:
+def not_understood(text: str, *, model_configured: bool) -> Notice:
+    """Without a model, say that one would take questions beyond the built-in workflows
+    (with one, the model has already declined, or its outage is noted beside this)."""
+    needs = "" if model_configured else f" {NEEDS_MODEL}"
     return Notice(
         reason="help",
         title="I did not understand that",
-        text=f"I can't do “{text}” yet. {HELP_TEXT}",
+        text=f"I can't do “{text}” yet.{needs} {HELP_TEXT}",
         suggestions=EXAMPLES,
     )
 

@@ -39,12 +39,17 @@ class OfflinePlanner:
     """Maps briefing requests to the briefing plan; anything else gets a notice.
 
     Without a ``finder`` the customer is taken as typed and resolved by the plan's first step.
+    ``model_configured`` (it is a model planner's fallback) drops the line telling a requester
+    that other questions need a model.
     """
 
     name = "offline"
 
-    def __init__(self, finder: CustomerFinder | None = None) -> None:
+    def __init__(
+        self, finder: CustomerFinder | None = None, *, model_configured: bool = False
+    ) -> None:
         self._finder = finder
+        self._model_configured = model_configured
 
     async def plan(
         self, objective: Objective, catalog: Catalog, requester: Principal | None = None
@@ -67,7 +72,7 @@ class OfflinePlanner:
             case "thanks":
                 return notices.thanks()
             case "unknown":
-                return notices.not_understood(text)
+                return notices.not_understood(text, model_configured=self._model_configured)
             case "action":
                 return notices.cannot_act(reading.verb, _accounts(mentions))
             case "briefing":

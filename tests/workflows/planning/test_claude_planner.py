@@ -181,6 +181,7 @@ async def test_a_free_form_objective_during_an_outage_gets_the_offline_notice_wi
 
     assert isinstance(planned.result, Notice)
     assert planned.result.text.endswith("Planned offline: Claude is unavailable (HTTP 500).")
+    assert "ANTHROPIC_API_KEY" not in planned.result.text  # the key is set: the note says why
     assert planned.usage.calls == ()
 
 
