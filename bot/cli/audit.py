@@ -193,7 +193,7 @@ def _step_line(event: AuditEvent) -> str:
     error = event.detail.get("error")
     tail = f"  ({error})" if error else ""
     return (
-        f"{at} step   {event.step_id:<10} {event.operation:<28} {event.status:<8} "
+        f"{at} step   {event.step_id:<12} {event.operation:<28} {event.status:<8} "
         f"{ms:>8}{tries}{tail}"
     )
 
@@ -207,7 +207,7 @@ def _plan_lines(detail: dict[str, Any]) -> list[str]:
     for step in plan["steps"]:
         needs = sorted({ref for ref in [step.get("when")] if ref})
         when = f" when {', '.join(needs)}" if needs else ""
-        lines.append(f"         {step['id']:<10} {step['operation']}{when}")
+        lines.append(f"         {step['id']:<12} {step['operation']}{when}")
     return lines
 
 
@@ -218,9 +218,13 @@ def _usage_line(usage: dict[str, Any]) -> str:
     repairs = f", {usage['repairs']} repairs" if usage.get("repairs") else ""
     fallback = f"; {usage['fallback']}" if usage.get("fallback") else ""
     return (
-        f"         planned by {source}: {len(calls)} model calls ({_tokens(calls)}, "
+        f"         planned by {source}: {_count(calls)} ({_tokens(calls)}, "
         f"cost {_cost(calls)}){repairs}{fallback}"
     )
+
+
+def _count(calls: list[ModelCall]) -> str:
+    return "1 model call" if len(calls) == 1 else f"{len(calls)} model calls"
 
 
 def _synthesis_text(usage: dict[str, Any]) -> str:
@@ -230,7 +234,7 @@ def _synthesis_text(usage: dict[str, Any]) -> str:
     repairs = f", {usage['repairs']} repairs" if usage.get("repairs") else ""
     fallback = f"; {usage['fallback']}" if usage.get("fallback") else ""
     spent = f"{_tokens(calls)}, cost {_cost(calls)}"
-    return f"{who}: {len(calls)} model calls ({spent}){repairs}{fallback}"
+    return f"{who}: {_count(calls)} ({spent}){repairs}{fallback}"
 
 
 ENDS = {
@@ -251,8 +255,8 @@ def _adaptation_lines(detail: dict[str, Any]) -> list[str]:
     said = {"steps": "added steps", "done": "done", "refused": "refused", "none": "not asked"}
     head = f"round {detail.get('round')}: {said.get(str(kind), kind)}"
     reason = f"; {detail['reason']}" if detail.get("reason") else ""
-    lines = [f"{head}{reason} ({len(calls)} model calls, {_tokens(calls)}, cost {_cost(calls)})"]
-    lines += [f"         + {s['id']:<10} {s['operation']}" for s in detail.get("steps") or []]
+    lines = [f"{head}{reason} ({_count(calls)}, {_tokens(calls)}, cost {_cost(calls)})"]
+    lines += [f"         + {s['id']:<12} {s['operation']}" for s in detail.get("steps") or []]
     end = detail.get("end")
     if end:
         lines.append(f"         budget end: {end} ({ENDS.get(str(end), end)})")

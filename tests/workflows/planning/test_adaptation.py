@@ -191,8 +191,8 @@ async def test_two_open_renewals_add_a_step_fetching_both_contracts(
         "synthesize",
         "deliver",
     ]
-    assert f"round 1: added steps; {reason} (1 model calls" in shown, shown
-    assert "+ contracts  contracts.get_contract" in shown
+    assert f"round 1: added steps; {reason} (1 model call" in shown, shown
+    assert "+ contracts    contracts.get_contract" in shown
     assert "round 2: done; Both contracts read." in shown
     assert "budget end: done (the model found the objective met)" in shown
     assert "model      4 calls (planning 1, adaptation 2, synthesis 1)" in shown

@@ -46,7 +46,7 @@ async def test_an_api_key_makes_claude_the_planner(
     with contextlib.redirect_stdout(printed):  # not capsys: DBOS keeps the stream it found
         assert await audit_show(settings, request.run_id, as_json=False) == 0
     shown = printed.getvalue()
-    assert "planned by model: 1 model calls (" in shown, shown
+    assert "planned by model: 1 model call (" in shown, shown
     # A model the price table does not know costs "unknown", never $0.
     assert "model      2 calls (planning 1, synthesis 1)" in shown
     assert "cost unknown" in shown and "$0" not in shown

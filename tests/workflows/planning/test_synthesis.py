@@ -164,7 +164,7 @@ async def test_a_briefing_costs_two_calls_and_the_next_customer_one(
     cited = {c.source for s in acme.synthesis.statements for c in s.cites}
     assert {"CRM", "Billing", "Support desk"} <= cited
     assert "model      2 calls (planning 1, synthesis 1)" in shown, shown
-    assert "answer written by model: 1 model calls (" in shown
+    assert "answer written by model: 1 model call (" in shown
     assert "cost $" in shown and "unknown" not in shown
     assert "model      1 calls (planning 0, synthesis 1)" in shown_second, shown_second
 
