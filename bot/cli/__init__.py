@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -14,9 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.cli.identity import identity_match, identity_parsers
-from bot.logging import configure_logging, secrets_of
 from bot.settings import Settings, explain, forget_slack_environment
-from bot.startup import StartupError, check_settings
 
 QUIET_COMMANDS = ("ask", "audit", "approvals", "schedule", "demo", "connectors", "identity")
 
@@ -199,6 +198,12 @@ def _demo_meeting(demo_sub: argparse._SubParsersAction[argparse.ArgumentParser])
     cancel.add_argument("meeting_id", metavar="ID", help="an id from `crosswire demo meetings`")
 
 
+def _stop_writing_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; exit code 2 (and one line per problem) for settings that cannot work."""
     args = _parser().parse_args(argv)
@@ -207,6 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings()
     if settings is None:
         return 2
+    # Imported once the settings are good (they import SQLAlchemy): `--help` and a bad setting
+    # answer without them.
+    from bot.logging import configure_logging, secrets_of
+    from bot.startup import StartupError
+
     forget_slack_environment()
     quiet = args.command in QUIET_COMMANDS
     configure_logging(
@@ -215,12 +225,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         secrets=secrets_of(settings),
     )
     try:
-        return asyncio.run(_dispatch(args, settings))
+        code = asyncio.run(_dispatch(args, settings))
+        sys.stdout.flush()  # here, where a closed pipe is caught, rather than at exit
+        return code
     except StartupError as exc:
         _complain(str(exc))
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `crosswire audit list | head`: the reader has what it wanted
+        _stop_writing_stdout()
+        return 141
 
 
 def _settings() -> Settings | None:
@@ -239,6 +254,8 @@ def _complain(line: str) -> None:
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.startup import check_settings
+
     await check_settings(settings)
     if args.command == "serve":
         from bot.serve import serve

@@ -224,7 +224,7 @@ def _usage_line(usage: dict[str, Any]) -> str:
 
 
 def _count(calls: list[ModelCall]) -> str:
-    return "1 model call" if len(calls) == 1 else f"{len(calls)} model calls"
+    return "1 model call" if len(calls) == 1 else f"{len(calls) or 'no'} model calls"
 
 
 def _synthesis_text(usage: dict[str, Any]) -> str:
@@ -280,7 +280,7 @@ def _model_lines(detail: RunDetail) -> list[str]:
     calls = planned + adapted + written
     adapting = f", adaptation {len(adapted)}" if adapted else ""
     return [
-        f"  model      {len(calls)} calls (planning {len(planned)}{adapting}, "
+        f"  model      {_count(calls).replace('model ', '')} (planning {len(planned)}{adapting}, "
         f"synthesis {len(written)}): {_tokens(calls)}; cost {_cost(calls)}"
     ]
 

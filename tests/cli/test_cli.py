@@ -127,6 +127,27 @@ def test_audit_list_has_a_header_and_times_with_their_zone(state: Path) -> None:
     assert all(" JST " in row for row in tokyo[1:])
 
 
+def test_a_reader_that_stops_early_ends_the_command_quietly(state: Path) -> None:
+    """`crosswire audit list | head -1`: the pipe closes under the command's output."""
+    crosswire(state, "ask", "brief me on Acme", "--as", DANA)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the command writes a line
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CROSSWIRE_")}
+    listing = subprocess.run(
+        [sys.executable, "-m", "bot", "audit", "list"],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        env=environment | {"CROSSWIRE_STATE_DIR": str(state)},
+        cwd=state.parent,
+        check=False,
+    )
+    os.close(write_end)
+    assert listing.returncode == 141, listing.stderr
+    assert listing.stderr == ""
+
+
 def test_audit_show_never_cuts_a_value_without_saying_so(state: Path) -> None:
     objective = "brief me on Acme " + "with every detail you can find " * 12
     asked = crosswire(state, "ask", objective, "--as", DANA, "--json")

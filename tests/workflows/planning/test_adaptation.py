@@ -317,5 +317,5 @@ async def test_the_time_budget_ends_adapting_on_the_engines_clock(
 
     assert len(standin.bodies) == 3 and standin.pending == 0  # round 2 asked nobody
     assert "adapt:2" in [s["function_name"] for s in steps]
-    assert "round 2: not asked (0 model calls" in shown, shown
+    assert "round 2: not asked (no model calls" in shown, shown
     assert "budget end: time (the budget's time was spent)" in shown

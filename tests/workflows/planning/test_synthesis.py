@@ -166,7 +166,7 @@ async def test_a_briefing_costs_two_calls_and_the_next_customer_one(
     assert "model      2 calls (planning 1, synthesis 1)" in shown, shown
     assert "answer written by model: 1 model call (" in shown
     assert "cost $" in shown and "unknown" not in shown
-    assert "model      1 calls (planning 0, synthesis 1)" in shown_second, shown_second
+    assert "model      1 call (planning 0, synthesis 1)" in shown_second, shown_second
 
 
 async def test_the_model_sees_only_this_runs_steps_as_untrusted_data(
@@ -259,7 +259,7 @@ async def test_an_overloaded_api_leaves_the_template_with_a_note(
     assert isinstance(acme, Briefing) and acme.synthesis is None
     assert acme.note == "Written from templates: Claude is overloaded right now."
     assert detail is not None and detail.run.status == "completed"
-    assert "answer written by template: 0 model calls" in shown, shown
+    assert "answer written by template: no model calls" in shown, shown
     assert "Claude is overloaded right now" in answer_text(acme)
 
 
