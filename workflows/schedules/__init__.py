@@ -9,8 +9,11 @@
 APScheduler, in one process per database at a time (:mod:`workflows.schedules.leadership`);
 a tick's run id is the schedule id and the tick, so a tick fired twice starts one run. The
 package's own surface is what the edge reads and writes (light to import: settings and the
-command line load it); the scheduler's parts are imported from their modules.
+command line load it); the scheduler's parts are imported from their modules, and the store
+(SQLAlchemy) is imported when it is first asked for.
 """
+
+from typing import TYPE_CHECKING
 
 from workflows.schedules.models import (
     BriefingPrefs,
@@ -20,8 +23,10 @@ from workflows.schedules.models import (
     schedule_run_id,
 )
 from workflows.schedules.ports import Calendars, Mailroom, Roster
-from workflows.schedules.store import ScheduleStore
 from workflows.schedules.when import EXAMPLES, BadWhen, When, parse_when
+
+if TYPE_CHECKING:
+    from workflows.schedules.store import ScheduleStore
 
 __all__ = [
     "EXAMPLES",
@@ -38,3 +43,12 @@ __all__ = [
     "parse_when",
     "schedule_run_id",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The store, imported when first used: settings check a schedules file without it."""
+    if name == "ScheduleStore":
+        from workflows.schedules.store import ScheduleStore
+
+        return ScheduleStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

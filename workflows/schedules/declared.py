@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workflows.models import Principal
 from workflows.schedules.ports import Roster
-from workflows.schedules.store import ScheduleStore
 from workflows.schedules.when import BadWhen, When, parse_when
+
+if TYPE_CHECKING:  # settings read a schedules file without the store (SQLAlchemy)
+    from workflows.schedules.store import ScheduleStore
 
 PREFIX = "cfg-"
 
