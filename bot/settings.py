@@ -27,14 +27,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from connectors.access import AccessPolicy
 from connectors.config import SECRET_VARIABLES, ConnectorsConfig, secrets_from
 from connectors.demo import DemoBehaviour
-from workflows.approvals.policy import ApprovalPolicy
-from workflows.database_url import audit_url
 from workflows.durations import parse_duration
-from workflows.library.precedence import Precedence
-from workflows.schedules.declared import read_declared
 
 DEFAULT_STATE_DIR = Path(".crosswire")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -129,10 +124,18 @@ class Settings(BaseSettings):
         "auto", validation_alias=_env("CROSSWIRE_LOG_FORMAT")
     )
 
+    # The checks below that need a heavy module (SQLAlchemy for a URL, the loader of a file)
+    # import it when they run, so a process given no such setting, or one that exits on a bad
+    # setting or prints its help, never imports it.
+
     @field_validator("database_url")
     @classmethod
     def _database_url_usable(cls, value: str) -> str:
-        return audit_url(value) if value.strip() else ""
+        if not value.strip():
+            return ""
+        from workflows.database_url import audit_url
+
+        return audit_url(value)
 
     @field_validator(
         "slack_bot_token", "slack_app_token", "slack_signing_secret", "slack_api_url", mode="before"
@@ -186,6 +189,8 @@ class Settings(BaseSettings):
     @classmethod
     def _schedules_read(cls, value: Path | None) -> Path | None:
         if value is not None:
+            from workflows.schedules.declared import read_declared
+
             read_declared(value)  # a DeclaredError (a ValueError) names the file and entry
         return value
 
@@ -193,6 +198,8 @@ class Settings(BaseSettings):
     @classmethod
     def _policy_loads(cls, value: Path | None) -> Path | None:
         if value is not None:
+            from workflows.approvals.policy import ApprovalPolicy
+
             ApprovalPolicy.load(value)  # a PolicyError names the file and the problem
         return value
 
@@ -205,6 +212,8 @@ class Settings(BaseSettings):
     @classmethod
     def _access_policy_loads(cls, value: Path | None) -> Path | None:
         if value is not None:
+            from connectors.access import AccessPolicy
+
             AccessPolicy.load(value)  # an AccessPolicyError names the file and the problem
         return value
 
@@ -217,6 +226,8 @@ class Settings(BaseSettings):
     @classmethod
     def _precedence_loads(cls, value: Path | None) -> Path | None:
         if value is not None:
+            from workflows.library.precedence import Precedence
+
             Precedence.load(value)  # a PrecedenceError names the file and the problem
         return value
 
