@@ -1,6 +1,7 @@
 """Every command reads the settings first, and a command that fails on a bad setting, or needs
 no engine (``identity match``, ``--help``), answers before anything heavy is imported: reading
-the settings imports no vendor SDK, no engine, no model client and no SQLAlchemy."""
+the settings imports no vendor SDK, no engine, no model client, no HTTP client and no
+SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ HEAVY = (
     "aiohttp",
     "uvicorn",
     "sqlalchemy",
+    "httpx",
+    "cryptography",
 )
 
 

@@ -26,7 +26,6 @@ from connectors.http import send_json
 from workflows.clock import Clock
 from workflows.errors import PermanentOperationError
 
-TOKEN_URL: Final = "https://oauth2.googleapis.com/token"
 GRANT: Final = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 LIFETIME: Final = timedelta(hours=1)  # the longest assertion Google accepts
 EARLY: Final = timedelta(minutes=1)  # renew a token this long before it expires

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.google.auth import TOKEN_URL
+TOKEN_URL: Final = "https://oauth2.googleapis.com/token"
 
 
 class GoogleConfig(BaseModel):
