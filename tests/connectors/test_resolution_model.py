@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
 from connectors.resolution import Comparison, fit
 from connectors.resolution.clustering import OverrideConflict, cluster
-from connectors.resolution.model import Levels, level_shares
+from connectors.resolution.model import Levels, level_shares, patterns
 
 TRUE_PRIOR = 0.3
 TRUE_M = [np.array([0.85, 0.1, 0.05]), np.array([0.7, 0.3]), np.array([0.9, 0.07, 0.03])]
@@ -61,6 +63,14 @@ def test_em_on_no_pairs_keeps_its_seed() -> None:
     model = fit(empty, COMPARISONS, TRUE_U)
     assert (model.iterations, model.converged, model.pairs) == (0, False, 0)
     assert model.bayes_factors(empty).shape == (0,)
+
+
+def test_em_runs_over_each_distinct_comparison_vector_with_its_count() -> None:
+    levels, _ = _mixture(5_000)
+    rows, counts = patterns(levels, 4)
+    shown = {tuple(r): c for r, c in zip(rows.tolist(), counts.tolist(), strict=True)}
+    assert len(shown) == len(rows) < 100
+    assert shown == Counter(map(tuple, levels.tolist()))
 
 
 def test_clustering_joins_connected_matches() -> None:
