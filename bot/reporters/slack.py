@@ -87,6 +87,8 @@ def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
 class _Edits:
     latest: Progress | None = None
     task: asyncio.Task[None] | None = None
+    # The state the message last showed: a step that moves no system on edits nothing.
+    shown: Progress | None = None
 
 
 @dataclass
@@ -129,7 +131,9 @@ class SlackReporter:
         # ``edits`` is passed in: the answer may settle (and forget) them before this starts.
         while edits.latest is not None:
             progress, edits.latest = edits.latest, None
-            await self._edit(channel, handle, progress_rendering(progress))
+            if progress != edits.shown:
+                edits.shown = progress
+                await self._edit(channel, handle, progress_rendering(progress))
 
     async def _edit(self, channel: str, ts: str, shown: Rendering) -> None:
         """Edit the progress message; best effort, so a failure is logged and dropped."""

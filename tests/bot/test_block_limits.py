@@ -286,3 +286,23 @@ async def test_a_report_held_up_on_the_thread_status_never_edits_an_older_count_
         "Gathered *Globex Industries* from 2 of 2 systems.",
         "Briefing on *Acme Corporation* below: 1 of 1 systems answered.",
     ], edits
+
+
+async def test_a_step_that_moves_no_system_on_edits_nothing(
+    standin: SlackWebApiStandIn, client: AsyncWebClient
+) -> None:
+    """Two steps on one system: the first to finish leaves the system running, and the
+    message as it was (each edit spends Slack's rate limit on chat.update)."""
+    reporter = SlackReporter(client)
+    handle = await reporter.started(request(), progress())
+    for state in (progress(answered=1), progress(answered=1), progress(answered=2)):
+        await reporter.progress(request(), handle, state)
+        await asyncio.sleep(0)  # the queued edit goes out before the next report
+    await reporter.finished(request(), handle, ACME_BRIEFING)
+
+    edits = [str(c.args["text"]) for c in standin.calls_to("chat.update")]
+    assert edits == [
+        "Gathering *Globex Industries* from 2 systems… (1/2)",
+        "Gathered *Globex Industries* from 2 of 2 systems.",
+        "Briefing on *Acme Corporation* below: 1 of 1 systems answered.",
+    ], edits
