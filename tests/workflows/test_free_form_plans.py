@@ -115,6 +115,18 @@ async def test_dana_s_accounts_with_an_overdue_invoice_and_a_p1_are_acme(tmp_pat
     assert context["mine"].source == "CRM"
 
 
+async def test_the_progress_shows_the_systems_read_and_not_the_engine_s_data_steps(
+    tmp_path: Path,
+) -> None:
+    async with free_form_env(tmp_path) as env:
+        await env.ask(overdue_and_p1_plan(DANA), DANA, QUESTION)
+        [started] = env.reporter.started_with
+        last = env.reporter.updates[-1]
+    shown = [s.label for s in started.systems]
+    assert shown == ["CRM", "Billing", "Support desk", "Contracts"]
+    assert [s.state for s in last.systems] == ["ok"] * 4
+
+
 async def test_overdue_accounts_without_a_p1_drop_out_at_the_second_join(tmp_path: Path) -> None:
     async with free_form_env(tmp_path) as env:
         leah = await env.ask(overdue_and_p1_plan(LEAH), LEAH, QUESTION)

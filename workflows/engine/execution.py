@@ -48,7 +48,9 @@ from workflows.ports import RunReporter, StepState
 from workflows.results import Compensation, StepResult
 
 log = structlog.get_logger(__name__)
-HIDDEN_SYSTEMS = frozenset({"directory", "drafts"})
+# Not shown in the progress message: lookups, drafts and data operations are the engine's own
+# work, not systems the requester reads.
+HIDDEN_SYSTEMS = frozenset({"directory", "drafts", "data"})
 # The answer's audit record is retried in place: retrying the whole step would show it again.
 RECORD_ATTEMPTS = 3
 RECORD_FIRST_WAIT_S = 1.0
