@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Column, Table, Text, cast, delete, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from connectors.graph import tables as t
 from connectors.graph.source import SourceRecord
@@ -175,6 +176,7 @@ class GraphTables:
             if full:
                 for table in (t.records, t.entities, t.reviews):
                     await conn.execute(delete(table))
+                await conn.execute(DropIndex(t.records_by_entity))
             else:
                 await _delete_records(conn, [*removed, *(r.source.key for r in records)])
                 await _delete_entities(conn, dropped_entities)
@@ -184,6 +186,8 @@ class GraphTables:
             await _insert(conn, t.records, [_record_row(r, stamp) for r in records])
             for r in records:
                 r.data = None
+            if full:
+                await conn.execute(CreateIndex(t.records_by_entity))
             await _insert(conn, t.entities, [_entity_row(e, stamp) for e in entities])
             await _insert(conn, t.reviews, [_review_row(r) for r in reviews])
             await conn.execute(delete(t.state).where(t.state.c.key.in_(list(state))))
