@@ -13,7 +13,6 @@ at every resolution, so they survive refreshes and rebuilds.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -22,6 +21,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connectors.graph.blocks import BlockIndex
 from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord, digest
 from connectors.graph.store import EntityRows, GraphTables, StoredRecord
 from connectors.resolution import (
@@ -36,6 +36,7 @@ from connectors.resolution import (
     ResolverSettings,
     Review,
     Verdict,
+    code_keys,
     features,
     keys,
     paused_gc,
@@ -84,7 +85,7 @@ class IdentityGraph:
         self.account_system = ""
         self._models: dict[Kind, MatchModel] = {}
         self._cursor = ""
-        self._blocks: defaultdict[str, set[RecordKey]] = defaultdict(set)
+        self._blocks = BlockIndex([], code_keys([]))
         self.last = GraphChange("loaded")
 
     @classmethod
@@ -120,10 +121,7 @@ class IdentityGraph:
         self._models = _MODELS.validate_json(state["models"])
         self.employees = _EMPLOYEES.validate_json(state["employees"])
         self.records = {r.source.key: r for r in await self._tables.load_records()}
-        self._blocks = defaultdict(set)
-        for key, stored in self.records.items():
-            for block in stored.block_keys:
-                self._blocks[block].add(key)
+        self._blocks = BlockIndex.of((k, r.block_keys) for k, r in self.records.items())
         self.entities = await self._tables.load_entities()
         self.overrides = await self._tables.load_overrides()
         self.reviews = await self._tables.load_reviews()
@@ -146,8 +144,9 @@ class IdentityGraph:
         prepared = resolver.prepare(records)
         resolution = resolver.resolve(records, self._known(ordered), prepared=prepared)
         self._models = dict(resolution.models)
-        self.records, self._blocks = {}, defaultdict(set)
-        stored = self._store(ordered, resolution, prepared.keys)
+        self.records = {}
+        stored = self._store(ordered, resolution, prepared.keys, index=False)
+        self._blocks = BlockIndex(list(self.records), prepared.coded)  # in ``ordered``'s order
         self.entities = EntityRows()
         self.entities.update({e.entity_id: e for e in resolution.entities})
         self.reviews = list(resolution.reviews)
@@ -298,8 +297,8 @@ class IdentityGraph:
         out: set[RecordKey] = set()
         for r in records:
             for block in self._keys(r):
-                members = self._blocks.get(block, set())
-                if len(members) <= NEIGHBOUR_BLOCK:
+                members = self._blocks.sharing(block, NEIGHBOUR_BLOCK)
+                if members:
                     out |= members
         return out
 
@@ -309,8 +308,7 @@ class IdentityGraph:
     def _unindex(self, key: RecordKey) -> None:
         old = self.records.get(key)
         if old is not None:
-            for block in old.block_keys:
-                self._blocks[block].discard(key)
+            self._blocks.remove(key, old.block_keys)
 
     def _store(
         self,
@@ -318,12 +316,15 @@ class IdentityGraph:
         resolution: Resolution | _Nothing,
         block_keys: Sequence[list[str]],
         changed: set[RecordKey] | None = None,
+        *,
+        index: bool = True,
     ) -> list[StoredRecord]:
-        """Keep ``ordered`` (with their blocking keys, in the same order) as resolved; the
-        records whose rows must be written: new, changed, or moved to another entity."""
+        """Keep ``ordered`` (with their blocking keys, in the same order) as resolved, and
+        file the new and changed ones in the block index unless ``index`` is false (a build
+        makes the index whole); the records whose rows must be written: new, changed, or
+        moved to another entity."""
         entity_of = {k: e.entity_id for e in resolution.entities for k in e.records}
         out = []
-        blocks = self._blocks
         for r, found in zip(ordered, block_keys, strict=True):
             record = r.record
             key = (record.system, record.record_id)  # r.key, without two property calls
@@ -335,8 +336,8 @@ class IdentityGraph:
                 continue
             data = r.model_dump_json()
             stored = StoredRecord(r, digest(data), sorted(set(found)), entity_of[key], data)
-            for block in stored.block_keys:
-                blocks[block].add(key)
+            if index:
+                self._blocks.add(key, stored.block_keys)
             self.records[key] = stored
             out.append(stored)
         return out

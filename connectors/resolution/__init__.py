@@ -7,7 +7,14 @@ into entities (:class:`Entity`) with the evidence for each link. Pairs a person 
 come back as :class:`Review` items.
 """
 
-from connectors.resolution.blocking import BlockingStats, candidate_pairs, key_list, keys
+from connectors.resolution.blocking import (
+    BlockingStats,
+    KeyCodes,
+    candidate_pairs,
+    code_keys,
+    key_list,
+    keys,
+)
 from connectors.resolution.clustering import OverrideConflict
 from connectors.resolution.compare import COMPANY, MISSING, PERSON, Comparison, comparisons_for
 from connectors.resolution.engine import (
@@ -41,6 +48,7 @@ __all__ = [
     "Evidence",
     "Features",
     "FieldModel",
+    "KeyCodes",
     "Kind",
     "Link",
     "MatchModel",
@@ -57,6 +65,7 @@ __all__ = [
     "Review",
     "Verdict",
     "candidate_pairs",
+    "code_keys",
     "comparisons_for",
     "features",
     "fit",

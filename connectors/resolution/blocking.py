@@ -109,6 +109,39 @@ def _company_keys(f: Features) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class KeyCodes:
+    """Blocking keys as integers: ``index`` gives each key its code, as it was first met;
+    entry ``k`` says that record ``owners[k]`` has the key ``codes[k]``. Entries are sorted
+    by key, then by record, and none repeats, so each key's records are one slice."""
+
+    index: dict[str, int]
+    codes: npt.NDArray[np.int64]
+    owners: npt.NDArray[np.int64]
+
+    def slices(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Where each key's records start in ``owners``, and how many there are."""
+        sizes = np.bincount(self.codes, minlength=len(self.index))
+        return np.cumsum(sizes) - sizes, sizes
+
+
+def code_keys(record_keys: Sequence[Sequence[str]]) -> KeyCodes:
+    """The keys of every record (in order, as :func:`key_list` gives them) as integers."""
+    index: dict[str, int] = {}
+    code = index.setdefault
+    codes: list[int] = []
+    owners: list[int] = []
+    for i, found in enumerate(record_keys):
+        codes += [code(k, len(index)) for k in found]
+        owners += [i] * len(found)
+    keyed, members = np.asarray(codes, dtype=np.int64), np.asarray(owners, dtype=np.int64)
+    order = np.lexsort((members, keyed))  # by key, then by record
+    keyed, members = keyed[order], members[order]
+    first = np.ones(len(keyed), dtype=bool)
+    first[1:] = (keyed[1:] != keyed[:-1]) | (members[1:] != members[:-1])
+    return KeyCodes(index, keyed[first], members[first])
+
+
 def candidate_pairs(
     records: Sequence[Features],
     max_block: int,
@@ -120,43 +153,24 @@ def candidate_pairs(
     With ``groups`` (a number per record: its system), only pairs of records in different
     groups: the pairs inside one system are never made, let alone compared.
 
-    Each key becomes an integer as it is first met; the (key, record) entries are sorted
-    into blocks with numpy, and the pairs of all blocks of one size are made at once: the
-    blocks as rows of a matrix, the pairs as its columns taken two by two."""
-    index: dict[str, int] = {}
-    code = index.setdefault
-    codes: list[int] = []
-    owners: list[int] = []
-    for i, f in enumerate(records):
-        found = key_list(f) if record_keys is None else record_keys[i]
-        codes += [code(k, len(index)) for k in found]
-        owners += [i] * len(found)
-    return pairs_of_blocks(
-        np.asarray(codes, dtype=np.int64),
-        np.asarray(owners, dtype=np.int64),
-        len(records),
-        max_block,
-        groups,
-    )
+    Each key becomes an integer as it is first met (:func:`code_keys`); the (key, record)
+    entries are sorted into blocks with numpy, and the pairs of all blocks of one size are
+    made at once: the blocks as rows of a matrix, the pairs as its columns taken two by
+    two."""
+    found = [key_list(f) for f in records] if record_keys is None else record_keys
+    return pairs_of_blocks(code_keys(found), len(records), max_block, groups)
 
 
 def pairs_of_blocks(
-    codes: npt.NDArray[np.int64],
-    owners: npt.NDArray[np.int64],
+    coded: KeyCodes,
     count: int,
     max_block: int,
     groups: npt.NDArray[np.int64] | None = None,
 ) -> tuple[Pairs, BlockingStats]:
-    """The candidate pairs of ``count`` records whose keys are the integers ``codes``, entry
-    ``k`` belonging to record ``owners[k]`` (an entry may repeat); with ``groups``, only
-    pairs across groups."""
-    order = np.lexsort((owners, codes))  # by key, then by record
-    keyed, members = codes[order], owners[order]
-    first = np.ones(len(keyed), dtype=bool)
-    first[1:] = (keyed[1:] != keyed[:-1]) | (members[1:] != members[:-1])
-    keyed, members = keyed[first], members[first]
-    sizes = np.bincount(keyed) if len(keyed) else np.zeros(0, dtype=np.int64)
-    starts = np.cumsum(sizes) - sizes
+    """The candidate pairs of ``count`` records whose keys are ``coded``; with ``groups``,
+    only pairs across groups."""
+    keyed, members = coded.codes, coded.owners
+    starts, sizes = coded.slices()
     too_large = sizes > max_block
     kept = np.flatnonzero((sizes >= 2) & ~too_large)
     kept = kept[np.argsort(sizes[kept], kind="stable")]

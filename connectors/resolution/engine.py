@@ -19,10 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.resolution.blocking import (
     BlockingStats,
+    KeyCodes,
     Pairs,
     all_pairs,
     candidate_pairs,
+    code_keys,
     key_list,
+    pairs_of_blocks,
 )
 from connectors.resolution.clustering import OverrideConflict, cluster
 from connectors.resolution.columns import Columns
@@ -66,10 +69,13 @@ class ResolverSettings(BaseModel):
 @dataclass(frozen=True)
 class Prepared:
     """What a run derives from each record before pairing, in the records' order: its
-    features and its blocking keys (:func:`~connectors.resolution.blocking.key_list`)."""
+    features and its blocking keys (:func:`~connectors.resolution.blocking.key_list`),
+    also as integers (:func:`~connectors.resolution.blocking.code_keys`), which blocking
+    sorts into blocks and the identity graph keeps as its index of who shares a key."""
 
     features: list[Features]
     keys: list[list[str]]
+    coded: KeyCodes
 
 
 class Resolver:
@@ -92,7 +98,8 @@ class Resolver:
         keeps the keys, as the identity graph does, computes them once)."""
         with paused_gc():
             feats = [features(r, country_code=self.settings.country_code) for r in records]
-            return Prepared(feats, [key_list(f) for f in feats])
+            found = [key_list(f) for f in feats]
+            return Prepared(feats, found, code_keys(found))
 
     def resolve(
         self,
@@ -147,9 +154,11 @@ class Resolver:
     ) -> tuple[Pairs, BlockingStats]:
         across = self.settings.across_systems_only
         if self.settings.candidates == "blocking":
-            known = None if prepared is None else prepared.keys
             groups = _systems(records) if across else None
-            return candidate_pairs(feats, self.settings.max_block, known, groups)
+            if prepared is None:
+                return candidate_pairs(feats, self.settings.max_block, groups=groups)
+            size = self.settings.max_block
+            return pairs_of_blocks(prepared.coded, len(records), size, groups)
         pairs, blocking = self._all_pairs(feats)
         return _across_systems(records, pairs, blocking) if across else (pairs, blocking)
 

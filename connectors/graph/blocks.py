@@ -1,0 +1,72 @@
+"""Which records of the identity graph share a blocking key: what a refresh asks to find the
+records a changed one must be compared with (:meth:`BlockIndex.sharing`).
+
+A build hands over the keys the resolver coded (:class:`~connectors.resolution.KeyCodes`)
+and they are kept as they are: arrays sorted by key, each key's records a slice. A set of
+records per key would cost a Python insertion for each of a large build's millions of
+(key, record) entries, and some 200 bytes for each of its millions of keys. What a refresh
+changes goes beside the arrays: the records it adds are filed in a set per key, the ones it
+takes away (removed, or changed and filed again) are marked gone from the arrays.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from connectors.resolution import KeyCodes, RecordKey, code_keys
+
+
+class BlockIndex:
+    """The records filed under each blocking key; ``records[i]`` is record ``i`` of
+    ``coded``."""
+
+    def __init__(self, records: Sequence[RecordKey], coded: KeyCodes) -> None:
+        self._records = list(records)
+        self._position = dict(zip(self._records, range(len(self._records)), strict=True))
+        self._codes = coded.index
+        self._members = coded.owners
+        self._starts, self._sizes = coded.slices()
+        self._current = np.ones(len(self._records), dtype=bool)
+        self._added: defaultdict[str, set[RecordKey]] = defaultdict(set)
+
+    @classmethod
+    def of(cls, filed: Iterable[tuple[RecordKey, Sequence[str]]]) -> BlockIndex:
+        """The index of records, each with its blocking keys."""
+        records, keys = [], []
+        for record, found in filed:
+            records.append(record)
+            keys.append(found)
+        return cls(records, code_keys(keys))
+
+    def sharing(self, block: str, most: int) -> set[RecordKey] | None:
+        """The records filed under ``block``, or ``None`` when there are more than ``most``."""
+        added = self._added.get(block, set())
+        code = self._codes.get(block)
+        if code is None:
+            return set(added) if len(added) <= most else None
+        start = self._starts[code]
+        inside = self._members[start : start + self._sizes[code]]
+        inside = inside[self._current[inside]]
+        if len(inside) > most:
+            return None
+        records = self._records
+        found = {records[i] for i in inside.tolist()} | added
+        return found if len(found) <= most else None
+
+    def add(self, record: RecordKey, blocks: Iterable[str]) -> None:
+        """File ``record`` under ``blocks`` (a record taken away first, if it was filed)."""
+        for block in blocks:
+            self._added[block].add(record)
+
+    def remove(self, record: RecordKey, blocks: Iterable[str]) -> None:
+        """Take ``record``, filed under ``blocks``, away."""
+        position = self._position.get(record)
+        if position is not None:
+            self._current[position] = False
+        for block in blocks:
+            filed = self._added.get(block)
+            if filed is not None:
+                filed.discard(record)

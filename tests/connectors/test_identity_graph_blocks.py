@@ -1,0 +1,33 @@
+"""The identity graph's index of which records share a blocking key."""
+
+from __future__ import annotations
+
+from connectors.graph.blocks import BlockIndex
+
+A, B, C, D = ("crm", "a"), ("crm", "b"), ("email", "c"), ("email", "d")
+
+
+def _index() -> BlockIndex:
+    return BlockIndex.of([(A, ["k1", "k2", "k1"]), (B, ["k1"]), (C, ["k2", "k3"])])
+
+
+def test_a_key_gives_the_records_filed_under_it_up_to_a_limit() -> None:
+    index = _index()
+    assert index.sharing("k1", 5) == {A, B}
+    assert index.sharing("k3", 5) == {C}
+    assert index.sharing("k1", 1) is None
+    assert index.sharing("unknown", 5) == set()
+
+
+def test_records_taken_away_and_filed_again_are_found_under_their_new_keys_only() -> None:
+    index = _index()
+    index.remove(A, ["k1", "k2"])
+    index.add(A, ["k3"])
+    index.add(D, ["k1", "k4"])
+    assert index.sharing("k1", 5) == {B, D}
+    assert index.sharing("k2", 5) == {C}
+    assert index.sharing("k3", 5) == {A, C}
+    assert index.sharing("k4", 5) == {D}
+    index.remove(D, ["k1", "k4"])
+    assert (index.sharing("k1", 5), index.sharing("k4", 5)) == ({B}, set())
+    assert index.sharing("k3", 1) is None
