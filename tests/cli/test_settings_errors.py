@@ -4,6 +4,7 @@ of ``CROSSWIRE_DATABASE_URL`` people write all work."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import uuid
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.processes import crosswire, free_port
-from tests.postgres_server import POSTGRES_SERVER, postgres_database
+from tests.postgres_server import POSTGRES_SERVER, create_database, drop_database
 
 DANA = "dana.reyes@northwind.example"
 COMMANDS = {
@@ -44,6 +45,16 @@ def state(tmp_path: Path) -> Path:
 @pytest.fixture
 def closed_port() -> Iterator[int]:
     yield free_port()
+
+
+@pytest.fixture(scope="module")
+def postgres_database_name() -> Iterator[str]:
+    """One database on the local server for this module's tests (or they skip without one):
+    the URL-form tests each find their own run in it, whichever of them gave it its first
+    start; the others only need the server to be there."""
+    name = asyncio.run(create_database())
+    yield name
+    asyncio.run(drop_database(name))
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -92,16 +103,17 @@ def test_a_state_folder_that_cannot_exist_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-async def test_a_database_that_does_not_exist_is_named(state: Path, command: str) -> None:
-    async with postgres_database():  # the server is there (or the test skips)
-        missing = f"crosswire_missing_{uuid.uuid4().hex[:8]}"
-        refuses(
-            state,
-            command,
-            {"CROSSWIRE_DATABASE_URL": f"{POSTGRES_SERVER}/{missing}"},
-            names="CROSSWIRE_DATABASE_URL",
-            says=f'database "{missing}" does not exist on {SERVER_HOST}',
-        )
+def test_a_database_that_does_not_exist_is_named(
+    state: Path, command: str, postgres_database_name: str
+) -> None:
+    missing = f"crosswire_missing_{uuid.uuid4().hex[:8]}"
+    refuses(
+        state,
+        command,
+        {"CROSSWIRE_DATABASE_URL": f"{POSTGRES_SERVER}/{missing}"},
+        names="CROSSWIRE_DATABASE_URL",
+        says=f'database "{missing}" does not exist on {SERVER_HOST}',
+    )
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -183,16 +195,16 @@ def test_the_sqlite_forms_people_write_work(state: Path, url: str) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+psycopg"])
-async def test_the_postgresql_forms_people_write_work(state: Path, scheme: str) -> None:
-    async with postgres_database() as name:
-        url = f"{scheme}://{SERVER_AUTHORITY}/{name}"
-        env = {"CROSSWIRE_DATABASE_URL": url}
-        done = crosswire(state, *COMMANDS["ask"], "--json", env=env)
-        assert done.returncode == 0, done.stderr
-        run_id = json.loads(done.stdout)["run_id"]
-        listed = crosswire(state, "audit", "list", "--json", env=env)
-        assert run_id in [run["run_id"] for run in json.loads(listed.stdout)]
-        assert not (state / "dbos.sqlite").exists(), "DBOS must share the PostgreSQL database"
+def test_the_postgresql_forms_people_write_work(
+    state: Path, scheme: str, postgres_database_name: str
+) -> None:
+    env = {"CROSSWIRE_DATABASE_URL": f"{scheme}://{SERVER_AUTHORITY}/{postgres_database_name}"}
+    done = crosswire(state, *COMMANDS["ask"], "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    run_id = json.loads(done.stdout)["run_id"]
+    listed = crosswire(state, "audit", "list", "--json", env=env)
+    assert run_id in [run["run_id"] for run in json.loads(listed.stdout)]
+    assert not (state / "dbos.sqlite").exists(), "DBOS must share the PostgreSQL database"
 
 
 def test_a_config_file_that_is_not_toml_is_one_line(state: Path) -> None:
