@@ -127,7 +127,7 @@ class Resolver:
         columns = Columns(feats, workers=self.settings.workers)
         scored = [self._score(feats, columns, pairs, kind) for kind in KINDS]
         must, cannot = _overrides(overrides, index, records)
-        book = LinkBook(records, feats, scored, self.settings)
+        book = LinkBook(records, feats, scored, self.settings, list(index))
         links = book.match_pairs(exclude=set(must) | set(cannot))
         try:
             clusters, refused = cluster(
@@ -143,7 +143,7 @@ class Resolver:
                 f"{left} and {right} are marked the same, but a 'not same' override keeps "
                 "them apart (through the records they are linked to)"
             ) from err
-        entities = book.entities(clusters.groups(), clusters.find, must)
+        entities = book.entities(clusters.groups(), must)
         reviews = book.reviews(clusters.find, [links[i] for i in refused], set(must) | set(cannot))
         stats = _stats(records, blocking, book, len(refused), len(entities), reviews)
         models = {s.kind: s.model for s in scored}
@@ -219,9 +219,10 @@ def _across_systems(
 def _index(records: Sequence[Record]) -> dict[RecordKey, int]:
     index: dict[RecordKey, int] = {}
     for i, record in enumerate(records):
-        if record.key in index:
-            raise ResolutionError(f"record {record.key} appears twice")
-        index[record.key] = i
+        key = (record.system, record.record_id)  # record.key, without its property call
+        if key in index:
+            raise ResolutionError(f"record {key} appears twice")
+        index[key] = i
     return index
 
 

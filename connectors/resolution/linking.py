@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from connectors.resolution.compare import compare, comparisons_for
 from connectors.resolution.features import Features
 from connectors.resolution.model import MatchModel
-from connectors.resolution.records import Record
+from connectors.resolution.records import Kind, Record, RecordKey
 from connectors.resolution.results import (
     Band,
     Entity,
@@ -26,11 +26,13 @@ if TYPE_CHECKING:
     from connectors.resolution.engine import ResolverSettings
 
 Pair = tuple[int, int]
+_Judged = tuple[tuple[Evidence, ...], float, float, Band]
+"""A comparison vector's evidence, Bayes factor, probability and band."""
 
 
 class LinkBook:
     """Every scored candidate pair of a run, by band, with what each link needs to explain
-    itself."""
+    itself; ``keys`` are the records' keys, in order, when the caller has them."""
 
     def __init__(
         self,
@@ -38,15 +40,17 @@ class LinkBook:
         feats: Sequence[Features],
         scored: Sequence[Scored],
         settings: ResolverSettings,
+        keys: Sequence[RecordKey] | None = None,
     ) -> None:
         self._records, self._feats, self._settings = records, feats, settings
-        self._keys = [r.key for r in records]
+        self._keys = [r.key for r in records] if keys is None else keys
         self._models = {s.kind: s.model for s in scored}
         self._evidence = {kind: _evidence_table(m) for kind, m in self._models.items()}
         self._scored: dict[Pair, tuple[float, float]] = {}
         self._levels: dict[Pair, list[int]] = {}
         self._bands: dict[Band, list[Pair]] = {"match": [], "maybe": [], "non_match": []}
         self._conflict_pairs: list[tuple[Pair, float]] = []
+        self._judged: dict[tuple[Kind, tuple[int, ...]], _Judged] = {}
         for s in scored:
             self._add(s)
         self._bands["match"].sort(key=lambda p: (-self._scored[p][1], p))
@@ -94,16 +98,14 @@ class LinkBook:
     def link(self, pair: Pair, source: LinkSource) -> Link:
         """The link between two records with the model's evidence for it."""
         a, b = pair
-        fa, fb = self._feats[a], self._feats[b]
-        model = self._models[fa.kind]
-        levels = self._levels.get(pair) or compare(fa, fb, comparisons_for(fa.kind))
-        table = self._evidence[fa.kind]
-        evidence = tuple(table[k][level] for k, level in enumerate(levels) if level >= 0)
-        bf = sum(e.weight for e in evidence)
-        prob = model.probability(bf)
-        band: Band = "match" if prob >= self._settings.match_threshold else "maybe"
-        if prob < self._settings.maybe_threshold:
-            band = "non_match"
+        kind = self._feats[a].kind
+        levels = self._levels.get(pair)
+        if levels is None:
+            levels = compare(self._feats[a], self._feats[b], comparisons_for(kind))
+        judged = self._judged.get((kind, tuple(levels)))
+        if judged is None:
+            judged = self._judge(kind, levels)
+        evidence, bf, prob, band = judged
         values = {  # from validated records and the model
             "left": self._keys[a],
             "right": self._keys[b],
@@ -115,18 +117,36 @@ class LinkBook:
         }
         return trusted(Link, values)
 
-    def entities(
-        self, groups: Sequence[list[int]], root: Callable[[int], int], must: Sequence[Pair]
-    ) -> tuple[Entity, ...]:
-        """One entity per cluster, with the links inside it (overrides first)."""
+    def _judge(self, kind: Kind, levels: Sequence[int]) -> _Judged:
+        """The evidence, Bayes factor, probability and band of a comparison vector, kept:
+        a run's links show a few hundred vectors, so each is worked out once."""
+        table = self._evidence[kind]
+        evidence = tuple(table[k][level] for k, level in enumerate(levels) if level >= 0)
+        bf = sum(e.weight for e in evidence)
+        prob = self._models[kind].probability(bf)
+        band: Band = "match" if prob >= self._settings.match_threshold else "maybe"
+        if prob < self._settings.maybe_threshold:
+            band = "non_match"
+        judged = (evidence, bf, prob, band)
+        self._judged[(kind, tuple(levels))] = judged
+        return judged
+
+    def entities(self, groups: Sequence[list[int]], must: Sequence[Pair]) -> tuple[Entity, ...]:
+        """One entity per cluster (``groups``, every record in one), with the links inside
+        it (overrides first)."""
+        group_of = [0] * len(self._records)
+        for n, group in enumerate(groups):
+            for i in group:
+                group_of[i] = n
         inside: defaultdict[int, list[tuple[Pair, LinkSource]]] = defaultdict(list)
         for p in must:
-            inside[root(p[0])].append((p, "override"))
+            inside[group_of[p[0]]].append((p, "override"))
         forced = set(must)
         for p in self._bands["match"]:
-            if p not in forced and root(p[0]) == root(p[1]):
-                inside[root(p[0])].append((p, "model"))
-        return tuple(self._entity(g, inside[root(g[0])]) for g in groups)
+            n = group_of[p[0]]
+            if n == group_of[p[1]] and p not in forced:
+                inside[n].append((p, "model"))
+        return tuple(self._entity(g, inside.get(n, [])) for n, g in enumerate(groups))
 
     def _entity(self, group: list[int], pairs: list[tuple[Pair, LinkSource]]) -> Entity:
         links = [self.link(p, source) for p, source in pairs]
