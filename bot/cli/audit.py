@@ -223,8 +223,9 @@ def _usage_line(usage: dict[str, Any]) -> str:
     )
 
 
-def _count(calls: list[ModelCall]) -> str:
-    return "1 model call" if len(calls) == 1 else f"{len(calls) or 'no'} model calls"
+def _count(calls: list[ModelCall], noun: str = "model call") -> str:
+    """``1 model call``, ``3 model calls``, ``no model calls``."""
+    return f"1 {noun}" if len(calls) == 1 else f"{len(calls) or 'no'} {noun}s"
 
 
 def _synthesis_text(usage: dict[str, Any]) -> str:
@@ -280,7 +281,7 @@ def _model_lines(detail: RunDetail) -> list[str]:
     calls = planned + adapted + written
     adapting = f", adaptation {len(adapted)}" if adapted else ""
     return [
-        f"  model      {_count(calls).replace('model ', '')} (planning {len(planned)}{adapting}, "
+        f"  model      {_count(calls, 'call')} (planning {len(planned)}{adapting}, "
         f"synthesis {len(written)}): {_tokens(calls)}; cost {_cost(calls)}"
     ]
 
