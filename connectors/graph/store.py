@@ -173,10 +173,14 @@ class GraphTables:
         and ``resolved`` (records re-resolved whose rows stay as they are) are replaced by
         ``reviews``; ``full`` empties the tables first."""
         async with self.engine.begin() as conn:
+            # SQLite fills an index far faster made at once than row by row; it has one
+            # writer at a time, where two PostgreSQL builds dropping it would deadlock.
+            remake = full and conn.dialect.name == "sqlite"
             if full:
                 for table in (t.records, t.entities, t.reviews):
                     await conn.execute(delete(table))
-                await conn.execute(DropIndex(t.records_by_entity))
+                if remake:
+                    await conn.execute(DropIndex(t.records_by_entity))
             else:
                 await _delete_records(conn, [*removed, *(r.source.key for r in records)])
                 await _delete_entities(conn, dropped_entities)
@@ -186,7 +190,7 @@ class GraphTables:
             await _insert(conn, t.records, [_record_row(r, stamp) for r in records])
             for r in records:
                 r.data = None
-            if full:
+            if remake:
                 await conn.execute(CreateIndex(t.records_by_entity))
             await _insert(conn, t.entities, [_entity_row(e, stamp) for e in entities])
             await _insert(conn, t.reviews, [_review_row(r) for r in reviews])
