@@ -35,7 +35,8 @@ def _imported_by(statements: str, env: dict[str, str] | None = None) -> list[str
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, **(env or {})},
+        # Without the developer's own Crosswire settings (a database URL loads SQLAlchemy).
+        env={k: v for k, v in os.environ.items() if not k.startswith("CROSSWIRE_")} | (env or {}),
     )
     return list(json.loads(out.stdout))
 

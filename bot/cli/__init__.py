@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import select
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -198,14 +199,30 @@ def _demo_meeting(demo_sub: argparse._SubParsersAction[argparse.ArgumentParser])
     cancel.add_argument("meeting_id", metavar="ID", help="an id from `crosswire demo meetings`")
 
 
-def _stop_writing_stdout() -> None:
-    """Point stdout at the null device, so that flushing it at exit cannot fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; exit code 2 (and one line per problem) for settings that cannot work."""
+    """Run one command. Exit codes: 2 (and one line per problem) for settings that cannot
+    work, 130 for Ctrl-C, 141 when the reader of the output went away (``| head``)."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # here, where a closed pipe is caught, rather than at exit
+        return code
+    except BrokenPipeError:
+        if not _stdout_gone():
+            raise  # another pipe (a socket, a server's): not the reader's doing
+        # `crosswire audit list | head`: the reader has what it wanted. Stdout goes to the
+        # null device, so that flushing it at exit cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _stdout_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it."""
+    poller = select.poll()
+    poller.register(sys.stdout.fileno(), select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "identity" and args.identity_command == "match":
         return identity_match(args)  # files in, a file out: no settings needed
@@ -225,17 +242,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         secrets=secrets_of(settings),
     )
     try:
-        code = asyncio.run(_dispatch(args, settings))
-        sys.stdout.flush()  # here, where a closed pipe is caught, rather than at exit
-        return code
+        return asyncio.run(_dispatch(args, settings))
     except StartupError as exc:
         _complain(str(exc))
         return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # `crosswire audit list | head`: the reader has what it wanted
-        _stop_writing_stdout()
-        return 141
 
 
 def _settings() -> Settings | None:

@@ -88,7 +88,7 @@ class _Edits:
     latest: Progress | None = None
     task: asyncio.Task[None] | None = None
     # The state the message last showed: a step that moves no system on edits nothing.
-    shown: Progress | None = None
+    last_shown: Progress | None = None
 
 
 @dataclass
@@ -107,12 +107,14 @@ class SlackReporter:
         message = Message(
             progress_text(progress), progress_blocks(progress), progress_metadata(request.run_id)
         )
-        return await self.replies.post(
+        handle = await self.replies.post(
             objective.reply,
             message,
             thread_ts=objective.reply.thread_ts,
             since=objective.received_at,
         )
+        self._edits[handle] = _Edits(last_shown=progress)
+        return handle
 
     async def progress(self, request: RunRequest, handle: str | None, progress: Progress) -> None:
         # The edit is queued before anything is awaited: steps report as they finish, and a
@@ -131,8 +133,8 @@ class SlackReporter:
         # ``edits`` is passed in: the answer may settle (and forget) them before this starts.
         while edits.latest is not None:
             progress, edits.latest = edits.latest, None
-            if progress != edits.shown:
-                edits.shown = progress
+            if progress != edits.last_shown:
+                edits.last_shown = progress
                 await self._edit(channel, handle, progress_rendering(progress))
 
     async def _edit(self, channel: str, ts: str, shown: Rendering) -> None:

@@ -291,11 +291,12 @@ async def test_a_report_held_up_on_the_thread_status_never_edits_an_older_count_
 async def test_a_step_that_moves_no_system_on_edits_nothing(
     standin: SlackWebApiStandIn, client: AsyncWebClient
 ) -> None:
-    """Two steps on one system: the first to finish leaves the system running, and the
-    message as it was (each edit spends Slack's rate limit on chat.update)."""
+    """Two steps on one system: the first to finish leaves the system as it was, whether
+    that is as the message was posted or as it was last edited (each edit spends Slack's
+    rate limit on chat.update)."""
     reporter = SlackReporter(client)
     handle = await reporter.started(request(), progress())
-    for state in (progress(answered=1), progress(answered=1), progress(answered=2)):
+    for state in (progress(), progress(answered=1), progress(answered=1), progress(answered=2)):
         await reporter.progress(request(), handle, state)
         await asyncio.sleep(0)  # the queued edit goes out before the next report
     await reporter.finished(request(), handle, ACME_BRIEFING)

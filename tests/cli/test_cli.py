@@ -127,25 +127,39 @@ def test_audit_list_has_a_header_and_times_with_their_zone(state: Path) -> None:
     assert all(" JST " in row for row in tokyo[1:])
 
 
-def test_a_reader_that_stops_early_ends_the_command_quietly(state: Path) -> None:
-    """`crosswire audit list | head -1`: the pipe closes under the command's output."""
-    crosswire(state, "ask", "brief me on Acme", "--as", DANA)
+def run_into_a_closed_pipe(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``crosswire ARGS | head -0``: the reader has gone before the command writes a line."""
     read_end, write_end = os.pipe()
-    os.close(read_end)  # the reader has gone before the command writes a line
+    os.close(read_end)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CROSSWIRE_")}
-    listing = subprocess.run(
-        [sys.executable, "-m", "bot", "audit", "list"],
-        stdout=write_end,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=120,
-        env=environment | {"CROSSWIRE_STATE_DIR": str(state)},
-        cwd=state.parent,
-        check=False,
-    )
-    os.close(write_end)
-    assert listing.returncode == 141, listing.stderr
-    assert listing.stderr == ""
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env=environment | {"CROSSWIRE_STATE_DIR": str(state)},
+            cwd=state.parent,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(state: Path) -> None:
+    crosswire(state, "ask", "brief me on Acme", "--as", DANA)
+    listing = run_into_a_closed_pipe(state, "audit", "list")
+    assert (listing.returncode, listing.stderr) == (141, "")
+
+
+def test_a_match_whose_reader_stops_early_ends_quietly(state: Path, tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("id,name,email\n1,Ann Lee,ann@x.example\n2,Ann Lee,ann@x.example\n")
+    links = tmp_path / "links.csv"
+    matched = run_into_a_closed_pipe(state, "identity", "match", str(people), "--out", str(links))
+    assert (matched.returncode, matched.stderr) == (141, "")
+    assert links.read_text().startswith("left_id,right_id,score")
 
 
 def test_audit_show_never_cuts_a_value_without_saying_so(state: Path) -> None:

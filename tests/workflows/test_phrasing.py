@@ -275,8 +275,11 @@ async def test_a_question_beyond_the_workflows_says_a_model_would_answer_it(
     question = "which of my accounts have an overdue invoice and a P1 open?"
     notice = await plan_for(world, question)
     assert isinstance(notice, Notice)
-    assert notice.text.startswith(f"I can't do “{question}” yet. Other questions need a language")
-    assert "with ANTHROPIC_API_KEY set where Crosswire runs, Claude plans" in notice.text
+    assert notice.text.startswith(f"I can't do “{question}” yet. I build customer briefings")
+    assert notice.text.endswith(
+        "Questions beyond these need a language model: whoever runs Crosswire can set "
+        "ANTHROPIC_API_KEY, and Claude then plans and answers them from every system."
+    )
 
 
 async def test_behind_a_model_the_offline_planner_does_not_ask_for_one(

@@ -8,7 +8,7 @@ contributed to the catalog next to the connectors' operations::
     Catalog.of([*connector_operations, *data_operations()], {**labels, **SYSTEM_LABELS})
 """
 
-from workflows.dataops.fields import Comparison, DataError
+from workflows.dataops.fields import SYSTEM, Comparison, DataError
 from workflows.dataops.models import (
     CountByInput,
     FilterInput,
@@ -28,6 +28,7 @@ from workflows.dataops.operations import (
 )
 
 __all__ = [
+    "SYSTEM",
     "SYSTEM_LABELS",
     "Comparison",
     "CountByInput",

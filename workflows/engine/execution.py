@@ -24,6 +24,7 @@ from workflows.answers import Briefing, Notice, RunAnswer
 from workflows.approvals import Approval
 from workflows.audit import AuditStore
 from workflows.catalog import CallContext, Catalog
+from workflows.dataops import SYSTEM as DATA_SYSTEM
 from workflows.engine.adaptation import review
 from workflows.engine.arguments import MissingInput, calls_for, lookup, should_run
 from workflows.engine.boundary import ActionBoundary, ApprovalWait, Cleared
@@ -50,7 +51,7 @@ from workflows.results import Compensation, StepResult
 log = structlog.get_logger(__name__)
 # Not shown in the progress message: lookups, drafts and data operations are the engine's own
 # work, not systems the requester reads.
-HIDDEN_SYSTEMS = frozenset({"directory", "drafts", "data"})
+HIDDEN_SYSTEMS = frozenset({"directory", "drafts", DATA_SYSTEM})
 # The answer's audit record is retried in place: retrying the whole step would show it again.
 RECORD_ATTEMPTS = 3
 RECORD_FIRST_WAIT_S = 1.0

@@ -36,8 +36,8 @@ HELP_TEXT: Final = (
     f"{LANGUAGES}"
 )
 NEEDS_MODEL: Final = (
-    "Other questions need a language model: with ANTHROPIC_API_KEY set where Crosswire "
-    "runs, Claude plans and answers them from every system."
+    "Questions beyond these need a language model: whoever runs Crosswire can set "
+    "ANTHROPIC_API_KEY, and Claude then plans and answers them from every system."
 )
 CANNOT_ACT: Final = (
     "Besides briefings, the one thing I can do today is the webinar follow-up: I can't send "

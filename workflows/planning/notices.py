@@ -40,13 +40,14 @@ def thanks() -> Notice:
 
 
 def not_understood(text: str, *, model_configured: bool) -> Notice:
-    """Without a model, say that one would take questions beyond the built-in workflows
-    (with one, the model has already declined, or its outage is noted beside this)."""
+    """Without a model, say that one would take questions beyond the built-in workflows.
+    With one, this is the answer while the model is unavailable, and the note beside it
+    says so."""
     needs = "" if model_configured else f" {NEEDS_MODEL}"
     return Notice(
         reason="help",
         title="I did not understand that",
-        text=f"I can't do “{text}” yet.{needs} {HELP_TEXT}",
+        text=f"I can't do “{text}” yet. {HELP_TEXT}{needs}",
         suggestions=EXAMPLES,
     )
 
