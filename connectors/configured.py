@@ -20,16 +20,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors import mcp
+from connectors import google, hubspot, mcp, stripe, zendesk
 from connectors.config import ConnectorsConfig, DemoConfig
 from connectors.demo.connector import DemoConnector
 from connectors.demo.store import DemoWorld
-from connectors.google import open_google
-from connectors.hubspot import open_hubspot
 from connectors.pacing import PacedByRequest, Pacing, paced_operations
 from connectors.protocol import Connector, RateLimit, Reachability
-from connectors.stripe import open_stripe
-from connectors.zendesk import open_zendesk
 from workflows.catalog import AnyOperation
 from workflows.clock import Clock
 
@@ -140,15 +136,16 @@ async def open_connectors(
         demo.database, clock=clock, seed=demo.seed, behaviour=demo.behaviour
     )
     others: list[Connector] = []
+    # Each vendor's connector (its HTTP client, Google's key signing, the MCP SDK) is imported
+    # here, and only when it is configured (see connectors.lazy).
     if config.stripe is not None:
-        others.append(open_stripe(config.stripe, clock=clock))
+        others.append(stripe.open_stripe(config.stripe, clock=clock))
     if config.google is not None:
-        others.append(open_google(config.google, clock=clock))
+        others.append(google.open_google(config.google, clock=clock))
     if config.hubspot is not None:
-        others.append(open_hubspot(config.hubspot, clock=clock))
+        others.append(hubspot.open_hubspot(config.hubspot, clock=clock))
     if config.zendesk is not None:
-        others.append(open_zendesk(config.zendesk, clock=clock))
-    # The MCP SDK is imported here, and only when a server is configured (see connectors.lazy).
+        others.append(zendesk.open_zendesk(config.zendesk, clock=clock))
     others += await asyncio.gather(*(mcp.open_mcp(n, c) for n, c in config.mcp.items()))
     connected = ConnectedSystems(connectors=(world, *others), demo=world, config=config)
     for connector in others:

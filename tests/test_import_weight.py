@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = (
     "mcp",
@@ -52,3 +53,33 @@ def test_the_command_line_parser_imports_nothing_heavy() -> None:
 def test_a_bad_setting_is_refused_before_anything_heavy_is_imported() -> None:
     refused = "from bot.cli import main\nassert main(['audit', 'list']) == 2"
     assert _imported_by(refused, {"CROSSWIRE_LOG_LEVEL": "loud"}) == []
+
+
+def test_connecting_the_demo_world_alone_imports_no_vendor_connector(tmp_path: Path) -> None:
+    """A run on the demo systems alone (``make demo``) loads no vendor's connector, no key
+    signing for Google and no MCP SDK: each is imported when its system is configured."""
+    vendors = [
+        "connectors.stripe.connector",
+        "connectors.hubspot.connector",
+        "connectors.zendesk.connector",
+        "connectors.google.connector",
+        "connectors.mcp.connector",
+        "cryptography",
+        "mcp",
+    ]
+    code = (
+        "import asyncio, json, sys\n"
+        "from pathlib import Path\n"
+        "from connectors.config import ConnectorsConfig, DemoConfig\n"
+        "from connectors.configured import open_connectors\n"
+        "from workflows.clock import SystemClock\n"
+        "async def connect():\n"
+        f"    demo = DemoConfig(database=Path({str(tmp_path / 'demo.sqlite')!r}))\n"
+        "    clock = SystemClock()\n"
+        "    connected = await open_connectors(ConnectorsConfig(), demo=demo, clock=clock)\n"
+        "    await connected.aclose()\n"
+        "asyncio.run(connect())\n"
+        f"print(json.dumps([m for m in {vendors!r} if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.splitlines()[-1]) == []  # after the demo world's log lines
