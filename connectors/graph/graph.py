@@ -266,6 +266,7 @@ class IdentityGraph:
         for key in removed:
             self.records.pop(key, None)
         stored = self._store(ordered, resolution, block_keys, changed=set(changed))
+        gone, made = self._replaced(dropped, resolution.entities)
         for e in dropped:
             self.entities.pop(e, None)
         self.entities.update({e.entity_id: e for e in resolution.entities})
@@ -275,14 +276,24 @@ class IdentityGraph:
         await self._tables.write(
             records=stored,
             removed=removed,
-            dropped_entities=dropped,
-            entities=resolution.entities,
+            dropped_entities=gone,
+            entities=made,
             reviews=resolution.reviews,
             state={},
             at=self._clock.now(),
             resolved=inside,
         )
         return len(ordered), len(resolution.entities)
+
+    def _replaced(
+        self, dropped: set[str], entities: Sequence[Entity]
+    ) -> tuple[set[str], list[Entity]]:
+        """Of the entities ``dropped`` for a re-resolution and the ``entities`` it made, those
+        whose rows change: an entity made again just as it was (most, around a changed
+        phone or a name's new case) keeps its row. (``dropped`` ones are parsed already.)"""
+        same = self.entities
+        kept = {e.entity_id for e in entities if e.entity_id in dropped and same[e.entity_id] == e}
+        return dropped - kept, [e for e in entities if e.entity_id not in kept]
 
     def _resolve(
         self, ordered: Sequence[SourceRecord]

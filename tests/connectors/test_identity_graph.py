@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -134,6 +134,43 @@ async def test_a_change_in_a_demo_system_is_refreshed_around_it(
     restarted = await opened(engine, world)
     assert restarted.last.how == "unchanged"
     assert ("support", "pat.lee@acme.io") in restarted.records
+
+
+async def test_an_entity_made_again_just_as_it_was_keeps_its_row(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    clock = ManualClock(NOW)
+    graph = await IdentityGraph.open(engine, world, clock=clock)
+    harbor = graph.entity_of(ACME_SUPPORT)
+    assert harbor is not None
+    before = graph.records[ACME_SUPPORT].source.record.name or ""
+    clock.advance(timedelta(hours=1))
+    async with world.write() as write:
+        await write.conn.execute(
+            update(schema.support_orgs)
+            .where(schema.support_orgs.c.id == ACME_SUPPORT[1])
+            .values(name=before.upper())
+        )
+    change = await graph.refresh()
+    assert change.how == "refreshed" and change.changed == 1
+    assert graph.entity_of(ACME_SUPPORT) == harbor
+    async with engine.connect() as conn:
+        entity_stamp = (
+            await conn.execute(
+                select(t.entities.c.updated_at).where(t.entities.c.entity_id == harbor.entity_id)
+            )
+        ).scalar_one()
+        record_stamp = (
+            await conn.execute(
+                select(t.records.c.updated_at).where(t.records.c.record_id == ACME_SUPPORT[1])
+            )
+        ).scalar_one()
+    assert (entity_stamp.replace(tzinfo=UTC), record_stamp.replace(tzinfo=UTC)) == (
+        NOW,
+        NOW + timedelta(hours=1),
+    )
+    restarted = await opened(engine, world)
+    assert restarted.entity_of(ACME_SUPPORT) == harbor
 
 
 async def test_not_the_same_splits_an_entity_and_survives_a_refresh(
