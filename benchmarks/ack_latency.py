@@ -43,8 +43,8 @@ from benchmarks.common import (
 from benchmarks.remote_slack import RemoteStandIn, remote_standin
 from bot.http import EVENTS_PATH, bound_port, start_http
 from bot.reporters.slack import is_answer
+from bot.slack_bot import slack_bot
 from bot.slack_client import web_client
-from bot.wiring import slack_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5

@@ -1,6 +1,6 @@
 """Benchmark 4: from a click on Approve all to the run's first email, on SQLite and PostgreSQL.
 
-The real bot (``bot.wiring.slack_bot``: the Bolt app, the approval desk, DBOS, the audit, the
+The real bot (``bot.slack_bot.slack_bot``: the Bolt app, the approval desk, DBOS, the audit, the
 demo systems) talks to the Slack Web API stand-in. Dana asks it, by mention, to follow up with
 last week's webinar prospects: every run plans, reads, drafts its emails and waits for Rachel
 Kim's approval, its message posted to her DM. Then, one run at a time, a signed
@@ -42,8 +42,8 @@ from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_bot import slack_bot
 from bot.slack_client import web_client
-from bot.wiring import slack_bot
 from connectors.demo.writes import outbox
 from workflows.approvals import Approval
 from workflows.approvals.store import ApprovalStore

@@ -38,7 +38,7 @@ from benchmarks.common import (
     summary_ms,
 )
 from bot.logging import configure_logging
-from bot.reporters import TerminalReporter
+from bot.reporters.terminal import TerminalReporter
 from bot.reporters.terminal_approvals import TerminalApprovalNotifier
 from bot.wiring import Services, running
 from workflows.answers import Briefing

@@ -32,7 +32,7 @@ from typing import Any, Final
 
 from benchmarks.common import bench_settings, log_to_file, summary_ms
 from benchmarks.remote_vendors import remote_vendors
-from bot.reporters import TerminalReporter
+from bot.reporters.terminal import TerminalReporter
 from bot.wiring import Services, running
 from workflows.answers import Briefing
 from workflows.catalog import CallContext

@@ -28,7 +28,7 @@ from dbos import DBOS, SetWorkflowID
 from pydantic import BaseModel
 
 from benchmarks.common import DANA_EMAIL, summary_ms
-from bot.reporters import TerminalReporter
+from bot.reporters.terminal import TerminalReporter
 from workflows.answers import Notice
 from workflows.audit import AuditStore
 from workflows.catalog import CallContext, Catalog, Operation

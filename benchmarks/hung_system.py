@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import DANA_EMAIL, MENTION_TEXT, bench_settings, summary_ms
-from bot.reporters import TerminalReporter
+from bot.reporters.terminal import TerminalReporter
 from bot.settings import Settings
 from bot.wiring import Services, running
 from workflows.answers import Briefing

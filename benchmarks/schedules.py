@@ -10,7 +10,7 @@ runs in a fresh process of its own, so their memory compares:
 - *baseline*: a bare ``AsyncIOScheduler`` (the job defaults the scheduler uses) holding
   10,000 no-op async jobs; lateness = when the job body runs minus its tick;
 - *Crosswire*: the services of ``crosswire serve`` (``bot.wiring.running``: DBOS and the audit
-  on SQLite, the demo systems) and the real scheduler (``bot.wiring.build_scheduler``, its
+  on SQLite, the demo systems) and the real scheduler (``bot.slack_bot.build_scheduler``, its
   Slack client on the Web API stand-in in a process of its own), the 10,000 schedules added
   through ``ScheduleStore.add`` (the hot ones once the scheduler runs, picked up by
   ``Scheduler.changed`` as an in-process add is); every tick starts a real briefing run
@@ -201,9 +201,10 @@ async def crosswire(state_dir: Path) -> dict[str, Any]:
     alone."""
     from benchmarks.common import DANA, TOKEN, bench_settings
     from benchmarks.remote_slack import remote_standin
-    from bot.reporters import SlackReporter
+    from bot.reporters.slack import SlackReporter
+    from bot.slack_bot import build_scheduler
     from bot.slack_client import web_client
-    from bot.wiring import build_scheduler, running
+    from bot.wiring import running
     from workflows.schedules import service
 
     assert service.JOB_DEFAULTS == JOB_DEFAULTS, "the baseline's job defaults are out of date"

@@ -30,9 +30,9 @@ from bot.sandbox.cast import join_workspace
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_bot import SlackBot, slack_bot
 from bot.slack_client import shared_web_client
 from bot.startup import StartupError
-from bot.wiring import SlackBot, slack_bot
 
 log = structlog.get_logger(__name__)
 SANDBOX_LOG = "serve.log"

@@ -19,8 +19,9 @@ from bot.sandbox import payloads
 from bot.sandbox.signing import signed_headers
 from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_bot import slack_bot
 from bot.slack_client import web_client
-from bot.wiring import Services, slack_bot
+from bot.wiring import Services
 from workflows.audit import RunDetail
 from workflows.clock import Clock
 from workflows.schedules.service import Scheduler

@@ -83,3 +83,10 @@ def test_connecting_the_demo_world_alone_imports_no_vendor_connector(tmp_path: P
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.splitlines()[-1]) == []  # after the demo world's log lines
+
+
+def test_a_run_asked_in_a_terminal_loads_no_slack_app_and_no_model_client() -> None:
+    """``crosswire ask`` builds the services alone: the Bolt app, aiohttp (Slack's HTTP
+    client) and the Anthropic SDK are loaded by ``serve`` and with a key only."""
+    imported = set(_imported_by("import bot.cli.ask, bot.wiring"))
+    assert imported & {"slack_bolt", "aiohttp", "anthropic", "mcp"} == set()

@@ -13,7 +13,7 @@ from bot.render.clarify import question_text
 from bot.render.previews import preview_text
 from bot.render.terminal import wants_ansi
 from bot.render.text import answer_text
-from bot.reporters import TerminalReporter
+from bot.reporters.terminal import TerminalReporter
 from bot.settings import Settings
 from bot.wiring import Services, running
 from workflows.answers import Briefing, Digest, FreeFormAnswer, Notice, RunAnswer

@@ -1,6 +1,1 @@
-"""Where runs show themselves: a Slack thread or a terminal."""
-
-from bot.reporters.slack import SlackReporter
-from bot.reporters.terminal import TerminalReporter
-
-__all__ = ["SlackReporter", "TerminalReporter"]
+"""Where runs show themselves: a Slack thread (:mod:`.slack`) or a terminal (:mod:`.terminal`)."""

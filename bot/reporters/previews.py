@@ -4,7 +4,8 @@ the command's channel), with Run and Cancel, brought to its final state once pre
 Each call is made from inside a durable step and may run again, so the post carries message
 metadata (the preview id) and is looked for first where it would be (as approvals are, see
 :mod:`bot.reporters.approvals`); an edit is safe to repeat as it is. A run asked outside
-Slack (``crosswire ask``) shows its preview in the terminal instead: nothing is posted.
+Slack (``crosswire ask``) shows its preview in the terminal instead
+(:mod:`bot.reporters.terminal_previews`).
 """
 
 from __future__ import annotations
@@ -108,14 +109,3 @@ class SlackPreviewNotifier:
 def _same_metadata(message: Mapping[str, Any], metadata: Mapping[str, Any]) -> bool:
     found = message.get("metadata")
     return isinstance(found, Mapping) and dict(found) == dict(metadata)
-
-
-@dataclass(frozen=True)
-class TerminalPreviewNotifier:
-    """Previews of runs asked in a terminal: ``crosswire ask`` shows them and asks itself."""
-
-    async def shown(self, preview: Approval, request: RunRequest) -> tuple[MessageRef, ...]:
-        return ()
-
-    async def settled(self, preview: Approval, request: RunRequest) -> None:
-        return None

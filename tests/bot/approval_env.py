@@ -22,8 +22,8 @@ from bot.people import SlackPeople
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_bot import slack_bot
 from bot.slack_client import web_client
-from bot.wiring import slack_bot
 from tests.harness import CHANNEL, DANA, SECRET, STRANGER, TOKEN, SlackHarness
 from tests.workflows.approvals.org import OrgChart
 from workflows.approvals import Approval, ApprovalItem, approval_id, fingerprint

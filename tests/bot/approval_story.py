@@ -1,7 +1,7 @@
 """The webinar follow-up through the real bot: Dana asks in a channel, the run drafts and waits
 for an approval in Rachel Kim's DM, and clicks (signed requests) decide it.
 
-:func:`start_story` wires the real :func:`bot.wiring.slack_bot` against the Web API stand-in,
+:func:`start_story` wires the real :func:`bot.slack_bot.slack_bot` against the Web API stand-in,
 with Northwind's people as Slack users and time from a :class:`ManualClock`; it can also
 restart the bot on the same stand-in (the same workspace, the same state directory), as a
 redeploy would. What the demo systems hold is read straight from their tables, so a test
@@ -25,8 +25,8 @@ from bot.reporters.approvals import APPROVAL_EVENT
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import PostedMessage, SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_bot import slack_bot
 from bot.slack_client import web_client
-from bot.wiring import slack_bot
 from connectors.demo.schema import crm_accounts, crm_contacts, demo_bookings, webinar_attendance
 from connectors.demo.store import DemoWorld
 from connectors.demo.writes import crm_logged_activities, outbox

@@ -19,8 +19,8 @@ from bot.reporters.slack import is_answer
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_bot import SlackBot, slack_bot
 from bot.slack_client import web_client
-from bot.wiring import SlackBot, slack_bot
 from tests.harness import CHANNEL, DANA, TOKEN, SlackHarness, start_harness
 from workflows.audit import AuditStore
 from workflows.audit.tables import inbox

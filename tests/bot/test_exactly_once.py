@@ -12,8 +12,8 @@ from bot.reporters.slack import is_answer, is_progress
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import PostedMessage, RecordedCall, SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_bot import slack_bot
 from bot.slack_client import web_client
-from bot.wiring import slack_bot
 from tests.harness import CHANNEL, DANA, SECRET, TOKEN, SlackHarness, block_texts
 
 CLIENT_TIMEOUT_S = 3  # seconds (slack_sdk takes whole ones; a loaded machine needs more than one)

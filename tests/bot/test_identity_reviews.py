@@ -25,8 +25,8 @@ from bot.sandbox import payloads
 from bot.sandbox.chat import SandboxChat
 from bot.sandbox.slack_api import PostedMessage, SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_bot import SlackBot, slack_bot
 from bot.slack_client import web_client
-from bot.wiring import SlackBot, slack_bot
 from connectors.demo import open_demo_world
 from connectors.graph import IdentityGraph
 from connectors.graph import tables as t

@@ -25,8 +25,8 @@ from bot.render.schedules import REMOVE, REMOVE_LISTED
 from bot.sandbox import payloads
 from bot.sandbox.slack_api import SlackWebApiStandIn
 from bot.settings import Settings
+from bot.slack_bot import slack_bot
 from bot.slack_client import web_client
-from bot.wiring import slack_bot
 from tests.harness import (
     CHANNEL,
     DANA,

@@ -25,7 +25,7 @@ from typing import Any, Final
 import pytest
 import pytest_asyncio
 
-from bot.reporters import TerminalReporter
+from bot.reporters.terminal import TerminalReporter
 from bot.settings import Settings, environment_names
 from bot.wiring import Services, running
 from connectors.config import ConnectorsConfig
