@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import structlog
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.graph import LINKING, IdentityGraph, IdentitySource, SourceRecord
 from connectors.mentions import IndexSource, MentionIndex
 from connectors.resolution import RecordKey, Resolver
+from connectors.shortlist import AliasShortlist
 from workflows.clock import Clock
 from workflows.domain import AccountRef, AccountResolution, CustomerMention, Employee
 
@@ -43,8 +44,6 @@ AMBIGUITY_MARGIN: Final = 5.0
 LINK_SCORE: Final = 92.0
 WORD_SCORE: Final = 80.0
 MAX_CANDIDATES: Final = 5
-SHORTLIST_ABOVE: Final = 2_000
-SHORTLIST: Final = 200
 RESOLVED_KEPT: Final = 4
 Scorer = Callable[[str, str], float]
 _STOPWORDS: Final = frozenset({"and", "the", "of", "co", "op"})
@@ -139,6 +138,12 @@ class IdentityDirectory:
         self._by_alias: dict[str, list[AccountRef]] = {}
         for alias, account in self._aliases:
             self._by_alias.setdefault(alias, []).append(account)
+        self._shortlist = AliasShortlist(
+            [alias for alias, _ in self._aliases],
+            found=FOUND_SCORE,
+            word=WORD_SCORE,
+            no_words=_STOPWORDS,
+        )
         self._employees = {e.email.lower(): e for e in source.employees}
         self._owners = {a: e.lower() for a, e in source.account_owners.items()}
         self._contacts = {c.email.lower(): c.name for c in source.contacts if c.name}
@@ -223,15 +228,11 @@ class IdentityDirectory:
         return AccountResolution(query=query, status="not_found", candidates=suggestions)
 
     def _ranked(self, wanted: str, scorer: Scorer) -> list[tuple[float, AccountRef]]:
-        """Accounts by their best alias's score, highest first, ties by name. A large
-        directory scores only the aliases rapidfuzz finds closest first."""
+        """Accounts by their best alias's score, highest first, ties by name. The directory
+        scores only the aliases that can reach the "found" score
+        (:mod:`connectors.shortlist`): below it, the ranking decides nothing."""
         best: dict[str, tuple[float, AccountRef]] = {}
-        aliases = self._aliases
-        if len(aliases) > SHORTLIST_ABOVE:
-            near = process.extract(
-                wanted, [n for n, _ in aliases], scorer=fuzz.WRatio, limit=SHORTLIST
-            )
-            aliases = [aliases[i] for _, _, i in near]
+        aliases = [self._aliases[i] for i in self._shortlist.candidates(wanted)]
         for alias, account in aliases:
             score = scorer(wanted, alias)
             if score > best.get(account.account_id, (-1.0, account))[0]:
