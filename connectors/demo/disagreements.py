@@ -20,12 +20,17 @@ from connectors.demo.companies import Company
 CRM_RENEWAL_SHIFT: Final = {"Quantum Freight Inc.": -13}
 # The support desk still has the number the customer used before it moved offices.
 SUPPORT_PHONE_STALE: Final = frozenset({"Northgate Properties LLC"})
+AREA_CODES: Final = ("212", "312", "415", "512", "617", "646", "206", "303", "404", "718")
+STALE_AREA_CODE: Final = "907"
 
 
 def phone_of(company: Company, *, stale: bool = False) -> str:
-    """The company's main phone number, fixed by its id (``stale``: its previous one)."""
-    n = zlib.crc32(f"{company.id}{'-old' if stale else ''}".encode()) % 10_000
-    return f"+1 555 01{n // 100:02d} {n % 100:02d}{(n * 7) % 100:02d}"
+    """The company's main phone number, fixed by its id (``stale``: its previous one, in an
+    area code no current number has): a North American number in the 555-0100 to 555-0199
+    range kept for fiction, its last two digits the id's (one number per account)."""
+    line = int("".join(c for c in company.id if c.isdigit()) or 0) % 100
+    area = STALE_AREA_CODE if stale else AREA_CODES[zlib.crc32(company.id.encode()) % 10]
+    return f"+1 {area} 555 01{line:02d}"
 
 
 def crm_renewal(company: Company, today: date) -> date | None:

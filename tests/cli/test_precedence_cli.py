@@ -48,7 +48,8 @@ def test_the_crm_wins_the_phone_and_the_support_desk_is_named(state: Path) -> No
     crm = facts(briefing(state, "Northgate Properties"), "crm")
     phone = next(f for f in crm if f["text"].startswith("Phone: "))
     assert phone["source"] == "crm"
-    assert re.fullmatch(r"Phone: \+1555\d+ \(CRM; Support desk says \+1555\d+\)", phone["text"])
+    number = r"\+1\d{3}55501\d\d"
+    assert re.fullmatch(rf"Phone: {number} \(CRM; Support desk says \+19075550113\)", phone["text"])
 
 
 def test_an_account_whose_systems_agree_shows_no_disagreement(state: Path) -> None:
@@ -67,7 +68,7 @@ def test_a_precedence_file_flips_both_winners(state: Path, tmp_path: Path) -> No
     crm = facts(briefing(state, "Northgate Properties", env), "crm")
     phone = next(f for f in crm if f["text"].startswith("Phone: "))
     assert phone["source"] == "support"
-    assert "(Support desk; CRM says +1555" in phone["text"]
+    assert phone["text"].startswith("Phone: +19075550113 (Support desk; CRM says +1"), phone
 
 
 def test_a_bad_precedence_file_is_refused_plainly(state: Path, tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ async def test_a_template_answer_says_which_source_won_and_that_another_disagree
     assert len(renewal) == 1 and renewal[0].source == "Contracts" and renewal[0].step == "contracts"
     assert "(Contracts; CRM disagrees: " in renewal[0].text
     phone = [f for f in northgate.free_form.context if f.text.startswith("Phone: ")]
-    assert len(phone) == 1 and "(CRM; Support desk disagrees: +1555" in phone[0].text
+    assert len(phone) == 1 and "(CRM; Support desk disagrees: +19075550113)" in phone[0].text
     plan = customer_plan("Quantum Freight")
     labels = {"crm": "CRM", "contracts": "Contracts"}
     [disputed] = disagreements(plan, quantum.steps, labels, default_precedence())
