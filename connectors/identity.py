@@ -127,56 +127,25 @@ class IdentityDirectory:
 
     def load(self, source: DirectorySource) -> None:
         """Serve lookups from ``source`` from now on (after the graph changed)."""
-        self._domain_systems = frozenset(source.domain_systems)
-        self._accounts = [_crm_linked(a) for a in source.accounts]
-        self._by_id = {a.account_id: a for a in self._accounts}
-        self._by_key = {
-            _squash(k): a for a in self._accounts for k in _domain_keys(a, self._domain_systems)
-        }
-        records = _records_by_link(source.records)
-        self._aliases = [(alias, a) for a in self._accounts for alias in _aliases(a, records)]
-        self._by_alias: dict[str, list[AccountRef]] = {}
-        for alias, account in self._aliases:
-            self._by_alias.setdefault(alias, []).append(account)
-        self._shortlist = AliasShortlist(
-            [alias for alias, _ in self._aliases],
-            found=FOUND_SCORE,
-            word=WORD_SCORE,
-            no_words=_STOPWORDS,
-        )
-        self._employees = {e.email.lower(): e for e in source.employees}
-        self._owners = {a: e.lower() for a, e in source.account_owners.items()}
-        self._contacts = {c.email.lower(): c.name for c in source.contacts if c.name}
-        self._mentions = MentionIndex(self._index_source(source.contacts), normalize_name)
-
-    def _index_source(self, contacts: Sequence[ContactRecord]) -> IndexSource:
-        names: dict[str, list[str]] = {}
-        for alias, account in self._aliases:
-            names.setdefault(account.account_id, []).append(alias)
-        return IndexSource(
-            accounts=self._by_id,
-            names=names,
-            contacts=[(normalize_name(c.name), c.email, c.account_id) for c in contacts],
-            domain_of=lambda address: self._by_key.get(_squash(address.rpartition("@")[2])),
-        )
+        self._lookups = _Lookups.of(source)
 
     def accounts(self) -> list[AccountRef]:
         """Every CRM account with its links, in CRM order."""
-        return list(self._accounts)
+        return list(self._lookups.accounts)
 
     def account(self, account_id: str) -> AccountRef | None:
         """The account with this unified id (the CRM id), if any."""
-        return self._by_id.get(account_id)
+        return self._lookups.by_id.get(account_id)
 
     def find_employee(self, email: str) -> Employee | None:
         """The employee with this email address, ignoring case."""
-        return self._employees.get(email.strip().lower())
+        return self._lookups.employees.get(email.strip().lower())
 
     def person_name(self, email: str) -> str | None:
         """The name of the employee or customer contact with this email, if known."""
         key = email.strip().lower()
-        employee = self._employees.get(key)
-        return employee.name if employee is not None else self._contacts.get(key)
+        employee = self._lookups.employees.get(key)
+        return employee.name if employee is not None else self._lookups.contacts.get(key)
 
     def manager_of(self, email: str) -> Employee | None:
         """The employee's manager; None at the top of the org chart or for someone unknown."""
@@ -187,23 +156,23 @@ class IdentityDirectory:
 
     def account_owner(self, account_id: str) -> Employee | None:
         """The employee who owns the account in the CRM, if any (a :class:`People`)."""
-        owner = self._owners.get(account_id)
+        owner = self._lookups.owners.get(account_id)
         return None if owner is None else self.find_employee(owner)
 
     def find_in(self, text: str) -> list[CustomerMention]:
         """Every customer named anywhere in ``text`` (a :class:`CustomerFinder`)."""
-        return self._mentions.find_in(text)
+        return self._lookups.mentions.find_in(text)
 
     def close_to(self, name: str) -> list[AccountRef]:
         """Customers whose names are plausibly what ``name`` meant; none when nothing is close."""
-        return self._mentions.close_to(name)
+        return self._lookups.mentions.close_to(name)
 
     def resolve_account(self, query: str) -> AccountResolution:
         """Which customer ``query`` (an account id, a name, domain, email address or tenant id)
         means."""
         text = query.strip()
-        by_domain = self._by_id.get(text) or (
-            self._by_key.get(_squash(text.rpartition("@")[2])) if text else None
+        by_domain = self._lookups.by_id.get(text) or (
+            self._lookups.by_key.get(_squash(text.rpartition("@")[2])) if text else None
         )
         if by_domain is not None:
             return AccountResolution(query=query, status="found", account=by_domain)
@@ -213,7 +182,7 @@ class IdentityDirectory:
         return self._fuzzy(query, wanted)
 
     def _fuzzy(self, query: str, wanted: str) -> AccountResolution:
-        exact = _unique(self._by_alias.get(wanted, []))
+        exact = _unique(self._lookups.by_alias.get(wanted, []))
         if len(exact) == 1:
             return AccountResolution(query=query, status="found", account=exact[0])
         ranked = self._ranked(wanted, _score)
@@ -224,7 +193,7 @@ class IdentityDirectory:
         if close:
             names = [a.name for a in close[:MAX_CANDIDATES]]
             return AccountResolution(query=query, status="ambiguous", candidates=names)
-        suggestions = [a.name for a in self._mentions.close_to(wanted)]
+        suggestions = [a.name for a in self._lookups.mentions.close_to(wanted)]
         return AccountResolution(query=query, status="not_found", candidates=suggestions)
 
     def _ranked(self, wanted: str, scorer: Scorer) -> list[tuple[float, AccountRef]]:
@@ -232,12 +201,66 @@ class IdentityDirectory:
         scores only the aliases that can reach the "found" score
         (:mod:`connectors.shortlist`): below it, the ranking decides nothing."""
         best: dict[str, tuple[float, AccountRef]] = {}
-        aliases = [self._aliases[i] for i in self._shortlist.candidates(wanted)]
+        aliases = [self._lookups.aliases[i] for i in self._lookups.shortlist.candidates(wanted)]
         for alias, account in aliases:
             score = scorer(wanted, alias)
             if score > best.get(account.account_id, (-1.0, account))[0]:
                 best[account.account_id] = (score, account)
         return sorted(best.values(), key=lambda item: (-item[0], item[1].name))
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """What the directory answers from, made in one go from a :class:`DirectorySource` and
+    swapped in whole: a lookup sees the directory before a change or after it."""
+
+    domain_systems: frozenset[str]
+    accounts: list[AccountRef]
+    by_id: dict[str, AccountRef]
+    by_key: dict[str, AccountRef]
+    aliases: list[tuple[str, AccountRef]]
+    by_alias: dict[str, list[AccountRef]]
+    shortlist: AliasShortlist
+    employees: dict[str, Employee]
+    owners: dict[str, str]
+    contacts: dict[str, str]
+    mentions: MentionIndex
+
+    @classmethod
+    def of(cls, source: DirectorySource) -> _Lookups:
+        domain_systems = frozenset(source.domain_systems)
+        accounts = [_crm_linked(a) for a in source.accounts]
+        by_id = {a.account_id: a for a in accounts}
+        by_key = {_squash(k): a for a in accounts for k in _domain_keys(a, domain_systems)}
+        records = _records_by_link(source.records)
+        aliases = [(alias, a) for a in accounts for alias in _aliases(a, records)]
+        by_alias: dict[str, list[AccountRef]] = {}
+        names: dict[str, list[str]] = {}
+        for alias, account in aliases:
+            by_alias.setdefault(alias, []).append(account)
+            names.setdefault(account.account_id, []).append(alias)
+        shortlist = AliasShortlist(
+            [alias for alias, _ in aliases], found=FOUND_SCORE, word=WORD_SCORE, no_words=_STOPWORDS
+        )
+        index = IndexSource(
+            accounts=by_id,
+            names=names,
+            contacts=[(normalize_name(c.name), c.email, c.account_id) for c in source.contacts],
+            domain_of=lambda address: by_key.get(_squash(address.rpartition("@")[2])),
+        )
+        return cls(
+            domain_systems=domain_systems,
+            accounts=accounts,
+            by_id=by_id,
+            by_key=by_key,
+            aliases=aliases,
+            by_alias=by_alias,
+            shortlist=shortlist,
+            employees={e.email.lower(): e for e in source.employees},
+            owners={a: e.lower() for a, e in source.account_owners.items()},
+            contacts={c.email.lower(): c.name for c in source.contacts if c.name},
+            mentions=MentionIndex(index, normalize_name),
+        )
 
 
 def _score(wanted: str, alias: str) -> float:
