@@ -1,6 +1,6 @@
 """A person's verdict on two records of the identity graph, recorded one way wherever it is
 given (``crosswire identity same|different``, a Same / Different button): kept in the graph
-(it wins over the model from then on), audited, and the directory reloaded."""
+(it wins over the model from then on), audited, and served by the directory."""
 
 from __future__ import annotations
 
@@ -24,16 +24,14 @@ async def record_verdict(
     """Keep ``by``'s verdict on ``left`` and ``right`` and audit it (``detail`` adds to the
     audit line). A verdict that contradicts earlier ones is audited as refused and raises
     :class:`~connectors.resolution.ResolutionError`; nothing is kept then."""
-    assert directory.graph is not None  # verdicts are kept in the graph
     line = (detail or {}) | {"verdict": verdict, "by": by}
     line |= {"left": f"{left[0]}:{left[1]}", "right": f"{right[0]}:{right[1]}"}
     try:
-        await directory.graph.override(left, right, verdict, by=by)
+        await directory.override(left, right, verdict, by=by)
     except ResolutionError as exc:
         await audit_identity(audit, line | {"outcome": "refused", "reason": str(exc)})
         raise
     await audit_identity(audit, line | {"outcome": "recorded"})
-    directory.reload()
 
 
 async def audit_identity(audit: AuditStore, detail: dict[str, Any]) -> None:

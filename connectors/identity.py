@@ -16,11 +16,12 @@ names (:meth:`IdentityDirectory.find_in`, see :mod:`connectors.mentions`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final, Self
 
 import structlog
 from rapidfuzz import fuzz
@@ -28,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.graph import LINKING, IdentityGraph, IdentitySource, SourceRecord
 from connectors.mentions import IndexSource, MentionIndex
-from connectors.resolution import RecordKey, Resolver
+from connectors.resolution import RecordKey, ResolutionError, Resolver, Verdict
 from connectors.shortlist import AliasShortlist
 from workflows.clock import Clock
 from workflows.domain import AccountRef, AccountResolution, CustomerMention, Employee
@@ -46,6 +47,8 @@ WORD_SCORE: Final = 80.0
 MAX_CANDIDATES: Final = 5
 RESOLVED_KEPT: Final = 4
 Scorer = Callable[[str, str], float]
+# How a directory runs its reload away from the event loop (asyncio.to_thread's shape).
+Offload = Callable[..., Awaitable[Any]]
 _STOPWORDS: Final = frozenset({"and", "the", "of", "co", "op"})
 
 
@@ -102,32 +105,49 @@ class IdentityDirectory:
     """Customer accounts linked across systems, and the seller's employees: who reports to
     whom and who owns which account (a :class:`~workflows.ports.People`)."""
 
-    def __init__(self, source: DirectorySource, graph: IdentityGraph | None = None) -> None:
+    def __init__(
+        self,
+        source: DirectorySource,
+        graph: IdentityGraph | None = None,
+        *,
+        offload: Offload = asyncio.to_thread,
+    ) -> None:
         self.graph = graph
-        self.load(source)
+        self._offload = offload
+        # One change to the graph at a time (a refresh, a verdict), each with its reload.
+        self._changing = asyncio.Lock()
+        self._lookups = _Lookups.of(source)
 
     @classmethod
-    def from_graph(cls, graph: IdentityGraph) -> IdentityDirectory:
-        """The directory of what the identity graph holds now (``graph`` is kept: overrides
-        and refreshes go through it and :meth:`reload`)."""
-        return cls(_graph_source(graph), graph)
-
-    def reload(self) -> None:
-        """Serve what the graph holds now (after a refresh or an override)."""
-        if self.graph is not None:
-            self.load(_graph_source(self.graph))
+    def from_graph(cls, graph: IdentityGraph, *, offload: Offload = asyncio.to_thread) -> Self:
+        """The directory of what the identity graph holds now (``graph`` is kept: refreshes
+        and verdicts go through it)."""
+        return cls(_graph_source(graph), graph, offload=offload)
 
     async def refresh(self) -> None:
         """Refresh the graph (what changed in the systems, verdicts other processes recorded)
         and serve the result; a directory without a graph has nothing to refresh."""
         if self.graph is None:
             return
-        if (await self.graph.refresh()).how != "unchanged":
-            self.reload()
+        async with self._changing:
+            if (await self.graph.refresh()).how != "unchanged":
+                await self._reload(self.graph)
 
-    def load(self, source: DirectorySource) -> None:
-        """Serve lookups from ``source`` from now on (after the graph changed)."""
-        self._lookups = _Lookups.of(source)
+    async def override(self, left: RecordKey, right: RecordKey, verdict: Verdict, by: str) -> None:
+        """Keep ``by``'s verdict on two records in the graph, and serve the result (raises
+        :class:`~connectors.resolution.ResolutionError` for one that contradicts others)."""
+        if self.graph is None:
+            raise ResolutionError("this directory keeps no identity graph to record verdicts in")
+        async with self._changing:
+            await self.graph.override(left, right, verdict, by=by)
+            await self._reload(self.graph)
+
+    async def _reload(self, graph: IdentityGraph) -> None:
+        """The lookups made again from ``graph``, away from the event loop (at a million
+        contacts that takes seconds: Slack's acknowledgements go on meanwhile), then swapped
+        in at once. Nothing changes the graph meanwhile: each change holds ``_changing``;
+        lookups answer from the lookups before until then."""
+        self._lookups = await self._offload(_lookups_of, graph)
 
     def accounts(self) -> list[AccountRef]:
         """Every CRM account with its links, in CRM order."""
@@ -261,6 +281,10 @@ class _Lookups:
             contacts={c.email.lower(): c.name for c in source.contacts if c.name},
             mentions=MentionIndex(index, normalize_name),
         )
+
+
+def _lookups_of(graph: IdentityGraph) -> _Lookups:
+    return _Lookups.of(_graph_source(graph))
 
 
 def _score(wanted: str, alias: str) -> float:

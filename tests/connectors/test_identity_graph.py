@@ -4,9 +4,10 @@ around what changed in a demo system, and bent by people's overrides for good.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -123,12 +124,12 @@ async def test_a_change_in_a_demo_system_is_refreshed_around_it(
                 requester_email="pat.lee@acme.io",
             )
         )
-    change = await graph.refresh()
+    await directory.refresh()
+    change = graph.last
     assert change.how == "refreshed" and change.changed == 2
     assert change.resolved < len(graph.records) / 20  # only around the two records
     assert systems_of(graph, ("crm", harbor.account_id)) >= {"crm", "support"}
     assert graph.entity_of(("support", "pat.lee@acme.io")) is not None
-    directory.reload()
     found = directory.find_in("prep me for my call with pat.lee@acme.io")
     assert [(m.account.account_id, m.how) for m in found] == [("acct-0001", "email")]
     restarted = await opened(engine, world)
@@ -238,3 +239,48 @@ async def test_a_verdict_from_another_process_reaches_a_running_directory(
     assert "support" not in serving.accounts()[0].links
     await serving.refresh()
     assert serving.graph.last.how == "unchanged"
+
+
+async def test_a_refresh_makes_the_directory_again_aside_and_one_change_waits_for_another(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    """The lookups are made again away from the event loop: until they are swapped in, the
+    directory answers as before the change; a verdict given meanwhile waits its turn."""
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def held(make: Callable[..., Any], *args: Any) -> Any:
+        started.set()
+        await release.wait()
+        return await asyncio.to_thread(make, *args)
+
+    graph = await opened(engine, world)
+    directory = IdentityDirectory.from_graph(graph, offload=held)
+    async with world.write() as write:
+        await write.conn.execute(
+            schema.support_tickets.insert().values(
+                id="org-new-t1",
+                org_id=ACME_SUPPORT[1],
+                subject="Where is my invoice?",
+                priority="P3",
+                status="open",
+                opened_at=NOW,
+                requester_email="pat.lee@acme.io",
+            )
+        )
+    text = "prep me for my call with pat.lee@acme.io"
+    refreshing = asyncio.create_task(directory.refresh())
+    async with asyncio.timeout(30):  # the reload went through ``held``
+        await started.wait()
+    assert graph.entity_of(("support", "pat.lee@acme.io")) is not None  # the graph has it
+    assert directory.find_in(text)[0].how == "domain"  # the directory, not yet
+    verdict = asyncio.create_task(directory.override(ACME, ACME_SUPPORT, "not_same", by=RACHEL))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert graph.overrides == []  # the verdict waits for the refresh to be served
+    release.set()
+    await refreshing
+    assert [(m.account.account_id, m.how) for m in directory.find_in(text)] == [
+        ("acct-0001", "email")
+    ]
+    await verdict
+    assert "support" not in directory.accounts()[0].links
