@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.graph import LINKING, IdentityGraph, IdentitySource, SourceRecord
 from connectors.mentions import IndexSource, MentionIndex
-from connectors.resolution import RecordKey, ResolutionError, Resolver, Verdict
+from connectors.resolution import RecordKey, ResolutionError, Resolver, Verdict, paused_gc
 from connectors.shortlist import AliasShortlist
 from workflows.clock import Clock
 from workflows.domain import AccountRef, AccountResolution, CustomerMention, Employee
@@ -248,6 +248,12 @@ class _Lookups:
 
     @classmethod
     def of(cls, source: DirectorySource) -> _Lookups:
+        # Millions of objects that all live on: a collector pass meanwhile would walk them.
+        with paused_gc():
+            return cls._of(source)
+
+    @classmethod
+    def _of(cls, source: DirectorySource) -> _Lookups:
         domain_systems = frozenset(source.domain_systems)
         accounts = [_crm_linked(a) for a in source.accounts]
         by_id = {a.account_id: a for a in accounts}

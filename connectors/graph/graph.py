@@ -111,7 +111,9 @@ class IdentityGraph:
                 return graph
             except IntegrityError:  # another replica built it first: use theirs
                 state = await tables.state()
-        await graph._load(state)
+        with paused_gc():  # as a build's: the records and entities live as long as the graph
+            await graph._load(state)
+            gc.freeze()
         if refresh:
             await graph.refresh()
         return graph
