@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final, Self
 
@@ -49,6 +50,9 @@ RESOLVED_KEPT: Final = 4
 Scorer = Callable[[str, str], float]
 # How a directory runs its reload away from the event loop (asyncio.to_thread's shape).
 Offload = Callable[..., Awaitable[Any]]
+# The directory's own thread for its reloads (one at a time: they take turns anyway), so that
+# asyncio's default pool, which DBOS bounds and writes its checkpoints through, stays DBOS's.
+_RELOADS: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crosswire-directory")
 _STOPWORDS: Final = frozenset({"and", "the", "of", "co", "op"})
 
 
@@ -110,16 +114,16 @@ class IdentityDirectory:
         source: DirectorySource,
         graph: IdentityGraph | None = None,
         *,
-        offload: Offload = asyncio.to_thread,
+        offload: Offload | None = None,
     ) -> None:
         self.graph = graph
-        self._offload = offload
+        self._offload = offload or _aside
         # One change to the graph at a time (a refresh, a verdict), each with its reload.
         self._changing = asyncio.Lock()
         self._lookups = _Lookups.of(source)
 
     @classmethod
-    def from_graph(cls, graph: IdentityGraph, *, offload: Offload = asyncio.to_thread) -> Self:
+    def from_graph(cls, graph: IdentityGraph, *, offload: Offload | None = None) -> Self:
         """The directory of what the identity graph holds now (``graph`` is kept: refreshes
         and verdicts go through it)."""
         return cls(_graph_source(graph), graph, offload=offload)
@@ -287,6 +291,11 @@ class _Lookups:
             contacts={c.email.lower(): c.name for c in source.contacts if c.name},
             mentions=MentionIndex(index, normalize_name),
         )
+
+
+async def _aside(make: Callable[..., Any], *args: Any) -> Any:
+    """``make(*args)`` on the directory's own thread."""
+    return await asyncio.get_running_loop().run_in_executor(_RELOADS, make, *args)
 
 
 def _lookups_of(graph: IdentityGraph) -> _Lookups:
