@@ -24,6 +24,8 @@ from connectors.graph.source import SourceRecord
 from connectors.resolution import Entity, Link, Override, RecordKey, Review
 
 CHUNK = 20_000
+# Tries at creating the tables when another process creates them at the same moment.
+CREATE_ATTEMPTS = 5
 _KEYS: TypeAdapter[list[str]] = TypeAdapter(list[str])
 _RECORDS: TypeAdapter[tuple[RecordKey, ...]] = TypeAdapter(tuple[RecordKey, ...])
 _LINKS: TypeAdapter[tuple[Link, ...]] = TypeAdapter(tuple[Link, ...])
@@ -88,13 +90,16 @@ class GraphTables:
 
     async def create(self) -> None:
         """Create the tables that are missing. Two processes starting at once may both try:
-        the loser's "already exists" is retried once, and then finds them there."""
-        try:
-            async with self.engine.begin() as conn:
-                await conn.run_sync(t.metadata.create_all)
-        except DBAPIError:
-            async with self.engine.begin() as conn:
-                await conn.run_sync(t.metadata.create_all)
+        the loser's "already exists" is tried again, finding more of them there each time (on
+        SQLite the other may still be creating the rest: its tables are made one by one)."""
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.run_sync(t.metadata.create_all)
+                return
+            except DBAPIError:
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
 
     async def state(self) -> dict[str, str]:
         async with self.engine.connect() as conn:
