@@ -26,6 +26,16 @@ NOW = datetime(2025, 6, 10, 9, 7, tzinfo=UTC)
 ACME = ("crm", "acct-0001")
 ACME_SUPPORT = ("support", "org-1042")
 RACHEL = "rachel.kim@northwind.example"
+# A ticket from someone at Acme that no system knew: the support desk's first record of them.
+PAT_LEE_TICKET = schema.support_tickets.insert().values(
+    id="org-new-t1",
+    org_id=ACME_SUPPORT[1],
+    subject="Where is my invoice?",
+    priority="P3",
+    status="open",
+    opened_at=NOW,
+    requester_email="pat.lee@acme.io",
+)
 SYSTEMS = {"crm", "email", "support", "contracts", "usage", "billing"}
 
 
@@ -113,17 +123,7 @@ async def test_a_change_in_a_demo_system_is_refreshed_around_it(
             .where(schema.support_orgs.c.id == harbor.links["support"])
             .values(name="Blue Harbour Logistics Inc.")
         )
-        await write.conn.execute(
-            schema.support_tickets.insert().values(
-                id="org-new-t1",
-                org_id=ACME_SUPPORT[1],
-                subject="Where is my invoice?",
-                priority="P3",
-                status="open",
-                opened_at=NOW,
-                requester_email="pat.lee@acme.io",
-            )
-        )
+        await write.conn.execute(PAT_LEE_TICKET)
     await directory.refresh()
     change = graph.last
     assert change.how == "refreshed" and change.changed == 2
@@ -256,17 +256,7 @@ async def test_a_refresh_makes_the_directory_again_aside_and_one_change_waits_fo
     graph = await opened(engine, world)
     directory = IdentityDirectory.from_graph(graph, offload=held)
     async with world.write() as write:
-        await write.conn.execute(
-            schema.support_tickets.insert().values(
-                id="org-new-t1",
-                org_id=ACME_SUPPORT[1],
-                subject="Where is my invoice?",
-                priority="P3",
-                status="open",
-                opened_at=NOW,
-                requester_email="pat.lee@acme.io",
-            )
-        )
+        await write.conn.execute(PAT_LEE_TICKET)
     text = "prep me for my call with pat.lee@acme.io"
     refreshing = asyncio.create_task(directory.refresh())
     async with asyncio.timeout(30):  # the reload went through ``held``
