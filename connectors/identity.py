@@ -238,7 +238,6 @@ class _Lookups:
     """What the directory answers from, made in one go from a :class:`DirectorySource` and
     swapped in whole: a lookup sees the directory before a change or after it."""
 
-    domain_systems: frozenset[str]
     accounts: list[AccountRef]
     by_id: dict[str, AccountRef]
     by_key: dict[str, AccountRef]
@@ -279,7 +278,6 @@ class _Lookups:
             domain_of=lambda address: by_key.get(_squash(address.rpartition("@")[2])),
         )
         return cls(
-            domain_systems=domain_systems,
             accounts=accounts,
             by_id=by_id,
             by_key=by_key,
