@@ -80,6 +80,10 @@ class IndexSource:
     domain_of: Callable[[str], AccountRef | None]
 
 
+# A name, an account and how the name means it: what the index holds once.
+_Filed = tuple[str, str, str]
+
+
 class MentionIndex:
     """Which customers a text names. Built once; lookups never call a system."""
 
@@ -89,28 +93,34 @@ class MentionIndex:
         self._domain_of = source.domain_of
         self._exact: dict[str, list[_Entry]] = defaultdict(list)
         self._emails: dict[str, str] = {}
+        # What is filed already (name, account, how): a common name ("john smith") is filed
+        # for thousands of contacts, and looking through its entries each time is quadratic.
+        filed: set[_Filed] = set()
         for account_id, names in source.names.items():
-            self._add_names(account_id, set(names))
+            self._add_names(account_id, set(names), filed)
         for name, email, account_id in source.contacts:
             if name:  # someone known only by their address is found by it alone
-                self._add(name, _Entry(account_id, "contact"))
+                self._add(name, _Entry(account_id, "contact"), filed)
             self._emails[email.lower()] = account_id
         self._buckets = _buckets(self._exact)
         self._full = sorted({n for n, es in self._exact.items() if _has_kind(es, "name")})
         self._longest = max((len(n.split()) for n in self._exact), default=1)
 
-    def _add_names(self, account_id: str, names: set[str]) -> None:
+    def _add_names(self, account_id: str, names: set[str], filed: set[_Filed]) -> None:
         for name in names:
-            self._add(name, _Entry(account_id, "name"))
+            self._add(name, _Entry(account_id, "name"), filed)
             words = name.split()
             for n in range(1, len(words)):
                 if _good_prefix(words[:n]):
-                    self._add(" ".join(words[:n]), _Entry(account_id, "partial", weak=n == 1))
+                    entry = _Entry(account_id, "partial", weak=n == 1)
+                    self._add(" ".join(words[:n]), entry, filed)
 
-    def _add(self, key: str, entry: _Entry) -> None:
-        entries = self._exact[key]
-        if all(e.account_id != entry.account_id or e.how != entry.how for e in entries):
-            entries.append(entry)
+    def _add(self, key: str, entry: _Entry, filed: set[_Filed]) -> None:
+        """File ``entry`` under ``key``, once per account and kind of match."""
+        mark = (key, entry.account_id, entry.how)
+        if mark not in filed:
+            filed.add(mark)
+            self._exact[key].append(entry)
 
     def find_in(self, text: str) -> list[CustomerMention]:
         """Every customer named in ``text``, in text order (see :class:`CustomerFinder`)."""
