@@ -20,7 +20,6 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final, Self
 
@@ -29,6 +28,7 @@ from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.graph import LINKING, IdentityGraph, IdentitySource, SourceRecord
+from connectors.graph.aside import aside
 from connectors.mentions import IndexSource, MentionIndex
 from connectors.resolution import RecordKey, ResolutionError, Resolver, Verdict, paused_gc
 from connectors.shortlist import AliasShortlist
@@ -50,9 +50,6 @@ RESOLVED_KEPT: Final = 4
 Scorer = Callable[[str, str], float]
 # How a directory runs its reload away from the event loop (asyncio.to_thread's shape).
 Offload = Callable[..., Awaitable[Any]]
-# The directory's own thread for its reloads (one at a time: they take turns anyway), so that
-# asyncio's default pool, which DBOS bounds and writes its checkpoints through, stays DBOS's.
-_RELOADS: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crosswire-directory")
 _STOPWORDS: Final = frozenset({"and", "the", "of", "co", "op"})
 
 
@@ -117,7 +114,7 @@ class IdentityDirectory:
         offload: Offload | None = None,
     ) -> None:
         self.graph = graph
-        self._offload = offload or _aside
+        self._offload = offload or aside
         # One change to the graph at a time (a refresh, a verdict), each with its reload.
         self._changing = asyncio.Lock()
         self._lookups = _Lookups.of(source)
@@ -289,11 +286,6 @@ class _Lookups:
             contacts={c.email.lower(): c.name for c in source.contacts if c.name},
             mentions=MentionIndex(index, normalize_name),
         )
-
-
-async def _aside(make: Callable[..., Any], *args: Any) -> Any:
-    """``make(*args)`` on the directory's own thread."""
-    return await asyncio.get_running_loop().run_in_executor(_RELOADS, make, *args)
 
 
 def _lookups_of(graph: IdentityGraph) -> _Lookups:

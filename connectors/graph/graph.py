@@ -22,6 +22,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connectors.graph.aside import aside
 from connectors.graph.blocks import BlockIndex
 from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord, digest
 from connectors.graph.store import EntityRows, GraphTables, StoredRecord
@@ -264,7 +265,9 @@ class IdentityGraph:
             self._unindex(key)
         sources = [changed.get(k) or self.records[k].source for k in subset]
         ordered = self._ordered(sources)
-        resolution, block_keys = self._resolve(ordered)
+        # Away from the event loop: it reads the records, the model and the verdicts, which
+        # nothing changes meanwhile (a refresh and a verdict take turns in the directory).
+        resolution, block_keys = await aside(self._resolve, ordered)
         for key in removed:
             self.records.pop(key, None)
         stored = self._store(ordered, resolution, block_keys, changed=set(changed))
