@@ -137,7 +137,7 @@ async def open_connectors(
     )
     others: list[Connector] = []
     # Each vendor's connector (its HTTP client, Google's key signing, the MCP SDK) is imported
-    # here, and only when it is configured (see connectors.lazy).
+    # here, and only when it is configured (see workflows.lazy).
     if config.stripe is not None:
         others.append(stripe.open_stripe(config.stripe, clock=clock))
     if config.google is not None:

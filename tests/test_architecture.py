@@ -24,6 +24,7 @@ CONNECTOR_MAY_USE = {
     "workflows.models",
     "workflows.clock",
     "workflows.policy_files",
+    "workflows.lazy",
 }
 
 

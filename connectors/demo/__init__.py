@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from connectors.demo.behaviour import DemoBehaviour, Fault
 from connectors.demo.labels import DEMO_SYSTEM_LABELS
-from connectors.lazy import lazy_exports
+from workflows.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the operations import the engine (and DBOS): not with the settings
     from connectors.demo.operations import demo_operations

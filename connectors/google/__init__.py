@@ -7,7 +7,7 @@ service account's credentials (domain-wide delegation to one subject), behind th
 
 from typing import TYPE_CHECKING
 
-from connectors.lazy import lazy_exports
+from workflows.lazy import lazy_exports
 
 if TYPE_CHECKING:  # imported when the mailbox is opened, not with the settings
     from connectors.google.connector import GoogleConnector, open_google

@@ -6,7 +6,7 @@ emails, meetings), behind the same ``crm.*`` operations as the demo world's CRM.
 
 from typing import TYPE_CHECKING
 
-from connectors.lazy import lazy_exports
+from workflows.lazy import lazy_exports
 
 if TYPE_CHECKING:  # imported when the system is opened, not by a run on the demo world alone
     from connectors.hubspot.connector import HubSpotConnector, open_hubspot

@@ -3,8 +3,8 @@ over stdio or streamable HTTP (:mod:`.session`), as crosswire.toml says (:mod:`.
 
 from typing import TYPE_CHECKING
 
-from connectors.lazy import lazy_exports
 from connectors.mcp.config import McpServerConfig, ToolOverride
+from workflows.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the SDK is imported when a server is opened, not with the settings
     from connectors.mcp.connector import McpConnector, open_mcp

@@ -6,7 +6,7 @@ the same ``billing.*`` operations as the demo world's billing.
 
 from typing import TYPE_CHECKING
 
-from connectors.lazy import lazy_exports
+from workflows.lazy import lazy_exports
 
 if TYPE_CHECKING:  # imported when the system is opened, not by a run on the demo world alone
     from connectors.stripe.connector import StripeConnector, open_stripe

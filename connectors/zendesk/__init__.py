@@ -6,7 +6,7 @@ Support API (``/api/v2``), behind the same ``support.*`` operations as the demo 
 
 from typing import TYPE_CHECKING
 
-from connectors.lazy import lazy_exports
+from workflows.lazy import lazy_exports
 
 if TYPE_CHECKING:  # imported when the system is opened, not by a run on the demo world alone
     from connectors.zendesk.connector import ZendeskConnector, open_zendesk

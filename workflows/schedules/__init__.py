@@ -15,6 +15,7 @@ command line load it); the scheduler's parts are imported from their modules, an
 
 from typing import TYPE_CHECKING
 
+from workflows.lazy import lazy_exports
 from workflows.schedules.models import (
     BriefingPrefs,
     Fire,
@@ -44,11 +45,5 @@ __all__ = [
     "schedule_run_id",
 ]
 
-
-def __getattr__(name: str) -> object:
-    """The store, imported when first used: settings check a schedules file without it."""
-    if name == "ScheduleStore":
-        from workflows.schedules.store import ScheduleStore
-
-        return ScheduleStore
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The store, imported when first used: settings check a schedules file without it.
+__getattr__ = lazy_exports(__name__, {"ScheduleStore": "workflows.schedules.store"})

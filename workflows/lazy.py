@@ -2,8 +2,9 @@
 vendor's SDK or the engine.
 
 A package whose public names live in heavy modules (the MCP SDK, DBOS through the demo
-world's operations) lists them here instead of importing them at the top of its
-``__init__``; type checkers read the same names from an ``if TYPE_CHECKING:`` import::
+world's operations, SQLAlchemy through the schedule store) lists them here instead of
+importing them at the top of its ``__init__``; type checkers read the same names from an
+``if TYPE_CHECKING:`` import::
 
     __getattr__ = lazy_exports(__name__, {"open_mcp": "connectors.mcp.connector"})
 """
