@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,6 +54,18 @@ NEIGHBOUR_BLOCK = 30
 _MODELS = TypeAdapter(dict[Kind, MatchModel])
 _EMPLOYEES = TypeAdapter(list[Employee])
 How = Literal["loaded", "built", "refreshed", "reloaded", "unchanged"]
+
+
+@contextmanager
+def _lasting() -> Iterator[None]:
+    """For a block that makes what lives as long as the graph (a build, a restart's load:
+    millions of records, entities and links): the cyclic collector paused meanwhile, and what
+    the block made moved out of its reach (``gc.freeze``) before it is back on; otherwise its
+    next passes, the first one at once, would walk every one of them, seconds at a million
+    records. Reference counting still frees them when a refresh replaces them."""
+    with paused_gc():
+        yield
+        gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -112,9 +125,8 @@ class IdentityGraph:
                 return graph
             except IntegrityError:  # another replica built it first: use theirs
                 state = await tables.state()
-        with paused_gc():  # as a build's: the records and entities live as long as the graph
+        with _lasting():
             await graph._load(state)
-            gc.freeze()
         if refresh:
             await graph.refresh()
         return graph
@@ -132,17 +144,9 @@ class IdentityGraph:
         self.last = GraphChange("loaded", entities=len(self.entities))
 
     async def build(self) -> GraphChange:
-        """Resolve every record of the source from scratch, fitting the model.
-
-        What the build leaves (records, entities, links: millions of objects that live as
-        long as the graph) is moved out of the collector's reach (``gc.freeze``) before the
-        collector is back on; otherwise its next passes, the first one at once, would walk
-        every one of them, seconds at a million records. Reference counting still frees
-        them when a refresh replaces them."""
-        with paused_gc():
-            change = await self._build()
-            gc.freeze()
-        return change
+        """Resolve every record of the source from scratch, fitting the model."""
+        with _lasting():
+            return await self._build()
 
     async def _build(self) -> GraphChange:
         started = time.perf_counter()
