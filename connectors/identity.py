@@ -250,42 +250,41 @@ class _Lookups:
     def of(cls, source: DirectorySource) -> _Lookups:
         # Millions of objects that all live on: a collector pass meanwhile would walk them.
         with paused_gc():
-            return cls._of(source)
-
-    @classmethod
-    def _of(cls, source: DirectorySource) -> _Lookups:
-        domain_systems = frozenset(source.domain_systems)
-        accounts = [_crm_linked(a) for a in source.accounts]
-        by_id = {a.account_id: a for a in accounts}
-        by_key = {_squash(k): a for a in accounts for k in _domain_keys(a, domain_systems)}
-        records = _records_by_link(source.records)
-        aliases = [(alias, a) for a in accounts for alias in _aliases(a, records)]
-        by_alias: dict[str, list[AccountRef]] = {}
-        names: dict[str, list[str]] = {}
-        for alias, account in aliases:
-            by_alias.setdefault(alias, []).append(account)
-            names.setdefault(account.account_id, []).append(alias)
-        shortlist = AliasShortlist(
-            [alias for alias, _ in aliases], found=FOUND_SCORE, word=WORD_SCORE, no_words=_STOPWORDS
-        )
-        index = IndexSource(
-            accounts=by_id,
-            names=names,
-            contacts=[(normalize_name(c.name), c.email, c.account_id) for c in source.contacts],
-            domain_of=lambda address: by_key.get(_squash(address.rpartition("@")[2])),
-        )
-        return cls(
-            accounts=accounts,
-            by_id=by_id,
-            by_key=by_key,
-            aliases=aliases,
-            by_alias=by_alias,
-            shortlist=shortlist,
-            employees={e.email.lower(): e for e in source.employees},
-            owners={a: e.lower() for a, e in source.account_owners.items()},
-            contacts={c.email.lower(): c.name for c in source.contacts if c.name},
-            mentions=MentionIndex(index, normalize_name),
-        )
+            domain_systems = frozenset(source.domain_systems)
+            accounts = [_crm_linked(a) for a in source.accounts]
+            by_id = {a.account_id: a for a in accounts}
+            by_key = {_squash(k): a for a in accounts for k in _domain_keys(a, domain_systems)}
+            records = _records_by_link(source.records)
+            aliases = [(alias, a) for a in accounts for alias in _aliases(a, records)]
+            by_alias: dict[str, list[AccountRef]] = {}
+            names: dict[str, list[str]] = {}
+            for alias, account in aliases:
+                by_alias.setdefault(alias, []).append(account)
+                names.setdefault(account.account_id, []).append(alias)
+            shortlist = AliasShortlist(
+                [alias for alias, _ in aliases],
+                found=FOUND_SCORE,
+                word=WORD_SCORE,
+                no_words=_STOPWORDS,
+            )
+            index = IndexSource(
+                accounts=by_id,
+                names=names,
+                contacts=[(normalize_name(c.name), c.email, c.account_id) for c in source.contacts],
+                domain_of=lambda address: by_key.get(_squash(address.rpartition("@")[2])),
+            )
+            return cls(
+                accounts=accounts,
+                by_id=by_id,
+                by_key=by_key,
+                aliases=aliases,
+                by_alias=by_alias,
+                shortlist=shortlist,
+                employees={e.email.lower(): e for e in source.employees},
+                owners={a: e.lower() for a, e in source.account_owners.items()},
+                contacts={c.email.lower(): c.name for c in source.contacts if c.name},
+                mentions=MentionIndex(index, normalize_name),
+            )
 
 
 def _lookups_of(graph: IdentityGraph) -> _Lookups:
