@@ -16,6 +16,8 @@ import aiohttp
 
 from tests.state import seeded
 
+STOP_S = 60
+
 
 def clean_environment(state: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """This process's environment without any Crosswire or Slack setting, plus ``extra``."""
@@ -76,9 +78,21 @@ async def serving(
         try:
             yield process
         finally:
-            if process.returncode is None:
-                process.terminate()
-            await process.wait()
+            await _stopped(process)
+
+
+async def _stopped(process: asyncio.subprocess.Process) -> None:
+    """``process`` stopped with SIGTERM; if it has not stopped :data:`STOP_S` later, with
+    SIGKILL, and the test fails: a shutdown that hangs is a defect, not a wait."""
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), STOP_S)
+    except TimeoutError as hung:
+        process.kill()
+        await process.wait()
+        raise AssertionError(f"crosswire serve did not stop within {STOP_S} s of SIGTERM") from hung
 
 
 def http_mode(
