@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -23,17 +23,20 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connectors.graph import tables as t
 from connectors.graph.aside import aside
 from connectors.graph.blocks import BlockIndex
 from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord, digest
 from connectors.graph.store import EntityRows, GraphTables, StoredRecord
 from connectors.resolution import (
+    Cluster,
+    Clustering,
     Entity,
     Kind,
+    LinkJudge,
     MatchModel,
     Override,
     RecordKey,
-    Resolution,
     ResolutionError,
     Resolver,
     ResolverSettings,
@@ -93,12 +96,12 @@ class IdentityGraph:
     ) -> None:
         self._tables, self._source, self._settings, self._clock = tables, source, settings, clock
         self.records: dict[RecordKey, StoredRecord] = {}
-        self.entities: MutableMapping[str, Entity] = EntityRows()
+        self._models: dict[Kind, MatchModel] = {}
+        self.entities = EntityRows(self._judge())
         self.reviews: list[Review] = []
         self.overrides: list[Override] = []
         self.employees: list[Employee] = []
         self.account_system = ""
-        self._models: dict[Kind, MatchModel] = {}
         self._cursor = ""
         self._blocks = BlockIndex([], code_keys([]))
         self.last = GraphChange("loaded")
@@ -138,7 +141,7 @@ class IdentityGraph:
         self.employees = _EMPLOYEES.validate_json(state["employees"])
         self.records = {r.source.key: r for r in await self._tables.load_records()}
         self._blocks = BlockIndex.of((k, r.block_keys) for k, r in self.records.items())
-        self.entities = await self._tables.load_entities()
+        self.entities = await self._tables.load_entities(self._judge())
         self.overrides = await self._tables.load_overrides()
         self.reviews = await self._tables.load_reviews()
         self.last = GraphChange("loaded", entities=len(self.entities))
@@ -158,20 +161,19 @@ class IdentityGraph:
         resolver = Resolver(self._settings)
         records = [r.record for r in ordered]
         prepared = resolver.prepare(records)
-        resolution = resolver.resolve(records, self._known(ordered), prepared=prepared)
+        resolution = resolver.cluster(records, self._known(ordered), prepared=prepared)
         self._models = dict(resolution.models)
         self.records = {}
         stored = self._store(ordered, resolution, prepared.keys, index=False)
         self._blocks = BlockIndex(list(self.records), prepared.coded)  # in ``ordered``'s order
-        self.entities = EntityRows()
-        self.entities.update({e.entity_id: e for e in resolution.entities})
+        self.entities = EntityRows(self._judge(), {c.entity_id: c for c in resolution.clusters})
         self.reviews = list(resolution.reviews)
         self._cursor = snapshot.cursor
         await self._tables.write(
             records=stored,
             removed=(),
             dropped_entities=(),
-            entities=resolution.entities,
+            entities=resolution.clusters,
             reviews=resolution.reviews,
             state=self._state(),
             at=self._clock.now(),
@@ -263,7 +265,7 @@ class IdentityGraph:
         near = self._neighbours(changed.values())
         touched = set(changed) | removed | near | set(also)
         dropped = {self.records[k].entity_id for k in touched if k in self.records}
-        subset = {k for e in dropped for k in self.entities[e].records} | set(changed)
+        subset = {k for e in dropped for k in self.entities.cluster(e).records} | set(changed)
         subset -= removed
         for key in removed | set(changed):
             self._unindex(key)
@@ -275,10 +277,9 @@ class IdentityGraph:
         for key in removed:
             self.records.pop(key, None)
         stored = self._store(ordered, resolution, block_keys, changed=set(changed))
-        gone, made = self._replaced(dropped, resolution.entities)
-        for e in dropped:
-            self.entities.pop(e, None)
-        self.entities.update({e.entity_id: e for e in resolution.entities})
+        gone, made = self._replaced(dropped, resolution.clusters)
+        self.entities.drop(dropped)
+        self.entities.put(resolution.clusters)
         inside = set(subset) | removed
         self.reviews = [r for r in self.reviews if not {r.link.left, r.link.right} & inside]
         self.reviews += resolution.reviews
@@ -292,21 +293,21 @@ class IdentityGraph:
             at=self._clock.now(),
             resolved=inside,
         )
-        return len(ordered), len(resolution.entities)
+        return len(ordered), len(resolution.clusters)
 
     def _replaced(
-        self, dropped: set[str], entities: Sequence[Entity]
-    ) -> tuple[set[str], list[Entity]]:
-        """Of the entities ``dropped`` for a re-resolution and the ``entities`` it made, those
+        self, dropped: set[str], made: Sequence[Cluster]
+    ) -> tuple[set[str], list[Cluster]]:
+        """Of the entities ``dropped`` for a re-resolution and those it ``made``, the ones
         whose rows change: an entity made again just as it was (most, around a changed
-        phone or a name's new case) keeps its row. (``dropped`` ones are parsed already.)"""
-        same = self.entities
-        kept = {e.entity_id for e in entities if e.entity_id in dropped and same[e.entity_id] == e}
-        return dropped - kept, [e for e in entities if e.entity_id not in kept]
+        phone or a name's new case) keeps its row."""
+        was = self.entities.cluster
+        kept = {c.entity_id for c in made if c.entity_id in dropped and was(c.entity_id) == c}
+        return dropped - kept, [c for c in made if c.entity_id not in kept]
 
     def _resolve(
         self, ordered: Sequence[SourceRecord]
-    ) -> tuple[Resolution | _Nothing, list[list[str]]]:
+    ) -> tuple[Clustering | _Nothing, list[list[str]]]:
         """The subset resolved with the stored model (nothing to resolve: no entities), and
         the records' blocking keys."""
         if not ordered:
@@ -314,7 +315,7 @@ class IdentityGraph:
         resolver = Resolver(self._settings, models=self._models)
         records = [r.record for r in ordered]
         prepared = resolver.prepare(records)
-        resolution = resolver.resolve(records, self._known(ordered), prepared=prepared)
+        resolution = resolver.cluster(records, self._known(ordered), prepared=prepared)
         return resolution, prepared.keys
 
     def _neighbours(self, records: Iterable[SourceRecord]) -> set[RecordKey]:
@@ -342,7 +343,7 @@ class IdentityGraph:
     def _store(
         self,
         ordered: Sequence[SourceRecord],
-        resolution: Resolution | _Nothing,
+        resolution: Clustering | _Nothing,
         block_keys: Sequence[list[str]],
         changed: set[RecordKey] | None = None,
         *,
@@ -352,7 +353,7 @@ class IdentityGraph:
         file the new and changed ones in the block index unless ``index`` is false (a build
         makes the index whole); the records whose rows must be written: new, changed, or
         moved to another entity."""
-        entity_of = {k: e.entity_id for e in resolution.entities for k in e.records}
+        entity_of = {k: c.entity_id for c in resolution.clusters for k in c.records}
         out = []
         for r, found in zip(ordered, block_keys, strict=True):
             record = r.record
@@ -387,8 +388,12 @@ class IdentityGraph:
         present = {r.key for r in records}
         return [o for o in self.overrides if o.left in present and o.right in present]
 
+    def _judge(self) -> LinkJudge:
+        return LinkJudge(self._models, self._settings)
+
     def _state(self) -> dict[str, str]:
         return {
+            "format": t.FORMAT,
             "cursor": self._cursor,
             "account_system": self.account_system,
             "models": _MODELS.dump_json(self._models).decode(),
@@ -415,5 +420,5 @@ def _verdicts(overrides: Iterable[Override]) -> set[tuple[RecordKey, RecordKey, 
 class _Nothing:
     """What resolving no records gives."""
 
-    entities: tuple[Entity, ...] = ()
+    clusters: tuple[Cluster, ...] = ()
     reviews: tuple[Review, ...] = ()

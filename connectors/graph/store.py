@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,18 +17,24 @@ from pydantic import TypeAdapter
 from sqlalchemy import Column, Table, Text, cast, delete, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.schema import CreateIndex, DropIndex
 
 from connectors.graph import tables as t
 from connectors.graph.source import SourceRecord
-from connectors.resolution import Entity, Link, Override, RecordKey, Review
+from connectors.resolution import Cluster, Entity, Kind, LinkJudge, Override, RecordKey, Review
+from connectors.resolution.results import LinkRef
 
 CHUNK = 20_000
 # Tries at creating the tables when another process creates them at the same moment.
 CREATE_ATTEMPTS = 5
 _KEYS: TypeAdapter[list[str]] = TypeAdapter(list[str])
-_RECORDS: TypeAdapter[tuple[RecordKey, ...]] = TypeAdapter(tuple[RecordKey, ...])
-_LINKS: TypeAdapter[tuple[Link, ...]] = TypeAdapter(tuple[Link, ...])
+_Row = tuple[Kind, float, str]
+"""An entity's row as read: kind, confidence and its body (:data:`_BODY`, as text)."""
+_BODY: TypeAdapter[tuple[tuple[RecordKey, ...], tuple[LinkRef, ...]]] = TypeAdapter(
+    tuple[tuple[RecordKey, ...], tuple[LinkRef, ...]]
+)
+"""An entity's records and its links as comparison vectors (``[[["crm", "acct-1"], …],
+[[0, 1, "model", [0, -1, 2]], …]]``): an explained link's evidence would take ten times the
+room, and a graph of a million records holds a million links."""
 
 
 class StoredRecord:
@@ -53,33 +59,45 @@ class StoredRecord:
         self.data = data
 
 
-class EntityRows(MutableMapping[str, Entity]):
-    """Entities by id: stored rows parsed on first use, and entities set since."""
+class EntityRows(Mapping[str, Entity]):
+    """Entities by id, kept as clusters (:class:`~connectors.resolution.Cluster`: their links
+    as comparison vectors) and explained by ``judge`` when one is asked for; a stored row is
+    read into its cluster on first use."""
 
-    def __init__(self, rows: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(self, judge: LinkJudge, rows: dict[str, Cluster | _Row] | None = None) -> None:
+        self._judge = judge
         self._rows = rows or {}
-        self._parsed: dict[str, Entity] = {}
+
+    def cluster(self, entity_id: str) -> Cluster:
+        """The entity ``entity_id`` as a cluster (:class:`KeyError` when there is none)."""
+        found = self._rows[entity_id]
+        if isinstance(found, Cluster):
+            return found
+        kind, confidence, body = found
+        records, links = _BODY.validate_json(body)
+        made = Cluster(entity_id, kind, records, confidence, links)
+        self._rows[entity_id] = made
+        return made
+
+    def put(self, clusters: Iterable[Cluster]) -> None:
+        for c in clusters:
+            self._rows[c.entity_id] = c
+
+    def drop(self, entity_ids: Iterable[str]) -> None:
+        for entity_id in entity_ids:
+            self._rows.pop(entity_id, None)
 
     def __getitem__(self, entity_id: str) -> Entity:
-        parsed = self._parsed.get(entity_id)
-        if parsed is None:
-            parsed = _entity(self._rows[entity_id])
-            self._parsed[entity_id] = parsed
-        return parsed
-
-    def __setitem__(self, entity_id: str, entity: Entity) -> None:
-        self._rows[entity_id] = {}
-        self._parsed[entity_id] = entity
-
-    def __delitem__(self, entity_id: str) -> None:
-        del self._rows[entity_id]
-        self._parsed.pop(entity_id, None)
+        return self._judge.entity(self.cluster(entity_id))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self._rows
 
 
 class GraphTables:
@@ -89,13 +107,21 @@ class GraphTables:
         self.engine = engine
 
     async def create(self) -> None:
-        """Create the tables that are missing. Two processes starting at once may both try:
-        the loser's "already exists" is tried again, finding more of them there each time (on
-        SQLite the other may still be creating the rest: its tables are made one by one)."""
+        """Create the tables that are missing, and drop a graph an older Crosswire wrote in
+        another format (:data:`~connectors.graph.tables.FORMAT`) for it to be built again:
+        it is made from the sources, but for the verdicts and review posts, which are kept.
+        Two processes starting at once may both try: the loser's "already exists" is tried
+        again, finding more of them there each time (on SQLite the other may still be
+        creating the rest: its tables are made one by one)."""
         for attempt in range(CREATE_ATTEMPTS):
             try:
                 async with self.engine.begin() as conn:
                     await conn.run_sync(t.metadata.create_all)
+                    older = await _older(conn)
+                if older:
+                    async with self.engine.begin() as conn:
+                        await conn.run_sync(t.metadata.drop_all, tables=t.derived)
+                        await conn.run_sync(t.metadata.create_all)
                 return
             except DBAPIError:
                 if attempt == CREATE_ATTEMPTS - 1:
@@ -122,15 +148,16 @@ class GraphTables:
             for data, fingerprint, block_keys, entity_id in rows
         ]
 
-    async def load_entities(self) -> EntityRows:
+    async def load_entities(self, judge: LinkJudge) -> EntityRows:
         """Every entity, read now and parsed when first asked for (a restart needs only the
-        records to serve lookups)."""
+        records to serve lookups); ``judge`` explains their links."""
         e = t.entities.c
-        links = cast(e.links, Text).label("links")  # decoded only when the entity is parsed
-        query = select(e.entity_id, e.kind, e.confidence, links)
+        query = select(e.entity_id, e.kind, e.confidence, cast(e.links, Text))
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        return EntityRows({str(r["entity_id"]): dict(r) for r in rows})
+            rows = (await conn.execute(query)).all()
+        return EntityRows(
+            judge, {str(i): (kind, float(confidence), body) for i, kind, confidence, body in rows}
+        )
 
     async def load_overrides(self) -> list[Override]:
         query = select(t.overrides).order_by(t.overrides.c.id)
@@ -166,7 +193,7 @@ class GraphTables:
         records: Sequence[StoredRecord],
         removed: Iterable[RecordKey],
         dropped_entities: Iterable[str],
-        entities: Sequence[Entity],
+        entities: Sequence[Cluster],
         reviews: Sequence[Review],
         state: dict[str, str],
         at: datetime,
@@ -178,14 +205,9 @@ class GraphTables:
         and ``resolved`` (records re-resolved whose rows stay as they are) are replaced by
         ``reviews``; ``full`` empties the tables first."""
         async with self.engine.begin() as conn:
-            # SQLite fills an index far faster made at once than row by row; it has one
-            # writer at a time, where two PostgreSQL builds dropping it would deadlock.
-            remake = full and conn.dialect.name == "sqlite"
             if full:
                 for table in (t.records, t.entities, t.reviews):
                     await conn.execute(delete(table))
-                if remake:
-                    await conn.execute(DropIndex(t.records_by_entity))
             else:
                 await _delete_records(conn, [*removed, *(r.source.key for r in records)])
                 await _delete_entities(conn, dropped_entities)
@@ -195,12 +217,18 @@ class GraphTables:
             await _insert(conn, t.records, [_record_row(r, stamp) for r in records])
             for r in records:
                 r.data = None
-            if remake:
-                await conn.execute(CreateIndex(t.records_by_entity))
             await _insert(conn, t.entities, [_entity_row(e, stamp) for e in entities])
             await _insert(conn, t.reviews, [_review_row(r) for r in reviews])
             await conn.execute(delete(t.state).where(t.state.c.key.in_(list(state))))
             await _insert(conn, t.state, list(state.items()))
+
+
+async def _older(conn: AsyncConnection) -> bool:
+    """Whether the graph on ``conn`` was built in another format than this one's."""
+    key, value = t.state.c.key, t.state.c.value
+    query = select(key, value).where(key.in_(["cursor", "format"]))
+    found = {str(k): str(v) for k, v in await conn.execute(query)}
+    return "cursor" in found and found.get("format") != t.FORMAT
 
 
 async def _insert(conn: AsyncConnection, table: Table, rows: list[tuple[Any, ...]]) -> None:
@@ -278,24 +306,9 @@ def _record_row(r: StoredRecord, stamp: Any) -> tuple[Any, ...]:
     )
 
 
-def _entity_row(e: Entity, stamp: Any) -> tuple[Any, ...]:
-    records = _RECORDS.dump_json(e.records).decode()
-    links = _LINKS.dump_json(e.links).decode()
-    body = f'{{"records": {records}, "links": {links}}}'
-    return (e.entity_id, e.kind, e.confidence, body, stamp)
-
-
-def _entity(row: Any) -> Entity:
-    body = row["links"]
-    if isinstance(body, str):
-        body = json.loads(body)
-    return Entity(
-        entity_id=row["entity_id"],
-        kind=row["kind"],
-        confidence=row["confidence"],
-        records=tuple(tuple(k) for k in body["records"]),
-        links=tuple(body["links"]),
-    )
+def _entity_row(c: Cluster, stamp: Any) -> tuple[Any, ...]:
+    body = _BODY.dump_json((c.records, c.links)).decode()
+    return (c.entity_id, c.kind, c.confidence, body, stamp)
 
 
 def _review_row(r: Review) -> tuple[Any, ...]:

@@ -3,11 +3,12 @@ audit database: SQLite by default, PostgreSQL in production).
 
 ``identity_records`` holds every record a source gave, with the entity it belongs to, a
 fingerprint (to see what changed) and its blocking keys (to find, on a refresh, the records a
-changed one must be compared with); ``identity_entities`` every entity with its confidence
-and its links, each with the fields that agreed; ``identity_overrides`` the verdicts people
-gave, newest last; ``identity_reviews`` the "maybe" pairs left for a person;
-``identity_review_posts`` each such pair put to a person once (its id is the review id a
-button carries; the message posted, and the first verdict given there);
+changed one must be compared with); ``identity_entities`` every entity with its confidence,
+its records and its links, each as the comparison vector the model explains;
+``identity_overrides`` the verdicts people gave, newest last; ``identity_reviews`` the
+"maybe" pairs left for a person; ``identity_review_posts`` each such pair put to a person
+once (its id is the review id a button carries; the message posted, and the first verdict
+given there);
 ``identity_state`` the source's cursor, the fitted models and the employees.
 """
 
@@ -18,7 +19,6 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
-    Index,
     Integer,
     MetaData,
     String,
@@ -43,6 +43,11 @@ class JSONText(TypeDecorator[str]):
         return None
 
 
+FORMAT = "2"
+"""The format of the rows below, kept in ``identity_state``; a graph in another is built
+again (:meth:`~connectors.graph.store.GraphTables.create`). Format 2 keeps an entity's links as
+comparison vectors and no index of records by entity."""
+
 metadata = MetaData()
 
 records = Table(
@@ -57,11 +62,6 @@ records = Table(
     Column("block_keys", JSONText, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
-
-records_by_entity = Index("ix_identity_records_entity_id", records.c.entity_id)
-"""Which records an entity holds. A full build on SQLite drops it while it writes every
-record and makes it again after: filled at once rather than one random insert per record,
-at 1,500,000 records it costs half the time."""
 
 entities = Table(
     "identity_entities",
@@ -120,3 +120,7 @@ state = Table(
     Column("key", String(60), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+derived = [records, entities, reviews, state]
+"""The tables made from the sources, which a change of :data:`FORMAT` drops and builds
+again; the overrides and review posts are people's, kept."""

@@ -25,10 +25,13 @@ from connectors.resolution.engine import (
     paused_gc,
 )
 from connectors.resolution.features import Features, features
+from connectors.resolution.linking import LinkJudge
 from connectors.resolution.model import FieldModel, MatchModel, fit
 from connectors.resolution.records import Kind, Override, Record, RecordKey, Verdict
 from connectors.resolution.results import (
     Band,
+    Cluster,
+    Clustering,
     Entity,
     Evidence,
     Link,
@@ -43,6 +46,8 @@ __all__ = [
     "PERSON",
     "Band",
     "BlockingStats",
+    "Cluster",
+    "Clustering",
     "Comparison",
     "Entity",
     "Evidence",
@@ -51,6 +56,7 @@ __all__ = [
     "KeyCodes",
     "Kind",
     "Link",
+    "LinkJudge",
     "MatchModel",
     "Override",
     "OverrideConflict",

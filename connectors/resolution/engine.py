@@ -30,10 +30,15 @@ from connectors.resolution.blocking import (
 from connectors.resolution.clustering import OverrideConflict, cluster
 from connectors.resolution.columns import Columns
 from connectors.resolution.features import Features, features
-from connectors.resolution.linking import LinkBook
+from connectors.resolution.linking import LinkBook, LinkJudge
 from connectors.resolution.model import MatchModel
 from connectors.resolution.records import Kind, Override, Record, RecordKey
-from connectors.resolution.results import Resolution, ResolutionStats, Review
+from connectors.resolution.results import (
+    Clustering,
+    Resolution,
+    ResolutionStats,
+    Review,
+)
 from connectors.resolution.scoring import Scored, score_kind
 
 KINDS: tuple[Kind, ...] = ("company", "person")
@@ -111,11 +116,28 @@ class Resolver:
         """Entities for ``records``; ``overrides`` win over the model; ``prepared`` is what
         :meth:`prepare` gave for these records, if it was called."""
         with paused_gc():
-            return self._resolve(records, overrides, prepared)
+            made, judge = self._cluster(records, overrides, prepared)
+            entities = tuple(judge.entity(c) for c in made.clusters)
+            return Resolution(
+                entities=entities, reviews=made.reviews, models=made.models, stats=made.stats
+            )
 
-    def _resolve(
+    def cluster(
+        self,
+        records: Sequence[Record],
+        overrides: Sequence[Override] = (),
+        *,
+        prepared: Prepared | None = None,
+    ) -> Clustering:
+        """What :meth:`resolve` gives, with each entity a :class:`Cluster` (its links as
+        comparison vectors, explained by a :class:`LinkJudge` with the models when asked):
+        for a caller that keeps millions of entities and reads few, the identity graph."""
+        with paused_gc():
+            return self._cluster(records, overrides, prepared)[0]
+
+    def _cluster(
         self, records: Sequence[Record], overrides: Sequence[Override], prepared: Prepared | None
-    ) -> Resolution:
+    ) -> tuple[Clustering, LinkJudge]:
         index = _index(records)
         if prepared is None:
             feats = [features(r, country_code=self.settings.country_code) for r in records]
@@ -143,11 +165,11 @@ class Resolver:
                 f"{left} and {right} are marked the same, but a 'not same' override keeps "
                 "them apart (through the records they are linked to)"
             ) from err
-        entities = book.entities(clusters.groups(), must)
+        made = book.clusters(clusters.groups(), must)
         reviews = book.reviews(clusters.find, [links[i] for i in refused], set(must) | set(cannot))
-        stats = _stats(records, blocking, book, len(refused), len(entities), reviews)
+        stats = _stats(records, blocking, book, len(refused), len(made), reviews)
         models = {s.kind: s.model for s in scored}
-        return Resolution(entities=entities, reviews=reviews, models=models, stats=stats)
+        return Clustering(made, reviews, models, stats), book.judge
 
     def _candidates(
         self, records: Sequence[Record], feats: list[Features], prepared: Prepared | None

@@ -1,10 +1,11 @@
 """The scored pairs as links: which are matches, which conflict, and the evidence of each,
-turned into entities and review items once clustering has run."""
+turned into clusters and review items once clustering has run; and the judge that explains
+a link from its comparison vector."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from connectors.resolution.compare import compare, comparisons_for
@@ -13,6 +14,7 @@ from connectors.resolution.model import MatchModel
 from connectors.resolution.records import Kind, Record, RecordKey
 from connectors.resolution.results import (
     Band,
+    Cluster,
     Entity,
     Evidence,
     Link,
@@ -30,6 +32,74 @@ _Judged = tuple[tuple[Evidence, ...], float, float, Band]
 """A comparison vector's evidence, Bayes factor, probability and band."""
 
 
+class LinkJudge:
+    """Links explained from their comparison vectors with the fitted models (one per kind):
+    evidence, Bayes factor, probability and band. A run's links show a few hundred vectors,
+    so each is worked out once."""
+
+    def __init__(self, models: Mapping[Kind, MatchModel], settings: ResolverSettings) -> None:
+        self._models, self._settings = dict(models), settings
+        self._evidence = {kind: _evidence_table(m) for kind, m in self._models.items()}
+        self._judged: dict[tuple[Kind, tuple[int, ...]], _Judged] = {}
+
+    def judge(self, kind: Kind, levels: tuple[int, ...]) -> _Judged:
+        """The evidence, Bayes factor, probability and band of a comparison vector."""
+        judged = self._judged.get((kind, levels))
+        if judged is not None:
+            return judged
+        table = self._evidence[kind]
+        evidence = tuple(table[k][level] for k, level in enumerate(levels) if level >= 0)
+        bf = sum(e.weight for e in evidence)
+        prob = self._models[kind].probability(bf)
+        band: Band = "match" if prob >= self._settings.match_threshold else "maybe"
+        if prob < self._settings.maybe_threshold:
+            band = "non_match"
+        judged = (evidence, bf, prob, band)
+        self._judged[(kind, levels)] = judged
+        return judged
+
+    def probability(self, kind: Kind, levels: tuple[int, ...], source: LinkSource) -> float:
+        """A link's probability: the model's, or 1.0 for a person's "same"."""
+        return 1.0 if source == "override" else self.judge(kind, levels)[2]
+
+    def link(
+        self,
+        kind: Kind,
+        left: RecordKey,
+        right: RecordKey,
+        levels: tuple[int, ...],
+        source: LinkSource,
+    ) -> Link:
+        """The link between two records with the model's evidence for it."""
+        evidence, bf, prob, band = self.judge(kind, levels)
+        values = {  # from validated records and the model
+            "left": left,
+            "right": right,
+            "probability": 1.0 if source == "override" else prob,
+            "bayes_factor": bf,
+            "band": band,
+            "source": source,
+            "evidence": evidence,
+        }
+        return trusted(Link, values)
+
+    def entity(self, cluster: Cluster) -> Entity:
+        """``cluster`` with its links explained."""
+        records, kind = cluster.records, cluster.kind
+        links = tuple(
+            self.link(kind, records[a], records[b], levels, source)
+            for a, b, source, levels in cluster.links
+        )
+        values = {  # from a cluster this judge's models made
+            "entity_id": cluster.entity_id,
+            "kind": kind,
+            "records": records,
+            "confidence": cluster.confidence,
+            "links": links,
+        }
+        return trusted(Entity, values)
+
+
 class LinkBook:
     """Every scored candidate pair of a run, by band, with what each link needs to explain
     itself; ``keys`` are the records' keys, in order, when the caller has them."""
@@ -44,13 +114,11 @@ class LinkBook:
     ) -> None:
         self._records, self._feats, self._settings = records, feats, settings
         self._keys = [r.key for r in records] if keys is None else keys
-        self._models = {s.kind: s.model for s in scored}
-        self._evidence = {kind: _evidence_table(m) for kind, m in self._models.items()}
+        self.judge = LinkJudge({s.kind: s.model for s in scored}, settings)
         self._scored: dict[Pair, tuple[float, float]] = {}
-        self._levels: dict[Pair, list[int]] = {}
+        self._levels: dict[Pair, tuple[int, ...]] = {}
         self._bands: dict[Band, list[Pair]] = {"match": [], "maybe": [], "non_match": []}
         self._conflict_pairs: list[tuple[Pair, float]] = []
-        self._judged: dict[tuple[Kind, tuple[int, ...]], _Judged] = {}
         for s in scored:
             self._add(s)
         self._bands["match"].sort(key=lambda p: (-self._scored[p][1], p))
@@ -64,7 +132,7 @@ class LinkBook:
             s.pairs[strong].tolist(),
             s.probabilities[strong].tolist(),
             s.bayes_factors[strong].tolist(),
-            s.levels[strong].tolist(),
+            map(tuple, s.levels[strong].tolist()),
             strict=True,
         ):
             self._scored[(a, b)] = (prob, bf)
@@ -95,45 +163,25 @@ class LinkBook:
             if bf <= weight and p not in exclude and component[p[0]] == component[p[1]]
         ]
 
+    def _vector(self, pair: Pair) -> tuple[int, ...]:
+        """The comparison vector of a pair (one blocking never paired, a person's "same",
+        is compared now)."""
+        levels = self._levels.get(pair)
+        if levels is None:
+            a, b = pair
+            kind = self._feats[a].kind
+            levels = tuple(compare(self._feats[a], self._feats[b], comparisons_for(kind)))
+        return levels
+
     def link(self, pair: Pair, source: LinkSource) -> Link:
         """The link between two records with the model's evidence for it."""
         a, b = pair
         kind = self._feats[a].kind
-        levels = self._levels.get(pair)
-        if levels is None:
-            levels = compare(self._feats[a], self._feats[b], comparisons_for(kind))
-        judged = self._judged.get((kind, tuple(levels)))
-        if judged is None:
-            judged = self._judge(kind, levels)
-        evidence, bf, prob, band = judged
-        values = {  # from validated records and the model
-            "left": self._keys[a],
-            "right": self._keys[b],
-            "probability": 1.0 if source == "override" else prob,
-            "bayes_factor": bf,
-            "band": band,
-            "source": source,
-            "evidence": evidence,
-        }
-        return trusted(Link, values)
+        return self.judge.link(kind, self._keys[a], self._keys[b], self._vector(pair), source)
 
-    def _judge(self, kind: Kind, levels: Sequence[int]) -> _Judged:
-        """The evidence, Bayes factor, probability and band of a comparison vector, kept:
-        a run's links show a few hundred vectors, so each is worked out once."""
-        table = self._evidence[kind]
-        evidence = tuple(table[k][level] for k, level in enumerate(levels) if level >= 0)
-        bf = sum(e.weight for e in evidence)
-        prob = self._models[kind].probability(bf)
-        band: Band = "match" if prob >= self._settings.match_threshold else "maybe"
-        if prob < self._settings.maybe_threshold:
-            band = "non_match"
-        judged = (evidence, bf, prob, band)
-        self._judged[(kind, tuple(levels))] = judged
-        return judged
-
-    def entities(self, groups: Sequence[list[int]], must: Sequence[Pair]) -> tuple[Entity, ...]:
-        """One entity per cluster (``groups``, every record in one), with the links inside
-        it (overrides first)."""
+    def clusters(self, groups: Sequence[list[int]], must: Sequence[Pair]) -> tuple[Cluster, ...]:
+        """One cluster per group of records (``groups``, every record in one), with the
+        links inside it (overrides first)."""
         group_of = [0] * len(self._records)
         for n, group in enumerate(groups):
             for i in group:
@@ -146,20 +194,29 @@ class LinkBook:
             n = group_of[p[0]]
             if n == group_of[p[1]] and p not in forced:
                 inside[n].append((p, "model"))
-        return tuple(self._entity(g, inside.get(n, [])) for n, g in enumerate(groups))
+        return tuple(self._cluster(g, inside.get(n, [])) for n, g in enumerate(groups))
 
-    def _entity(self, group: list[int], pairs: list[tuple[Pair, LinkSource]]) -> Entity:
-        links = [self.link(p, source) for p, source in pairs]
+    def _cluster(self, group: list[int], pairs: list[tuple[Pair, LinkSource]]) -> Cluster:
         first = self._records[group[0]]
-        keys = self._keys
-        values = {  # from validated records and links
-            "entity_id": f"{first.kind}:{first.system}:{first.record_id}",
-            "kind": first.kind,
-            "records": tuple([keys[i] for i in group]),
-            "confidence": min((link.probability for link in links), default=1.0),
-            "links": tuple(links),
-        }
-        return trusted(Entity, values)
+        kind, keys = first.kind, self._keys
+        if len(group) == 1:
+            entity_id = f"{kind}:{first.system}:{first.record_id}"
+            return Cluster(entity_id, kind, (keys[group[0]],), 1.0, ())
+        at = {i: n for n, i in enumerate(group)}
+        probability = self.judge.probability
+        links = []
+        confidence = 1.0
+        for p, source in pairs:
+            levels = self._vector(p)
+            confidence = min(confidence, probability(kind, levels, source))
+            links.append((at[p[0]], at[p[1]], source, levels))
+        return Cluster(
+            f"{kind}:{first.system}:{first.record_id}",
+            kind,
+            tuple([keys[i] for i in group]),
+            confidence,
+            tuple(links),
+        )
 
     def reviews(
         self, root: Callable[[int], int], refused: Sequence[Pair], overridden: set[Pair]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -74,6 +75,27 @@ class Entity(BaseModel):
     links: tuple[Link, ...]
 
 
+LinkRef = tuple[int, int, LinkSource, tuple[int, ...]]
+"""A link inside a :class:`Cluster`: its two records (positions in the cluster's records),
+how it was made, and the pair's comparison vector (a level per comparison, ``-1`` for
+missing), from which the model explains it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """An entity with its links as comparison vectors rather than explained: what the
+    identity graph keeps (a few tuples where an :class:`Entity` holds a model per link and
+    per piece of evidence) and stores. :meth:`LinkJudge.entity
+    <connectors.resolution.linking.LinkJudge.entity>` makes the :class:`Entity` with the
+    fitted models."""
+
+    entity_id: str
+    kind: Kind
+    records: tuple[RecordKey, ...]
+    confidence: float
+    links: tuple[LinkRef, ...]
+
+
 class Review(BaseModel):
     """A pair for a person to decide: a "maybe", or a match the chaining guard refused."""
 
@@ -113,3 +135,14 @@ class Resolution(BaseModel):
     def entity_of(self, key: RecordKey) -> Entity | None:
         """The entity that holds record ``key``."""
         return next((e for e in self.entities if key in e.records), None)
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """What :meth:`Resolver.cluster <connectors.resolution.Resolver.cluster>` gives: a
+    :class:`Resolution` with clusters for entities."""
+
+    clusters: tuple[Cluster, ...]
+    reviews: tuple[Review, ...]
+    models: dict[Kind, MatchModel]
+    stats: ResolutionStats

@@ -196,6 +196,26 @@ async def test_not_the_same_splits_an_entity_and_survives_a_refresh(
     assert "support" not in systems_of(restarted, ACME)
 
 
+async def test_a_graph_in_an_older_format_is_built_again_keeping_the_verdicts(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    graph = await opened(engine, world)
+    await graph.override(ACME, ACME_SUPPORT, "not_same", by=RACHEL)
+    entity = graph.entity_of(ACME)
+    assert entity is not None and entity.links
+    async with engine.begin() as conn:  # as an older Crosswire left it
+        await conn.execute(t.state.delete().where(t.state.c.key == "format"))
+        await conn.execute(t.entities.update().values(links='{"records": [], "links": []}'))
+    again = await opened(engine, world)
+    assert again.last.how == "built"
+    assert again.entity_of(ACME) == entity
+    assert "support" not in systems_of(again, ACME)
+    async with engine.connect() as conn:
+        stored = dict((await conn.execute(select(t.state.c.key, t.state.c.value))).all())
+    assert stored["format"] == t.FORMAT
+    assert (await opened(engine, world)).last.how == "unchanged"
+
+
 async def test_a_contradicting_verdict_is_refused_and_not_kept(
     engine: AsyncEngine, world: DemoWorld
 ) -> None:
