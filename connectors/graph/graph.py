@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Literal
 
 from pydantic import TypeAdapter
@@ -56,6 +58,7 @@ CRM holds two contacts called Wright as two people); a person may still say two 
 NEIGHBOUR_BLOCK = 30
 _MODELS = TypeAdapter(dict[Kind, MatchModel])
 _EMPLOYEES = TypeAdapter(list[Employee])
+_RECORD_ID = attrgetter("record.record_id")
 How = Literal["loaded", "built", "refreshed", "reloaded", "unchanged"]
 
 
@@ -354,33 +357,37 @@ class IdentityGraph:
         makes the index whole); the records whose rows must be written: new, changed, or
         moved to another entity."""
         entity_of = {k: c.entity_id for c in resolution.clusters for k in c.records}
-        out = []
+        kept, out = self.records, []
         for r, found in zip(ordered, block_keys, strict=True):
             record = r.record
             key = (record.system, record.record_id)  # r.key, without two property calls
-            old = self.records.get(key)
+            old = kept.get(key)
             if old is not None and (changed is None or key not in changed):
                 if old.entity_id != entity_of[key]:  # moved: its row changes
                     old.entity_id = entity_of[key]
                     out.append(old)
                 continue
-            data = r.model_dump_json()
-            stored = StoredRecord(r, digest(data), sorted(set(found)), entity_of[key], data)
+            data = r.dumped()
+            stored = StoredRecord(r, digest(data), found, entity_of[key], data.decode())
             if index:
-                self._blocks.add(key, stored.block_keys)
-            self.records[key] = stored
+                self._blocks.add(key, found)
+            kept[key] = stored
             out.append(stored)
         return out
 
     def _ordered(self, records: Iterable[SourceRecord]) -> list[SourceRecord]:
-        """Records in one order everywhere (the account system's first), so an entity is
-        named after the same record whether it was built or refreshed."""
+        """Records in one order everywhere (the account system's first, then by system and
+        id), so an entity is named after the same record whether it was built or
+        refreshed. Sorted system by system: a million ids compare faster than as many
+        (system, id) pairs."""
+        systems: defaultdict[str, list[SourceRecord]] = defaultdict(list)
+        for r in records:
+            systems[r.record.system].append(r)
         account = self.account_system
-
-        def position(r: SourceRecord) -> tuple[bool, str, str]:
-            return (r.record.system != account, r.record.system, r.record.record_id)
-
-        return sorted(records, key=position)
+        out: list[SourceRecord] = []
+        for system in sorted(systems, key=lambda name: (name != account, name)):
+            out += sorted(systems[system], key=_RECORD_ID)
+        return out
 
     def _known(self, records: Sequence[SourceRecord]) -> list[Override]:
         if not self.overrides:

@@ -32,17 +32,25 @@ class SourceRecord(BaseModel):
     def key(self) -> RecordKey:
         return self.record.key
 
+    def dumped(self) -> bytes:
+        """The record as JSON, fields in their declared order and those at their defaults
+        left out: what the graph stores and its fingerprint digests (made in Rust: a build
+        dumps every record)."""
+        return _TO_JSON(self, exclude_defaults=True)
+
     def fingerprint(self) -> str:
-        """A digest of everything the record says: equal digests, nothing changed. (The
-        JSON is pydantic's, fields in their declared order, made in Rust: a build takes a
-        digest of every record.)"""
-        return digest(self.model_dump_json())
+        """A digest of everything the record says: equal digests, nothing changed."""
+        return digest(self.dumped())
 
 
-def digest(dumped: str) -> str:
-    """The fingerprint of a record whose ``model_dump_json()`` is ``dumped``: a build that
-    keeps the JSON to write it takes the digest of the same text rather than dumping twice."""
-    return hashlib.sha256(dumped.encode()).hexdigest()[:32]
+_TO_JSON = SourceRecord.__pydantic_serializer__.to_json
+
+
+def digest(dumped: bytes) -> str:
+    """The fingerprint of a record whose :meth:`~SourceRecord.dumped` is ``dumped``: a build
+    that keeps the JSON to write it takes the digest of the same bytes rather than dumping
+    twice."""
+    return hashlib.sha256(dumped).hexdigest()[:32]
 
 
 class SourceSnapshot(BaseModel):

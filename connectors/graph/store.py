@@ -14,9 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Column, Table, Text, cast, delete, insert, select
+from sqlalchemy import Column, Table, Text, bindparam, cast, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.dml import Insert
 
 from connectors.graph import tables as t
 from connectors.graph.source import SourceRecord
@@ -39,8 +41,9 @@ room, and a graph of a million records holds a million links."""
 
 class StoredRecord:
     """A record as the graph keeps it: the source's record, its fingerprint, its blocking
-    keys and its entity. ``data`` is the record's JSON (``model_dump_json()``) when it was
-    just made from it, kept only until the row is written (then ``None``)."""
+    keys (as :func:`~connectors.resolution.key_list` gives them: one may come twice) and its
+    entity. ``data`` is the record's JSON (:meth:`~connectors.graph.SourceRecord.dumped`)
+    when it was just made from it, kept only until the row is written (then ``None``)."""
 
     __slots__ = ("block_keys", "data", "entity_id", "fingerprint", "source")
 
@@ -203,24 +206,29 @@ class GraphTables:
         """Replace ``dropped_entities`` by ``entities``, write ``records`` (new, changed or
         moved), delete ``removed`` and set ``state``; the reviews of ``records``, ``removed``
         and ``resolved`` (records re-resolved whose rows stay as they are) are replaced by
-        ``reviews``; ``full`` empties the tables first."""
+        ``reviews``; ``full`` empties the tables first. Rows written over are replaced in
+        place (an upsert), not deleted first."""
+        gone = list(removed)
         async with self.engine.begin() as conn:
             if full:
                 for table in (t.records, t.entities, t.reviews):
                     await conn.execute(delete(table))
             else:
-                await _delete_records(conn, [*removed, *(r.source.key for r in records)])
-                await _delete_entities(conn, dropped_entities)
+                await _delete_records(conn, gone)
+                await _delete_entities(
+                    conn, set(dropped_entities) - {c.entity_id for c in entities}
+                )
                 written = (r.source.key for r in records)
-                await _delete_reviews(conn, list({*removed, *resolved, *written}))
+                await _delete_reviews(conn, list({*gone, *resolved, *written}))
             stamp = _driver_value(conn, t.records.c.updated_at, at)
-            await _insert(conn, t.records, [_record_row(r, stamp) for r in records])
+            rows = [_record_row(r, stamp) for r in records]
+            await _insert(conn, t.records, rows, replace=not full)
             for r in records:
                 r.data = None
-            await _insert(conn, t.entities, [_entity_row(e, stamp) for e in entities])
+            rows = [_entity_row(c, stamp) for c in entities]
+            await _insert(conn, t.entities, rows, replace=not full)
             await _insert(conn, t.reviews, [_review_row(r) for r in reviews])
-            await conn.execute(delete(t.state).where(t.state.c.key.in_(list(state))))
-            await _insert(conn, t.state, list(state.items()))
+            await _insert(conn, t.state, list(state.items()), replace=True)
 
 
 async def _older(conn: AsyncConnection) -> bool:
@@ -231,20 +239,33 @@ async def _older(conn: AsyncConnection) -> bool:
     return "cursor" in found and found.get("format") != t.FORMAT
 
 
-async def _insert(conn: AsyncConnection, table: Table, rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows``, values in the table's column order and as the driver takes them
-    (:func:`_driver_value`), through the driver's ``executemany``: the statement is compiled
-    once for the dialect and no dictionary per row is made or read, which is most of the cost
-    of a build's hundreds of thousands of rows."""
+async def _insert(
+    conn: AsyncConnection, table: Table, rows: list[tuple[Any, ...]], *, replace: bool = False
+) -> None:
+    """Insert ``rows`` (``replace``: or write over the rows with their keys), values in the
+    table's column order and as the driver takes them (:func:`_driver_value`), through the
+    driver's ``executemany``: the statement is compiled once for the dialect and no
+    dictionary per row is made or read, which is most of the cost of a build's hundreds of
+    thousands of rows."""
     if not rows:
         return
-    compiled = insert(table).compile(dialect=conn.dialect)
+    statement = _upsert(conn, table) if replace else insert(table)
+    compiled = statement.compile(dialect=conn.dialect)
     if not compiled.positional or compiled.positiontup != table.columns.keys():
         named = [dict(zip(table.columns.keys(), row, strict=True)) for row in rows]
-        await conn.execute(insert(table), named)
+        await conn.execute(statement, named)
         return
     for start in range(0, len(rows), CHUNK):
         await conn.exec_driver_sql(compiled.string, rows[start : start + CHUNK])
+
+
+def _upsert(conn: AsyncConnection, table: Table) -> Insert:
+    """An insert into ``table`` that writes over the row with the same primary key."""
+    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = make(table)
+    keys = [c.name for c in table.primary_key]
+    columns = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    return statement.on_conflict_do_update(index_elements=keys, set_=columns)
 
 
 def _driver_value(conn: AsyncConnection, column: Column[Any], value: Any) -> Any:
@@ -274,15 +295,25 @@ async def _delete_records(conn: AsyncConnection, keys: list[RecordKey]) -> None:
 
 
 async def _delete_reviews(conn: AsyncConnection, keys: list[RecordKey]) -> None:
-    for system, ids in _by_system(keys).items():
-        for side in (("left_system", "left_id"), ("right_system", "right_id")):
-            for start in range(0, len(ids), 500):
-                await conn.execute(
-                    delete(t.reviews).where(
-                        t.reviews.c[side[0]] == system,
-                        t.reviews.c[side[1]].in_(ids[start : start + 500]),
-                    )
-                )
+    """Delete the reviews with a record of ``keys`` on either side. The reviews are few
+    (the "maybe" pairs) and the keys a refresh's tens of thousands: the reviews' pairs are
+    read and those to go deleted by their primary key."""
+    if not keys:
+        return
+    r = t.reviews.c
+    pairs = (await conn.execute(select(r.left_system, r.left_id, r.right_system, r.right_id))).all()
+    wanted = set(keys)
+    doomed = [tuple(p) for p in pairs if (p[0], p[1]) in wanted or (p[2], p[3]) in wanted]
+    if not doomed:
+        return
+    where = delete(t.reviews).where(
+        r.left_system == bindparam("ls"),
+        r.left_id == bindparam("li"),
+        r.right_system == bindparam("rs"),
+        r.right_id == bindparam("ri"),
+    )
+    names = ("ls", "li", "rs", "ri")
+    await conn.execute(where, [dict(zip(names, p, strict=True)) for p in doomed])
 
 
 async def _delete_entities(conn: AsyncConnection, ids: Iterable[str]) -> None:
@@ -300,7 +331,7 @@ def _record_row(r: StoredRecord, stamp: Any) -> tuple[Any, ...]:
         record.kind,
         r.entity_id,
         r.fingerprint,
-        r.source.model_dump_json(exclude_defaults=True) if r.data is None else r.data,
+        r.source.dumped().decode() if r.data is None else r.data,
         _KEYS.dump_json(r.block_keys).decode(),
         stamp,
     )

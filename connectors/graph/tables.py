@@ -46,7 +46,8 @@ class JSONText(TypeDecorator[str]):
 FORMAT = "2"
 """The format of the rows below, kept in ``identity_state``; a graph in another is built
 again (:meth:`~connectors.graph.store.GraphTables.create`). Format 2 keeps an entity's links as
-comparison vectors and no index of records by entity."""
+comparison vectors, a record's JSON without its defaults and no index of records by
+entity."""
 
 metadata = MetaData()
 

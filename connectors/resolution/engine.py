@@ -11,6 +11,7 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Literal
 
 import numpy as np
@@ -239,13 +240,18 @@ def _across_systems(
 
 
 def _index(records: Sequence[Record]) -> dict[RecordKey, int]:
-    index: dict[RecordKey, int] = {}
-    for i, record in enumerate(records):
-        key = (record.system, record.record_id)  # record.key, without its property call
-        if key in index:
-            raise ResolutionError(f"record {key} appears twice")
-        index[key] = i
+    found = list(map(_KEY, records))  # record.key, without a Python call per record
+    index = dict(zip(found, range(len(found)), strict=True))
+    if len(index) < len(found):
+        seen: set[RecordKey] = set()
+        for key in found:
+            if key in seen:
+                raise ResolutionError(f"record {key} appears twice")
+            seen.add(key)
     return index
+
+
+_KEY = attrgetter("system", "record_id")
 
 
 def _overrides(

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
+
+from connectors.resolution.blocking import Pairs
 from connectors.resolution.compare import compare, comparisons_for
 from connectors.resolution.features import Features
-from connectors.resolution.model import MatchModel
+from connectors.resolution.model import Floats, Levels, MatchModel
 from connectors.resolution.records import Kind, Record, RecordKey
 from connectors.resolution.results import (
     Band,
@@ -28,6 +33,9 @@ if TYPE_CHECKING:
     from connectors.resolution.engine import ResolverSettings
 
 Pair = tuple[int, int]
+Bools = npt.NDArray[np.bool_]
+Vector = tuple[int, ...]
+"""A pair's comparison vector: a level per comparison, ``-1`` for missing."""
 _Judged = tuple[tuple[Evidence, ...], float, float, Band]
 """A comparison vector's evidence, Bayes factor, probability and band."""
 
@@ -115,69 +123,57 @@ class LinkBook:
         self._records, self._feats, self._settings = records, feats, settings
         self._keys = [r.key for r in records] if keys is None else keys
         self.judge = LinkJudge({s.kind: s.model for s in scored}, settings)
-        self._scored: dict[Pair, tuple[float, float]] = {}
-        self._levels: dict[Pair, tuple[int, ...]] = {}
-        self._bands: dict[Band, list[Pair]] = {"match": [], "maybe": [], "non_match": []}
+        match_at, maybe_at = settings.match_threshold, settings.maybe_threshold
+        found: dict[Band, list[tuple[Pairs, Floats, list[Vector]]]] = {"match": [], "maybe": []}
         self._conflict_pairs: list[tuple[Pair, float]] = []
         for s in scored:
-            self._add(s)
-        self._bands["match"].sort(key=lambda p: (-self._scored[p][1], p))
-
-    def _add(self, s: Scored) -> None:
-        match_at, maybe_at = self._settings.match_threshold, self._settings.maybe_threshold
-        # A pair whose every field is missing on one side has no evidence; the prior alone
-        # (high among candidates) must not make it a match.
-        strong = (s.probabilities >= maybe_at) & (s.levels >= 0).any(axis=1)
-        for (a, b), prob, bf, levels in zip(
-            s.pairs[strong].tolist(),
-            s.probabilities[strong].tolist(),
-            s.bayes_factors[strong].tolist(),
-            map(tuple, s.levels[strong].tolist()),
-            strict=True,
-        ):
-            self._scored[(a, b)] = (prob, bf)
-            self._levels[(a, b)] = levels
-            self._bands["match" if prob >= match_at else "maybe"].append((a, b))
-        weak = s.bayes_factors <= self._settings.conflict_weight
-        self._conflict_pairs += [
-            ((a, b), float(bf))
-            for (a, b), bf in zip(s.pairs[weak].tolist(), s.bayes_factors[weak], strict=True)
-        ]
+            # A pair whose every field is missing on one side has no evidence; the prior
+            # alone (high among candidates) must not make it a match.
+            strong = (s.probabilities >= maybe_at) & (s.levels >= 0).any(axis=1)
+            match = s.probabilities >= match_at
+            found["match"].append(_chosen(s, strong & match))
+            found["maybe"].append(_chosen(s, strong & ~match))
+            weak = s.bayes_factors <= settings.conflict_weight
+            self._conflict_pairs += [
+                ((a, b), float(bf))
+                for (a, b), bf in zip(s.pairs[weak].tolist(), s.bayes_factors[weak], strict=True)
+            ]
+        self._bands = {band: _Band.of(parts) for band, parts in found.items()}
+        self._bands["non_match"] = _Band([], [])  # not kept
 
     def count(self, band: Band) -> int:
         """How many scored pairs fell in ``band`` (non-matches are not kept)."""
-        return len(self._bands[band])
+        return len(self._bands[band].pairs)
 
     def match_pairs(self, *, exclude: set[Pair]) -> list[Pair]:
         """Matched pairs, strongest (highest Bayes factor) first, without overridden ones."""
-        return [p for p in self._bands["match"] if p not in exclude]
+        return [p for p in self._bands["match"].pairs if p not in exclude]
 
     def conflicts(self, weight: float, *, exclude: set[Pair]) -> list[Pair]:
         """Pairs the model judged strong non-matches (Bayes factor at most ``weight``), between
         records that the links and overrides connect: a conflict between two records no chain
         of links joins can never stop a merge, so it is left out (most are)."""
-        component = _components(len(self._records), [*self._bands["match"], *exclude])
+        component = _components(len(self._records), [*self._bands["match"].pairs, *exclude])
         return [
             p
             for p, bf in self._conflict_pairs
             if bf <= weight and p not in exclude and component[p[0]] == component[p[1]]
         ]
 
-    def _vector(self, pair: Pair) -> tuple[int, ...]:
-        """The comparison vector of a pair (one blocking never paired, a person's "same",
-        is compared now)."""
-        levels = self._levels.get(pair)
-        if levels is None:
-            a, b = pair
-            kind = self._feats[a].kind
-            levels = tuple(compare(self._feats[a], self._feats[b], comparisons_for(kind)))
-        return levels
+    def _vector(self, pair: Pair) -> Vector:
+        """The comparison vector of one pair, compared now (the same levels the columns
+        give): for the few pairs not met in a band's order, a person's "same" or a refused
+        merge."""
+        a, b = pair
+        kind = self._feats[a].kind
+        return tuple(compare(self._feats[a], self._feats[b], comparisons_for(kind)))
 
-    def link(self, pair: Pair, source: LinkSource) -> Link:
+    def link(self, pair: Pair, source: LinkSource, vector: Vector | None = None) -> Link:
         """The link between two records with the model's evidence for it."""
         a, b = pair
         kind = self._feats[a].kind
-        return self.judge.link(kind, self._keys[a], self._keys[b], self._vector(pair), source)
+        levels = self._vector(pair) if vector is None else vector
+        return self.judge.link(kind, self._keys[a], self._keys[b], levels, source)
 
     def clusters(self, groups: Sequence[list[int]], must: Sequence[Pair]) -> tuple[Cluster, ...]:
         """One cluster per group of records (``groups``, every record in one), with the
@@ -186,17 +182,18 @@ class LinkBook:
         for n, group in enumerate(groups):
             for i in group:
                 group_of[i] = n
-        inside: defaultdict[int, list[tuple[Pair, LinkSource]]] = defaultdict(list)
+        inside: defaultdict[int, list[tuple[Pair, LinkSource, Vector]]] = defaultdict(list)
         for p in must:
-            inside[group_of[p[0]]].append((p, "override"))
+            inside[group_of[p[0]]].append((p, "override", self._vector(p)))
         forced = set(must)
-        for p in self._bands["match"]:
+        match = self._bands["match"]
+        for p, vector in zip(match.pairs, match.vectors, strict=True):
             n = group_of[p[0]]
             if n == group_of[p[1]] and p not in forced:
-                inside[n].append((p, "model"))
+                inside[n].append((p, "model", vector))
         return tuple(self._cluster(g, inside.get(n, [])) for n, g in enumerate(groups))
 
-    def _cluster(self, group: list[int], pairs: list[tuple[Pair, LinkSource]]) -> Cluster:
+    def _cluster(self, group: list[int], pairs: list[tuple[Pair, LinkSource, Vector]]) -> Cluster:
         first = self._records[group[0]]
         kind, keys = first.kind, self._keys
         if len(group) == 1:
@@ -206,8 +203,7 @@ class LinkBook:
         probability = self.judge.probability
         links = []
         confidence = 1.0
-        for p, source in pairs:
-            levels = self._vector(p)
+        for p, source, levels in pairs:
             confidence = min(confidence, probability(kind, levels, source))
             links.append((at[p[0]], at[p[1]], source, levels))
         return Cluster(
@@ -222,13 +218,48 @@ class LinkBook:
         self, root: Callable[[int], int], refused: Sequence[Pair], overridden: set[Pair]
     ) -> tuple[Review, ...]:
         """Maybes between different entities, then matches the chaining guard refused."""
-        maybes = [
-            p for p in self._bands["maybe"] if p not in overridden and root(p[0]) != root(p[1])
+        maybe = self._bands["maybe"]
+        out = [
+            Review(link=self.link(p, "model", vector), reason="maybe")
+            for p, vector in zip(maybe.pairs, maybe.vectors, strict=True)
+            if p not in overridden and root(p[0]) != root(p[1])
         ]
-        maybes.sort(key=lambda p: (-self._scored[p][1], p))
-        out = [Review(link=self.link(p, "model"), reason="maybe") for p in maybes]
         out += [Review(link=self.link(p, "model"), reason="refused_merge") for p in refused]
         return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Band:
+    """The pairs of one band, strongest (highest Bayes factor) first, then by pair, each with
+    its comparison vector."""
+
+    pairs: list[Pair]
+    vectors: list[Vector]
+
+    @classmethod
+    def of(cls, parts: Sequence[tuple[Pairs, Floats, list[Vector]]]) -> _Band:
+        """The band of every kind's ``(pairs, bayes factors, vectors)``."""
+        if not parts:
+            return cls([], [])
+        pairs = np.concatenate([p for p, _, _ in parts])
+        factors = np.concatenate([f for _, f, _ in parts])
+        vectors = [v for _, _, found in parts for v in found]
+        order = np.lexsort((pairs[:, 1], pairs[:, 0], -factors)).tolist()
+        return cls(list(map(tuple, pairs[order].tolist())), [vectors[i] for i in order])
+
+
+def _chosen(s: Scored, mask: Bools) -> tuple[Pairs, Floats, list[Vector]]:
+    return s.pairs[mask], s.bayes_factors[mask], _vectors(s.levels[mask])
+
+
+def _vectors(levels: Levels) -> list[Vector]:
+    """Each row of ``levels`` as a tuple, equal rows one tuple: a run's pairs show a few
+    hundred vectors, which every link then shares."""
+    if not len(levels):
+        return []
+    rows, inverse = np.unique(levels, axis=0, return_inverse=True)
+    table = [tuple(row) for row in rows.tolist()]
+    return [table[i] for i in inverse.reshape(-1).tolist()]
 
 
 def _components(count: int, pairs: Sequence[Pair]) -> list[int]:

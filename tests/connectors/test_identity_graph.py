@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connectors.demo import DemoWorld, open_demo_world, schema
 from connectors.graph import IdentityGraph
 from connectors.graph import tables as t
+from connectors.graph.store import GraphTables
 from connectors.identity import IdentityDirectory, open_directory
-from connectors.resolution import ResolutionError
+from connectors.resolution import Link, ResolutionError, Review
 from tests.postgres_server import POSTGRES_SERVER, postgres_database
 from workflows.audit.store import create_engine_for
 from workflows.clock import ManualClock
@@ -172,6 +173,68 @@ async def test_an_entity_made_again_just_as_it_was_keeps_its_row(
     )
     restarted = await opened(engine, world)
     assert restarted.entity_of(ACME_SUPPORT) == harbor
+
+
+def review(left: tuple[str, str], right: tuple[str, str]) -> Review:
+    link = Link(
+        left=left,
+        right=right,
+        probability=0.6,
+        bayes_factor=0.5,
+        band="maybe",
+        source="model",
+        evidence=(),
+    )
+    return Review(link=link, reason="maybe")
+
+
+async def test_a_refresh_replaces_the_reviews_of_what_it_re_resolved_on_either_side(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    graph = await opened(engine, world)
+    other = ("crm", "acct-0002")
+    planted = [review(ACME_SUPPORT, other), review(other, ACME_SUPPORT), review(other, ACME)]
+    await GraphTables(engine).write(
+        records=(),
+        removed=(),
+        dropped_entities=(),
+        entities=(),
+        reviews=planted,
+        state={},
+        at=NOW,
+    )
+    async with world.write() as write:
+        await write.conn.execute(
+            update(schema.support_orgs)
+            .where(schema.support_orgs.c.id == ACME_SUPPORT[1])
+            .values(name="ACME CORPORATION")
+        )
+    assert (await graph.refresh()).changed == 1
+    async with engine.connect() as conn:
+        r = t.reviews.c
+        left = await conn.execute(select(r.left_system, r.left_id, r.right_system, r.right_id))
+        kept = {((a, b), (c, d)) for a, b, c, d in left}
+    # ACME's CRM record was re-resolved with its support twin, so its review went too
+    assert kept == set()
+    await GraphTables(engine).write(
+        records=(),
+        removed=(),
+        dropped_entities=(),
+        entities=(),
+        reviews=[review(other, ("crm", "acct-0003"))],
+        state={},
+        at=NOW,
+    )
+    async with world.write() as write:
+        await write.conn.execute(
+            update(schema.support_orgs)
+            .where(schema.support_orgs.c.id == ACME_SUPPORT[1])
+            .values(name="Acme Corporation")
+        )
+    assert (await graph.refresh()).changed == 1
+    async with engine.connect() as conn:
+        kept = (await conn.execute(select(r.left_id, r.right_id))).all()
+    assert [tuple(k) for k in kept] == [("acct-0002", "acct-0003")]  # not around the change
 
 
 async def test_not_the_same_splits_an_entity_and_survives_a_refresh(
