@@ -206,12 +206,12 @@ class SlackWebApiStandIn:
     async def wait_for(
         self,
         predicate: Callable[[SlackWebApiStandIn], bool],
-        # `timeout` is part of the requested API; it bounds the wait like asyncio.wait_for.
         timeout: float = 5.0,
     ) -> None:
-        """Wait until `predicate(self)` holds, re-checked after each call; TimeoutError if not."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), timeout)
+        """Wait until `predicate(self)` holds, re-checked after each call; TimeoutError if not
+        within ``timeout`` seconds."""
+        async with self._changed, asyncio.timeout(timeout):
+            await self._changed.wait_for(lambda: predicate(self))
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

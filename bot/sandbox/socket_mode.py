@@ -80,8 +80,8 @@ class SocketModeEnd:
             await socket.close()
 
     async def _wait(self, ready: Any, timeout: float) -> None:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(ready), timeout)
+        async with self._changed, asyncio.timeout(timeout):
+            await self._changed.wait_for(ready)
 
     async def _notify(self) -> None:
         async with self._changed:

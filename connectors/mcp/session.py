@@ -87,7 +87,8 @@ class _Connection:
     async def close(self) -> None:
         self.stop.set()
         try:
-            await asyncio.wait_for(asyncio.shield(self.task), CLOSE_TIMEOUT_S)
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await asyncio.shield(self.task)
         except TimeoutError:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -78,8 +78,11 @@ class WaitingRoom:
 
     async def _watching(self) -> None:
         while self._waiting:
+            # Not ``asyncio.wait_for``: in Python 3.11 a cancellation that meets a newcomer's
+            # arrival is lost there, and the room would never close.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._newcomers.wait(), self._interval_s)
+                async with asyncio.timeout(self._interval_s):
+                    await self._newcomers.wait()
             self._newcomers.clear()
             asked = list(self._waiting)
             try:

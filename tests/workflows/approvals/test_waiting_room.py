@@ -108,3 +108,30 @@ async def test_a_waiter_arriving_during_a_look_is_not_woken_for_want_of_an_answe
         waiting.cancel()
     await asyncio.gather(one, two, return_exceptions=True)
     await room.close()
+
+
+async def test_a_waiter_arriving_as_the_room_closes_does_not_keep_it_open() -> None:
+    """The arrival wakes the watch at the moment it is cancelled. (Python 3.11's
+    ``asyncio.wait_for`` then returns the inner result and the cancellation is lost: a
+    test's teardown waited for ever.)"""
+    polled = asyncio.Event()
+    pending = ("pending", 0)
+
+    async def unchanged(asked: list[str]) -> dict[str, tuple[str, int]]:
+        polled.set()
+        return dict.fromkeys(asked, pending)
+
+    room = WaitingRoom(unchanged, interval_s=3600)
+    first = asyncio.ensure_future(room.changed("a1", pending))
+    await polled.wait()
+    for _ in range(5):  # the watch goes back to waiting for newcomers
+        await asyncio.sleep(0)
+    second = asyncio.ensure_future(room.changed("a2", pending))
+    await asyncio.sleep(0)  # it has arrived: the watch's wait is over, its wake-up to come
+    closing = asyncio.ensure_future(room.close())
+    done, _ = await asyncio.wait({closing}, timeout=5)
+    assert closing in done, "the watch went on after it was cancelled"
+    for waiter in (first, second):
+        waiter.cancel()
+    await asyncio.gather(first, second, return_exceptions=True)
+    assert room.waiting == 0
