@@ -9,9 +9,7 @@ every mode's Web API calls share one HTTP session.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import signal
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -33,6 +31,7 @@ from bot.settings import Settings
 from bot.slack_bot import SlackBot, slack_bot
 from bot.slack_client import shared_web_client
 from bot.startup import StartupError
+from bot.stopping import stop_signals
 
 log = structlog.get_logger(__name__)
 SANDBOX_LOG = "serve.log"
@@ -49,21 +48,6 @@ async def serve(settings: Settings, *, host: str, port: int, chat: bool | None =
         case "sandbox":
             repl = sys.stdin.isatty() if chat is None else chat
             await _serve_sandbox(settings, host=host, port=port, chat_repl=repl)
-
-
-async def until_stopped() -> None:
-    """Wait for SIGTERM or SIGINT, so that a container stop shuts down cleanly (DBOS and the
-    databases closed; runs in flight resume at the next start)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-        log.info("serve.stopping")
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
 
 
 def _bot_token(settings: Settings) -> str:
@@ -98,8 +82,9 @@ async def _serve_socket(settings: Settings, *, host: str, port: int) -> None:
             handler = AsyncSocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
             try:
                 await _connect(handler)
-                log.info("serve.socket_mode", health=f"http://{host}:{bound_port(runner)}")
-                await until_stopped()
+                async with stop_signals() as stopped:
+                    log.info("serve.socket_mode", health=f"http://{host}:{bound_port(runner)}")
+                    await stopped()
             finally:
                 await handler.close_async()  # type: ignore[no-untyped-call]
                 await runner.cleanup()
@@ -120,9 +105,10 @@ async def _serve_http(settings: Settings, *, host: str, port: int) -> None:
         await _check_bot_token(client)
         async with slack_bot(settings, client, signing_secret=secret, replica=True) as bot:
             runner = await start_http(bot.app, host=host, port=port, ready=_readiness(bot))
-            log.info("serve.http", url=f"http://{host}:{bound_port(runner)}{EVENTS_PATH}")
             try:
-                await until_stopped()
+                async with stop_signals() as stopped:
+                    log.info("serve.http", url=f"http://{host}:{bound_port(runner)}{EVENTS_PATH}")
+                    await stopped()
             finally:
                 await runner.cleanup()
 
@@ -161,14 +147,15 @@ async def _sandbox_chat(
     chat = SandboxChat(app=bot.app, standin=standin, signing_secret=secret, log_file=log_file)
     chat.attach()
     runner = await start_http(bot.app, host=host, port=port, ready=_readiness(bot))
-    # Listen for the stop signals before saying we are up: a stop that follows the
-    # announcement at once still shuts down cleanly.
-    stopped = None if log_file else asyncio.ensure_future(until_stopped())
-    await asyncio.sleep(0)
     url = f"http://{host}:{bound_port(runner)}{EVENTS_PATH}"
-    _announce_sandbox(url, secret, as_log=not log_file and json_lines(settings.log_format))
     try:
-        await (stopped if stopped is not None else chat.repl())
+        if log_file:  # the chat, which takes Ctrl-C itself
+            _announce_sandbox(url, secret, as_log=False)
+            await chat.repl()
+            return
+        async with stop_signals() as stopped:
+            _announce_sandbox(url, secret, as_log=json_lines(settings.log_format))
+            await stopped()
     finally:
         await runner.cleanup()
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from bot.settings import Settings
+from bot.stopping import stop_signals
 from connectors.demo import open_demo_world
 from connectors.vendor_standins import ENV_FILE, KEY_FILE, TOML_FILE, vendor_standins
 from workflows.clock import SystemClock
@@ -42,10 +43,9 @@ async def demo_standins(settings: Settings, *, write: Path | None) -> int:
             finally:
                 await world.close()
             written = [] if write is None else standins.write(folder, mark=WRITTEN_MARK)
-            _announce(settings, standins.tables(), standins.exports(), written, folder)
-            from bot.serve import until_stopped
-
-            await until_stopped()
+            async with stop_signals() as stopped:
+                _announce(settings, standins.tables(), standins.exports(), written, folder)
+                await stopped()
     print("Stopped: the stand-ins no longer answer.", flush=True)
     return 0
 
