@@ -34,10 +34,12 @@ from connectors.resolution import (
     Cluster,
     Clustering,
     Entity,
+    Features,
     Kind,
     LinkJudge,
     MatchModel,
     Override,
+    Prepared,
     RecordKey,
     ResolutionError,
     Resolver,
@@ -265,18 +267,11 @@ class IdentityGraph:
         removed: set[RecordKey],
         also: Iterable[RecordKey] = (),
     ) -> tuple[int, int]:
-        near = self._neighbours(changed.values())
-        touched = set(changed) | removed | near | set(also)
-        dropped = {self.records[k].entity_id for k in touched if k in self.records}
-        subset = {k for e in dropped for k in self.entities.cluster(e).records} | set(changed)
-        subset -= removed
-        for key in removed | set(changed):
-            self._unindex(key)
-        sources = [changed.get(k) or self.records[k].source for k in subset]
-        ordered = self._ordered(sources)
         # Away from the event loop: it reads the records, the model and the verdicts, which
         # nothing changes meanwhile (a refresh and a verdict take turns in the directory).
-        resolution, block_keys = await aside(self._resolve, ordered)
+        around = await aside(self._around, changed, removed, set(also))
+        dropped, subset, ordered = around.dropped, around.subset, around.ordered
+        resolution, block_keys = around.resolution, around.block_keys
         for key in removed:
             self.records.pop(key, None)
         stored = self._store(ordered, resolution, block_keys, changed=set(changed))
@@ -308,35 +303,51 @@ class IdentityGraph:
         kept = {c.entity_id for c in made if c.entity_id in dropped and was(c.entity_id) == c}
         return dropped - kept, [c for c in made if c.entity_id not in kept]
 
-    def _resolve(
-        self, ordered: Sequence[SourceRecord]
-    ) -> tuple[Clustering | _Nothing, list[list[str]]]:
-        """The subset resolved with the stored model (nothing to resolve: no entities), and
-        the records' blocking keys."""
+    def _around(
+        self,
+        changed: dict[RecordKey, SourceRecord],
+        removed: set[RecordKey],
+        also: set[RecordKey],
+    ) -> _Around:
+        """The re-resolution around ``changed``, ``removed`` and ``also``, before it is kept:
+        the entities of those records and of their neighbours are dropped and their records
+        (but the removed) resolved again with the stored model. The changed and removed
+        records are taken out of the block index (the changed are filed again when kept)."""
+        country = self._settings.country_code
+        known = {k: features(r.record, country_code=country) for k, r in changed.items()}
+        near = self._neighbours(known.values())
+        touched = set(changed) | removed | near | also
+        dropped = {self.records[k].entity_id for k in touched if k in self.records}
+        subset = {k for e in dropped for k in self.entities.cluster(e).records} | set(changed)
+        subset -= removed
+        for key in removed | set(changed):
+            self._unindex(key)
+        ordered = self._ordered([changed.get(k) or self.records[k].source for k in subset])
         if not ordered:
-            return _Nothing(), []
+            return _Around(dropped, subset, ordered, _Nothing(), [])
         resolver = Resolver(self._settings, models=self._models)
         records = [r.record for r in ordered]
-        prepared = resolver.prepare(records)
+        feats = [
+            known.get((r.system, r.record_id)) or features(r, country_code=country) for r in records
+        ]
+        prepared = Prepared.of(feats)
         resolution = resolver.cluster(records, self._known(ordered), prepared=prepared)
-        return resolution, prepared.keys
+        return _Around(dropped, subset, ordered, resolution, prepared.keys)
 
-    def _neighbours(self, records: Iterable[SourceRecord]) -> set[RecordKey]:
-        """Records sharing a specific blocking key with any of ``records``, as the graph holds
-        them now. Keys shared by more than :data:`NEIGHBOUR_BLOCK` records (a common surname's
-        sound) are left out: a record's true matches share a specific key with it too (an
-        address, a domain, a name as written), and re-resolving everyone called Smith for one
-        changed Smith is what a refresh must not do."""
+    def _neighbours(self, feats: Iterable[Features]) -> set[RecordKey]:
+        """Records sharing a specific blocking key with any of the records whose features are
+        ``feats``, as the graph holds them now. Keys shared by more than
+        :data:`NEIGHBOUR_BLOCK` records (a common surname's sound) are left out: a record's
+        true matches share a specific key with it too (an address, a domain, a name as
+        written), and re-resolving everyone called Smith for one changed Smith is what a
+        refresh must not do."""
         out: set[RecordKey] = set()
-        for r in records:
-            for block in self._keys(r):
+        for f in feats:
+            for block in keys(f):
                 members = self._blocks.sharing(block, NEIGHBOUR_BLOCK)
                 if members:
                     out |= members
         return out
-
-    def _keys(self, r: SourceRecord) -> list[str]:
-        return sorted(keys(features(r.record, country_code=self._settings.country_code)))
 
     def _unindex(self, key: RecordKey) -> None:
         old = self.records.get(key)
@@ -421,6 +432,17 @@ class IdentityGraph:
 
 def _verdicts(overrides: Iterable[Override]) -> set[tuple[RecordKey, RecordKey, Verdict]]:
     return {(o.left, o.right, o.verdict) for o in overrides}
+
+
+@dataclass(frozen=True)
+class _Around:
+    """What :meth:`IdentityGraph._around` found and made."""
+
+    dropped: set[str]
+    subset: set[RecordKey]
+    ordered: list[SourceRecord]
+    resolution: Clustering | _Nothing
+    block_keys: list[list[str]]
 
 
 @dataclass(frozen=True)

@@ -225,7 +225,8 @@ class GraphTables:
             await _insert(conn, t.records, rows, replace=not full)
             for r in records:
                 r.data = None
-            rows = [_entity_row(c, stamp) for c in entities]
+            # In their key's order: each goes into the tree beside the last, not at random.
+            rows = sorted([_entity_row(c, stamp) for c in entities])
             await _insert(conn, t.entities, rows, replace=not full)
             await _insert(conn, t.reviews, [_review_row(r) for r in reviews])
             await _insert(conn, t.state, list(state.items()), replace=True)

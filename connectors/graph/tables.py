@@ -62,7 +62,10 @@ records = Table(
     Column("data", JSONText, nullable=False),
     Column("block_keys", JSONText, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
 )
+"""Kept in its primary key's order on SQLite (no rowid): a build's million rows go into one
+tree, not a table and an index of its key beside it."""
 
 entities = Table(
     "identity_entities",
@@ -72,6 +75,7 @@ entities = Table(
     Column("confidence", Float, nullable=False),
     Column("links", JSONText, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 overrides = Table(

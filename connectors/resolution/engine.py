@@ -83,6 +83,12 @@ class Prepared:
     keys: list[list[str]]
     coded: KeyCodes
 
+    @classmethod
+    def of(cls, feats: list[Features]) -> Prepared:
+        """What :meth:`Resolver.prepare` gives for records whose features are ``feats``."""
+        found = [key_list(f) for f in feats]
+        return cls(feats, found, code_keys(found))
+
 
 class Resolver:
     """Resolves records into entities with :class:`ResolverSettings`; ``models`` (per kind)
@@ -103,9 +109,8 @@ class Resolver:
         """The features and blocking keys of ``records``, for :meth:`resolve` (a caller that
         keeps the keys, as the identity graph does, computes them once)."""
         with paused_gc():
-            feats = [features(r, country_code=self.settings.country_code) for r in records]
-            found = [key_list(f) for f in feats]
-            return Prepared(feats, found, code_keys(found))
+            country = self.settings.country_code
+            return Prepared.of([features(r, country_code=country) for r in records])
 
     def resolve(
         self,
