@@ -367,19 +367,19 @@ class IdentityGraph:
         file the new and changed ones in the block index unless ``index`` is false (a build
         makes the index whole); the records whose rows must be written: new, changed, or
         moved to another entity."""
-        entity_of = {k: c.entity_id for c in resolution.clusters for k in c.records}
         kept, out = self.records, []
-        for r, found in zip(ordered, block_keys, strict=True):
+        entity_ids = resolution.entity_ids
+        for r, found, entity_id in zip(ordered, block_keys, entity_ids, strict=True):
             record = r.record
             key = (record.system, record.record_id)  # r.key, without two property calls
             old = kept.get(key)
             if old is not None and (changed is None or key not in changed):
-                if old.entity_id != entity_of[key]:  # moved: its row changes
-                    old.entity_id = entity_of[key]
+                if old.entity_id != entity_id:  # moved: its row changes
+                    old.entity_id = entity_id
                     out.append(old)
                 continue
             data = r.dumped()
-            stored = StoredRecord(r, digest(data), found, entity_of[key], data.decode())
+            stored = StoredRecord(r, digest(data), found, entity_id, data.decode())
             if index:
                 self._blocks.add(key, found)
             kept[key] = stored
@@ -450,4 +450,5 @@ class _Nothing:
     """What resolving no records gives."""
 
     clusters: tuple[Cluster, ...] = ()
+    entity_ids: tuple[str, ...] = ()
     reviews: tuple[Review, ...] = ()

@@ -171,11 +171,16 @@ class Resolver:
                 f"{left} and {right} are marked the same, but a 'not same' override keeps "
                 "them apart (through the records they are linked to)"
             ) from err
-        made = book.clusters(clusters.groups(), must)
+        groups = clusters.groups()
+        made = book.clusters(groups, must)
+        entity_ids = [""] * len(records)
+        for group, c in zip(groups, made, strict=True):
+            for i in group:
+                entity_ids[i] = c.entity_id
         reviews = book.reviews(clusters.find, [links[i] for i in refused], set(must) | set(cannot))
         stats = _stats(records, blocking, book, len(refused), len(made), reviews)
         models = {s.kind: s.model for s in scored}
-        return Clustering(made, reviews, models, stats), book.judge
+        return Clustering(made, entity_ids, reviews, models, stats), book.judge
 
     def _candidates(
         self, records: Sequence[Record], feats: list[Features], prepared: Prepared | None

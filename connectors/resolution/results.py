@@ -140,9 +140,11 @@ class Resolution(BaseModel):
 @dataclass(frozen=True)
 class Clustering:
     """What :meth:`Resolver.cluster <connectors.resolution.Resolver.cluster>` gives: a
-    :class:`Resolution` with clusters for entities."""
+    :class:`Resolution` with clusters for entities, and each record's entity (its id, in the
+    records' order)."""
 
     clusters: tuple[Cluster, ...]
+    entity_ids: list[str]
     reviews: tuple[Review, ...]
     models: dict[Kind, MatchModel]
     stats: ResolutionStats
