@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from operator import attrgetter
 from typing import Literal
 
@@ -29,7 +30,7 @@ from connectors.graph import tables as t
 from connectors.graph.aside import aside
 from connectors.graph.blocks import BlockIndex
 from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord, digest
-from connectors.graph.store import EntityRows, GraphTables, StoredRecord
+from connectors.graph.store import EntityRows, GraphTables, RecordRow, StoredRecord, record_row
 from connectors.resolution import (
     Cluster,
     Clustering,
@@ -169,7 +170,8 @@ class IdentityGraph:
         resolution = resolver.cluster(records, self._known(ordered), prepared=prepared)
         self._models = dict(resolution.models)
         self.records = {}
-        stored = self._store(ordered, resolution, prepared.keys, index=False)
+        at = self._clock.now()
+        stored = self._store(ordered, resolution, prepared.keys, at, index=False)
         self._blocks = BlockIndex(list(self.records), prepared.coded)  # in ``ordered``'s order
         self.entities = EntityRows(self._judge(), {c.entity_id: c for c in resolution.clusters})
         self.reviews = list(resolution.reviews)
@@ -181,7 +183,7 @@ class IdentityGraph:
             entities=resolution.clusters,
             reviews=resolution.reviews,
             state=self._state(),
-            at=self._clock.now(),
+            at=at,
             full=True,
         )
         seconds = time.perf_counter() - started
@@ -274,7 +276,8 @@ class IdentityGraph:
         resolution, block_keys = around.resolution, around.block_keys
         for key in removed:
             self.records.pop(key, None)
-        stored = self._store(ordered, resolution, block_keys, changed=set(changed))
+        at = self._clock.now()
+        stored = self._store(ordered, resolution, block_keys, at, changed=set(changed))
         gone, made = self._replaced(dropped, resolution.clusters)
         self.entities.drop(dropped)
         self.entities.put(resolution.clusters)
@@ -288,7 +291,7 @@ class IdentityGraph:
             entities=made,
             reviews=resolution.reviews,
             state={},
-            at=self._clock.now(),
+            at=at,
             resolved=inside,
         )
         return len(ordered), len(resolution.clusters)
@@ -359,15 +362,18 @@ class IdentityGraph:
         ordered: Sequence[SourceRecord],
         resolution: Clustering | _Nothing,
         block_keys: Sequence[list[str]],
+        at: datetime,
         changed: set[RecordKey] | None = None,
         *,
         index: bool = True,
-    ) -> list[StoredRecord]:
+    ) -> list[RecordRow]:
         """Keep ``ordered`` (with their blocking keys, in the same order) as resolved, and
         file the new and changed ones in the block index unless ``index`` is false (a build
-        makes the index whole); the records whose rows must be written: new, changed, or
-        moved to another entity."""
+        makes the index whole); the rows to write, stamped ``at``: of the records new,
+        changed, or moved to another entity. A new one's row is made here, from the JSON its
+        fingerprint was taken of."""
         kept, out = self.records, []
+        stamp = self._tables.stamp(at)
         entity_ids = resolution.entity_ids
         for r, found, entity_id in zip(ordered, block_keys, entity_ids, strict=True):
             record = r.record
@@ -376,14 +382,14 @@ class IdentityGraph:
             if old is not None and (changed is None or key not in changed):
                 if old.entity_id != entity_id:  # moved: its row changes
                     old.entity_id = entity_id
-                    out.append(old)
+                    out.append(record_row(old, stamp))
                 continue
             data = r.dumped()
-            stored = StoredRecord(r, digest(data), found, entity_id, data.decode())
+            stored = StoredRecord(r, digest(data), found, entity_id)
             if index:
                 self._blocks.add(key, found)
             kept[key] = stored
-            out.append(stored)
+            out.append(record_row(stored, stamp, data.decode()))
         return out
 
     def _ordered(self, records: Iterable[SourceRecord]) -> list[SourceRecord]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Column, Table, Text, bindparam, cast, delete, insert, select
+from sqlalchemy import Table, Text, bindparam, cast, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -42,24 +42,38 @@ room, and a graph of a million records holds a million links."""
 class StoredRecord:
     """A record as the graph keeps it: the source's record, its fingerprint, its blocking
     keys (as :func:`~connectors.resolution.key_list` gives them: one may come twice) and its
-    entity. ``data`` is the record's JSON (:meth:`~connectors.graph.SourceRecord.dumped`)
-    when it was just made from it, kept only until the row is written (then ``None``)."""
+    entity."""
 
-    __slots__ = ("block_keys", "data", "entity_id", "fingerprint", "source")
+    __slots__ = ("block_keys", "entity_id", "fingerprint", "source")
 
     def __init__(
-        self,
-        source: SourceRecord,
-        fingerprint: str,
-        block_keys: list[str],
-        entity_id: str,
-        data: str | None = None,
+        self, source: SourceRecord, fingerprint: str, block_keys: list[str], entity_id: str
     ) -> None:
         self.source = source
         self.fingerprint = fingerprint
         self.block_keys = block_keys
         self.entity_id = entity_id
-        self.data = data
+
+
+RecordRow = tuple[Any, ...]
+"""A record's row, values in the table's column order (:func:`record_row`)."""
+
+
+def record_row(r: StoredRecord, stamp: Any, data: str | None = None) -> RecordRow:
+    """The row of ``r``, written at ``stamp`` (:meth:`GraphTables.stamp`); ``data`` is its
+    JSON (:meth:`~connectors.graph.SourceRecord.dumped`) when the caller has it, as a build
+    has for every record it just fingerprinted."""
+    record = r.source.record
+    return (
+        record.system,
+        record.record_id,
+        record.kind,
+        r.entity_id,
+        r.fingerprint,
+        r.source.dumped().decode() if data is None else data,
+        _KEYS.dump_json(r.block_keys).decode(),
+        stamp,
+    )
 
 
 class EntityRows(Mapping[str, Entity]):
@@ -130,6 +144,13 @@ class GraphTables:
                 if attempt == CREATE_ATTEMPTS - 1:
                     raise
 
+    def stamp(self, at: datetime) -> Any:
+        """``at`` as the database driver takes it for the rows' ``updated_at`` (text on
+        SQLite), worked out once for a value every row of a write shares."""
+        dialect = self.engine.dialect
+        process = t.records.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+        return at if process is None else process(at)
+
     async def state(self) -> dict[str, str]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(t.state.c.key, t.state.c.value))
@@ -193,7 +214,7 @@ class GraphTables:
     async def write(
         self,
         *,
-        records: Sequence[StoredRecord],
+        records: Sequence[RecordRow],
         removed: Iterable[RecordKey],
         dropped_entities: Iterable[str],
         entities: Sequence[Cluster],
@@ -203,11 +224,11 @@ class GraphTables:
         full: bool = False,
         resolved: Iterable[RecordKey] = (),
     ) -> None:
-        """Replace ``dropped_entities`` by ``entities``, write ``records`` (new, changed or
-        moved), delete ``removed`` and set ``state``; the reviews of ``records``, ``removed``
-        and ``resolved`` (records re-resolved whose rows stay as they are) are replaced by
-        ``reviews``; ``full`` empties the tables first. Rows written over are replaced in
-        place (an upsert), not deleted first."""
+        """Replace ``dropped_entities`` by ``entities``, write ``records`` (the rows of the
+        new, changed or moved ones, stamped ``at``), delete ``removed`` and set ``state``;
+        the reviews of ``records``, ``removed`` and ``resolved`` (records re-resolved whose
+        rows stay as they are) are replaced by ``reviews``; ``full`` empties the tables
+        first. Rows written over are replaced in place (an upsert), not deleted first."""
         gone = list(removed)
         async with self.engine.begin() as conn:
             if full:
@@ -218,13 +239,10 @@ class GraphTables:
                 await _delete_entities(
                     conn, set(dropped_entities) - {c.entity_id for c in entities}
                 )
-                written = (r.source.key for r in records)
+                written = ((row[0], row[1]) for row in records)
                 await _delete_reviews(conn, list({*gone, *resolved, *written}))
-            stamp = _driver_value(conn, t.records.c.updated_at, at)
-            rows = [_record_row(r, stamp) for r in records]
-            await _insert(conn, t.records, rows, replace=not full)
-            for r in records:
-                r.data = None
+            stamp = self.stamp(at)
+            await _insert(conn, t.records, list(records), replace=not full)
             # In their key's order: each goes into the tree beside the last, not at random.
             rows = sorted([_entity_row(c, stamp) for c in entities])
             await _insert(conn, t.entities, rows, replace=not full)
@@ -244,7 +262,7 @@ async def _insert(
     conn: AsyncConnection, table: Table, rows: list[tuple[Any, ...]], *, replace: bool = False
 ) -> None:
     """Insert ``rows`` (``replace``: or write over the rows with their keys), values in the
-    table's column order and as the driver takes them (:func:`_driver_value`), through the
+    table's column order and as the driver takes them (:meth:`GraphTables.stamp`), through the
     driver's ``executemany``: the statement is compiled once for the dialect and no
     dictionary per row is made or read, which is most of the cost of a build's hundreds of
     thousands of rows."""
@@ -267,14 +285,6 @@ def _upsert(conn: AsyncConnection, table: Table) -> Insert:
     keys = [c.name for c in table.primary_key]
     columns = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
     return statement.on_conflict_do_update(index_elements=keys, set_=columns)
-
-
-def _driver_value(conn: AsyncConnection, column: Column[Any], value: Any) -> Any:
-    """``value`` as the driver takes it for ``column`` (a timestamp is text on SQLite), worked
-    out once for a value every row of a write shares."""
-    dialect = conn.dialect
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    return value if process is None else process(value)
 
 
 def _by_system(keys: Iterable[RecordKey]) -> dict[str, list[str]]:
@@ -322,20 +332,6 @@ async def _delete_entities(conn: AsyncConnection, ids: Iterable[str]) -> None:
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         await conn.execute(delete(t.entities).where(t.entities.c.entity_id.in_(chunk)))
-
-
-def _record_row(r: StoredRecord, stamp: Any) -> tuple[Any, ...]:
-    record = r.source.record
-    return (
-        record.system,
-        record.record_id,
-        record.kind,
-        r.entity_id,
-        r.fingerprint,
-        r.source.dumped().decode() if r.data is None else r.data,
-        _KEYS.dump_json(r.block_keys).decode(),
-        stamp,
-    )
 
 
 def _entity_row(c: Cluster, stamp: Any) -> tuple[Any, ...]:
