@@ -30,6 +30,7 @@ class BlockIndex:
         self._members = coded.owners
         self._starts, self._sizes = coded.slices()
         self._current = np.ones(len(self._records), dtype=bool)
+        self._gone = 0  # how many of ``records`` were taken away
         self._added: defaultdict[str, set[RecordKey]] = defaultdict(set)
 
     @classmethod
@@ -43,17 +44,24 @@ class BlockIndex:
 
     def sharing(self, block: str, most: int) -> set[RecordKey] | None:
         """The records filed under ``block``, or ``None`` when there are more than ``most``."""
-        added = self._added.get(block, set())
+        added = self._added.get(block)
         code = self._codes.get(block)
         if code is None:
-            return set(added) if len(added) <= most else None
-        start = self._starts[code]
-        inside = self._members[start : start + self._sizes[code]]
-        inside = inside[self._current[inside]]
-        if len(inside) > most:
+            found = set(added) if added else set()
+            return found if len(found) <= most else None
+        size = int(self._sizes[code])
+        if size > most + self._gone:  # too many even if every record taken away was here
             return None
+        start = int(self._starts[code])
+        inside = self._members[start : start + size]
+        if self._gone:
+            inside = inside[self._current[inside]]
+            if len(inside) > most:
+                return None
         records = self._records
-        found = {records[i] for i in inside.tolist()} | added
+        found = {records[i] for i in inside.tolist()}
+        if added:
+            found |= added
         return found if len(found) <= most else None
 
     def add(self, record: RecordKey, blocks: Iterable[str]) -> None:
@@ -64,8 +72,9 @@ class BlockIndex:
     def remove(self, record: RecordKey, blocks: Iterable[str]) -> None:
         """Take ``record``, filed under ``blocks``, away."""
         position = self._position.get(record)
-        if position is not None:
+        if position is not None and self._current[position]:
             self._current[position] = False
+            self._gone += 1
         for block in blocks:
             filed = self._added.get(block)
             if filed is not None:

@@ -31,3 +31,14 @@ def test_records_taken_away_and_filed_again_are_found_under_their_new_keys_only(
     index.remove(D, ["k1", "k4"])
     assert (index.sharing("k1", 5), index.sharing("k4", 5)) == ({B}, set())
     assert index.sharing("k3", 1) is None
+
+
+def test_a_key_over_the_limit_is_under_it_once_enough_of_its_records_are_taken_away() -> None:
+    index = _index()
+    assert index.sharing("k1", 1) is None
+    index.remove(B, ["k1"])
+    assert index.sharing("k1", 1) == {A}
+    index.remove(B, ["k1"])  # twice: it counts once
+    index.add(D, ["k1"])
+    assert index.sharing("k1", 1) is None
+    assert index.sharing("k1", 2) == {A, D}
