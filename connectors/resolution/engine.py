@@ -171,12 +171,7 @@ class Resolver:
                 f"{left} and {right} are marked the same, but a 'not same' override keeps "
                 "them apart (through the records they are linked to)"
             ) from err
-        groups = clusters.groups()
-        made = book.clusters(groups, must)
-        entity_ids = [""] * len(records)
-        for group, c in zip(groups, made, strict=True):
-            for i in group:
-                entity_ids[i] = c.entity_id
+        made, entity_ids = book.clusters(clusters.groups(), must)
         reviews = book.reviews(clusters.find, [links[i] for i in refused], set(must) | set(cannot))
         stats = _stats(records, blocking, book, len(refused), len(made), reviews)
         models = {s.kind: s.model for s in scored}

@@ -175,9 +175,11 @@ class LinkBook:
         levels = self._vector(pair) if vector is None else vector
         return self.judge.link(kind, self._keys[a], self._keys[b], levels, source)
 
-    def clusters(self, groups: Sequence[list[int]], must: Sequence[Pair]) -> tuple[Cluster, ...]:
+    def clusters(
+        self, groups: Sequence[list[int]], must: Sequence[Pair]
+    ) -> tuple[tuple[Cluster, ...], list[str]]:
         """One cluster per group of records (``groups``, every record in one), with the
-        links inside it (overrides first)."""
+        links inside it (overrides first); and each record's entity id, in order."""
         group_of = [0] * len(self._records)
         for n, group in enumerate(groups):
             for i in group:
@@ -191,13 +193,14 @@ class LinkBook:
             n = group_of[p[0]]
             if n == group_of[p[1]] and p not in forced:
                 inside[n].append((p, "model", vector))
-        return tuple(self._cluster(g, inside.get(n, [])) for n, g in enumerate(groups))
+        made = tuple(self._cluster(g, inside.get(n, [])) for n, g in enumerate(groups))
+        return made, [made[n].entity_id for n in group_of]
 
     def _cluster(self, group: list[int], pairs: list[tuple[Pair, LinkSource, Vector]]) -> Cluster:
         first = self._records[group[0]]
         kind, keys = first.kind, self._keys
+        entity_id = f"{kind}:{first.system}:{first.record_id}"
         if len(group) == 1:
-            entity_id = f"{kind}:{first.system}:{first.record_id}"
             return Cluster(entity_id, kind, (keys[group[0]],), 1.0, ())
         at = {i: n for n, i in enumerate(group)}
         probability = self.judge.probability
@@ -206,13 +209,7 @@ class LinkBook:
         for p, source, levels in pairs:
             confidence = min(confidence, probability(kind, levels, source))
             links.append((at[p[0]], at[p[1]], source, levels))
-        return Cluster(
-            f"{kind}:{first.system}:{first.record_id}",
-            kind,
-            tuple([keys[i] for i in group]),
-            confidence,
-            tuple(links),
-        )
+        return Cluster(entity_id, kind, tuple([keys[i] for i in group]), confidence, tuple(links))
 
     def reviews(
         self, root: Callable[[int], int], refused: Sequence[Pair], overridden: set[Pair]
