@@ -57,9 +57,13 @@ class Clusters:
 
     def blocked(self, ra: int, rb: int) -> bool:
         """Whether merging the clusters rooted at ``ra`` and ``rb`` would join a conflict."""
-        small, large = sorted((ra, rb), key=lambda r: len(self.members[r]))
-        against = self.conflicts.get(large, set())
-        return any(m in against for m in self.members[small])
+        # Conflicts are kept on both sides, so the larger side's set alone tells; most
+        # clusters have none, and their merges cost two lookups here.
+        small, large_root = self.members[ra], rb
+        if len(small) > len(self.members[rb]):
+            small, large_root = self.members[rb], ra
+        against = self.conflicts.get(large_root)
+        return against is not None and any(m in against for m in small)
 
     def union(self, ra: int, rb: int) -> None:
         """Merge two clusters given by their roots (smaller into larger)."""
@@ -67,7 +71,7 @@ class Clusters:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.members[ra].extend(self.members.pop(rb))
-        moved = self.conflicts.pop(rb, set())
+        moved = self.conflicts.pop(rb, None)
         if moved:
             self.conflicts.setdefault(ra, set()).update(moved)
 

@@ -125,7 +125,8 @@ class LinkBook:
         self.judge = LinkJudge({s.kind: s.model for s in scored}, settings)
         match_at, maybe_at = settings.match_threshold, settings.maybe_threshold
         found: dict[Band, list[tuple[Pairs, Floats, list[Vector]]]] = {"match": [], "maybe": []}
-        self._conflict_pairs: list[tuple[Pair, float]] = []
+        weak_pairs: list[Pairs] = []
+        weak_factors: list[Floats] = []
         for s in scored:
             # A pair whose every field is missing on one side has no evidence; the prior
             # alone (high among candidates) must not make it a match.
@@ -134,12 +135,12 @@ class LinkBook:
             found["match"].append(_chosen(s, strong & match))
             found["maybe"].append(_chosen(s, strong & ~match))
             weak = s.bayes_factors <= settings.conflict_weight
-            self._conflict_pairs += [
-                ((a, b), float(bf))
-                for (a, b), bf in zip(s.pairs[weak].tolist(), s.bayes_factors[weak], strict=True)
-            ]
+            weak_pairs.append(s.pairs[weak])
+            weak_factors.append(s.bayes_factors[weak])
+        # Kept as arrays: a run has millions, and :meth:`conflicts` keeps a few of them.
+        self._weak = (_stacked(weak_pairs), np.concatenate([np.empty(0), *weak_factors]))
         self._bands = {band: _Band.of(parts) for band, parts in found.items()}
-        self._bands["non_match"] = _Band([], [])  # not kept
+        self._bands["non_match"] = _Band.of([])  # not kept
 
     def count(self, band: Band) -> int:
         """How many scored pairs fell in ``band`` (non-matches are not kept)."""
@@ -153,12 +154,12 @@ class LinkBook:
         """Pairs the model judged strong non-matches (Bayes factor at most ``weight``), between
         records that the links and overrides connect: a conflict between two records no chain
         of links joins can never stop a merge, so it is left out (most are)."""
-        component = _components(len(self._records), [*self._bands["match"].pairs, *exclude])
-        return [
-            p
-            for p, bf in self._conflict_pairs
-            if bf <= weight and p not in exclude and component[p[0]] == component[p[1]]
-        ]
+        forced = np.asarray(sorted(exclude), dtype=np.int64).reshape(-1, 2)
+        linked = _stacked([self._bands["match"].array, forced])
+        component = _components(len(self._records), linked)
+        pairs, factors = self._weak
+        kept = (factors <= weight) & (component[pairs[:, 0]] == component[pairs[:, 1]])
+        return [p for p in map(tuple, pairs[kept].tolist()) if p not in exclude]
 
     def _vector(self, pair: Pair) -> Vector:
         """The comparison vector of one pair, compared now (the same levels the columns
@@ -228,21 +229,27 @@ class LinkBook:
 @dataclass(frozen=True)
 class _Band:
     """The pairs of one band, strongest (highest Bayes factor) first, then by pair, each with
-    its comparison vector."""
+    its comparison vector; ``array`` holds the same pairs, in the same order."""
 
     pairs: list[Pair]
     vectors: list[Vector]
+    array: Pairs
 
     @classmethod
     def of(cls, parts: Sequence[tuple[Pairs, Floats, list[Vector]]]) -> _Band:
         """The band of every kind's ``(pairs, bayes factors, vectors)``."""
-        if not parts:
-            return cls([], [])
-        pairs = np.concatenate([p for p, _, _ in parts])
-        factors = np.concatenate([f for _, f, _ in parts])
+        pairs = _stacked([p for p, _, _ in parts])
+        factors = np.concatenate([np.empty(0), *(f for _, f, _ in parts)])
         vectors = [v for _, _, found in parts for v in found]
-        order = np.lexsort((pairs[:, 1], pairs[:, 0], -factors)).tolist()
-        return cls(list(map(tuple, pairs[order].tolist())), [vectors[i] for i in order])
+        order = np.lexsort((pairs[:, 1], pairs[:, 0], -factors))
+        ordered = pairs[order]
+        kept = [vectors[i] for i in order.tolist()]
+        return cls(list(map(tuple, ordered.tolist())), kept, ordered)
+
+
+def _stacked(parts: Sequence[Pairs]) -> Pairs:
+    """``parts`` (arrays of pairs) one after the other; none, no pairs."""
+    return np.concatenate([np.empty((0, 2), dtype=np.int64), *parts])
 
 
 def _chosen(s: Scored, mask: Bools) -> tuple[Pairs, Floats, list[Vector]]:
@@ -254,26 +261,39 @@ def _vectors(levels: Levels) -> list[Vector]:
     hundred vectors, which every link then shares."""
     if not len(levels):
         return []
-    rows, inverse = np.unique(levels, axis=0, return_inverse=True)
+    # Each row read as one number (its levels, each 0 for missing and up, as digits), which
+    # sorts far faster than rows do.
+    digits = levels.astype(np.int64) + 1
+    base = int(digits.max()) + 1
+    if base ** levels.shape[1] >= 2**62:
+        rows, inverse = np.unique(levels, axis=0, return_inverse=True)
+    else:
+        codes = digits @ (base ** np.arange(levels.shape[1], dtype=np.int64))
+        _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        rows = levels[first]
     table = [tuple(row) for row in rows.tolist()]
     return [table[i] for i in inverse.reshape(-1).tolist()]
 
 
-def _components(count: int, pairs: Sequence[Pair]) -> list[int]:
-    """Each record's connected component (a root index) in the graph of ``pairs``."""
-    parent = list(range(count))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
-    return [find(i) for i in range(count)]
+def _components(count: int, pairs: Pairs) -> npt.NDArray[np.int64]:
+    """Each record's connected component (its lowest record) in the graph of ``pairs``, by
+    hooking and pointer jumping over whole arrays: each round points every pair's higher root
+    at the lower, then follows pointers until each record points at a root."""
+    label = np.arange(count, dtype=np.int64)
+    a, b = pairs[:, 0], pairs[:, 1]
+    while True:
+        left, right = label[a], label[b]
+        apart = left != right
+        if not apart.any():
+            return label
+        left, right = left[apart], right[apart]
+        low = np.minimum(left, right)
+        np.minimum.at(label, np.maximum(left, right), low)
+        while True:
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
 
 
 def _evidence_table(model: MatchModel) -> list[list[Evidence]]:
