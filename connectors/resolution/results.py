@@ -81,13 +81,15 @@ how it was made, and the pair's comparison vector (a level per comparison, ``-1`
 missing), from which the model explains it."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cluster:
     """An entity with its links as comparison vectors rather than explained: what the
     identity graph keeps (a few tuples where an :class:`Entity` holds a model per link and
     per piece of evidence) and stores. :meth:`LinkJudge.entity
     <connectors.resolution.linking.LinkJudge.entity>` makes the :class:`Entity` with the
-    fitted models."""
+    fitted models. Made once and never changed (not frozen: a frozen dataclass sets each
+    field through ``object.__setattr__``, four times the cost of making one, and a build
+    makes one per entity, hundreds of thousands)."""
 
     entity_id: str
     kind: Kind
