@@ -12,11 +12,9 @@ at every resolution, so they survive refreshes and rebuilds.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -50,6 +48,7 @@ from connectors.resolution import (
     code_keys,
     features,
     keys,
+    lasting,
     paused_gc,
 )
 from workflows.clock import Clock, SystemClock
@@ -63,18 +62,6 @@ _MODELS = TypeAdapter(dict[Kind, MatchModel])
 _EMPLOYEES = TypeAdapter(list[Employee])
 _RECORD_ID = attrgetter("record.record_id")
 How = Literal["loaded", "built", "refreshed", "reloaded", "unchanged"]
-
-
-@contextmanager
-def _lasting() -> Iterator[None]:
-    """For a block that makes what lives as long as the graph (a build, a restart's load:
-    millions of records, entities and links): the cyclic collector paused meanwhile, and what
-    the block made moved out of its reach (``gc.freeze``) before it is back on; otherwise its
-    next passes, the first one at once, would walk every one of them, seconds at a million
-    records. Reference counting still frees them when a refresh replaces them."""
-    with paused_gc():
-        yield
-        gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -134,7 +121,7 @@ class IdentityGraph:
                 return graph
             except IntegrityError:  # another replica built it first: use theirs
                 state = await tables.state()
-        with _lasting():
+        with lasting():
             await graph._load(state)
         if refresh:
             await graph.refresh()
@@ -154,7 +141,7 @@ class IdentityGraph:
 
     async def build(self) -> GraphChange:
         """Resolve every record of the source from scratch, fitting the model."""
-        with _lasting():
+        with lasting():
             return await self._build()
 
     async def _build(self) -> GraphChange:

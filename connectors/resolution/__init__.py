@@ -22,6 +22,7 @@ from connectors.resolution.engine import (
     ResolutionError,
     Resolver,
     ResolverSettings,
+    lasting,
     paused_gc,
 )
 from connectors.resolution.features import Features, features
@@ -77,5 +78,6 @@ __all__ = [
     "fit",
     "key_list",
     "keys",
+    "lasting",
     "paused_gc",
 ]

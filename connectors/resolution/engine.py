@@ -229,6 +229,20 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def lasting() -> Iterator[None]:
+    """For a block that makes what lives on long after it (a graph's build or load, the
+    directory's lookups: millions of records, entities, links and aliases): the cyclic
+    collector paused meanwhile (:func:`paused_gc`), and what the block made moved out of its
+    reach (``gc.freeze``) before it is back on. Otherwise the collector's next full passes,
+    the first one at once, walk every one of them, a second or more at a million records,
+    holding every thread (a served directory's event loop too). Reference counting still
+    frees what is frozen once nothing holds it."""
+    with paused_gc():
+        yield
+        gc.freeze()
+
+
 def _systems(records: Sequence[Record]) -> npt.NDArray[np.int64]:
     """A number per record, one per system."""
     codes: dict[str, int] = {}
