@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connectors.graph import LINKING, IdentityGraph, IdentitySource, SourceRecord
 from connectors.graph.aside import aside
 from connectors.mentions import IndexSource, MentionIndex
-from connectors.resolution import RecordKey, ResolutionError, Resolver, Verdict, paused_gc
+from connectors.resolution import RecordKey, ResolutionError, Resolver, Verdict, lasting, paused_gc
 from connectors.shortlist import AliasShortlist
 from workflows.clock import Clock
 from workflows.domain import AccountRef, AccountResolution, CustomerMention, Employee
@@ -123,7 +123,8 @@ class IdentityDirectory:
     def from_graph(cls, graph: IdentityGraph, *, offload: Offload | None = None) -> Self:
         """The directory of what the identity graph holds now (``graph`` is kept: refreshes
         and verdicts go through it)."""
-        return cls(_graph_source(graph), graph, offload=offload)
+        with paused_gc():
+            return cls(_graph_source(graph), graph, offload=offload)
 
     async def refresh(self) -> None:
         """Refresh the graph (what changed in the systems, verdicts other processes recorded)
@@ -248,8 +249,8 @@ class _Lookups:
 
     @classmethod
     def of(cls, source: DirectorySource) -> _Lookups:
-        # Millions of objects that all live on: a collector pass meanwhile would walk them.
-        with paused_gc():
+        # Millions of objects that all live on: the collector's passes would walk them.
+        with lasting():
             domain_systems = frozenset(source.domain_systems)
             accounts = [_crm_linked(a) for a in source.accounts]
             by_id = {a.account_id: a for a in accounts}
@@ -288,7 +289,8 @@ class _Lookups:
 
 
 def _lookups_of(graph: IdentityGraph) -> _Lookups:
-    return _Lookups.of(_graph_source(graph))
+    with paused_gc():
+        return _Lookups.of(_graph_source(graph))
 
 
 def _score(wanted: str, alias: str) -> float:
@@ -352,6 +354,8 @@ async def open_directory(
 
 
 def _graph_source(graph: IdentityGraph) -> DirectorySource:
+    """What the directory is made of, from ``graph``: call it with the collector paused
+    (an object per record and per contact, kept until the lookups are made of them)."""
     return directory_source(graph.account_system, graph.records_by_key(), graph.employees)
 
 
