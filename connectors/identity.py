@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connectors.graph import LINKING, IdentityGraph, IdentitySource, SourceRecord
 from connectors.graph.aside import aside
 from connectors.mentions import IndexSource, MentionIndex
+from connectors.release import empty_in_pieces
 from connectors.resolution import RecordKey, ResolutionError, Resolver, Verdict, lasting, paused_gc
 from connectors.shortlist import AliasShortlist
 from workflows.clock import Clock
@@ -148,8 +149,11 @@ class IdentityDirectory:
         """The lookups made again from ``graph``, away from the event loop (at a million
         contacts that takes seconds: Slack's acknowledgements go on meanwhile), then swapped
         in at once. Nothing changes the graph meanwhile: each change holds ``_changing``;
-        lookups answer from the lookups before until then."""
-        self._lookups = await self._offload(_lookups_of, graph)
+        lookups answer from the lookups before until then. The lookups replaced are let go
+        of aside too, once nothing reads them (:meth:`_Lookups.let_go`)."""
+        made = await self._offload(_lookups_of, graph)
+        before, self._lookups = self._lookups, made
+        await self._offload(before.let_go)
 
     def accounts(self) -> list[AccountRef]:
         """Every CRM account with its links, in CRM order."""
@@ -246,6 +250,13 @@ class _Lookups:
     owners: dict[str, str]
     contacts: dict[str, str]
     mentions: MentionIndex
+
+    def let_go(self) -> None:
+        """Empty the biggest of these a piece at a time (:mod:`connectors.release`): a
+        lookup still running on them when they were swapped out has finished, as lookups
+        run on the event loop and this runs after the swap."""
+        empty_in_pieces(self.contacts, self.by_key, self.by_alias, self.aliases)
+        self.mentions.let_go()
 
     @classmethod
     def of(cls, source: DirectorySource) -> _Lookups:

@@ -20,6 +20,7 @@ from typing import Final
 
 from rapidfuzz import fuzz, process
 
+from connectors.release import empty_in_pieces
 from workflows.domain import AccountRef, CustomerMention, MentionKind
 
 SIMILAR_SCORE: Final = 88.0
@@ -105,6 +106,11 @@ class MentionIndex:
         self._buckets = _buckets(self._exact)
         self._full = sorted({n for n, es in self._exact.items() if _has_kind(es, "name")})
         self._longest = max((len(n.split()) for n in self._exact), default=1)
+
+    def let_go(self) -> None:
+        """Empty the index a piece at a time, away from the event loop, once nothing looks
+        anything up in it any more (:func:`~connectors.release.empty_in_pieces`)."""
+        empty_in_pieces(self._exact, self._emails, self._buckets, self._full)
 
     def _add_names(self, account_id: str, names: set[str], filed: set[_Filed]) -> None:
         for name in names:
