@@ -39,6 +39,7 @@ from connectors.resolution import (
     MatchModel,
     Override,
     Prepared,
+    Record,
     RecordKey,
     ResolutionError,
     Resolver,
@@ -47,7 +48,7 @@ from connectors.resolution import (
     Verdict,
     code_keys,
     features,
-    keys,
+    key_list,
     lasting,
     paused_gc,
 )
@@ -264,7 +265,9 @@ class IdentityGraph:
         for key in removed:
             self.records.pop(key, None)
         at = self._clock.now()
-        stored = self._store(ordered, resolution, block_keys, at, changed=set(changed))
+        altered = set(changed) - around.unaltered.keys()
+        stored = self._store(ordered, resolution, block_keys, at, changed=altered)
+        stored += self._restate(around.unaltered, at)
         gone, made = self._replaced(dropped, resolution.clusters)
         self.entities.drop(dropped)
         self.entities.put(resolution.clusters)
@@ -302,41 +305,85 @@ class IdentityGraph:
         """The re-resolution around ``changed``, ``removed`` and ``also``, before it is kept:
         the entities of those records and of their neighbours are dropped and their records
         (but the removed) resolved again with the stored model. The changed and removed
-        records are taken out of the block index (the changed are filed again when kept)."""
-        country = self._settings.country_code
-        known = {k: features(r.record, country_code=country) for k, r in changed.items()}
-        near = self._neighbours(known.values())
-        touched = set(changed) | removed | near | also
+        records are taken out of the block index (the changed are filed again when kept).
+        A changed record whose features are as they were is not re-resolved for itself
+        (:meth:`_altered`)."""
+        altered, unaltered = self._altered(changed)
+        near = self._neighbours(found for _, found in altered.values())
+        touched = set(altered) | removed | near | also
         dropped = {self.records[k].entity_id for k in touched if k in self.records}
-        subset = {k for e in dropped for k in self.entities.cluster(e).records} | set(changed)
+        subset = {k for e in dropped for k in self.entities.cluster(e).records} | set(altered)
         subset -= removed
-        for key in removed | set(changed):
+        for key in removed | set(altered):
             self._unindex(key)
-        ordered = self._ordered([changed.get(k) or self.records[k].source for k in subset])
+        ordered = self._ordered(
+            [changed[k] if k in altered else self.records[k].source for k in subset]
+        )
         if not ordered:
-            return _Around(dropped, subset, ordered, _Nothing(), [])
+            return _Around(dropped, subset, ordered, _Nothing(), [], unaltered)
         resolver = Resolver(self._settings, models=self._models)
         records = [r.record for r in ordered]
-        feats = [
-            known.get((r.system, r.record_id)) or features(r, country_code=country) for r in records
-        ]
-        prepared = Prepared.of(feats)
+        prepared = self._prepared(records, altered)
         resolution = resolver.cluster(records, self._known(ordered), prepared=prepared)
-        return _Around(dropped, subset, ordered, resolution, prepared.keys)
+        return _Around(dropped, subset, ordered, resolution, prepared.keys, unaltered)
 
-    def _neighbours(self, feats: Iterable[Features]) -> set[RecordKey]:
-        """Records sharing a specific blocking key with any of the records whose features are
-        ``feats``, as the graph holds them now. Keys shared by more than
+    def _altered(
+        self, changed: dict[RecordKey, SourceRecord]
+    ) -> tuple[dict[RecordKey, tuple[Features, list[str]]], dict[RecordKey, SourceRecord]]:
+        """Of ``changed``, those whose features are new or altered, with their features and
+        blocking keys, and those whose features are as they were (a new owner or parent, a
+        name in another case, a legal form added): nothing the resolver reads of these
+        changed, and their new versions are kept where they are (:meth:`_restate`)."""
+        country = self._settings.country_code
+        altered: dict[RecordKey, tuple[Features, list[str]]] = {}
+        unaltered: dict[RecordKey, SourceRecord] = {}
+        for key, r in changed.items():
+            made = features(r.record, country_code=country)
+            found = key_list(made)
+            old = self.records.get(key)
+            if old is not None and (
+                old.source.record == r.record
+                or (  # other keys, other features: the old ones need not be made
+                    found == old.block_keys
+                    and features(old.source.record, country_code=country) == made
+                )
+            ):
+                unaltered[key] = r
+            else:
+                altered[key] = (made, found)
+        return altered, unaltered
+
+    def _prepared(
+        self, records: Sequence[Record], altered: dict[RecordKey, tuple[Features, list[str]]]
+    ) -> Prepared:
+        """The features and blocking keys of ``records``: the ``altered`` ones' as made, the
+        others' features made again and their keys as stored."""
+        country = self._settings.country_code
+        feats: list[Features] = []
+        found: list[list[str]] = []
+        for record in records:
+            key = (record.system, record.record_id)
+            made = altered.get(key)
+            if made is None:
+                feats.append(features(record, country_code=country))
+                found.append(self.records[key].block_keys)
+            else:
+                feats.append(made[0])
+                found.append(made[1])
+        return Prepared.of(feats, found)
+
+    def _neighbours(self, blocks: Iterable[Sequence[str]]) -> set[RecordKey]:
+        """Records sharing a specific blocking key with any of the records whose keys are
+        ``blocks``, as the graph holds them now. Keys shared by more than
         :data:`NEIGHBOUR_BLOCK` records (a common surname's sound) are left out: a record's
         true matches share a specific key with it too (an address, a domain, a name as
         written), and re-resolving everyone called Smith for one changed Smith is what a
         refresh must not do."""
         out: set[RecordKey] = set()
-        for f in feats:
-            for block in keys(f):
-                members = self._blocks.sharing(block, NEIGHBOUR_BLOCK)
-                if members:
-                    out |= members
+        for block in {b for found in blocks for b in found}:
+            members = self._blocks.sharing(block, NEIGHBOUR_BLOCK)
+            if members:
+                out |= members
         return out
 
     def _unindex(self, key: RecordKey) -> None:
@@ -376,6 +423,18 @@ class IdentityGraph:
             if index:
                 self._blocks.add(key, found)
             kept[key] = stored
+            out.append(record_row(stored, stamp, data.decode()))
+        return out
+
+    def _restate(self, unaltered: dict[RecordKey, SourceRecord], at: datetime) -> list[RecordRow]:
+        """Keep the new versions of ``unaltered`` records (changed, their features not) with
+        their blocking keys and entity as they are; their rows, stamped ``at``."""
+        kept, out = self.records, []
+        stamp = self._tables.stamp(at)
+        for key, r in unaltered.items():
+            old = kept[key]
+            data = r.dumped()
+            kept[key] = stored = StoredRecord(r, digest(data), old.block_keys, old.entity_id)
             out.append(record_row(stored, stamp, data.decode()))
         return out
 
@@ -436,6 +495,7 @@ class _Around:
     ordered: list[SourceRecord]
     resolution: Clustering | _Nothing
     block_keys: list[list[str]]
+    unaltered: dict[RecordKey, SourceRecord]
 
 
 @dataclass(frozen=True)

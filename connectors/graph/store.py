@@ -226,9 +226,9 @@ class GraphTables:
     ) -> None:
         """Replace ``dropped_entities`` by ``entities``, write ``records`` (the rows of the
         new, changed or moved ones, stamped ``at``), delete ``removed`` and set ``state``;
-        the reviews of ``records``, ``removed`` and ``resolved`` (records re-resolved whose
-        rows stay as they are) are replaced by ``reviews``; ``full`` empties the tables
-        first. Rows written over are replaced in place (an upsert), not deleted first."""
+        the reviews of ``removed`` and ``resolved`` (the records re-resolved) are replaced by
+        ``reviews``; ``full`` empties the tables first. Rows written over are replaced in
+        place (an upsert), not deleted first."""
         gone = list(removed)
         async with self.engine.begin() as conn:
             if full:
@@ -239,8 +239,7 @@ class GraphTables:
                 await _delete_entities(
                     conn, set(dropped_entities) - {c.entity_id for c in entities}
                 )
-                written = ((row[0], row[1]) for row in records)
-                await _delete_reviews(conn, list({*gone, *resolved, *written}))
+                await _delete_reviews(conn, list({*gone, *resolved}))
             stamp = self.stamp(at)
             await _insert(conn, t.records, list(records), replace=not full)
             # In their key's order: each goes into the tree beside the last, not at random.

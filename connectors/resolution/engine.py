@@ -84,9 +84,12 @@ class Prepared:
     coded: KeyCodes
 
     @classmethod
-    def of(cls, feats: list[Features]) -> Prepared:
-        """What :meth:`Resolver.prepare` gives for records whose features are ``feats``."""
-        found = [key_list(f) for f in feats]
+    def of(cls, feats: list[Features], found: list[list[str]] | None = None) -> Prepared:
+        """What :meth:`Resolver.prepare` gives for records whose features are ``feats``;
+        ``found``, their blocking keys when the caller kept them (a refresh, for records
+        resolved again as they were)."""
+        if found is None:
+            found = [key_list(f) for f in feats]
         return cls(feats, found, code_keys(found))
 
 

@@ -159,30 +159,37 @@ async def test_a_refreshed_directory_is_kept_out_of_the_collectors_reach(
 async def test_an_entity_made_again_just_as_it_was_keeps_its_row(
     engine: AsyncEngine, world: DemoWorld
 ) -> None:
+    """Alex Morgan's first name in full in the CRM: a feature the resolver reads, so the
+    entity is resolved again, but no other system knows the name, so it comes out as it was
+    and its row is not written again."""
     clock = ManualClock(NOW)
     graph = await IdentityGraph.open(engine, world, clock=clock)
-    harbor = graph.entity_of(ACME_SUPPORT)
-    assert harbor is not None
-    before = graph.records[ACME_SUPPORT].source.record.name or ""
+    alex = next(
+        k
+        for k, r in graph.records.items()
+        if k[0] == "crm" and r.source.record.email == "alex.morgan@acme.io"
+    )
+    entity = graph.entity_of(alex)
+    assert entity is not None and len(entity.records) > 1
     clock.advance(timedelta(hours=1))
     async with world.write() as write:
         await write.conn.execute(
-            update(schema.support_orgs)
-            .where(schema.support_orgs.c.id == ACME_SUPPORT[1])
-            .values(name=before.upper())
+            update(schema.crm_contacts)
+            .where(schema.crm_contacts.c.id == alex[1])
+            .values(name="Alexander Morgan")
         )
     change = await graph.refresh()
-    assert change.how == "refreshed" and change.changed == 1
-    assert graph.entity_of(ACME_SUPPORT) == harbor
+    assert change.how == "refreshed" and change.changed == 1 and change.resolved > 1
+    assert graph.entity_of(alex) == entity
     async with engine.connect() as conn:
         entity_stamp = (
             await conn.execute(
-                select(t.entities.c.updated_at).where(t.entities.c.entity_id == harbor.entity_id)
+                select(t.entities.c.updated_at).where(t.entities.c.entity_id == entity.entity_id)
             )
         ).scalar_one()
         record_stamp = (
             await conn.execute(
-                select(t.records.c.updated_at).where(t.records.c.record_id == ACME_SUPPORT[1])
+                select(t.records.c.updated_at).where(t.records.c.record_id == alex[1])
             )
         ).scalar_one()
     assert (entity_stamp.replace(tzinfo=UTC), record_stamp.replace(tzinfo=UTC)) == (
@@ -190,7 +197,7 @@ async def test_an_entity_made_again_just_as_it_was_keeps_its_row(
         NOW + timedelta(hours=1),
     )
     restarted = await opened(engine, world)
-    assert restarted.entity_of(ACME_SUPPORT) == harbor
+    assert restarted.entity_of(alex) == entity
 
 
 def review(left: tuple[str, str], right: tuple[str, str]) -> Review:
@@ -230,13 +237,49 @@ async def test_a_refresh_replaces_the_reviews_of_what_it_re_resolved_on_either_s
     other = ("crm", "acct-0002")
     await plant(engine, [review(ACME_SUPPORT, other), review(other, ACME_SUPPORT)])
     await plant(engine, [review(other, ACME), review(other, ("crm", "acct-0003"))])
-    await rename_acme_support(world, "ACME CORPORATION")
+    await rename_acme_support(world, "Acme Holdings")
     assert (await graph.refresh()).changed == 1
     async with engine.connect() as conn:
         kept = (await conn.execute(select(t.reviews.c.left_id, t.reviews.c.right_id))).all()
     # ACME's CRM record was re-resolved with its support twin, so its review went too; the
     # review of two other accounts stays
     assert [tuple(k) for k in kept] == [("acct-0002", "acct-0003")]
+
+
+async def test_a_change_the_resolver_does_not_read_is_kept_without_re_resolving(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    """A name in another case or with a legal form added leaves every feature as it was: the
+    new version is kept with its entity, whose row and reviews stay as they are."""
+    clock = ManualClock(NOW)
+    graph = await IdentityGraph.open(engine, world, clock=clock)
+    harbor = graph.entity_of(ACME_SUPPORT)
+    assert harbor is not None
+    other = ("crm", "acct-0002")
+    await plant(engine, [review(ACME_SUPPORT, other)])
+    before = graph.records[ACME_SUPPORT].source.record.name or ""
+    clock.advance(timedelta(hours=1))
+    await rename_acme_support(world, before.upper() + " INC.")
+    change = await graph.refresh()
+    assert (change.how, change.changed, change.resolved) == ("refreshed", 1, 0)
+    assert graph.records[ACME_SUPPORT].source.record.name == before.upper() + " INC."
+    assert graph.entity_of(ACME_SUPPORT) == harbor
+    async with engine.connect() as conn:
+        stamps = (
+            await conn.execute(
+                select(t.records.c.updated_at, t.records.c.data).where(
+                    t.records.c.record_id == ACME_SUPPORT[1]
+                )
+            )
+        ).one()
+        kept = (await conn.execute(select(t.reviews.c.left_id, t.reviews.c.right_id))).all()
+    assert stamps[0].replace(tzinfo=UTC) == NOW + timedelta(hours=1)
+    assert stamps[1]["record"]["name"] == before.upper() + " INC."
+    assert [tuple(k) for k in kept] == [("org-1042", "acct-0002")]
+    restarted = await opened(engine, world)
+    assert restarted.last.how == "unchanged"
+    assert restarted.records[ACME_SUPPORT].source.record.name == before.upper() + " INC."
+    assert restarted.entity_of(ACME_SUPPORT) == harbor
 
 
 async def test_not_the_same_splits_an_entity_and_survives_a_refresh(
