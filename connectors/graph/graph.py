@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -191,22 +191,20 @@ class IdentityGraph:
         if reloaded:
             await self._load(await self._tables.state())
         changes = await self._source.changed_since(self._cursor)
-        changed, removed = self._diff(changes)
+        diff = await aside(self._diff, changes)
         if changes.employees is not None:
             self.employees = list(changes.employees)
-        if not changed and not removed:
+        if not diff.changed and not diff.removed:
             self._cursor = changes.cursor
             await self._write_state()
             how: How = "reloaded" if reloaded or changes.employees is not None else "unchanged"
             self.last = GraphChange(how, seconds=time.perf_counter() - started)
             return self.last
-        resolved, replaced = await self._reresolve(changed, removed)
-        seconds = time.perf_counter() - started
-        self.last = GraphChange(
-            "refreshed", len(changed) + len(removed), resolved, replaced, seconds
-        )
+        state = self._state() | {"cursor": changes.cursor}  # kept with the change, at once
+        resolved, replaced = await self._reresolve(diff, state=state)
         self._cursor = changes.cursor
-        await self._write_state()
+        seconds = time.perf_counter() - started
+        self.last = GraphChange("refreshed", diff.size, resolved, replaced, seconds)
         return self.last
 
     async def override(self, left: RecordKey, right: RecordKey, verdict: Verdict, by: str) -> None:
@@ -223,7 +221,7 @@ class IdentityGraph:
         before = self.overrides
         self.overrides = [o for o in self.overrides if {o.left, o.right} != pair] + [override]
         try:
-            await self._reresolve({}, set(), also=pair)
+            await self._reresolve(_Diff({}, set(), {}), also=pair)
         except ResolutionError:
             self.overrides = before
             raise
@@ -239,35 +237,39 @@ class IdentityGraph:
 
     # ------------------------------------------------------------------ internals
 
-    def _diff(self, changes: SourceChanges) -> tuple[dict[RecordKey, SourceRecord], set[RecordKey]]:
+    def _diff(self, changes: SourceChanges) -> _Diff:
+        """What ``changes`` change in the graph: records new or changed (their fingerprint
+        differs), and records removed."""
         listed = {r.key for r in changes.records}
         removed = {k for k in changes.removed if k in self.records}
         if changes.complete:
             removed |= {k for k in self.records if k[0] in changes.complete and k not in listed}
-        changed = {}
+        changed, dumped = {}, {}
         for r in changes.records:
-            old = self.records.get(r.key)
-            if old is None or old.fingerprint != r.fingerprint():
-                changed[r.key] = r
-        return changed, removed
+            key, data = r.key, r.dumped()
+            fingerprint = digest(data)
+            old = self.records.get(key)
+            if old is None or old.fingerprint != fingerprint:
+                changed[key] = r
+                dumped[key] = (data, fingerprint)
+        return _Diff(changed, removed, dumped)
 
     async def _reresolve(
-        self,
-        changed: dict[RecordKey, SourceRecord],
-        removed: set[RecordKey],
-        also: Iterable[RecordKey] = (),
+        self, diff: _Diff, also: Iterable[RecordKey] = (), state: dict[str, str] | None = None
     ) -> tuple[int, int]:
+        """Re-resolve around ``diff`` and ``also``, and keep the result, with ``state``."""
         # Away from the event loop: it reads the records, the model and the verdicts, which
         # nothing changes meanwhile (a refresh and a verdict take turns in the directory).
-        around = await aside(self._around, changed, removed, set(also))
+        removed = diff.removed
+        around = await aside(self._around, diff.changed, removed, set(also))
         dropped, subset, ordered = around.dropped, around.subset, around.ordered
         resolution, block_keys = around.resolution, around.block_keys
         for key in removed:
             self.records.pop(key, None)
         at = self._clock.now()
-        altered = set(changed) - around.unaltered.keys()
+        altered = {k: made for k, made in diff.dumped.items() if k not in around.unaltered}
         stored = self._store(ordered, resolution, block_keys, at, changed=altered)
-        stored += self._restate(around.unaltered, at)
+        stored += self._restate(around.unaltered, diff.dumped, at)
         gone, made = self._replaced(dropped, resolution.clusters)
         self.entities.drop(dropped)
         self.entities.put(resolution.clusters)
@@ -280,7 +282,7 @@ class IdentityGraph:
             dropped_entities=gone,
             entities=made,
             reviews=resolution.reviews,
-            state={},
+            state=state or {},
             at=at,
             resolved=inside,
         )
@@ -341,12 +343,10 @@ class IdentityGraph:
             made = features(r.record, country_code=country)
             found = key_list(made)
             old = self.records.get(key)
-            if old is not None and (
-                old.source.record == r.record
-                or (  # other keys, other features: the old ones need not be made
-                    found == old.block_keys
-                    and features(old.source.record, country_code=country) == made
-                )
+            if (  # other keys, other features: the old ones need not be made
+                old is not None
+                and found == old.block_keys
+                and features(old.source.record, country_code=country) == made
             ):
                 unaltered[key] = r
             else:
@@ -397,15 +397,16 @@ class IdentityGraph:
         resolution: Clustering | _Nothing,
         block_keys: Sequence[list[str]],
         at: datetime,
-        changed: set[RecordKey] | None = None,
+        changed: Mapping[RecordKey, tuple[bytes, str]] | None = None,
         *,
         index: bool = True,
     ) -> list[RecordRow]:
         """Keep ``ordered`` (with their blocking keys, in the same order) as resolved, and
         file the new and changed ones in the block index unless ``index`` is false (a build
         makes the index whole); the rows to write, stamped ``at``: of the records new,
-        changed, or moved to another entity. A new one's row is made here, from the JSON its
-        fingerprint was taken of."""
+        changed, or moved to another entity. ``changed`` holds the JSON and fingerprint
+        (:meth:`_diff`) of those changed; a new one's row is made from the JSON its
+        fingerprint is taken of."""
         kept, out = self.records, []
         stamp = self._tables.stamp(at)
         entity_ids = resolution.entity_ids
@@ -418,23 +419,33 @@ class IdentityGraph:
                     old.entity_id = entity_id
                     out.append(record_row(old, stamp))
                 continue
-            data = r.dumped()
-            stored = StoredRecord(r, digest(data), found, entity_id)
+            made = None if changed is None else changed.get(key)
+            if made is None:
+                data = r.dumped()
+                made = (data, digest(data))
+            data, fingerprint = made
+            stored = StoredRecord(r, fingerprint, found, entity_id)
             if index:
                 self._blocks.add(key, found)
             kept[key] = stored
             out.append(record_row(stored, stamp, data.decode()))
         return out
 
-    def _restate(self, unaltered: dict[RecordKey, SourceRecord], at: datetime) -> list[RecordRow]:
-        """Keep the new versions of ``unaltered`` records (changed, their features not) with
-        their blocking keys and entity as they are; their rows, stamped ``at``."""
+    def _restate(
+        self,
+        unaltered: dict[RecordKey, SourceRecord],
+        dumped: Mapping[RecordKey, tuple[bytes, str]],
+        at: datetime,
+    ) -> list[RecordRow]:
+        """Keep the new versions of ``unaltered`` records (changed, their features not; their
+        JSON and fingerprints in ``dumped``) with their blocking keys and entity as they
+        are; their rows, stamped ``at``."""
         kept, out = self.records, []
         stamp = self._tables.stamp(at)
         for key, r in unaltered.items():
             old = kept[key]
-            data = r.dumped()
-            kept[key] = stored = StoredRecord(r, digest(data), old.block_keys, old.entity_id)
+            data, fingerprint = dumped[key]
+            kept[key] = stored = StoredRecord(r, fingerprint, old.block_keys, old.entity_id)
             out.append(record_row(stored, stamp, data.decode()))
         return out
 
@@ -484,6 +495,20 @@ class IdentityGraph:
 
 def _verdicts(overrides: Iterable[Override]) -> set[tuple[RecordKey, RecordKey, Verdict]]:
     return {(o.left, o.right, o.verdict) for o in overrides}
+
+
+@dataclass(frozen=True)
+class _Diff:
+    """What a refresh's changes change (:meth:`IdentityGraph._diff`): records new or changed,
+    with their JSON and fingerprint, and records removed."""
+
+    changed: dict[RecordKey, SourceRecord]
+    removed: set[RecordKey]
+    dumped: dict[RecordKey, tuple[bytes, str]]
+
+    @property
+    def size(self) -> int:
+        return len(self.changed) + len(self.removed)
 
 
 @dataclass(frozen=True)
