@@ -269,7 +269,9 @@ class IdentityGraph:
         at = self._clock.now()
         altered = {k: made for k, made in diff.dumped.items() if k not in around.unaltered}
         stored = self._store(ordered, resolution, block_keys, at, changed=altered)
-        stored += self._restate(around.unaltered, diff.dumped, at)
+        if around.unaltered:  # their rows are the new versions', after any move
+            stored = [row for row in stored if (row[0], row[1]) not in around.unaltered]
+            stored += self._restate(around.unaltered, diff.dumped, at)
         gone, made = self._replaced(dropped, resolution.clusters)
         self.entities.drop(dropped)
         self.entities.put(resolution.clusters)

@@ -282,6 +282,33 @@ async def test_a_change_the_resolver_does_not_read_is_kept_without_re_resolving(
     assert restarted.entity_of(ACME_SUPPORT) == harbor
 
 
+async def test_an_unaltered_record_resolved_again_beside_an_altered_one_keeps_its_new_version(
+    engine: AsyncEngine, world: DemoWorld
+) -> None:
+    graph = await opened(engine, world)
+    before = graph.records[ACME_SUPPORT].source.record.name or ""
+    await rename_acme_support(world, before.upper())
+    async with world.write() as write:  # Acme's entity, the support record's, is made again
+        await write.conn.execute(
+            update(schema.crm_accounts)
+            .where(schema.crm_accounts.c.id == ACME[1])
+            .values(name="Acme Corporation Worldwide")
+        )
+    change = await graph.refresh()
+    assert change.changed > 2 and change.resolved > 1  # its contacts know its name too
+    assert graph.records[ACME_SUPPORT].source.record.name == before.upper()
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(t.records.c.data).where(t.records.c.record_id == ACME_SUPPORT[1])
+            )
+        ).all()
+    assert [row[0]["record"]["name"] for row in rows] == [before.upper()]
+    restarted = await opened(engine, world)
+    assert restarted.records[ACME_SUPPORT].source.record.name == before.upper()
+    assert restarted.entity_of(ACME_SUPPORT) == graph.entity_of(ACME_SUPPORT)
+
+
 async def test_not_the_same_splits_an_entity_and_survives_a_refresh(
     engine: AsyncEngine, world: DemoWorld
 ) -> None:
