@@ -6,8 +6,10 @@ sure, and why. Built once by the resolver, kept in the database, refreshed incre
 changed since its cursor. A refresh re-blocks and re-scores only what changed: the changed
 records' features and blocking keys are computed, the records sharing a key with them (the
 stored keys say which) and the entities of both are re-resolved with the stored model, and
-only those entities are replaced. Overrides ("same", "not same") are kept as rows, re-applied
-at every resolution, so they survive refreshes and rebuilds.
+only those entities are replaced. A changed record whose features came out as they were (a new
+owner, a name in capitals) is kept as it is now without re-resolving anything. Overrides
+("same", "not same") are kept as rows, re-applied at every resolution, so they survive
+refreshes and rebuilds.
 """
 
 from __future__ import annotations
@@ -240,9 +242,9 @@ class IdentityGraph:
     def _diff(self, changes: SourceChanges) -> _Diff:
         """What ``changes`` change in the graph: records new or changed (their fingerprint
         differs), and records removed."""
-        listed = {r.key for r in changes.records}
         removed = {k for k in changes.removed if k in self.records}
         if changes.complete:
+            listed = {r.key for r in changes.records}
             removed |= {k for k in self.records if k[0] in changes.complete and k not in listed}
         changed, dumped = {}, {}
         for r in changes.records:
