@@ -124,8 +124,7 @@ class IdentityDirectory:
     def from_graph(cls, graph: IdentityGraph, *, offload: Offload | None = None) -> Self:
         """The directory of what the identity graph holds now (``graph`` is kept: refreshes
         and verdicts go through it)."""
-        with paused_gc():
-            return cls(_graph_source(graph), graph, offload=offload)
+        return cls(_graph_source(graph), graph, offload=offload)
 
     async def refresh(self) -> None:
         """Refresh the graph (what changed in the systems, verdicts other processes recorded)
@@ -300,8 +299,7 @@ class _Lookups:
 
 
 def _lookups_of(graph: IdentityGraph) -> _Lookups:
-    with paused_gc():
-        return _Lookups.of(_graph_source(graph))
+    return _Lookups.of(_graph_source(graph))
 
 
 def _score(wanted: str, alias: str) -> float:
@@ -365,9 +363,10 @@ async def open_directory(
 
 
 def _graph_source(graph: IdentityGraph) -> DirectorySource:
-    """What the directory is made of, from ``graph``: call it with the collector paused
-    (an object per record and per contact, kept until the lookups are made of them)."""
-    return directory_source(graph.account_system, graph.records_by_key(), graph.employees)
+    """What the directory is made of, from ``graph``, made with the collector paused (an
+    object per record and per contact, kept until the lookups are made of them)."""
+    with paused_gc():
+        return directory_source(graph.account_system, graph.records_by_key(), graph.employees)
 
 
 def directory_source(
