@@ -7,7 +7,6 @@ the services alone (:func:`bot.wiring.running`) and loads none of this.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from bot.listeners.identity_review import ReviewClicks
 from bot.listeners.schedules import SlackSchedules
 from bot.pacing import EdgeActivity
 from bot.people import SlackPeople
+from bot.periodic import Periodic
 from bot.reporters.approvals import SlackApprovalNotifier
 from bot.reporters.identity_reviews import IdentityReviews, admins_of
 from bot.reporters.mailroom import SlackMailroom
@@ -52,15 +52,17 @@ from workflows.schedules.service import Scheduler
 log = structlog.get_logger(__name__)
 
 
-async def posting_reviews(reviews: IdentityReviews, interval_s: float = IDENTITY_REFRESH_S) -> None:
+def review_poster(reviews: IdentityReviews) -> Periodic:
     """Put the identity graph's new "maybe" pairs to its admins now and after every refresh
     (each pair once: see :mod:`bot.reporters.identity_reviews`)."""
-    while True:
-        try:
-            await reviews.post_pending()
-        except (SQLAlchemyError, OSError, DeliveryError):  # a blip must not end the posting
-            log.exception("identity.reviews_not_posted")
-        await asyncio.sleep(interval_s)
+    return Periodic(
+        "crosswire.identity_reviews",
+        reviews.post_pending,
+        IDENTITY_REFRESH_S,
+        failed="identity.reviews_not_posted",
+        blips=(SQLAlchemyError, OSError, DeliveryError),
+        first_at_once=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -167,14 +169,12 @@ async def slack_bot(
                 services.clock,
             )
             identity_review.register(app, ReviewClicks(reviews, services.audit, people))
-            poster = asyncio.create_task(
-                posting_reviews(reviews), name="crosswire.identity_reviews"
-            )
+            poster = review_poster(reviews)
+            poster.start()
             try:
                 yield SlackBot(app, services, inbox, scheduler)
             finally:
-                poster.cancel()
-                await asyncio.gather(poster, return_exceptions=True)
+                await poster.stop()
 
 
 @asynccontextmanager

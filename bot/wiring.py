@@ -18,6 +18,7 @@ from dbos import DBOS
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.access import access_principals, checked_catalog, checked_planner
+from bot.periodic import Periodic
 from bot.reporters.terminal_approvals import TerminalApprovalNotifier
 from bot.reporters.terminal_previews import TerminalPreviewNotifier
 from bot.settings import Settings
@@ -315,38 +316,33 @@ async def wake_run(
     room.ring(str(message.get("approval_id", "")))
 
 
-async def sweeping(
-    desk: ApprovalDesk,
-    interval_s: float = SWEEP_INTERVAL_S,
-    pacer: Callable[[], Awaitable[None]] = no_pacing,
-) -> None:
+def sweeper(desk: ApprovalDesk, pacer: Callable[[], Awaitable[None]] = no_pacing) -> Periodic:
     """Escalate and expire approvals whose time is up (on the desk's clock), every
-    ``interval_s`` once the edge is quiet (``pacer``); several processes may sweep at once
-    (each change is a compare-and-set)."""
-    while True:
-        await asyncio.sleep(interval_s)
-        await pacer()
-        try:
-            await desk.sweep()
-        except Exception:  # a database blip must not end the sweeping
-            log.exception("approvals.sweep_failed")
+    :data:`SWEEP_INTERVAL_S` once the edge is quiet (``pacer``); several processes may sweep
+    at once (each change is a compare-and-set)."""
+    return Periodic(
+        "crosswire.approval_sweeper",
+        desk.sweep,
+        SWEEP_INTERVAL_S,
+        failed="approvals.sweep_failed",
+        pacer=pacer,
+    )
 
 
-async def refreshing_identity(
-    directory: IdentityDirectory,
-    interval_s: float = IDENTITY_REFRESH_S,
-    pacer: Callable[[], Awaitable[None]] = no_pacing,
-) -> None:
-    """Refresh the identity graph every ``interval_s``, once the edge is quiet (``pacer``):
-    what changed in the systems, and the verdicts a command recorded meanwhile (``crosswire
-    identity different``)."""
-    while True:
-        await asyncio.sleep(interval_s)
-        await pacer()
-        try:
-            await directory.refresh()
-        except (SQLAlchemyError, OSError, ValueError):  # a blip must not end the refreshing
-            log.exception("identity.refresh_failed")
+def identity_refresher(
+    directory: IdentityDirectory, pacer: Callable[[], Awaitable[None]] = no_pacing
+) -> Periodic:
+    """Refresh the identity graph every :data:`IDENTITY_REFRESH_S`, once the edge is quiet
+    (``pacer``): what changed in the systems, and the verdicts a command recorded meanwhile
+    (``crosswire identity different``)."""
+    return Periodic(
+        "crosswire.identity_refresher",
+        directory.refresh,
+        IDENTITY_REFRESH_S,
+        failed="identity.refresh_failed",
+        blips=(SQLAlchemyError, OSError, ValueError),
+        pacer=pacer,
+    )
 
 
 def durable_settings(settings: Settings) -> DurableSettings:
@@ -401,19 +397,14 @@ async def running(
     if replica:
         watch.start()
     give_way = pacer or no_pacing
-    sweeper = asyncio.create_task(
-        sweeping(services.desk, pacer=give_way), name="crosswire.approval_sweeper"
-    )
-    refresher = asyncio.create_task(
-        refreshing_identity(services.directory, pacer=give_way),
-        name="crosswire.identity_refresher",
-    )
+    beside = [sweeper(services.desk, give_way), identity_refresher(services.directory, give_way)]
+    for periodic in beside:
+        periodic.start()
     try:
         yield services
     finally:
-        sweeper.cancel()
-        refresher.cancel()
-        await asyncio.gather(sweeper, refresher, return_exceptions=True)
+        for periodic in beside:  # a pass in flight finishes: see bot.periodic
+            await periodic.stop()
         await watch.stop()
         shutdown()
         await services.aclose()
