@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -126,16 +127,16 @@ class KeyCodes:
 
 
 def code_keys(record_keys: Sequence[Sequence[str]]) -> KeyCodes:
-    """The keys of every record (in order, as :func:`key_list` gives them) as integers."""
-    index: dict[str, int] = {}
-    code = index.setdefault
-    codes: list[int] = []
-    owners: list[int] = []
-    for i, found in enumerate(record_keys):
-        codes += [code(k, len(index)) for k in found]
-        owners += [i] * len(found)
-    keyed, members = np.asarray(codes, dtype=np.int64), np.asarray(owners, dtype=np.int64)
-    order = np.lexsort((members, keyed))  # by key, then by record
+    """The keys of every record (in order, as :func:`key_list` gives them) as integers. The
+    keys are gathered in one list and coded through a dictionary made by ``dict.fromkeys``
+    (in C, where a ``setdefault`` per key is a Python step); the records come in order, so
+    one stable sort by key leaves each key's records in order too."""
+    flat = list(chain.from_iterable(record_keys))
+    index = {k: i for i, k in enumerate(dict.fromkeys(flat))}
+    keyed = np.fromiter(map(index.__getitem__, flat), np.int64, len(flat))
+    sizes = np.fromiter(map(len, record_keys), np.int64, len(record_keys))
+    members = np.repeat(np.arange(len(record_keys), dtype=np.int64), sizes)
+    order = np.argsort(keyed, kind="stable")  # by key, then by record
     keyed, members = keyed[order], members[order]
     first = np.ones(len(keyed), dtype=bool)
     first[1:] = (keyed[1:] != keyed[:-1]) | (members[1:] != members[:-1])
