@@ -4,9 +4,9 @@ a link from its comparison vector."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,6 +23,7 @@ from connectors.resolution.results import (
     Entity,
     Evidence,
     Link,
+    LinkRef,
     LinkSource,
     Review,
     trusted,
@@ -179,38 +180,73 @@ class LinkBook:
     def clusters(
         self, groups: Sequence[list[int]], must: Sequence[Pair]
     ) -> tuple[tuple[Cluster, ...], list[str]]:
-        """One cluster per group of records (``groups``, every record in one), with the
-        links inside it (overrides first); and each record's entity id, in order."""
-        group_of = [0] * len(self._records)
-        for n, group in enumerate(groups):
-            for i in group:
-                group_of[i] = n
-        inside: defaultdict[int, list[tuple[Pair, LinkSource, Vector]]] = defaultdict(list)
-        for p in must:
-            inside[group_of[p[0]]].append((p, "override", self._vector(p)))
-        forced = set(must)
-        match = self._bands["match"]
-        for p, vector in zip(match.pairs, match.vectors, strict=True):
-            n = group_of[p[0]]
-            if n == group_of[p[1]] and p not in forced:
-                inside[n].append((p, "model", vector))
-        made = tuple(self._cluster(g, inside.get(n, [])) for n, g in enumerate(groups))
-        return made, [made[n].entity_id for n in group_of]
+        """One cluster per group of records (``groups``, every record in one, each sorted),
+        with the links inside it (overrides first, then the model's, strongest first); and
+        each record's entity id, in order. Which group and place each record has, and which
+        matched pairs fall inside a group, are worked out over whole arrays."""
+        count = len(self._records)
+        group_of, position = _placed(groups, count)
+        inside = self._inside(group_of, position, must)
+        made = tuple(self._cluster(g, inside.get(n)) for n, g in enumerate(groups))
+        ids = [c.entity_id for c in made]
+        return made, [ids[n] for n in group_of.tolist()]
 
-    def _cluster(self, group: list[int], pairs: list[tuple[Pair, LinkSource, Vector]]) -> Cluster:
+    def _inside(
+        self, group_of: npt.NDArray[np.int64], position: npt.NDArray[np.int64], must: Sequence[Pair]
+    ) -> dict[int, tuple[list[LinkRef], float]]:
+        """The links inside each group, by group: each as its records' places in the group,
+        how it was made and its comparison vector; and the group's confidence, its weakest
+        link's probability (a person's "same" is 1.0). The pairs share a few hundred vectors
+        (:func:`_vectors`), each judged once."""
+        inside: dict[int, tuple[list[LinkRef], float]] = {}
+        for a, b in must:
+            n, place = int(group_of[a]), (int(position[a]), int(position[b]))
+            links, low = inside.get(n, ([], 1.0))
+            links.append((*place, "override", self._vector((a, b))))
+            inside[n] = (links, low)
+        match = self._bands["match"]
+        pairs = match.array
+        if not len(pairs):
+            return inside
+        left, right = pairs[:, 0], pairs[:, 1]
+        kept = group_of[left] == group_of[right]
+        if must:
+            width = len(group_of)
+            forced = np.asarray([a * width + b for a, b in must], dtype=np.int64)
+            kept &= ~np.isin(left * width + right, forced)
+        chosen = np.flatnonzero(kept)
+        vectors, feats, judge = match.vectors, self._feats, self.judge.judge
+        judged: dict[int, float] = {}  # by the vector's identity: equal vectors are one
+        for n, first, a, b, i in zip(
+            group_of[left[chosen]].tolist(),
+            left[chosen].tolist(),
+            position[left[chosen]].tolist(),
+            position[right[chosen]].tolist(),
+            chosen.tolist(),
+            strict=True,
+        ):
+            vector = vectors[i]
+            p = judged.get(id(vector))
+            if p is None:
+                p = judged[id(vector)] = judge(feats[first].kind, vector)[2]
+            found = inside.get(n)
+            if found is None:
+                inside[n] = ([(a, b, "model", vector)], min(p, 1.0))
+            else:
+                found[0].append((a, b, "model", vector))
+                if p < found[1]:
+                    inside[n] = (found[0], p)
+        return inside
+
+    def _cluster(self, group: list[int], inside: tuple[list[LinkRef], float] | None) -> Cluster:
         first = self._records[group[0]]
         kind, keys = first.kind, self._keys
         entity_id = f"{kind}:{first.system}:{first.record_id}"
         if len(group) == 1:
             return Cluster(entity_id, kind, (keys[group[0]],), 1.0, ())
-        at = {i: n for n, i in enumerate(group)}
-        probability = self.judge.probability
-        links = []
-        confidence = 1.0
-        for p, source, levels in pairs:
-            confidence = min(confidence, probability(kind, levels, source))
-            links.append((at[p[0]], at[p[1]], source, levels))
-        return Cluster(entity_id, kind, tuple([keys[i] for i in group]), confidence, tuple(links))
+        links, confidence = inside or ([], 1.0)
+        records = tuple(map(keys.__getitem__, group))
+        return Cluster(entity_id, kind, records, confidence, tuple(links))
 
     def reviews(
         self, root: Callable[[int], int], refused: Sequence[Pair], overridden: set[Pair]
@@ -245,6 +281,20 @@ class _Band:
         ordered = pairs[order]
         kept = [vectors[i] for i in order.tolist()]
         return cls(list(map(tuple, ordered.tolist())), kept, ordered)
+
+
+def _placed(
+    groups: Sequence[list[int]], count: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each of ``count`` records' group (its index in ``groups``) and place in its group."""
+    sizes = np.fromiter(map(len, groups), np.int64, len(groups))
+    members = np.fromiter(chain.from_iterable(groups), np.int64, count)
+    starts = np.cumsum(sizes) - sizes
+    group_of = np.empty(count, dtype=np.int64)
+    group_of[members] = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
+    position = np.empty(count, dtype=np.int64)
+    position[members] = np.arange(count, dtype=np.int64) - np.repeat(starts, sizes)
+    return group_of, position
 
 
 def _stacked(parts: Sequence[Pairs]) -> Pairs:
