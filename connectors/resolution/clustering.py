@@ -11,12 +11,23 @@ cannot-link overrides. Refused links are returned so a person can look at them.
 
 Must-link pairs (a human said "the same") are merged first and are never refused by the
 model; a must-link that contradicts a cannot-link is an error the caller reports.
+
+Most records never meet a conflict: the connected components of the links are found over
+whole arrays (:func:`components`), and only the components holding a conflict (or a "not
+same") go through the guarded union-find, one link at a time; every other component is a
+cluster as it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+Labels = npt.NDArray[np.int64]
+"""Each record's cluster, named by its lowest record."""
 
 
 class OverrideConflict(ValueError):
@@ -75,9 +86,23 @@ class Clusters:
         if moved:
             self.conflicts.setdefault(ra, set()).update(moved)
 
+
+@dataclass(frozen=True)
+class Partition:
+    """Records in clusters: ``label`` names each record's cluster by its lowest record."""
+
+    label: Labels
+
+    def find(self, i: int) -> int:
+        """The cluster of record ``i`` (its lowest record)."""
+        return int(self.label[i])
+
     def groups(self) -> list[list[int]]:
         """Every cluster's members, sorted, clusters in order of their first record."""
-        return sorted((sorted(m) for m in self.members.values()), key=lambda g: g[0])
+        order = np.argsort(self.label, kind="stable")  # by cluster, each in record order
+        bounds = (np.flatnonzero(np.diff(self.label[order])) + 1).tolist()
+        members = order.tolist()
+        return [members[a:b] for a, b in zip([0, *bounds], [*bounds, len(members)], strict=True)]
 
 
 def cluster(
@@ -87,12 +112,78 @@ def cluster(
     must: Iterable[tuple[int, int]] = (),
     cannot: Iterable[tuple[int, int]] = (),
     conflicts: Iterable[tuple[int, int]] = (),
-) -> tuple[Clusters, list[int]]:
+) -> tuple[Partition, list[int]]:
     """Cluster ``count`` records. ``links`` are matched pairs, strongest first; ``must`` and
     ``cannot`` the manual overrides; ``conflicts`` the model's strong non-matches. Returns the
     clusters and the indices (into ``links``) of the links refused by the guard."""
+    must, cannot, conflicts = list(must), list(cannot), list(conflicts)
+    joined = _pairs([*links, *must])
+    label = components(count, joined)
+    guarded = _pairs([*cannot, *conflicts])
+    contested = np.unique(label[guarded[:, 0]][label[guarded[:, 0]] == label[guarded[:, 1]]])
+    if not len(contested):
+        return Partition(label), []
+    # The contested components, on their own: their records renumbered 0, 1, …
+    members = np.flatnonzero(np.isin(label, contested))
+    local = np.full(count, -1, dtype=np.int64)
+    local[members] = np.arange(len(members), dtype=np.int64)
+    link_pairs = _pairs(links)
+    inside = np.flatnonzero(local[link_pairs[:, 0]] >= 0) if len(link_pairs) else link_pairs[:0, 0]
+
+    def kept(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        return [(int(local[a]), int(local[b])) for a, b in pairs if local[a] >= 0 and local[b] >= 0]
+
+    try:
+        guarded_clusters, refused = _guarded(
+            len(members),
+            [(int(local[a]), int(local[b])) for a, b in link_pairs[inside].tolist()],
+            must=kept(must),
+            cannot=kept(cannot),
+            conflicts=kept(conflicts),
+        )
+    except OverrideConflict as err:
+        raise OverrideConflict(int(members[err.left]), int(members[err.right])) from err
+    for group in guarded_clusters.members.values():
+        records = members[group]
+        label[records] = records.min()
+    return Partition(label), [int(inside[i]) for i in refused]
+
+
+def components(count: int, pairs: npt.NDArray[np.int64]) -> Labels:
+    """Each record's connected component (its lowest record) in the graph of ``pairs``, by
+    hooking and pointer jumping over whole arrays: each round points every pair's higher root
+    at the lower, then follows pointers until each record points at a root."""
+    label = np.arange(count, dtype=np.int64)
+    a, b = pairs[:, 0], pairs[:, 1]
+    while True:
+        left, right = label[a], label[b]
+        apart = left != right
+        if not apart.any():
+            return label
+        left, right = left[apart], right[apart]
+        low = np.minimum(left, right)
+        np.minimum.at(label, np.maximum(left, right), low)
+        while True:
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
+
+
+def _pairs(pairs: Sequence[tuple[int, int]]) -> npt.NDArray[np.int64]:
+    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def _guarded(
+    count: int,
+    links: Sequence[tuple[int, int]],
+    *,
+    must: Sequence[tuple[int, int]],
+    cannot: Sequence[tuple[int, int]],
+    conflicts: Sequence[tuple[int, int]],
+) -> tuple[Clusters, list[int]]:
+    """The guarded union-find over ``count`` records, one link at a time."""
     clusters = Clusters(count)
-    cannot = list(cannot)
     for a, b in cannot:
         clusters.add_conflict(a, b)
     for a, b in must:

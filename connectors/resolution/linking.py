@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from connectors.resolution.blocking import Pairs
+from connectors.resolution.clustering import components
 from connectors.resolution.compare import compare, comparisons_for
 from connectors.resolution.features import Features
 from connectors.resolution.model import Floats, Levels, MatchModel
@@ -157,7 +158,7 @@ class LinkBook:
         of links joins can never stop a merge, so it is left out (most are)."""
         forced = np.asarray(sorted(exclude), dtype=np.int64).reshape(-1, 2)
         linked = _stacked([self._bands["match"].array, forced])
-        component = _components(len(self._records), linked)
+        component = components(len(self._records), linked)
         pairs, factors = self._weak
         kept = (factors <= weight) & (component[pairs[:, 0]] == component[pairs[:, 1]])
         return [p for p in map(tuple, pairs[kept].tolist()) if p not in exclude]
@@ -323,27 +324,6 @@ def _vectors(levels: Levels) -> list[Vector]:
         rows = levels[first]
     table = [tuple(row) for row in rows.tolist()]
     return [table[i] for i in inverse.reshape(-1).tolist()]
-
-
-def _components(count: int, pairs: Pairs) -> npt.NDArray[np.int64]:
-    """Each record's connected component (its lowest record) in the graph of ``pairs``, by
-    hooking and pointer jumping over whole arrays: each round points every pair's higher root
-    at the lower, then follows pointers until each record points at a root."""
-    label = np.arange(count, dtype=np.int64)
-    a, b = pairs[:, 0], pairs[:, 1]
-    while True:
-        left, right = label[a], label[b]
-        apart = left != right
-        if not apart.any():
-            return label
-        left, right = left[apart], right[apart]
-        low = np.minimum(left, right)
-        np.minimum.at(label, np.maximum(left, right), low)
-        while True:
-            jumped = label[label]
-            if np.array_equal(jumped, label):
-                break
-            label = jumped
 
 
 def _evidence_table(model: MatchModel) -> list[list[Evidence]]:

@@ -92,6 +92,20 @@ def test_the_guard_follows_records_into_merged_clusters() -> None:
     assert refused == [4]
 
 
+def test_only_a_component_with_a_conflict_is_guarded_and_its_refusals_name_the_links() -> None:
+    # 0-1-2 meet no conflict; in 4-5-6, 4 and 6 were judged different.
+    clusters, refused = cluster(7, [(0, 1), (4, 5), (1, 2), (5, 6)], conflicts=[(4, 6)])
+    assert clusters.groups() == [[0, 1, 2], [3], [4, 5], [6]]
+    assert refused == [3]  # (5, 6), by its place among all the links
+    assert [clusters.find(i) for i in range(7)] == [0, 0, 0, 3, 4, 4, 6]
+
+
+def test_a_contradiction_names_the_records_as_given() -> None:
+    with pytest.raises(OverrideConflict) as raised:
+        cluster(6, [(0, 1)], must=[(3, 4), (4, 5)], cannot=[(3, 5)])
+    assert (raised.value.left, raised.value.right) == (4, 5)
+
+
 def test_must_link_wins_over_the_model_and_cannot_link_blocks() -> None:
     clusters, _ = cluster(4, [(2, 3)], must=[(0, 1)], cannot=[(2, 3)], conflicts=[(0, 1)])
     assert clusters.groups() == [[0, 1], [2], [3]]
