@@ -29,6 +29,10 @@ CHUNK = 20_000
 # Tries at creating the tables when another process creates them at the same moment.
 CREATE_ATTEMPTS = 5
 _KEYS: TypeAdapter[list[str]] = TypeAdapter(list[str])
+_KEYS_JSON = _KEYS.serializer.to_json
+"""A record's blocking keys as JSON, straight from pydantic's serialiser: ``dump_json``
+checks its arguments in Python first, three times the cost for a list this short, and a
+build dumps a list for every record."""
 _Row = tuple[Kind, float, str]
 """An entity's row as read: kind, confidence and its body (:data:`_BODY`, as text)."""
 _BODY: TypeAdapter[tuple[tuple[RecordKey, ...], tuple[LinkRef, ...]]] = TypeAdapter(
@@ -37,6 +41,7 @@ _BODY: TypeAdapter[tuple[tuple[RecordKey, ...], tuple[LinkRef, ...]]] = TypeAdap
 """An entity's records and its links as comparison vectors (``[[["crm", "acct-1"], …],
 [[0, 1, "model", [0, -1, 2]], …]]``): an explained link's evidence would take ten times the
 room, and a graph of a million records holds a million links."""
+_BODY_JSON = _BODY.serializer.to_json
 
 
 class StoredRecord:
@@ -71,7 +76,7 @@ def record_row(r: StoredRecord, stamp: Any, data: str | None = None) -> RecordRo
         r.entity_id,
         r.fingerprint,
         r.source.dumped().decode() if data is None else data,
-        _KEYS.dump_json(r.block_keys).decode(),
+        _KEYS_JSON(r.block_keys).decode(),
         stamp,
     )
 
@@ -334,7 +339,7 @@ async def _delete_entities(conn: AsyncConnection, ids: Iterable[str]) -> None:
 
 
 def _entity_row(c: Cluster, stamp: Any) -> tuple[Any, ...]:
-    body = _BODY.dump_json((c.records, c.links)).decode()
+    body = _BODY_JSON((c.records, c.links)).decode()
     return (c.entity_id, c.kind, c.confidence, body, stamp)
 
 
