@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -161,13 +161,9 @@ class IdentityGraph:
         self._models = dict(resolution.models)
         self.records = {}
         at = self._clock.now()
-        stored = self._store(ordered, resolution, prepared.keys, at, index=False)
-        self._blocks = BlockIndex(list(self.records), prepared.coded)  # in ``ordered``'s order
-        self.entities = EntityRows(self._judge(), {c.entity_id: c for c in resolution.clusters})
-        self.reviews = list(resolution.reviews)
         self._cursor = snapshot.cursor
-        await self._tables.write(
-            records=stored,
+        await self._tables.write(  # the records are kept as their rows are written
+            records=self._store(ordered, resolution, prepared.keys, at, index=False),
             removed=(),
             dropped_entities=(),
             entities=resolution.clusters,
@@ -176,6 +172,9 @@ class IdentityGraph:
             at=at,
             full=True,
         )
+        self._blocks = BlockIndex(list(self.records), prepared.coded)  # in ``ordered``'s order
+        self.entities = EntityRows(self._judge(), {c.entity_id: c for c in resolution.clusters})
+        self.reviews = list(resolution.reviews)
         seconds = time.perf_counter() - started
         self.last = GraphChange("built", len(ordered), len(ordered), len(self.entities), seconds)
         return self.last
@@ -270,7 +269,7 @@ class IdentityGraph:
             self.records.pop(key, None)
         at = self._clock.now()
         altered = {k: made for k, made in diff.dumped.items() if k not in around.unaltered}
-        stored = self._store(ordered, resolution, block_keys, at, changed=altered)
+        stored = list(self._store(ordered, resolution, block_keys, at, changed=altered))
         if around.unaltered:  # their rows are the new versions', after any move
             stored = [row for row in stored if (row[0], row[1]) not in around.unaltered]
             stored += self._restate(around.unaltered, diff.dumped, at)
@@ -404,14 +403,15 @@ class IdentityGraph:
         changed: Mapping[RecordKey, tuple[bytes, str]] | None = None,
         *,
         index: bool = True,
-    ) -> list[RecordRow]:
+    ) -> Iterator[RecordRow]:
         """Keep ``ordered`` (with their blocking keys, in the same order) as resolved, and
         file the new and changed ones in the block index unless ``index`` is false (a build
         makes the index whole); the rows to write, stamped ``at``: of the records new,
-        changed, or moved to another entity. ``changed`` holds the JSON and fingerprint
+        changed, or moved to another entity. Each record is kept as its row is taken (a
+        build's are taken as they are written). ``changed`` holds the JSON and fingerprint
         (:meth:`_diff`) of those changed; a new one's row is made from the JSON its
         fingerprint is taken of."""
-        kept, out = self.records, []
+        kept = self.records
         stamp = self._tables.stamp(at)
         entity_ids = resolution.entity_ids
         for r, found, entity_id in zip(ordered, block_keys, entity_ids, strict=True):
@@ -421,7 +421,7 @@ class IdentityGraph:
             if old is not None and (changed is None or key not in changed):
                 if old.entity_id != entity_id:  # moved: its row changes
                     old.entity_id = entity_id
-                    out.append(record_row(old, stamp))
+                    yield record_row(old, stamp)
                 continue
             made = None if changed is None else changed.get(key)
             if made is None:
@@ -432,8 +432,7 @@ class IdentityGraph:
             if index:
                 self._blocks.add(key, found)
             kept[key] = stored
-            out.append(record_row(stored, stamp, data.decode()))
-        return out
+            yield record_row(stored, stamp, data.decode())
 
     def _restate(
         self,

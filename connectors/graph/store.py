@@ -11,6 +11,8 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -219,7 +221,7 @@ class GraphTables:
     async def write(
         self,
         *,
-        records: Sequence[RecordRow],
+        records: Iterable[RecordRow],
         removed: Iterable[RecordKey],
         dropped_entities: Iterable[str],
         entities: Sequence[Cluster],
@@ -246,9 +248,9 @@ class GraphTables:
                 )
                 await _delete_reviews(conn, list({*gone, *resolved}))
             stamp = self.stamp(at)
-            await _insert(conn, t.records, list(records), replace=not full)
+            await _insert(conn, t.records, records, replace=not full)
             # In their key's order: each goes into the tree beside the last, not at random.
-            rows = sorted([_entity_row(c, stamp) for c in entities])
+            rows = (_entity_row(c, stamp) for c in sorted(entities, key=_ENTITY_ID))
             await _insert(conn, t.entities, rows, replace=not full)
             await _insert(conn, t.reviews, [_review_row(r) for r in reviews])
             await _insert(conn, t.state, list(state.items()), replace=True)
@@ -263,23 +265,27 @@ async def _older(conn: AsyncConnection) -> bool:
 
 
 async def _insert(
-    conn: AsyncConnection, table: Table, rows: list[tuple[Any, ...]], *, replace: bool = False
+    conn: AsyncConnection, table: Table, rows: Iterable[tuple[Any, ...]], *, replace: bool = False
 ) -> None:
     """Insert ``rows`` (``replace``: or write over the rows with their keys), values in the
     table's column order and as the driver takes them (:meth:`GraphTables.stamp`), through the
-    driver's ``executemany``: the statement is compiled once for the dialect and no
-    dictionary per row is made or read, which is most of the cost of a build's hundreds of
-    thousands of rows."""
-    if not rows:
+    driver's ``executemany``, :data:`CHUNK` rows at a time: the statement is compiled once for
+    the dialect and no dictionary per row is made or read, which is most of the cost of a
+    build's hundreds of thousands of rows."""
+    found = iter(rows)
+    chunk = list(islice(found, CHUNK))
+    if not chunk:
         return
     statement = _upsert(conn, table) if replace else insert(table)
     compiled = statement.compile(dialect=conn.dialect)
-    if not compiled.positional or compiled.positiontup != table.columns.keys():
-        named = [dict(zip(table.columns.keys(), row, strict=True)) for row in rows]
-        await conn.execute(statement, named)
-        return
-    for start in range(0, len(rows), CHUNK):
-        await conn.exec_driver_sql(compiled.string, rows[start : start + CHUNK])
+    names = table.columns.keys()
+    positional = compiled.positional and compiled.positiontup == names
+    while chunk:
+        if positional:
+            await conn.exec_driver_sql(compiled.string, chunk)
+        else:
+            await conn.execute(statement, [dict(zip(names, row, strict=True)) for row in chunk])
+        chunk = list(islice(found, CHUNK))
 
 
 def _upsert(conn: AsyncConnection, table: Table) -> Insert:
@@ -336,6 +342,9 @@ async def _delete_entities(conn: AsyncConnection, ids: Iterable[str]) -> None:
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         await conn.execute(delete(t.entities).where(t.entities.c.entity_id.in_(chunk)))
+
+
+_ENTITY_ID = attrgetter("entity_id")
 
 
 def _entity_row(c: Cluster, stamp: Any) -> tuple[Any, ...]:
