@@ -19,8 +19,9 @@ import structlog
 from workflows.engine import no_pacing
 
 log = structlog.get_logger(__name__)
-STOP_GRACE_S = 30.0
-"""How long a stop waits for a pass in flight: long enough for a refresh of a large graph."""
+STOP_GRACE_S = 8.0
+"""How long a stop waits for a pass in flight: a sweep takes milliseconds, a refresh of a
+large graph seconds, and a container is killed 10 s after it is asked to stop."""
 
 
 class Periodic:
