@@ -6,7 +6,9 @@ and they are kept as they are: arrays sorted by key, each key's records a slice.
 records per key would cost a Python insertion for each of a large build's millions of
 (key, record) entries, and some 200 bytes for each of its millions of keys. What a refresh
 changes goes beside the arrays: the records it adds are filed in a set per key, the ones it
-takes away (removed, or changed and filed again) are marked gone from the arrays.
+takes away (removed, or changed and filed again) are marked gone from the arrays, and each
+key's count of records still there goes down, so a key grown too large is told at once
+however many records the refreshes before took away.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class BlockIndex:
         self._members = coded.owners
         self._starts, self._sizes = coded.slices()
         self._current = np.ones(len(self._records), dtype=bool)
-        self._gone = 0  # how many of ``records`` were taken away
+        self._live = self._sizes.copy()  # each key's records in the arrays not taken away
         self._added: defaultdict[str, set[RecordKey]] = defaultdict(set)
 
     @classmethod
@@ -49,15 +51,13 @@ class BlockIndex:
         if code is None:
             found = set(added) if added else set()
             return found if len(found) <= most else None
-        size = int(self._sizes[code])
-        if size > most + self._gone:  # too many even if every record taken away was here
+        if int(self._live[code]) > most:
             return None
+        size = int(self._sizes[code])
         start = int(self._starts[code])
         inside = self._members[start : start + size]
-        if self._gone:
+        if size > self._live[code]:
             inside = inside[self._current[inside]]
-            if len(inside) > most:
-                return None
         records = self._records
         found = {records[i] for i in inside.tolist()}
         if added:
@@ -74,7 +74,8 @@ class BlockIndex:
         position = self._position.get(record)
         if position is not None and self._current[position]:
             self._current[position] = False
-            self._gone += 1
+            coded = [self._codes.get(block) for block in set(blocks)]
+            self._live[[code for code in coded if code is not None]] -= 1
         for block in blocks:
             filed = self._added.get(block)
             if filed is not None:

@@ -42,3 +42,12 @@ def test_a_key_over_the_limit_is_under_it_once_enough_of_its_records_are_taken_a
     index.add(D, ["k1"])
     assert index.sharing("k1", 1) is None
     assert index.sharing("k1", 2) == {A, D}
+
+
+def test_a_record_filed_twice_under_a_key_leaves_it_once() -> None:
+    index = _index()
+    index.remove(A, ["k1", "k2", "k1"])  # its keys as the resolver listed them
+    assert index.sharing("k1", 1) == {B}
+    assert index.sharing("k2", 1) == {C}
+    index.remove(C, ["k2", "k3"])
+    assert (index.sharing("k2", 0), index.sharing("k3", 0)) == (set(), set())
