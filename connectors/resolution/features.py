@@ -58,8 +58,7 @@ def features(record: Record, *, country_code: str = "1") -> Features:
     org_domain = norm.domain(site) if site else ""
     if not org_domain and mail_domain and not norm.is_free_mail(mail_domain):
         org_domain = mail_domain
-    company_source = name if kind == "company" else record.company_name
-    company_source = company_source or record.company_name
+    company_source = (name if kind == "company" else None) or record.company_name
     company = norm.company_name(company_source) if company_source else ""
     ids = record.identifiers
     return Features(  # by position, in field order: keywords cost a microsecond a record
