@@ -7,11 +7,12 @@ before or after, never half of it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from itertools import islice
+from itertools import chain, islice
 from operator import attrgetter
 from typing import Any
 
@@ -28,6 +29,8 @@ from connectors.resolution import Cluster, Entity, Kind, LinkJudge, Override, Re
 from connectors.resolution.results import LinkRef
 
 CHUNK = 20_000
+SQLITE_VALUES = 32_000
+"""Values bound to one SQLite insert at most (SQLite allows 32,766 by default)."""
 # Tries at creating the tables when another process creates them at the same moment.
 CREATE_ATTEMPTS = 5
 _KEYS: TypeAdapter[list[str]] = TypeAdapter(list[str])
@@ -268,24 +271,61 @@ async def _insert(
     conn: AsyncConnection, table: Table, rows: Iterable[tuple[Any, ...]], *, replace: bool = False
 ) -> None:
     """Insert ``rows`` (``replace``: or write over the rows with their keys), values in the
-    table's column order and as the driver takes them (:meth:`GraphTables.stamp`), through the
-    driver's ``executemany``, :data:`CHUNK` rows at a time: the statement is compiled once for
-    the dialect and no dictionary per row is made or read, which is most of the cost of a
-    build's hundreds of thousands of rows."""
-    found = iter(rows)
-    chunk = list(islice(found, CHUNK))
-    if not chunk:
-        return
+    table's column order and as the driver takes them (:meth:`GraphTables.stamp`). The
+    statement is compiled once for the dialect and no dictionary per row is made or read,
+    which is most of the cost of a build's hundreds of thousands of rows: on SQLite many
+    rows to a statement (:func:`_insert_sqlite`), elsewhere through the driver's
+    ``executemany``, :data:`CHUNK` rows at a time."""
     statement = _upsert(conn, table) if replace else insert(table)
     compiled = statement.compile(dialect=conn.dialect)
     names = table.columns.keys()
+    found = iter(rows)
     positional = compiled.positional and compiled.positiontup == names
+    if positional and conn.dialect.name == "sqlite":
+        await _insert_sqlite(conn, compiled.string, len(names), found)
+        return
+    chunk = list(islice(found, CHUNK))
     while chunk:
         if positional:
             await conn.exec_driver_sql(compiled.string, chunk)
         else:
             await conn.execute(statement, [dict(zip(names, row, strict=True)) for row in chunk])
         chunk = list(islice(found, CHUNK))
+
+
+async def _insert_sqlite(
+    conn: AsyncConnection, sql: str, width: int, rows: Iterator[tuple[Any, ...]]
+) -> None:
+    """Run ``sql`` (an insert of one row of ``width`` values) for ``rows``, as many rows to a
+    statement as :data:`SQLITE_VALUES` allows, each statement made while the one before runs.
+    SQLite runs a statement in one call that lets go of the GIL, so the next rows (a build's
+    are made as they are taken) are made meanwhile; ``executemany`` would take the GIL back
+    after every row, and wait each time for the thread making rows to give it up."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    group = "(" + ", ".join("?" * width) + ")"
+    head, _, tail = sql.partition(group)
+    per = SQLITE_VALUES // width
+    texts: dict[int, str] = {}
+    running: asyncio.Future[None] | None = None
+    try:
+        while chunk := list(islice(rows, per)):
+            text = texts.get(len(chunk))
+            if text is None:
+                text = texts[len(chunk)] = head + ", ".join([group] * len(chunk)) + tail
+            if running is not None:
+                await running
+            running = asyncio.ensure_future(_execute(driver, text, tuple(chain(*chunk))))
+            await asyncio.sleep(0)  # handed to the driver's thread before the next are made
+        if running is not None:
+            await running
+    finally:  # rows that failed to be made: the statement running still ends first
+        if running is not None:
+            await asyncio.wait([running])
+
+
+async def _execute(driver: Any, sql: str, values: tuple[Any, ...]) -> None:
+    async with driver.execute(sql, values):
+        pass
 
 
 def _upsert(conn: AsyncConnection, table: Table) -> Insert:

@@ -1,0 +1,112 @@
+"""The identity graph's tables written in bulk, on real SQLite and PostgreSQL: more rows than
+one statement takes, rows written over, and rows that fail to be made partway."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from connectors.graph import tables as t
+from connectors.graph.source import SourceRecord
+from connectors.graph.store import (
+    SQLITE_VALUES,
+    GraphTables,
+    RecordRow,
+    StoredRecord,
+    record_row,
+)
+from connectors.resolution import Record
+from tests.postgres_server import POSTGRES_SERVER, postgres_database
+from workflows.audit.store import create_engine_for
+
+NOW = datetime(2025, 6, 10, 9, 7, tzinfo=UTC)
+# More than two SQLite statements' worth of record rows, the last one short.
+COUNT = 2 * (SQLITE_VALUES // len(t.records.columns)) + 17
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'graph.db'}")
+        yield engine
+        await engine.dispose()
+        return
+    async with postgres_database() as name:
+        url = POSTGRES_SERVER.replace("postgresql://", "postgresql+asyncpg://")
+        engine = create_engine_for(f"{url}/{name}")
+        yield engine
+        await engine.dispose()
+
+
+def stored(i: int, entity: str = "") -> StoredRecord:
+    record = Record(system="crm", record_id=f"c-{i:05d}", kind="person", name=f"Person {i}")
+    return StoredRecord(SourceRecord(record=record), f"{i:032x}", [f"p|n|{i}"], entity or f"e-{i}")
+
+
+def rows(tables: GraphTables, count: int, entity: str = "") -> Iterator[RecordRow]:
+    stamp = tables.stamp(NOW)
+    return (record_row(stored(i, entity), stamp) for i in range(count))
+
+
+async def write(tables: GraphTables, records: Iterator[RecordRow], *, full: bool) -> None:
+    await tables.write(
+        records=records,
+        removed=(),
+        dropped_entities=(),
+        entities=(),
+        reviews=(),
+        state={"cursor": "1"},
+        at=NOW,
+        full=full,
+    )
+
+
+async def entity_ids(engine: AsyncEngine) -> list[str]:
+    query = select(t.records.c.entity_id).order_by(t.records.c.record_id)
+    async with engine.connect() as conn:
+        return [str(e) for e in (await conn.execute(query)).scalars()]
+
+
+async def test_more_rows_than_a_statement_takes_are_all_written(engine: AsyncEngine) -> None:
+    tables = GraphTables(engine)
+    await tables.create()
+    await write(tables, rows(tables, COUNT), full=True)
+    assert await entity_ids(engine) == [f"e-{i}" for i in range(COUNT)]
+    loaded = await tables.load_records()
+    assert [r.source.record.record_id for r in loaded] == [f"c-{i:05d}" for i in range(COUNT)]
+    assert loaded[-1].block_keys == [f"p|n|{COUNT - 1}"]
+    assert loaded[-1].fingerprint == f"{COUNT - 1:032x}"
+
+
+async def test_rows_written_over_replace_theirs_in_place(engine: AsyncEngine) -> None:
+    tables = GraphTables(engine)
+    await tables.create()
+    await write(tables, rows(tables, COUNT), full=True)
+    await write(tables, rows(tables, COUNT - 100, entity="moved"), full=False)
+    found = await entity_ids(engine)
+    assert found == ["moved"] * (COUNT - 100) + [f"e-{i}" for i in range(COUNT - 100, COUNT)]
+
+
+async def test_rows_failing_to_be_made_partway_write_nothing(engine: AsyncEngine) -> None:
+    tables = GraphTables(engine)
+    await tables.create()
+    await write(tables, rows(tables, 10), full=True)
+
+    def failing() -> Iterator[RecordRow]:
+        made = rows(tables, COUNT, entity="new")
+        for i, row in enumerate(made):
+            if i == COUNT - 5:  # statements have run by now: they are rolled back
+                raise RuntimeError("a source record could not be read")
+            yield row
+
+    with pytest.raises(RuntimeError, match="could not be read"):
+        await write(tables, failing(), full=True)
+    assert await entity_ids(engine) == [f"e-{i}" for i in range(10)]
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(t.records)) == 10
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
