@@ -28,7 +28,7 @@ class BlockIndex:
     def __init__(self, records: Sequence[RecordKey], coded: KeyCodes) -> None:
         self._records = list(records)
         self._position = dict(zip(self._records, range(len(self._records)), strict=True))
-        self._codes = coded.index
+        self._coded = coded
         self._members = coded.owners
         self._starts, self._sizes = coded.slices()
         self._current = np.ones(len(self._records), dtype=bool)
@@ -44,11 +44,23 @@ class BlockIndex:
             keys.append(found)
         return cls(records, code_keys(keys))
 
-    def sharing(self, block: str, most: int) -> set[RecordKey] | None:
-        """The records filed under ``block``, or ``None`` when there are more than ``most``."""
+    def sharing(self, blocks: Iterable[str], most: int) -> set[RecordKey]:
+        """The records filed under any of ``blocks``, leaving out each block of more than
+        ``most`` records. The blocks' codes are looked up at once (one search of the coded
+        keys for a refresh's tens of thousands)."""
+        wanted = list(set(blocks))
+        out: set[RecordKey] = set()
+        for block, code in zip(wanted, self._coded.lookup(wanted).tolist(), strict=True):
+            found = self._filed(block, code, most)
+            if found:
+                out |= found
+        return out
+
+    def _filed(self, block: str, code: int, most: int) -> set[RecordKey] | None:
+        """The records filed under ``block`` (coded ``code``, -1 if it is not in the
+        arrays), or ``None`` when there are more than ``most``."""
         added = self._added.get(block)
-        code = self._codes.get(block)
-        if code is None:
+        if code < 0:
             found = set(added) if added else set()
             return found if len(found) <= most else None
         if int(self._live[code]) > most:
@@ -69,14 +81,18 @@ class BlockIndex:
         for block in blocks:
             self._added[block].add(record)
 
-    def remove(self, record: RecordKey, blocks: Iterable[str]) -> None:
-        """Take ``record``, filed under ``blocks``, away."""
-        position = self._position.get(record)
-        if position is not None and self._current[position]:
-            self._current[position] = False
-            coded = [self._codes.get(block) for block in set(blocks)]
-            self._live[[code for code in coded if code is not None]] -= 1
-        for block in blocks:
-            filed = self._added.get(block)
-            if filed is not None:
-                filed.discard(record)
+    def remove(self, filed: Iterable[tuple[RecordKey, Sequence[str]]]) -> None:
+        """Take each record, filed under its blocks, away (one taken away before is not
+        counted again)."""
+        counted: list[str] = []
+        for record, blocks in filed:
+            position = self._position.get(record)
+            if position is not None and self._current[position]:
+                self._current[position] = False
+                counted += set(blocks)
+            for block in blocks:
+                added = self._added.get(block)
+                if added is not None:
+                    added.discard(record)
+        codes = self._coded.lookup(counted)
+        np.subtract.at(self._live, codes[codes >= 0], 1)

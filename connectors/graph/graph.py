@@ -319,8 +319,7 @@ class IdentityGraph:
         dropped = {self.records[k].entity_id for k in touched if k in self.records}
         subset = {k for e in dropped for k in self.entities.cluster(e).records} | set(altered)
         subset -= removed
-        for key in removed | set(altered):
-            self._unindex(key)
+        self._unindex(removed | set(altered))
         ordered = self._ordered(
             [changed[k] if k in altered else self.records[k].source for k in subset]
         )
@@ -382,17 +381,11 @@ class IdentityGraph:
         true matches share a specific key with it too (an address, a domain, a name as
         written), and re-resolving everyone called Smith for one changed Smith is what a
         refresh must not do."""
-        out: set[RecordKey] = set()
-        for block in {b for found in blocks for b in found}:
-            members = self._blocks.sharing(block, NEIGHBOUR_BLOCK)
-            if members:
-                out |= members
-        return out
+        return self._blocks.sharing((b for found in blocks for b in found), NEIGHBOUR_BLOCK)
 
-    def _unindex(self, key: RecordKey) -> None:
-        old = self.records.get(key)
-        if old is not None:
-            self._blocks.remove(key, old.block_keys)
+    def _unindex(self, keys: Iterable[RecordKey]) -> None:
+        kept = self.records
+        self._blocks.remove((k, kept[k].block_keys) for k in keys if k in kept)
 
     def _store(
         self,

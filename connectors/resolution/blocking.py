@@ -112,35 +112,50 @@ def _company_keys(f: Features) -> list[str]:
 
 @dataclass(frozen=True)
 class KeyCodes:
-    """Blocking keys as integers: ``index`` gives each key its code, as it was first met;
+    """Blocking keys as integers. A key's code is the rank of its ``hash`` (this process's:
+    the codes live no longer than it does) among the distinct ones, ``hashes``, sorted;
     entry ``k`` says that record ``owners[k]`` has the key ``codes[k]``. Entries are sorted
-    by key, then by record, and none repeats, so each key's records are one slice."""
+    by key, then by record, and none repeats, so each key's records are one slice.
 
-    index: dict[str, int]
+    Two keys whose hashes are equal (among four million keys, about one chance in two
+    million that any two are) are one block: a few more pairs compared or, were they too
+    many together, the block left out as a common key's is."""
+
+    hashes: npt.NDArray[np.int64]
     codes: npt.NDArray[np.int64]
     owners: npt.NDArray[np.int64]
 
+    def lookup(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
+        """The codes of ``keys``, in order; -1 for a key no record has."""
+        wanted = np.fromiter(map(hash, keys), np.int64, len(keys))
+        if not len(self.hashes):
+            return np.full(len(keys), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.hashes, wanted), len(self.hashes) - 1)
+        return np.where(self.hashes[at] == wanted, at, -1)
+
     def slices(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Where each key's records start in ``owners``, and how many there are."""
-        sizes = np.bincount(self.codes, minlength=len(self.index))
+        sizes = np.bincount(self.codes, minlength=len(self.hashes))
         return np.cumsum(sizes) - sizes, sizes
 
 
 def code_keys(record_keys: Sequence[Sequence[str]]) -> KeyCodes:
-    """The keys of every record (in order, as :func:`key_list` gives them) as integers. The
-    keys are gathered in one list and coded through a dictionary made by ``dict.fromkeys``
-    (in C, where a ``setdefault`` per key is a Python step); the records come in order, so
-    one stable sort by key leaves each key's records in order too."""
+    """The keys of every record (in order, as :func:`key_list` gives them) as integers:
+    their hashes, taken in C and sorted by numpy, where a dictionary of a large build's
+    millions of keys costs an insertion and a lookup in Python for each. The records come in
+    order, so one stable sort by hash leaves each key's records in order too."""
     flat = list(chain.from_iterable(record_keys))
-    index = {k: i for i, k in enumerate(dict.fromkeys(flat))}
-    keyed = np.fromiter(map(index.__getitem__, flat), np.int64, len(flat))
+    hashes = np.fromiter(map(hash, flat), np.int64, len(flat))
+    order = np.argsort(hashes, kind="stable")  # by key, then by record
+    hashes = hashes[order]
     sizes = np.fromiter(map(len, record_keys), np.int64, len(record_keys))
-    members = np.repeat(np.arange(len(record_keys), dtype=np.int64), sizes)
-    order = np.argsort(keyed, kind="stable")  # by key, then by record
-    keyed, members = keyed[order], members[order]
-    first = np.ones(len(keyed), dtype=bool)
-    first[1:] = (keyed[1:] != keyed[:-1]) | (members[1:] != members[:-1])
-    return KeyCodes(index, keyed[first], members[first])
+    members = np.repeat(np.arange(len(record_keys), dtype=np.int64), sizes)[order]
+    new = np.ones(len(hashes), dtype=bool)
+    new[1:] = hashes[1:] != hashes[:-1]
+    keyed = np.cumsum(new) - 1
+    first = new.copy()  # a key's first entry, or another record's
+    first[1:] |= members[1:] != members[:-1]
+    return KeyCodes(hashes[new], keyed[first], members[first])
 
 
 def candidate_pairs(
