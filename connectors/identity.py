@@ -468,9 +468,11 @@ async def build_directory(source: IdentitySource) -> IdentityDirectory:
     one-off look (tests, a command that only reads); a server keeps an identity graph.
 
     The same records resolve to the same entities, so the last few answers are kept by a
-    digest of the records' fingerprints and not fitted again."""
+    digest of the records (their JSON, each a whole object) and not fitted again."""
     snapshot = await source.records()
-    digest = hashlib.sha256("".join(r.fingerprint() for r in snapshot.records).encode())
+    digest = hashlib.sha256()
+    for r in snapshot.records:
+        digest.update(r.dumped())
     entity_of = _RESOLVED.get(digest.hexdigest())
     if entity_of is None:
         resolution = Resolver(LINKING).resolve([r.record for r in snapshot.records])

@@ -65,7 +65,7 @@ async def demo_changes(world: Readable, cursor: str) -> SourceChanges:
 def _cursor(records: Sequence[SourceRecord], employees: Sequence[Employee]) -> str:
     digests: dict[str, hashlib._Hash] = {}
     for r in records:
-        digests.setdefault(r.record.system, hashlib.sha256()).update(r.fingerprint().encode())
+        digests.setdefault(r.record.system, hashlib.sha256()).update(r.dumped())
     staff = hashlib.sha256()
     for e in employees:
         staff.update(e.model_dump_json().encode())

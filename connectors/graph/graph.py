@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connectors.graph import tables as t
 from connectors.graph.aside import aside
 from connectors.graph.blocks import BlockIndex
-from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord, digest
+from connectors.graph.source import IdentitySource, SourceChanges, SourceRecord
 from connectors.graph.store import EntityRows, GraphTables, RecordRow, StoredRecord, record_row
 from connectors.resolution import (
     Cluster,
@@ -239,20 +239,19 @@ class IdentityGraph:
     # ------------------------------------------------------------------ internals
 
     def _diff(self, changes: SourceChanges) -> _Diff:
-        """What ``changes`` change in the graph: records new or changed (their fingerprint
-        differs), and records removed."""
+        """What ``changes`` change in the graph: records new or changed (not equal to the
+        one kept), with their JSON, and records removed."""
         removed = {k for k in changes.removed if k in self.records}
         if changes.complete:
             listed = {r.key for r in changes.records}
             removed |= {k for k in self.records if k[0] in changes.complete and k not in listed}
         changed, dumped = {}, {}
         for r in changes.records:
-            key, data = r.key, r.dumped()
-            fingerprint = digest(data)
+            key = r.key
             old = self.records.get(key)
-            if old is None or old.fingerprint != fingerprint:
+            if old is None or old.source != r:
                 changed[key] = r
-                dumped[key] = (data, fingerprint)
+                dumped[key] = r.dumped()
         return _Diff(changed, removed, dumped)
 
     async def _reresolve(
@@ -393,7 +392,7 @@ class IdentityGraph:
         resolution: Clustering | _Nothing,
         block_keys: Sequence[list[str]],
         at: datetime,
-        changed: Mapping[RecordKey, tuple[bytes, str]] | None = None,
+        changed: Mapping[RecordKey, bytes] | None = None,
         *,
         index: bool = True,
     ) -> Iterator[RecordRow]:
@@ -401,9 +400,8 @@ class IdentityGraph:
         file the new and changed ones in the block index unless ``index`` is false (a build
         makes the index whole); the rows to write, stamped ``at``: of the records new,
         changed, or moved to another entity. Each record is kept as its row is taken (a
-        build's are taken as they are written). ``changed`` holds the JSON and fingerprint
-        (:meth:`_diff`) of those changed; a new one's row is made from the JSON its
-        fingerprint is taken of."""
+        build's are taken as they are written). ``changed`` holds the JSON (:meth:`_diff`) of
+        those changed."""
         kept = self.records
         stamp = self._tables.stamp(at)
         entity_ids = resolution.entity_ids
@@ -416,33 +414,28 @@ class IdentityGraph:
                     old.entity_id = entity_id
                     yield record_row(old, stamp)
                 continue
-            made = None if changed is None else changed.get(key)
-            if made is None:
-                data = r.dumped()
-                made = (data, digest(data))
-            data, fingerprint = made
-            stored = StoredRecord(r, fingerprint, found, entity_id)
+            data = None if changed is None else changed.get(key)
+            stored = StoredRecord(r, found, entity_id)
             if index:
                 self._blocks.add(key, found)
             kept[key] = stored
-            yield record_row(stored, stamp, data.decode())
+            yield record_row(stored, stamp, data)
 
     def _restate(
         self,
         unaltered: dict[RecordKey, SourceRecord],
-        dumped: Mapping[RecordKey, tuple[bytes, str]],
+        dumped: Mapping[RecordKey, bytes],
         at: datetime,
     ) -> list[RecordRow]:
         """Keep the new versions of ``unaltered`` records (changed, their features not; their
-        JSON and fingerprints in ``dumped``) with their blocking keys and entity as they
+        JSON in ``dumped``) with their blocking keys and entity as they
         are; their rows, stamped ``at``."""
         kept, out = self.records, []
         stamp = self._tables.stamp(at)
         for key, r in unaltered.items():
             old = kept[key]
-            data, fingerprint = dumped[key]
-            kept[key] = stored = StoredRecord(r, fingerprint, old.block_keys, old.entity_id)
-            out.append(record_row(stored, stamp, data.decode()))
+            kept[key] = stored = StoredRecord(r, old.block_keys, old.entity_id)
+            out.append(record_row(stored, stamp, dumped[key]))
         return out
 
     def _ordered(self, records: Iterable[SourceRecord]) -> list[SourceRecord]:
@@ -496,11 +489,11 @@ def _verdicts(overrides: Iterable[Override]) -> set[tuple[RecordKey, RecordKey, 
 @dataclass(frozen=True)
 class _Diff:
     """What a refresh's changes change (:meth:`IdentityGraph._diff`): records new or changed,
-    with their JSON and fingerprint, and records removed."""
+    with their JSON, and records removed."""
 
     changed: dict[RecordKey, SourceRecord]
     removed: set[RecordKey]
-    dumped: dict[RecordKey, tuple[bytes, str]]
+    dumped: dict[RecordKey, bytes]
 
     @property
     def size(self) -> int:

@@ -10,7 +10,6 @@ links to (``account_system``, the CRM). The identity graph is built from
 
 from __future__ import annotations
 
-import hashlib
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -34,23 +33,11 @@ class SourceRecord(BaseModel):
 
     def dumped(self) -> bytes:
         """The record as JSON, fields in their declared order and those at their defaults
-        left out: what the graph stores and its fingerprint digests (made in Rust: a build
-        dumps every record)."""
+        left out: what the graph stores (made in Rust: a build dumps every record)."""
         return _TO_JSON(self, exclude_defaults=True)
-
-    def fingerprint(self) -> str:
-        """A digest of everything the record says: equal digests, nothing changed."""
-        return digest(self.dumped())
 
 
 _TO_JSON = SourceRecord.__pydantic_serializer__.to_json
-
-
-def digest(dumped: bytes) -> str:
-    """The fingerprint of a record whose :meth:`~SourceRecord.dumped` is ``dumped``: a build
-    that keeps the JSON to write it takes the digest of the same bytes rather than dumping
-    twice."""
-    return hashlib.sha256(dumped).hexdigest()[:32]
 
 
 class SourceSnapshot(BaseModel):

@@ -50,17 +50,14 @@ _BODY_JSON = _BODY.serializer.to_json
 
 
 class StoredRecord:
-    """A record as the graph keeps it: the source's record, its fingerprint, its blocking
-    keys (as :func:`~connectors.resolution.key_list` gives them: one may come twice) and its
+    """A record as the graph keeps it: the source's record, its blocking keys (as
+    :func:`~connectors.resolution.key_list` gives them: one may come twice) and its
     entity."""
 
-    __slots__ = ("block_keys", "entity_id", "fingerprint", "source")
+    __slots__ = ("block_keys", "entity_id", "source")
 
-    def __init__(
-        self, source: SourceRecord, fingerprint: str, block_keys: list[str], entity_id: str
-    ) -> None:
+    def __init__(self, source: SourceRecord, block_keys: list[str], entity_id: str) -> None:
         self.source = source
-        self.fingerprint = fingerprint
         self.block_keys = block_keys
         self.entity_id = entity_id
 
@@ -69,18 +66,17 @@ RecordRow = tuple[Any, ...]
 """A record's row, values in the table's column order (:func:`record_row`)."""
 
 
-def record_row(r: StoredRecord, stamp: Any, data: str | None = None) -> RecordRow:
+def record_row(r: StoredRecord, stamp: Any, data: bytes | None = None) -> RecordRow:
     """The row of ``r``, written at ``stamp`` (:meth:`GraphTables.stamp`); ``data`` is its
-    JSON (:meth:`~connectors.graph.SourceRecord.dumped`) when the caller has it, as a build
-    has for every record it just fingerprinted."""
+    JSON (:meth:`~connectors.graph.SourceRecord.dumped`) when the caller has it, as a
+    refresh has for the records it found changed."""
     record = r.source.record
     return (
         record.system,
         record.record_id,
         record.kind,
         r.entity_id,
-        r.fingerprint,
-        r.source.dumped().decode() if data is None else data,
+        (r.source.dumped() if data is None else data).decode(),
         _KEYS_JSON(r.block_keys).decode(),
         stamp,
     )
@@ -171,15 +167,15 @@ class GraphTables:
         and by ``json`` (its keys), rather than decoded into dictionaries first: a restart
         reads a row for every record."""
         r = t.records.c
-        query = select(
-            cast(r.data, Text), r.fingerprint, cast(r.block_keys, Text), r.entity_id
-        ).order_by(r.system, r.record_id)
+        query = select(cast(r.data, Text), cast(r.block_keys, Text), r.entity_id).order_by(
+            r.system, r.record_id
+        )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         parse, keys = SourceRecord.model_validate_json, json.loads
         return [
-            StoredRecord(parse(data), str(fingerprint), keys(block_keys), str(entity_id))
-            for data, fingerprint, block_keys, entity_id in rows
+            StoredRecord(parse(data), keys(block_keys), str(entity_id))
+            for data, block_keys, entity_id in rows
         ]
 
     async def load_entities(self, judge: LinkJudge) -> EntityRows:

@@ -1,8 +1,8 @@
 """The identity graph's tables, in the database the composition root hands the graph (the
 audit database: SQLite by default, PostgreSQL in production).
 
-``identity_records`` holds every record a source gave, with the entity it belongs to, a
-fingerprint (to see what changed) and its blocking keys (to find, on a refresh, the records a
+``identity_records`` holds every record a source gave, with the entity it belongs to and
+its blocking keys (to find, on a refresh, the records a
 changed one must be compared with); ``identity_entities`` every entity with its confidence,
 its records and its links, each as the comparison vector the model explains;
 ``identity_overrides`` the verdicts people gave, newest last; ``identity_reviews`` the
@@ -43,11 +43,12 @@ class JSONText(TypeDecorator[str]):
         return None
 
 
-FORMAT = "2"
+FORMAT = "3"
 """The format of the rows below, kept in ``identity_state``; a graph in another is built
 again (:meth:`~connectors.graph.store.GraphTables.create`). Format 2 keeps an entity's links as
 comparison vectors, a record's JSON without its defaults and no index of records by
-entity."""
+entity; format 3 no fingerprint of a record (a refresh tells a changed one by comparing it
+with the one kept)."""
 
 metadata = MetaData()
 
@@ -58,7 +59,6 @@ records = Table(
     Column("record_id", String(320), primary_key=True),
     Column("kind", String(10), nullable=False),
     Column("entity_id", String(400), nullable=False),
-    Column("fingerprint", String(32), nullable=False),
     Column("data", JSONText, nullable=False),
     Column("block_keys", JSONText, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
