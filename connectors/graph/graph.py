@@ -179,6 +179,11 @@ class IdentityGraph:
         self.last = GraphChange("built", len(ordered), len(ordered), len(self.entities), seconds)
         return self.last
 
+    async def settled(self) -> None:
+        """Wait for what a build left running aside: its log copied into the SQLite file
+        (:mod:`~connectors.graph.wal`)."""
+        await self._tables.checkpoints.settled()
+
     async def refresh(self) -> GraphChange:
         """Bring the graph up to what the source holds now, re-resolving only around what
         changed; first, if another process recorded a verdict since, take the graph as it

@@ -7,12 +7,12 @@ before or after, never half of it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import datetime
-from itertools import chain, islice
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -25,12 +25,12 @@ from sqlalchemy.sql.dml import Insert
 
 from connectors.graph import tables as t
 from connectors.graph.source import SourceRecord
+from connectors.graph.sqlite_driver import insert_many
+from connectors.graph.wal import Checkpoints
 from connectors.resolution import Cluster, Entity, Kind, LinkJudge, Override, RecordKey, Review
 from connectors.resolution.results import LinkRef
 
 CHUNK = 20_000
-SQLITE_VALUES = 32_000
-"""Values bound to one SQLite insert at most (SQLite allows 32,766 by default)."""
 # Tries at creating the tables when another process creates them at the same moment.
 CREATE_ATTEMPTS = 5
 _KEYS: TypeAdapter[list[str]] = TypeAdapter(list[str])
@@ -128,6 +128,7 @@ class GraphTables:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.checkpoints = Checkpoints(engine)
 
     async def create(self) -> None:
         """Create the tables that are missing, and drop a graph an older Crosswire wrote in
@@ -233,10 +234,15 @@ class GraphTables:
         """Replace ``dropped_entities`` by ``entities``, write ``records`` (the rows of the
         new, changed or moved ones, stamped ``at``), delete ``removed`` and set ``state``;
         the reviews of ``removed`` and ``resolved`` (the records re-resolved) are replaced by
-        ``reviews``; ``full`` empties the tables first. Rows written over are replaced in
-        place (an upsert), not deleted first."""
+        ``reviews``; ``full`` empties the tables first, and its commit leaves SQLite's log to be
+        copied aside (:mod:`~connectors.graph.wal`). Rows written over are replaced in place
+        (an upsert), not deleted first."""
         gone = list(removed)
-        async with self.engine.begin() as conn:
+        async with (
+            self.engine.connect() as conn,
+            self.checkpoints.deferred(conn) if full else nullcontext(),
+            conn.begin(),
+        ):
             if full:
                 for table in (t.records, t.entities, t.reviews):
                     await conn.execute(delete(table))
@@ -270,15 +276,15 @@ async def _insert(
     table's column order and as the driver takes them (:meth:`GraphTables.stamp`). The
     statement is compiled once for the dialect and no dictionary per row is made or read,
     which is most of the cost of a build's hundreds of thousands of rows: on SQLite many
-    rows to a statement (:func:`_insert_sqlite`), elsewhere through the driver's
-    ``executemany``, :data:`CHUNK` rows at a time."""
+    rows to a statement (:func:`~connectors.graph.sqlite_driver.insert_many`), elsewhere
+    through the driver's ``executemany``, :data:`CHUNK` rows at a time."""
     statement = _upsert(conn, table) if replace else insert(table)
     compiled = statement.compile(dialect=conn.dialect)
     names = table.columns.keys()
     found = iter(rows)
     positional = compiled.positional and compiled.positiontup == names
     if positional and conn.dialect.name == "sqlite":
-        await _insert_sqlite(conn, compiled.string, len(names), found)
+        await insert_many(conn, compiled.string, len(names), found)
         return
     chunk = list(islice(found, CHUNK))
     while chunk:
@@ -287,41 +293,6 @@ async def _insert(
         else:
             await conn.execute(statement, [dict(zip(names, row, strict=True)) for row in chunk])
         chunk = list(islice(found, CHUNK))
-
-
-async def _insert_sqlite(
-    conn: AsyncConnection, sql: str, width: int, rows: Iterator[tuple[Any, ...]]
-) -> None:
-    """Run ``sql`` (an insert of one row of ``width`` values) for ``rows``, as many rows to a
-    statement as :data:`SQLITE_VALUES` allows, each statement made while the one before runs.
-    SQLite runs a statement in one call that lets go of the GIL, so the next rows (a build's
-    are made as they are taken) are made meanwhile; ``executemany`` would take the GIL back
-    after every row, and wait each time for the thread making rows to give it up."""
-    driver = (await conn.get_raw_connection()).driver_connection
-    group = "(" + ", ".join("?" * width) + ")"
-    head, _, tail = sql.partition(group)
-    per = SQLITE_VALUES // width
-    texts: dict[int, str] = {}
-    running: asyncio.Future[None] | None = None
-    try:
-        while chunk := list(islice(rows, per)):
-            text = texts.get(len(chunk))
-            if text is None:
-                text = texts[len(chunk)] = head + ", ".join([group] * len(chunk)) + tail
-            if running is not None:
-                await running
-            running = asyncio.ensure_future(_execute(driver, text, tuple(chain(*chunk))))
-            await asyncio.sleep(0)  # handed to the driver's thread before the next are made
-        if running is not None:
-            await running
-    finally:  # rows that failed to be made: the statement running still ends first
-        if running is not None:
-            await asyncio.wait([running])
-
-
-async def _execute(driver: Any, sql: str, values: tuple[Any, ...]) -> None:
-    async with driver.execute(sql, values):
-        pass
 
 
 def _upsert(conn: AsyncConnection, table: Table) -> Insert:
