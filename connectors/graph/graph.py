@@ -180,8 +180,8 @@ class IdentityGraph:
         return self.last
 
     async def settled(self) -> None:
-        """Wait for what a build left running aside: its log copied into the SQLite file
-        (:mod:`~connectors.graph.wal`)."""
+        """Wait for what the last write left running aside: its log copied into the SQLite
+        file (:mod:`~connectors.graph.wal`)."""
         await self._tables.checkpoints.settled()
 
     async def refresh(self) -> GraphChange:

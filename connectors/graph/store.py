@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import nullcontext
 from datetime import datetime
 from itertools import islice
 from operator import attrgetter
@@ -234,13 +233,13 @@ class GraphTables:
         """Replace ``dropped_entities`` by ``entities``, write ``records`` (the rows of the
         new, changed or moved ones, stamped ``at``), delete ``removed`` and set ``state``;
         the reviews of ``removed`` and ``resolved`` (the records re-resolved) are replaced by
-        ``reviews``; ``full`` empties the tables first, and its commit leaves SQLite's log to be
-        copied aside (:mod:`~connectors.graph.wal`). Rows written over are replaced in place
-        (an upsert), not deleted first."""
+        ``reviews``; ``full`` empties the tables first. Rows written over are replaced in
+        place (an upsert), not deleted first. The commit leaves SQLite's log to be copied
+        into the file aside (:mod:`~connectors.graph.wal`)."""
         gone = list(removed)
         async with (
             self.engine.connect() as conn,
-            self.checkpoints.deferred(conn) if full else nullcontext(),
+            self.checkpoints.deferred(conn),
             conn.begin(),
         ):
             if full:

@@ -1,13 +1,14 @@
-"""A build's write-ahead log copied into the SQLite file aside, not in its commit.
+"""The identity graph's write-ahead log copied into the SQLite file aside, not in a commit.
 
 In WAL mode SQLite writes a transaction's pages to the log, and the connection that commits
 copies the log into the database file when the log has grown past its autocheckpoint (1,000
-pages): for a build of a million records, some 700 MB copied and synced before the commit
-returns. The graph is whole and readable once committed (readers read the log), so
-:meth:`Checkpoints.deferred` turns the committing connection's autocheckpoint off for the
-build and then copies the log on a connection of its own in another thread (SQLite lets go
-of the GIL meanwhile), as SQLite's documentation suggests for an application that would not
-have a commit wait. Elsewhere (PostgreSQL, an in-memory SQLite) it does nothing.
+pages): for a build of a million records some 700 MB copied and synced before the commit
+returns, for a refresh of 1% of them tens of MB. The graph is whole and readable once
+committed (readers read the log), so :meth:`Checkpoints.deferred` turns the committing
+connection's autocheckpoint off for the write and then copies the log on a connection of
+its own in another thread (SQLite lets go of the GIL meanwhile), as SQLite's documentation
+suggests for an application that would not have a commit wait. Elsewhere (PostgreSQL, an
+in-memory SQLite) it does nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ log = structlog.get_logger(__name__)
 
 
 class Checkpoints:
-    """The checkpoints of the graph's writes on ``engine``'s SQLite file."""
+    """The copies of the graph's log into ``engine``'s SQLite file, one after another."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         database = engine.url.database
