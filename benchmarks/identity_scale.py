@@ -1,8 +1,8 @@
 """The identity graph at scale: a generated directory of companies and people across six
 systems as an :class:`~connectors.graph.IdentitySource`, and its measurements (build, the
 wait after it for its log to be copied into the SQLite file aside, refresh of 1% changed
-records, a restart's load, lookups, a running directory's refresh and the longest the event
-loop waited meanwhile, memory).
+records and two more after it, a restart's load, lookups, a running directory's refresh and
+the longest the event loop waited meanwhile, memory).
 
 Run one size in its own process (memory is the process's peak)::
 
@@ -34,6 +34,8 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 CHANGED_SHARE: Final = 0.01
+LATER_REFRESHES: Final = 2
+"""Refreshes after the first, each of another 1%: a running graph's, after others."""
 LOOKUPS: Final = 2_000
 _WORDS: Final = _words(
     "blue red green silver golden northern summit harbor river pine oak cedar maple granite "
@@ -269,6 +271,11 @@ async def measure_graph(source: ScaleSource, db: str) -> dict[str, Any]:
     settled_s = time.perf_counter() - started
     changed = source.change(CHANGED_SHARE, seed=11)
     refresh = await graph.refresh()
+    later: list[float] = []
+    for k in range(LATER_REFRESHES):
+        await graph.settled()
+        source.change(CHANGED_SHARE, seed=21 + k)
+        later.append(round((await graph.refresh()).seconds, 3))
     started = time.perf_counter()
     loaded = await IdentityGraph.open(engine, source)
     load_s = time.perf_counter() - started
@@ -293,6 +300,7 @@ async def measure_graph(source: ScaleSource, db: str) -> dict[str, Any]:
             "changed": changed,
             "re_resolved": refresh.resolved,
             "time_s": round(refresh.seconds, 3),
+            "later_s": later,
         },
         "restart_load_s": round(load_s, 2),
         "directory_index_s": round(index_s, 2),
