@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from operator import attrgetter
 from typing import Literal
 
@@ -244,19 +245,20 @@ class IdentityGraph:
     # ------------------------------------------------------------------ internals
 
     def _diff(self, changes: SourceChanges) -> _Diff:
-        """What ``changes`` change in the graph: records new or changed (not equal to the
-        one kept), with their JSON, and records removed."""
+        """What ``changes`` change in the graph: records new or changed (their JSON is not the
+        one kept's: comparing two dumps costs less than comparing the two models, and the
+        changed one's is written), with their JSON, and records removed."""
         removed = {k for k in changes.removed if k in self.records}
         if changes.complete:
             listed = {r.key for r in changes.records}
             removed |= {k for k in self.records if k[0] in changes.complete and k not in listed}
         changed, dumped = {}, {}
         for r in changes.records:
-            key = r.key
+            key, data = r.key, r.dumped()
             old = self.records.get(key)
-            if old is None or old.source != r:
+            if old is None or old.source.dumped() != data:
                 changed[key] = r
-                dumped[key] = r.dumped()
+                dumped[key] = data
         return _Diff(changed, removed, dumped)
 
     async def _reresolve(
@@ -273,10 +275,14 @@ class IdentityGraph:
             self.records.pop(key, None)
         at = self._clock.now()
         altered = {k: made for k, made in diff.dumped.items() if k not in around.unaltered}
-        stored = list(self._store(ordered, resolution, block_keys, at, changed=altered))
+        # Taken as they are written: the next are made while SQLite writes the last.
+        stored = self._store(ordered, resolution, block_keys, at, changed=altered)
         if around.unaltered:  # their rows are the new versions', after any move
-            stored = [row for row in stored if (row[0], row[1]) not in around.unaltered]
-            stored += self._restate(around.unaltered, diff.dumped, at)
+            unaltered = around.unaltered
+            stored = chain(
+                (row for row in stored if (row[0], row[1]) not in unaltered),
+                self._restate(unaltered, diff.dumped, at),
+            )
         gone, made = self._replaced(dropped, resolution.clusters)
         self.entities.drop(dropped)
         self.entities.put(resolution.clusters)
@@ -404,8 +410,8 @@ class IdentityGraph:
         """Keep ``ordered`` (with their blocking keys, in the same order) as resolved, and
         file the new and changed ones in the block index unless ``index`` is false (a build
         makes the index whole); the rows to write, stamped ``at``: of the records new,
-        changed, or moved to another entity. Each record is kept as its row is taken (a
-        build's are taken as they are written). ``changed`` holds the JSON (:meth:`_diff`) of
+        changed, or moved to another entity. Each record is kept as its row is taken (as
+        it is written). ``changed`` holds the JSON (:meth:`_diff`) of
         those changed."""
         kept = self.records
         stamp = self._tables.stamp(at)
@@ -431,17 +437,16 @@ class IdentityGraph:
         unaltered: dict[RecordKey, SourceRecord],
         dumped: Mapping[RecordKey, bytes],
         at: datetime,
-    ) -> list[RecordRow]:
+    ) -> Iterator[RecordRow]:
         """Keep the new versions of ``unaltered`` records (changed, their features not; their
-        JSON in ``dumped``) with their blocking keys and entity as they
-        are; their rows, stamped ``at``."""
-        kept, out = self.records, []
+        JSON in ``dumped``) with their blocking keys and entity as they are; their rows,
+        stamped ``at``, each kept as its row is taken."""
+        kept = self.records
         stamp = self._tables.stamp(at)
         for key, r in unaltered.items():
             old = kept[key]
             kept[key] = stored = StoredRecord(r, old.block_keys, old.entity_id)
-            out.append(record_row(stored, stamp, dumped[key]))
-        return out
+            yield record_row(stored, stamp, dumped[key])
 
     def _ordered(self, records: Iterable[SourceRecord]) -> list[SourceRecord]:
         """Records in one order everywhere (the account system's first, then by system and
