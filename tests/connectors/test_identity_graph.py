@@ -20,7 +20,7 @@ from connectors.graph import tables as t
 from connectors.graph.store import GraphTables
 from connectors.identity import IdentityDirectory, open_directory
 from connectors.resolution import Link, ResolutionError, Review
-from tests.postgres_server import POSTGRES_SERVER, postgres_database
+from tests.connectors.graph_env import DATABASES, graph_engine
 from workflows.audit.store import create_engine_for
 from workflows.clock import ManualClock
 
@@ -41,18 +41,10 @@ PAT_LEE_TICKET = schema.support_tickets.insert().values(
 SYSTEMS = {"crm", "email", "support", "contracts", "usage", "billing"}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=DATABASES)
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'graph.db'}")
-        yield engine
-        await engine.dispose()
-        return
-    async with postgres_database() as name:
-        url = POSTGRES_SERVER.replace("postgresql://", "postgresql+asyncpg://")
-        engine = create_engine_for(f"{url}/{name}")
-        yield engine
-        await engine.dispose()
+    async with graph_engine(request.param, tmp_path) as made:
+        yield made
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from connectors.graph.source import SourceRecord
 from connectors.graph.sqlite_driver import SQLITE_VALUES
 from connectors.graph.store import GraphTables, RecordRow, StoredRecord, record_row
 from connectors.resolution import Record
-from tests.postgres_server import POSTGRES_SERVER, postgres_database
+from tests.connectors.graph_env import DATABASES, graph_engine
 from workflows.audit.store import create_engine_for
 
 checkpoint = wal._checkpoint
@@ -32,18 +32,10 @@ COUNT = 2 * (SQLITE_VALUES // len(t.records.columns)) + 17
 PAGES = 100
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=DATABASES)
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'graph.db'}")
-        yield engine
-        await engine.dispose()
-        return
-    async with postgres_database() as name:
-        url = POSTGRES_SERVER.replace("postgresql://", "postgresql+asyncpg://")
-        engine = create_engine_for(f"{url}/{name}")
-        yield engine
-        await engine.dispose()
+    async with graph_engine(request.param, tmp_path) as made:
+        yield made
 
 
 def stored(i: int, entity: str = "") -> StoredRecord:

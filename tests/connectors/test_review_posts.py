@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connectors.graph.review_posts import CLAIM_LEASE, ReviewPosts
 from connectors.graph.store import GraphTables
 from connectors.resolution import Link, Review
-from tests.postgres_server import POSTGRES_SERVER, postgres_database
-from workflows.audit.store import create_engine_for
+from tests.connectors.graph_env import DATABASES, graph_engine
 from workflows.clock import ManualClock
 
 NOW = datetime(2026, 3, 5, 14, 0, tzinfo=UTC)
@@ -34,21 +33,11 @@ LINK = Link(
 REVIEW = Review(link=LINK, reason="maybe")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=DATABASES)
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'graph.db'}")
-    else:
-        async with postgres_database() as name:
-            url = POSTGRES_SERVER.replace("postgresql://", "postgresql+asyncpg://")
-            engine = create_engine_for(f"{url}/{name}")
-            await GraphTables(engine).create()
-            yield engine
-            await engine.dispose()
-        return
-    await GraphTables(engine).create()
-    yield engine
-    await engine.dispose()
+    async with graph_engine(request.param, tmp_path) as made:
+        await GraphTables(made).create()
+        yield made
 
 
 async def test_a_pair_is_claimed_once_however_many_try_at_once(engine: AsyncEngine) -> None:
