@@ -411,8 +411,7 @@ class IdentityGraph:
         file the new and changed ones in the block index unless ``index`` is false (a build
         makes the index whole); the rows to write, stamped ``at``: of the records new,
         changed, or moved to another entity. Each record is kept as its row is taken (as
-        it is written). ``changed`` holds the JSON (:meth:`_diff`) of
-        those changed."""
+        it is written). ``changed`` holds the JSON (:meth:`_diff`) of those changed."""
         kept = self.records
         stamp = self._tables.stamp(at)
         entity_ids = resolution.entity_ids

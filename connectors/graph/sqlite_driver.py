@@ -1,6 +1,6 @@
 """What the identity graph does on SQLite's driver (``aiosqlite``) directly, below
-SQLAlchemy: inserts of many rows to a statement (:func:`insert_many`) and a connection's
-settings (:func:`~connectors.graph.wal`'s autocheckpoint)."""
+SQLAlchemy: inserts of many rows to a statement (:func:`insert_many`), and statements that
+must not begin a transaction (a connection's settings, :mod:`~connectors.graph.wal`)."""
 
 from __future__ import annotations
 

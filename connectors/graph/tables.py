@@ -2,8 +2,8 @@
 audit database: SQLite by default, PostgreSQL in production).
 
 ``identity_records`` holds every record a source gave, with the entity it belongs to and
-its blocking keys (to find, on a refresh, the records a
-changed one must be compared with); ``identity_entities`` every entity with its confidence,
+its blocking keys (to find, on a refresh, the records a changed one must be compared with);
+``identity_entities`` every entity with its confidence,
 its records and its links, each as the comparison vector the model explains;
 ``identity_overrides`` the verdicts people gave, newest last; ``identity_reviews`` the
 "maybe" pairs left for a person; ``identity_review_posts`` each such pair put to a person

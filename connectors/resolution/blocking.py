@@ -169,7 +169,7 @@ def candidate_pairs(
     With ``groups`` (a number per record: its system), only pairs of records in different
     groups: the pairs inside one system are never made, let alone compared.
 
-    Each key becomes an integer as it is first met (:func:`code_keys`); the (key, record)
+    Each key becomes an integer (:func:`code_keys`); the (key, record)
     entries are sorted into blocks with numpy, and the pairs of all blocks of one size are
     made at once: the blocks as rows of a matrix, the pairs as its columns taken two by
     two."""
