@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
-from operator import attrgetter
-from typing import Literal
+from operator import attrgetter, itemgetter
+from typing import Literal, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
@@ -64,7 +64,9 @@ CRM holds two contacts called Wright as two people); a person may still say two 
 NEIGHBOUR_BLOCK = 30
 _MODELS = TypeAdapter(dict[Kind, MatchModel])
 _EMPLOYEES = TypeAdapter(list[Employee])
-_RECORD_ID = attrgetter("record.record_id")
+_SOURCE_KEY: Callable[[SourceRecord], RecordKey] = attrgetter("record.system", "record.record_id")
+_FIRST = itemgetter(0)
+_T = TypeVar("_T")
 How = Literal["loaded", "built", "refreshed", "reloaded", "unchanged"]
 
 
@@ -154,7 +156,7 @@ class IdentityGraph:
         self.account_system = snapshot.account_system
         self.employees = list(snapshot.employees)
         self.overrides = await self._tables.load_overrides()
-        ordered = self._ordered(snapshot.records)
+        ordered = self._ordered(snapshot.records, _SOURCE_KEY)
         resolver = Resolver(self._settings)
         records = [r.record for r in ordered]
         prepared = resolver.prepare(records)
@@ -330,9 +332,10 @@ class IdentityGraph:
         subset = {k for e in dropped for k in self.entities.cluster(e).records} | set(altered)
         subset -= removed
         self._unindex(removed | set(altered))
-        ordered = self._ordered(
-            [changed[k] if k in altered else self.records[k].source for k in subset]
-        )
+        kept = self.records
+        ordered = [
+            changed[k] if k in altered else kept[k].source for k in self._ordered(subset, _key)
+        ]
         if not ordered:
             return _Around(dropped, subset, ordered, _Nothing(), [], unaltered)
         resolver = Resolver(self._settings, models=self._models)
@@ -447,18 +450,23 @@ class IdentityGraph:
             kept[key] = stored = StoredRecord(r, old.block_keys, old.entity_id)
             yield record_row(stored, stamp, dumped[key])
 
-    def _ordered(self, records: Iterable[SourceRecord]) -> list[SourceRecord]:
-        """Records in one order everywhere (the account system's first, then by system and
-        id), so an entity is named after the same record whether it was built or
-        refreshed. Sorted system by system: a million ids compare faster than as many
-        (system, id) pairs."""
-        systems: defaultdict[str, list[SourceRecord]] = defaultdict(list)
-        for r in records:
-            systems[r.record.system].append(r)
+    def _ordered(self, items: Iterable[_T], key: Callable[[_T], RecordKey]) -> list[_T]:
+        """Records, or their keys (``key`` gives an item's record key), in one order
+        everywhere (the account system's first, then by system and id), so an entity is
+        named after the same record whether it was built or refreshed. Sorted system by
+        system, by each item's id taken once: a million ids compare faster than as many
+        (system, id) pairs, and a refresh sorts its records' keys without reading the
+        records."""
+        systems: defaultdict[str, list[tuple[str, _T]]] = defaultdict(list)
+        for item in items:
+            system, record_id = key(item)
+            systems[system].append((record_id, item))
         account = self.account_system
-        out: list[SourceRecord] = []
+        out: list[_T] = []
         for system in sorted(systems, key=lambda name: (name != account, name)):
-            out += sorted(systems[system], key=_RECORD_ID)
+            group = systems[system]
+            group.sort(key=_FIRST)
+            out += [item for _, item in group]
         return out
 
     def _known(self, records: Sequence[SourceRecord]) -> list[Override]:
@@ -489,6 +497,10 @@ class IdentityGraph:
             state=self._state(),
             at=self._clock.now(),
         )
+
+
+def _key(key: RecordKey) -> RecordKey:
+    return key
 
 
 def _verdicts(overrides: Iterable[Override]) -> set[tuple[RecordKey, RecordKey, Verdict]]:
