@@ -48,6 +48,14 @@ def rows(tables: GraphTables, count: int, entity: str = "") -> Iterator[RecordRo
     return (record_row(stored(i, entity), stamp) for i in range(count))
 
 
+def failing(tables: GraphTables, count: int, at: int) -> Iterator[RecordRow]:
+    """The rows of :func:`rows` (entity ``new``) until row ``at``, which cannot be made."""
+    for i, row in enumerate(rows(tables, count, entity="new")):
+        if i == at:
+            raise RuntimeError("a source record could not be read")
+        yield row
+
+
 async def write(tables: GraphTables, records: Iterator[RecordRow], *, full: bool) -> None:
     await tables.write(
         records=records,
@@ -91,16 +99,8 @@ async def test_rows_failing_to_be_made_partway_write_nothing(engine: AsyncEngine
     tables = GraphTables(engine)
     await tables.create()
     await write(tables, rows(tables, 10), full=True)
-
-    def failing() -> Iterator[RecordRow]:
-        made = rows(tables, COUNT, entity="new")
-        for i, row in enumerate(made):
-            if i == COUNT - 5:  # statements have run by now: they are rolled back
-                raise RuntimeError("a source record could not be read")
-            yield row
-
-    with pytest.raises(RuntimeError, match="could not be read"):
-        await write(tables, failing(), full=True)
+    with pytest.raises(RuntimeError, match="could not be read"):  # statements have run by
+        await write(tables, failing(tables, COUNT, COUNT - 5), full=True)  # then: rolled back
     assert await entity_ids(engine) == [f"e-{i}" for i in range(10)]
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(t.records)) == 10
@@ -132,11 +132,7 @@ async def test_a_build_leaves_its_log_copied_aside_and_the_setting_as_it_was(
     tables = GraphTables(engine)
     await tables.create()
     with pytest.raises(RuntimeError):  # a failed build: the setting is back, nothing copied
-        await write(
-            tables,
-            (row if i < 9_000 else _fail() for i, row in enumerate(rows(tables, COUNT))),
-            full=True,
-        )
+        await write(tables, failing(tables, COUNT, 9_000), full=True)
     assert await autocheckpoint(engine) == PAGES
     await write(tables, rows(tables, COUNT), full=True)
     assert await autocheckpoint(engine) == PAGES
@@ -149,7 +145,3 @@ async def test_a_build_leaves_its_log_copied_aside_and_the_setting_as_it_was(
     assert count == COUNT
     assert len(sizes) == 1 and sizes[0] < 50 * 4096  # the tables made, none of the rows
     await engine.dispose()
-
-
-def _fail() -> RecordRow:
-    raise RuntimeError("a source record could not be read")
