@@ -43,12 +43,13 @@ class JSONText(TypeDecorator[str]):
         return None
 
 
-FORMAT = "3"
+FORMAT = "4"
 """The format of the rows below, kept in ``identity_state``; a graph in another is built
 again (:meth:`~connectors.graph.store.GraphTables.create`). Format 2 keeps an entity's links as
 comparison vectors, a record's JSON without its defaults and no index of records by
 entity; format 3 no fingerprint of a record (a refresh tells a changed one by comparing it
-with the one kept)."""
+with the one kept); format 4 company names compared on five levels ("alike" added), so links
+kept as comparison vectors of four are not read with the models of five."""
 
 metadata = MetaData()
 

@@ -13,11 +13,17 @@ Keys (each prefixed by kind, so people and companies never meet):
 - company: the domain; the domain's stem and the cleaned name squashed (so "Acme Corp." meets
   ``acme.io``); the name's first word with each of the next two, as written and as
   metaphone codes (a typo leaves one of them: "Bold Field Parlners" still meets "Bold Field
-  Partners", "Bold Fieldd Partners" too); the phone.
+  Partners", "Bold Fieldd Partners" too), a name of one word as written and as its code
+  ("Uniliver" meets "Unilever"); the phone.
 
 A block larger than ``max_block`` is **skipped**, not sub-blocked, and counted in the stats:
 such a key is common by nature (a generic word, a switchboard number), and each record's
-other, more specific keys still pair it with its true duplicates.
+other, more specific keys still pair it with its true duplicates. One block is not common by
+nature however large it grows: companies under the same cleaned name, the same company filed
+again and again (an import's rows, a patent office's applicants). Those are chained
+(:func:`same_name_pairs`): each compared with the one before it, so that any number of them
+costs a pair each and still ends up as one entity; and a block counts one record of each
+name, so that "Philips Electronics" filed 300 times over 40 spellings is a block of 40.
 """
 
 from __future__ import annotations
@@ -99,7 +105,7 @@ def _company_keys(f: Features) -> list[str]:
     out += ["c|s|" + s for s in (f.domain_stem, f.company_squashed) if len(s) >= 3]
     words = [w for w in f.company.split() if len(w) >= 2][:3]
     if len(words) == 1:
-        out.append("c|w|" + words[0])
+        out += ["c|w|" + words[0], "c|m|" + norm.metaphone(words[0])]
     if len(words) > 1:
         sound = norm.metaphone(words[0])
         for other in words[1:]:
@@ -182,9 +188,13 @@ def pairs_of_blocks(
     count: int,
     max_block: int,
     groups: npt.NDArray[np.int64] | None = None,
+    names: npt.NDArray[np.int64] | None = None,
 ) -> tuple[Pairs, BlockingStats]:
     """The candidate pairs of ``count`` records whose keys are ``coded``; with ``groups``,
-    only pairs across groups."""
+    only pairs across groups. ``names`` are the records' cleaned company names as codes (-1
+    for a person or none): a block is then as large as its names, not its records (one of
+    each name in it is compared, :func:`same_name_pairs` pairs it with the others), and the
+    records of one name are chained."""
     keyed, members = coded.codes, coded.owners
     starts, sizes = coded.slices()
     too_large = sizes > max_block
@@ -193,15 +203,30 @@ def pairs_of_blocks(
     bounds = np.flatnonzero(np.diff(sizes[kept])) + 1
     width = max(count, 1)
     chunks = [np.zeros(0, dtype=np.int64)]
-    for group in np.split(kept, bounds) if len(kept) else []:
-        size = int(sizes[group[0]])
-        matrix = members[starts[group][:, None] + np.arange(size)]
-        left, right = np.triu_indices(size, k=1)
-        lefts, rights = matrix[:, left].ravel(), matrix[:, right].ravel()
+
+    def add(lefts: npt.NDArray[np.int64], rights: npt.NDArray[np.int64]) -> None:
         if groups is not None:
             across = groups[lefts] != groups[rights]
             lefts, rights = lefts[across], rights[across]
         chunks.append(lefts * width + rights)
+
+    for group in np.split(kept, bounds) if len(kept) else []:
+        size = int(sizes[group[0]])
+        matrix = members[starts[group][:, None] + np.arange(size)]
+        left, right = np.triu_indices(size, k=1)
+        add(matrix[:, left].ravel(), matrix[:, right].ravel())
+    if names is not None:
+        for code in np.flatnonzero(too_large).tolist():
+            inside = members[starts[code] : starts[code] + sizes[code]]
+            named = names[inside]
+            _, first = np.unique(named, return_index=True)
+            one_each = np.union1d(inside[first], inside[named < 0])
+            if len(one_each) <= max_block:
+                too_large[code] = False
+                left, right = np.triu_indices(len(one_each), k=1)
+                add(one_each[left], one_each[right])
+        chained = same_name_pairs(names, groups)
+        chunks.append(chained[:, 0] * width + chained[:, 1])
     pair_codes = np.unique(np.concatenate(chunks))
     pairs = np.stack([pair_codes // width, pair_codes % width], axis=1)
     stats = BlockingStats(
@@ -213,6 +238,36 @@ def pairs_of_blocks(
         candidate_pairs=len(pairs),
     )
     return pairs, stats
+
+
+def same_name_pairs(
+    names: npt.NDArray[np.int64], groups: npt.NDArray[np.int64] | None = None
+) -> Pairs:
+    """Pairs that chain the records of the same name (``names``: codes, -1 for none): each
+    is paired with the one before it in its name; with ``groups`` (only pairs across
+    groups), each with the first of its name in a group other than its own, and that one
+    with the first."""
+    chosen = np.flatnonzero(names >= 0)
+    order = chosen[np.argsort(names[chosen], kind="stable")]
+    if len(order) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    codes = names[order]
+    if groups is None:
+        same = codes[1:] == codes[:-1]
+        left, right = order[:-1][same], order[1:][same]
+    else:
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        sizes = np.diff(np.r_[starts, len(order)])
+        first = np.repeat(order[starts], sizes)  # each record's first of its name
+        other = groups[order] != groups[first]
+        position = np.where(other, np.arange(len(order)), len(order))
+        first_other_at = np.minimum.reduceat(position, starts)
+        has_other = np.repeat(first_other_at < len(order), sizes)
+        first_other = np.repeat(order[np.minimum(first_other_at, len(order) - 1)], sizes)
+        partner = np.where(other, first, first_other)
+        keep = has_other & (partner != order)
+        left, right = partner[keep], order[keep]
+    return np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1)
 
 
 def all_pairs(count: int) -> Pairs:

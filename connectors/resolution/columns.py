@@ -275,16 +275,22 @@ def phone(p: PairView) -> Out:
 def company(p: PairView) -> Out:
     """:func:`connectors.resolution.compare.company` over pairs."""
     c = p.c
-    out, open_ = p.start(c.company_squashed, 3)
+    out, open_ = p.start(c.company_squashed, 4)
     where = np.flatnonzero(open_)
     names, squashed = c.company.texts, c.company_squashed.texts
-    partial = p.similar(fuzz.token_set_ratio, names, names, where) >= 90
-    out[where[partial]] = 2
-    close = np.maximum(
+    similarity = np.maximum(
         p.similar(fuzz.ratio, squashed, squashed, where),
         p.similar(fuzz.token_sort_ratio, names, names, where),
     )
-    out[where[close >= 90]] = 1
+    out[where[similarity >= cmp.COMPANY_SIMILAR]] = 3
+    lengths = np.fromiter(map(len, names), np.int64, len(names))
+    long_enough = np.minimum(lengths[p.a[where]], lengths[p.b[where]]) >= cmp.COMPANY_CONTAINED
+    inside = where[long_enough]
+    contained = p.similar(fuzz.partial_ratio, names, names, inside) >= cmp.COMPANY_CLOSE
+    out[inside[contained]] = 3
+    partial = p.similar(fuzz.token_set_ratio, names, names, where) >= cmp.COMPANY_CLOSE
+    out[where[partial]] = 2
+    out[where[similarity >= cmp.COMPANY_CLOSE]] = 1
     return out
 
 

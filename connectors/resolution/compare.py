@@ -21,6 +21,14 @@ from connectors.resolution.records import Kind
 
 MISSING: Final = -1
 Level = int
+COMPANY_CLOSE: Final = 90
+"""Similarity (0–100) at which two company names are close: a typo, words reordered."""
+COMPANY_SIMILAR: Final = 80
+"""Similarity at which two company names are alike: two typos, or letters swapped in a short
+name ("Akzo Nobel", "Akzo Noble"); how much that says, the model learns."""
+COMPANY_CONTAINED: Final = 5
+"""The shortest name looked for inside another with a typo: shorter ones are found in too
+many."""
 ADDRESS_CLOSE: Final = 85
 """Token set ratio at which two addresses are close: a typo, a part left out."""
 ADDRESS_PARTIAL: Final = 70
@@ -108,15 +116,28 @@ def phone(a: Features, b: Features) -> Level:
 
 def company(a: Features, b: Features) -> Level:
     """Company names without legal forms: exact / close (typo, word order) / one contains the
-    other's words / far."""
+    other's words / alike (:data:`COMPANY_SIMILAR`, or one contained in the other with a
+    typo) / far."""
     if not a.company or not b.company:
         return MISSING
     if a.company_squashed == b.company_squashed:
         return 0
-    if max(fuzz.ratio(a.company_squashed, b.company_squashed),
-           fuzz.token_sort_ratio(a.company, b.company)) >= 90:  # fmt: skip
+    similarity = max(fuzz.ratio(a.company_squashed, b.company_squashed),
+                     fuzz.token_sort_ratio(a.company, b.company))  # fmt: skip
+    if similarity >= COMPANY_CLOSE:
         return 1
-    return 2 if fuzz.token_set_ratio(a.company, b.company) >= 90 else 3
+    if fuzz.token_set_ratio(a.company, b.company) >= COMPANY_CLOSE:
+        return 2
+    return 3 if similarity >= COMPANY_SIMILAR or _contained(a.company, b.company) else 4
+
+
+def _contained(a: str, b: str) -> bool:
+    """Whether the shorter name (of at least :data:`COMPANY_CONTAINED` characters) is close
+    to a part of the longer one: contained with a typo ("Phillips Electronics" in
+    "Koninklike Philips Electronics")."""
+    if min(len(a), len(b)) < COMPANY_CONTAINED:
+        return False
+    return fuzz.partial_ratio(a, b) >= COMPANY_CLOSE
 
 
 def domain(a: Features, b: Features) -> Level:
@@ -175,7 +196,7 @@ _FIELDS: Final = {
     "last_name": Comparison("last_name", ("exact", "close", "phonetic", "far"), last_name),
     "email": Comparison("email", ("exact", "personal", "domain", "far"), email),
     "phone": Comparison("phone", ("exact", "close", "far"), phone),
-    "company": Comparison("company", ("exact", "close", "partial", "far"), company),
+    "company": Comparison("company", ("exact", "close", "partial", "alike", "far"), company),
     "domain": Comparison("domain", ("exact", "stem", "far"), domain),
     "address": Comparison("address", ("exact", "close", "partial", "far"), address),
     "dates": Comparison("dates", ("exact", "close", "far"), dates),

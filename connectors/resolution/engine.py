@@ -23,7 +23,6 @@ from connectors.resolution.blocking import (
     KeyCodes,
     Pairs,
     all_pairs,
-    candidate_pairs,
     code_keys,
     key_list,
     pairs_of_blocks,
@@ -154,8 +153,8 @@ class Resolver:
             raise ResolutionError("the prepared features are not those of these records")
         else:
             feats = prepared.features
-        pairs, blocking = self._candidates(records, feats, prepared)
         columns = Columns(feats, workers=self.settings.workers)
+        pairs, blocking = self._candidates(records, feats, prepared, columns)
         scored = [self._score(feats, columns, pairs, kind) for kind in KINDS]
         must, cannot = _overrides(overrides, index, records)
         book = LinkBook(records, feats, scored, self.settings, list(index))
@@ -181,15 +180,19 @@ class Resolver:
         return Clustering(made, entity_ids, reviews, models, stats), book.judge
 
     def _candidates(
-        self, records: Sequence[Record], feats: list[Features], prepared: Prepared | None
+        self,
+        records: Sequence[Record],
+        feats: list[Features],
+        prepared: Prepared | None,
+        columns: Columns,
     ) -> tuple[Pairs, BlockingStats]:
         across = self.settings.across_systems_only
         if self.settings.candidates == "blocking":
             groups = _systems(records) if across else None
-            if prepared is None:
-                return candidate_pairs(feats, self.settings.max_block, groups=groups)
-            size = self.settings.max_block
-            return pairs_of_blocks(prepared.coded, len(records), size, groups)
+            coded = (prepared or Prepared.of(feats)).coded
+            companies = np.fromiter((f.kind == "company" for f in feats), bool, len(feats))
+            names = np.where(companies, columns.company_squashed.codes, -1)
+            return pairs_of_blocks(coded, len(records), self.settings.max_block, groups, names)
         pairs, blocking = self._all_pairs(feats)
         return _across_systems(records, pairs, blocking) if across else (pairs, blocking)
 

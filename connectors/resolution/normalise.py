@@ -45,6 +45,11 @@ _SCHEME = re.compile(r"^[a-z]+://")
 _EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|x|#)\s*\d+\s*$")
 _NON_DIGIT = re.compile(r"\D")
 _COMPANY_STOPWORDS: Final = frozenset({"the", "and", "of"})
+_LEADING_FORMS: Final = frozenset(
+    {"nv", "bv", "pt", "ooo", "oao", "zao", "pao", "uab", "sia", "tov"}
+)
+"""Legal forms that some countries write before the name ("N.V. Philips", "PT Astra")."""
+_NAME_PARTS: Final = re.compile(r"[,;()\[\]]|\s[-–]\s")
 
 
 @cache
@@ -185,34 +190,70 @@ def phone(text: str | None, country_code: str = "1") -> str:
 
 def company_name(name: str | None) -> str:
     """A company name without legal forms, case or punctuation: "Acme Corporation",
-    "ACME Corp." and "The Acme Co., Inc." all give ``"acme"``. A name that is only a legal
-    form keeps it."""
+    "ACME Corp." and "The Acme Co., Inc." all give ``"acme"``. Initials are one word
+    ("I.B.M." is ``"ibm"``, "N. V." is ``"nv"``); a legal form that leads the name as some
+    countries write it ("N.V. Philips", "PT Astra") goes too; and what follows a legal form
+    after a comma, a semicolon, a bracket or a dash is a place or a second name, not this one
+    ("Akzo Nobel N.V., Arnhem" is ``"akzo nobel"``). A name that is only a legal form keeps
+    it."""
     return _company_name(name.strip()) if name and name.strip() else ""
 
 
 @lru_cache(maxsize=1 << 16)
 def _company_name(name: str) -> str:
-    words = plain(name).split()
-    while len(words) > 1 and words[0] in _COMPANY_STOPWORDS:
+    words: list[str] = []
+    for part in _NAME_PARTS.split(name):
+        more = _initials_joined(plain(part).split())
+        if not more:
+            continue
+        if words and _legal_form_at_end(more) == len(more):  # "Acme, Inc."
+            break
+        words += more
+        if _legal_form_at_end(words) and len(words) > 1:  # "Acme Inc., Boston": stop here
+            break
+    while len(words) > 1 and (words[0] in _COMPANY_STOPWORDS or words[0] in _LEADING_FORMS):
         words.pop(0)
-    forms = legal_forms()
-    stripped = True
-    while stripped:
-        stripped = False
-        for size in (4, 3, 2, 1):
-            if len(words) > size and tuple(words[-size:]) in forms:
-                del words[-size:]
-                stripped = True
-                break
+    while len(words) > 1 and (size := _legal_form_at_end(words)) and size < len(words):
+        del words[-size:]
     return " ".join(words)
+
+
+def _legal_form_at_end(words: list[str]) -> int:
+    """How many of the last ``words`` are a legal form (the longest such), or 0."""
+    forms = legal_forms()
+    for size in (4, 3, 2, 1):
+        if len(words) >= size and tuple(words[-size:]) in forms:
+            return size
+    return 0
+
+
+def _initials_joined(words: list[str]) -> list[str]:
+    """Runs of one-letter words as one word: ``["n", "v"]`` → ``["nv"]``."""
+    out: list[str] = []
+    run = ""
+    for word in words:
+        if len(word) == 1 and word.isalpha():
+            run += word
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(word)
+    if run:
+        out.append(run)
+    return out
 
 
 @cache
 def legal_forms() -> frozenset[tuple[str, ...]]:
     """The legal forms ``cleanco`` knows (Inc, Corp, GmbH & Co KG, S.A. de C.V., … for
-    every country it covers), as :func:`plain` words. Looking the last words of a name up
-    in this set is what ``cleanco.basename`` does term by term, at a fraction of the cost."""
-    forms = (tuple(plain(" ".join(parts)).split()) for _, parts in prepare_default_terms())
+    every country it covers), as :func:`plain` words with initials joined. Looking the last
+    words of a name up in this set is what ``cleanco.basename`` does term by term, at a
+    fraction of the cost."""
+    forms = (
+        tuple(_initials_joined(plain(" ".join(parts)).split()))
+        for _, parts in prepare_default_terms()
+    )
     return frozenset(f for f in forms if f)
 
 

@@ -21,6 +21,7 @@ from connectors.resolution import (
     Resolution,
     ResolutionError,
     Resolver,
+    ResolverSettings,
     candidate_pairs,
     features,
 )
@@ -252,6 +253,45 @@ def test_candidate_pairs_grow_about_linearly_with_the_records() -> None:
     growth = (big_pairs / small_pairs) / (big_n / small_n)
     assert growth < 1.6  # all pairs would grow 4x as fast as the records
     assert big_pairs < 2 * big_n
+
+
+def test_one_company_filed_hundreds_of_times_is_one_entity(background: Directory) -> None:
+    """300 filings of one company under five spellings among a directory's companies, with
+    a block limit of 20: every block the filings share is too large, but holds only five
+    names; the filings of one name are chained, a pair each."""
+    spellings = ["Koninklijke Philips Electronics N.V.", "KONINKLIJKE PHILIPS ELECTRONICS NV",
+                 "Koninklijke Philips Electronis", "Koninklijke Phillips Electronics N. V.",
+                 "KONINKLIJKE PHILIPS ELECTRONIC N.V."]  # fmt: skip
+    filings = [
+        Record(system="patents", record_id=f"p{i}", kind="company", name=spellings[i % 5])
+        for i in range(300)
+    ]
+    others = [r for r in background.records if r.kind == "company"]
+    alone = Resolver(ResolverSettings(max_block=20)).resolve(others)
+    result = Resolver(ResolverSettings(max_block=20)).resolve(filings + others)
+    entity = result.entity_of(("patents", "p0"))
+    assert entity is not None and len(entity.records) == 300
+    assert len(result.entities) == len(alone.entities) + 1
+    assert result.stats.candidate_pairs < alone.stats.candidate_pairs + 2 * 300 + 5 * 4
+
+
+def test_filings_of_one_name_in_two_files_are_linked_across_them_only() -> None:
+    left = [Record(system="left", record_id=f"l{i}", kind="company", name="DSM IP Assets B.V.")
+            for i in range(40)]  # fmt: skip
+    right = [Record(system="right", record_id=f"r{i}", kind="company", name="DSM IP ASSETS BV")
+             for i in range(30)]  # fmt: skip
+    others = [  # companies of their own, as a real file has (and the model's fit needs)
+        Record(system=side, record_id=f"{side}-{i}", kind="company", name=name)
+        for side in ("left", "right")
+        for i, name in enumerate(["Shell Research B.V.", "Gist-Brocades N.V.", "Océ B.V.",
+                                  "Stork Fokker AG", "Hunter Douglas B.V.", "ASML N.V."])
+    ]  # fmt: skip
+    settings = ResolverSettings(max_block=10, across_systems_only=True)
+    result = Resolver(settings).resolve(left + right + others)
+    dsm = result.entity_of(("left", "l0"))
+    assert dsm is not None and len(dsm.records) == 70
+    assert dsm.links and all(link.left[0] != link.right[0] for link in dsm.links)
+    assert sorted(len(e.records) for e in result.entities) == [2] * 6 + [70]
 
 
 def test_an_oversized_block_is_skipped_and_reported() -> None:

@@ -30,6 +30,24 @@ def test_company_names_lose_legal_forms_case_and_punctuation(name: str) -> None:
     assert norm.company_name(name) == "acme"
 
 
+@pytest.mark.parametrize(
+    ("name", "cleaned"),
+    [
+        ("AKZO NOBEL N. V.", "akzo nobel"),  # initials are one word, then a legal form
+        ("I.B.M. Corp", "ibm"),
+        ("N.V. Philips' Gloeilampenfabrieken", "philips gloeilampenfabrieken"),  # form first
+        ("PT Astra International Tbk", "astra international tbk"),
+        ("Akzo Nobel N.V., Arnhem", "akzo nobel"),  # a place after the legal form
+        ("Unilever PLC; Unilever N.V.", "unilever"),  # a second name after it
+        ("Hitachi Storage Netherlands, B.V.", "hitachi storage netherlands"),
+        ("Skadden, Arps, Slate, Meagher & Flom LLP", "skadden arps slate meagher and flom"),
+        ("Inc.", "inc"),  # only a legal form: kept
+    ],
+)
+def test_company_names_from_real_registers(name: str, cleaned: str) -> None:
+    assert norm.company_name(name) == cleaned
+
+
 def test_a_company_name_keeps_its_other_words() -> None:
     assert norm.company_name("Blue Harbor Logistics, LLC") == "blue harbor logistics"
     assert norm.company_name("Acme Health GmbH") == "acme health"
@@ -122,7 +140,13 @@ def test_company_name_levels() -> None:
         == 1
     )
     assert cmp.company(acme, features(company("Acme Health Inc"))) == 2
-    assert cmp.company(acme, features(company("Globex"))) == 3
+    akzo = features(company("Akzo Nobel N.V."))
+    assert cmp.company(akzo, features(company("AKZO NOBLE NV"))) == 1  # letters swapped
+    assert cmp.company(features(company("Unilever")), features(company("UNILVR NV"))) == 3
+    philips = features(company("Koninklike Philips Electronics"))
+    assert cmp.company(philips, features(company("Phillips Electronics"))) == 3  # inside, a typo
+    assert cmp.company(acme, features(company("Globex"))) == 4
+    assert cmp.company(features(company("Acme")), features(company("Acmex Holdings"))) == 4
 
 
 def test_addresses_dates_and_identifiers() -> None:
