@@ -216,11 +216,14 @@ def pairs_of_blocks(
         left, right = np.triu_indices(size, k=1)
         add(matrix[:, left].ravel(), matrix[:, right].ravel())
     if names is not None:
-        for code in np.flatnonzero(too_large).tolist():
+        with_names = np.zeros(len(sizes), dtype=bool)
+        if len(sizes):  # blocks holding a named company (none of people's blocks do)
+            with_names = np.add.reduceat((names[members] >= 0).astype(np.int64), starts) > 0
+        for code in np.flatnonzero(too_large & with_names).tolist():
             inside = members[starts[code] : starts[code] + sizes[code]]
-            named = names[inside]
-            _, first = np.unique(named, return_index=True)
-            one_each = np.union1d(inside[first], inside[named < 0])
+            theirs = names[inside]
+            _, first = np.unique(theirs, return_index=True)
+            one_each = np.union1d(inside[first], inside[theirs < 0])
             if len(one_each) <= max_block:
                 too_large[code] = False
                 left, right = np.triu_indices(len(one_each), k=1)
