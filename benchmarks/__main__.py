@@ -23,6 +23,7 @@ from benchmarks import (
     engine_steps,
     febrl,
     hung_system,
+    organisations,
     planner,
     rate_budget,
     resolution,
@@ -46,6 +47,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
             "resolution",
             "planner",
             "febrl",
+            "organisations",
             "rate",
             "fanout",
         ),
@@ -85,6 +87,9 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         if args.only in (None, "febrl"):
             print("Benchmark 10: FEBRL person data, two baselines", file=sys.stderr, flush=True)
             results["febrl"] = await febrl.run()
+        if args.only in (None, "organisations"):
+            print("Benchmark 13: real organisation data, a tuned baseline", file=sys.stderr)
+            results["organisations"] = organisations.run()
         if args.only in (None, "planner"):
             print("Benchmark 9: model calls against a step-by-step agent", file=sys.stderr)
             results["planner"] = await planner.run(Path(tmp) / "planner")
@@ -189,6 +194,8 @@ def _table(results: dict[str, Any]) -> str:
         rows += resolution.rows(results["resolution"])
     if "febrl" in results:
         rows += febrl.rows(results["febrl"])
+    if "organisations" in results:
+        rows += organisations.rows(results["organisations"])
     if "planner" in results:
         rows += planner.rows(results["planner"])
     if "rate" in results:
