@@ -84,7 +84,10 @@ class GraphChange:
 
 class IdentityGraph:
     """The graph in memory (records, entities, models, overrides), kept in step with its
-    tables. Methods that change it write the tables first."""
+    tables. Methods that change it write the tables first. A change whose write fails (the
+    database gone, a row that cannot be made) leaves the memory ahead of the tables: the
+    graph is then taken again as the tables hold it before anything else reads or changes
+    it, and the change comes again with the next refresh, from the cursor kept."""
 
     def __init__(
         self,
@@ -103,6 +106,7 @@ class IdentityGraph:
         self.account_system = ""
         self._cursor = ""
         self._blocks = BlockIndex([], code_keys([]))
+        self._ahead = False  # a write failed: the tables hold the graph, not the memory
         self.last = GraphChange("loaded")
 
     @classmethod
@@ -143,6 +147,7 @@ class IdentityGraph:
         self.entities = await self._tables.load_entities(self._judge())
         self.overrides = await self._tables.load_overrides()
         self.reviews = await self._tables.load_reviews()
+        self._ahead = False
         self.last = GraphChange("loaded", entities=len(self.entities))
 
     async def build(self) -> GraphChange:
@@ -189,16 +194,14 @@ class IdentityGraph:
 
     async def refresh(self) -> GraphChange:
         """Bring the graph up to what the source holds now, re-resolving only around what
-        changed; first, if another process recorded a verdict since, take the graph as it
-        wrote it."""
+        changed; first, if another process recorded a verdict since or a write of this one
+        failed, take the graph as the tables hold it."""
         with paused_gc():  # a collector pass would walk every record the graph holds
             return await self._refresh()
 
     async def _refresh(self) -> GraphChange:
         started = time.perf_counter()
-        reloaded = _verdicts(await self._tables.load_overrides()) != _verdicts(self.overrides)
-        if reloaded:
-            await self._load(await self._tables.state())
+        reloaded = await self._caught_up()
         changes = await self._source.changed_since(self._cursor)
         diff = await aside(self._diff, changes)
         if changes.employees is not None:
@@ -221,6 +224,8 @@ class IdentityGraph:
         so it shows at once. Raises :class:`ValueError` for an unknown record, and
         :class:`~connectors.resolution.ResolutionError` for a verdict that contradicts
         earlier ones (nothing is kept then)."""
+        if self._ahead:
+            await self._caught_up()
         for key in (left, right):
             if key not in self.records:
                 raise ValueError(f"no record {key[0]}:{key[1]} in the identity graph")
@@ -231,10 +236,14 @@ class IdentityGraph:
         self.overrides = [o for o in self.overrides if {o.left, o.right} != pair] + [override]
         try:
             await self._reresolve(_Diff({}, set(), {}), also=pair)
-        except ResolutionError:
+            await self._tables.add_override(override, by, self._clock.now())
+        except ResolutionError:  # refused before anything in memory changed
             self.overrides = before
+            self._ahead = False
             raise
-        await self._tables.add_override(override, by, self._clock.now())
+        except BaseException:
+            self._ahead = True
+            raise
 
     def records_by_key(self) -> dict[RecordKey, tuple[SourceRecord, str]]:
         """Every record with the id of its entity."""
@@ -263,10 +272,30 @@ class IdentityGraph:
                 dumped[key] = data
         return _Diff(changed, removed, dumped)
 
+    async def _caught_up(self) -> bool:
+        """Take the graph again as the tables hold it, if a write failed since it was taken
+        or another process recorded a verdict since: whether it was taken again."""
+        stale = self._ahead or (
+            _verdicts(await self._tables.load_overrides()) != _verdicts(self.overrides)
+        )
+        if stale:
+            with lasting():
+                await self._load(await self._tables.state())
+        return stale
+
     async def _reresolve(
         self, diff: _Diff, also: Iterable[RecordKey] = (), state: dict[str, str] | None = None
     ) -> tuple[int, int]:
         """Re-resolve around ``diff`` and ``also``, and keep the result, with ``state``."""
+        try:
+            return await self._kept(diff, also, state)
+        except BaseException:
+            self._ahead = True  # what it changed in memory may not be in the tables
+            raise
+
+    async def _kept(
+        self, diff: _Diff, also: Iterable[RecordKey], state: dict[str, str] | None
+    ) -> tuple[int, int]:
         # Away from the event loop: it reads the records, the model and the verdicts, which
         # nothing changes meanwhile (a refresh and a verdict take turns in the directory).
         removed = diff.removed

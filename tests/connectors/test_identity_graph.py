@@ -131,6 +131,45 @@ async def test_a_change_in_a_demo_system_is_refreshed_around_it(
     assert ("support", "pat.lee@acme.io") in restarted.records
 
 
+async def test_a_refresh_whose_write_fails_is_taken_again_from_the_tables(
+    engine: AsyncEngine, world: DemoWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write fails after the first of its rows was made (and kept in memory): the
+    tables roll back, the graph is taken again as they hold it, and the next refresh brings
+    both changes, as a restart would see them."""
+    graph = await opened(engine, world)
+    async with world.write() as write:
+        await write.conn.execute(
+            update(schema.support_orgs)
+            .where(schema.support_orgs.c.id == ACME_SUPPORT[1])
+            .values(name="ACME Corporation (EMEA)")
+        )
+        await write.conn.execute(PAT_LEE_TICKET)
+    written = graph._tables.write
+
+    async def failing(*, records: Any, **rest: Any) -> None:
+        def rows() -> Any:
+            for i, row in enumerate(records):
+                if i == 1:
+                    raise RuntimeError("the database went away")
+                yield row
+
+        await written(records=rows(), **rest)
+
+    monkeypatch.setattr(graph._tables, "write", failing)
+    with pytest.raises(RuntimeError, match="went away"):
+        await graph.refresh()
+    monkeypatch.undo()
+    change = await graph.refresh()
+    assert change.how == "refreshed" and change.changed == 2
+    restarted = await opened(engine, world)
+    assert restarted.last.how == "unchanged"
+    assert graph.records_by_key() == restarted.records_by_key()
+    assert ("support", "pat.lee@acme.io") in graph.records
+    acme = graph.entity_of(ACME)
+    assert acme is not None and ACME_SUPPORT in acme.records
+
+
 async def test_a_refreshed_directory_is_kept_out_of_the_collectors_reach(
     tmp_path: Path, world: DemoWorld
 ) -> None:
