@@ -6,7 +6,8 @@ Two sets of real organisation records whose true entities people marked
 - **patstat**: 2,379 applicants of Dutch patents by name alone, as the patent office wrote
   them (legal forms first or last, places after them, typos, renamings), 102 organisations;
 - **chicago**: 3,337 records of early-childhood sites from nine public listings, each with
-  a name, a street address, a zip code and a phone as its listing wrote them, 1,162 sites.
+  a name, a street address, a zip code and a phone as its listing wrote them, 1,162 sites;
+- and, beside them (not in the verdict), patstat without its largest organisation.
 
 Each set is deduplicated by both sides, in this process, from the same CSV text:
 
@@ -90,7 +91,26 @@ def chicago() -> LabelledSet:
     )
 
 
+def patstat_but_the_largest() -> LabelledSet:
+    """The applicants without the organisation that holds most of them (Philips: 676 of
+    2,379 records, 77% of the true pairs, under its current name and its old one): the
+    other 101 organisations, reported beside the whole set, not instead of it."""
+    whole = patstat()
+    largest = np.bincount(whole.labels).argmax()
+    kept = np.flatnonzero(whole.labels != largest)
+    rows = list(csv.DictReader(io.StringIO(whole.csv_text)))
+    return LabelledSet(
+        "patstat_but_the_largest",
+        _csv(["id", "company"], [[rows[i]["id"], rows[i]["company"]] for i in kept]),
+        [whole.ids[i] for i in kept],
+        whole.labels[kept],
+        {text: [values[i] for i in kept] for text, values in whole.texts.items()},
+    )
+
+
 SETS: Final = {"patstat": patstat, "chicago": chicago}
+ALSO: Final = {"patstat_but_the_largest": patstat_but_the_largest}
+"""Reported, and left out of the verdict."""
 
 
 def _rows(file: str) -> list[dict[str, str]]:
@@ -209,7 +229,7 @@ def run() -> dict[str, Any]:
     """Both sides on every set; the F1 ratios and the verdict."""
     out: dict[str, Any] = {"config": {"sets": list(SETS), "scorers": list(SCORERS)}, "sets": {}}
     with tempfile.TemporaryDirectory(prefix="crosswire-organisations-") as tmp:
-        for name, load in SETS.items():
+        for name, load in (SETS | ALSO).items():
             data = load()
             print(f"  {name}: crosswire", file=sys.stderr, flush=True)
             case: dict[str, Any] = {
@@ -223,7 +243,7 @@ def run() -> dict[str, Any]:
                 case["crosswire"]["f1"] / case["fuzzy"]["f1"], 3
             )
             out["sets"][name] = case
-    out["met"] = all(c["ratio_f1_crosswire_vs_fuzzy"] > 1 for c in out["sets"].values())
+    out["met"] = all(out["sets"][name]["ratio_f1_crosswire_vs_fuzzy"] > 1 for name in SETS)
     return out
 
 
@@ -246,5 +266,5 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{fz['scorer']} >= {fz['threshold']} on {fz['text']}, as {fz['form']}",
         ))  # fmt: skip
     verdict = "met" if r["met"] else "NOT MET"
-    out.append(("  beats the tuned baseline on every set", "", "", verdict))
+    out.append(("  beats the tuned baseline on patstat and chicago", "", "", verdict))
     return out
