@@ -283,15 +283,18 @@ def company(p: PairView) -> Out:
         p.similar(fuzz.token_sort_ratio, names, names, where),
     )
     out[where[similarity >= cmp.COMPANY_SIMILAR]] = 3
-    lengths = np.fromiter(map(len, names), np.int64, len(names))
-    long_enough = np.minimum(lengths[p.a[where]], lengths[p.b[where]]) >= cmp.COMPANY_CONTAINED
-    inside = where[long_enough]
+    shorter = np.minimum(_lengths(names[p.a[where]]), _lengths(names[p.b[where]]))
+    inside = where[shorter >= cmp.COMPANY_CONTAINED]
     contained = p.similar(fuzz.partial_ratio, names, names, inside) >= cmp.COMPANY_CLOSE
     out[inside[contained]] = 3
     partial = p.similar(fuzz.token_set_ratio, names, names, where) >= cmp.COMPANY_CLOSE
     out[where[partial]] = 2
     out[where[similarity >= cmp.COMPANY_CLOSE]] = 1
     return out
+
+
+def _lengths(texts: Texts) -> Ints:
+    return np.fromiter(map(len, texts), np.int64, len(texts))
 
 
 def domain(p: PairView) -> Out:
