@@ -81,7 +81,9 @@ ALIASES: Final[dict[str, FieldType]] = {
     **dict.fromkeys(("date_of_birth", "dob", "birth_date", "birthdate", "birthday",
                      "born"), "date_of_birth"),
     **dict.fromkeys(("company", "company_name", "organisation", "organization", "org",
-                     "employer", "account", "account_name"), "company"),
+                     "organisation_name", "organization_name", "business", "business_name",
+                     "legal_name", "trading_name", "employer", "account", "account_name",
+                     "customer_name", "vendor_name", "supplier_name"), "company"),
     **dict.fromkeys(("domain", "website", "web", "url", "homepage"), "domain"),
     **dict.fromkeys(("soc_sec_id", "ssn", "social_security_number", "national_id", "tax_id",
                      "vat", "vat_number", "duns", "ein", "company_number",
@@ -338,9 +340,9 @@ def read_table(
         if i == id_at:
             continue
         typed = (fields or {}).get(column) or ALIASES.get(_normalised(column))
-        if typed is None or typed == "ignore":
+        if typed is None:
             ignored.append(column)
-        else:
+        elif typed != "ignore":  # left out as asked: not named again
             types[column] = typed
     if not types:
         raise Refused(

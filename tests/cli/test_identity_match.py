@@ -90,6 +90,16 @@ def test_columns_without_a_field_type_are_left_out_and_named(tmp_path: Path) -> 
     assert "Left out (no field type; name them with --fields): favourite_colour." in printed
 
 
+def test_columns_left_out_as_asked_are_not_named_again(tmp_path: Path) -> None:
+    text = "ref,business_name,zip,true_id\n1,Acme Corp.,60601,a\n2,ACME Corporation,60601,a\n"
+    path = write(tmp_path / "a.csv", text)
+    out = tmp_path / "o"
+    code, printed, _ = run(str(path), "--fields", "true_id=ignore", "--out", str(out))
+    assert code == 0
+    assert "a.csv business_name (company), zip (postcode)." in printed
+    assert "Left out" not in printed
+
+
 def test_companies_link_by_name_and_domain(tmp_path: Path) -> None:
     a = write(
         tmp_path / "a.csv", "id,company,domain\n1,Acme Corporation,acme.io\n2,Globex,globex.com\n"
