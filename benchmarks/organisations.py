@@ -99,10 +99,10 @@ def patstat_but_the_largest() -> LabelledSet:
     whole = patstat()
     largest = np.bincount(whole.labels).argmax()
     kept = np.flatnonzero(whole.labels != largest)
-    rows = list(csv.DictReader(io.StringIO(whole.csv_text)))
+    names = whole.texts["name"]
     return LabelledSet(
         "patstat_but_the_largest",
-        _csv(["id", "company"], [[rows[i]["id"], rows[i]["company"]] for i in kept]),
+        _csv(["id", "company"], [[whole.ids[i], names[i]] for i in kept]),
         [whole.ids[i] for i in kept],
         whole.labels[kept],
         {text: [values[i] for i in kept] for text, values in whole.texts.items()},

@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -236,14 +237,11 @@ class IdentityGraph:
         self.overrides = [o for o in self.overrides if {o.left, o.right} != pair] + [override]
         try:
             await self._reresolve(_Diff({}, set(), {}), also=pair)
-            await self._tables.add_override(override, by, self._clock.now())
-        except ResolutionError:  # refused before anything in memory changed
+        except ResolutionError:  # refused before anything was kept
             self.overrides = before
-            self._ahead = False
             raise
-        except BaseException:
-            self._ahead = True
-            raise
+        with self._keeping():
+            await self._tables.add_override(override, by, self._clock.now())
 
     def records_by_key(self) -> dict[RecordKey, tuple[SourceRecord, str]]:
         """Every record with the id of its entity."""
@@ -286,26 +284,37 @@ class IdentityGraph:
     async def _reresolve(
         self, diff: _Diff, also: Iterable[RecordKey] = (), state: dict[str, str] | None = None
     ) -> tuple[int, int]:
-        """Re-resolve around ``diff`` and ``also``, and keep the result, with ``state``."""
-        try:
-            return await self._kept(diff, also, state)
-        except BaseException:
-            self._ahead = True  # what it changed in memory may not be in the tables
-            raise
-
-    async def _kept(
-        self, diff: _Diff, also: Iterable[RecordKey], state: dict[str, str] | None
-    ) -> tuple[int, int]:
+        """Re-resolve around ``diff`` and ``also``, and keep the result, with ``state``: the
+        changed and removed records are taken out of the block index (the changed are filed
+        again as they are kept)."""
         # Away from the event loop: it reads the records, the model and the verdicts, which
         # nothing changes meanwhile (a refresh and a verdict take turns in the directory).
         removed = diff.removed
         around = await aside(self._around, diff.changed, removed, set(also))
+        with self._keeping():
+            return await self._keep(diff, around, state)
+
+    @contextmanager
+    def _keeping(self) -> Iterator[None]:
+        """A change being kept in memory and written: if it fails, the memory may be ahead
+        of the tables (:meth:`_caught_up` takes the graph again)."""
+        try:
+            yield
+        except BaseException:
+            self._ahead = True
+            raise
+
+    async def _keep(
+        self, diff: _Diff, around: _Around, state: dict[str, str] | None
+    ) -> tuple[int, int]:
+        removed = diff.removed
         dropped, subset, ordered = around.dropped, around.subset, around.ordered
         resolution, block_keys = around.resolution, around.block_keys
+        altered = {k: made for k, made in diff.dumped.items() if k not in around.unaltered}
+        await aside(self._unindex, removed | set(altered))
         for key in removed:
             self.records.pop(key, None)
         at = self._clock.now()
-        altered = {k: made for k, made in diff.dumped.items() if k not in around.unaltered}
         # Taken as they are written: the next are made while SQLite writes the last.
         stored = self._store(ordered, resolution, block_keys, at, changed=altered)
         if around.unaltered:  # their rows are the new versions', after any move
@@ -350,8 +359,7 @@ class IdentityGraph:
     ) -> _Around:
         """The re-resolution around ``changed``, ``removed`` and ``also``, before it is kept:
         the entities of those records and of their neighbours are dropped and their records
-        (but the removed) resolved again with the stored model. The changed and removed
-        records are taken out of the block index (the changed are filed again when kept).
+        (but the removed) resolved again with the stored model; nothing is changed yet.
         A changed record whose features are as they were is not re-resolved for itself
         (:meth:`_altered`)."""
         altered, unaltered = self._altered(changed)
@@ -360,7 +368,6 @@ class IdentityGraph:
         dropped = {self.records[k].entity_id for k in touched if k in self.records}
         subset = {k for e in dropped for k in self.entities.cluster(e).records} | set(altered)
         subset -= removed
-        self._unindex(removed | set(altered))
         kept = self.records
         ordered = [
             changed[k] if k in altered else kept[k].source for k in self._ordered(subset, _key)

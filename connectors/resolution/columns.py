@@ -283,8 +283,9 @@ def company(p: PairView) -> Out:
         p.similar(fuzz.token_sort_ratio, names, names, where),
     )
     out[where[similarity >= cmp.COMPANY_SIMILAR]] = 3
-    shorter = np.minimum(_lengths(names[p.a[where]]), _lengths(names[p.b[where]]))
-    inside = where[shorter >= cmp.COMPANY_CONTAINED]
+    unlike = where[similarity < cmp.COMPANY_SIMILAR]  # not alike already: inside another?
+    shorter = np.minimum(_lengths(names[p.a[unlike]]), _lengths(names[p.b[unlike]]))
+    inside = unlike[shorter >= cmp.COMPANY_CONTAINED]
     contained = p.similar(fuzz.partial_ratio, names, names, inside) >= cmp.COMPANY_CLOSE
     out[inside[contained]] = 3
     partial = p.similar(fuzz.token_set_ratio, names, names, where) >= cmp.COMPANY_CLOSE
